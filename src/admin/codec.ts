@@ -1,0 +1,82 @@
+/**
+ * Small conversions shared by admin's layers: protobuf blobs for SQLite columns, canonical
+ * digests for idempotent registration, timestamps and durations, identifier formatting.
+ */
+import { createHash } from 'node:crypto';
+import { decode, encode, normalize, type flyteidl } from '../core/idl.ts';
+
+/** A protobuf `Timestamp` plain object. */
+export interface TimestampObj {
+  seconds: string;
+  nanos: number;
+}
+
+/** Encodes a plain message object into a Buffer for a BLOB column. */
+export function toBlob(typeName: string, value: object): Buffer {
+  return Buffer.from(encode(typeName, value));
+}
+
+/** Decodes a BLOB column (or returns undefined for NULL). */
+export function fromBlob<T>(typeName: string, blob: Uint8Array | null | undefined): T | undefined {
+  if (blob === null || blob === undefined) return undefined;
+  return decode<T>(typeName, blob);
+}
+
+function sortDeep(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortDeep);
+  if (v !== null && typeof v === 'object' && !(v instanceof Uint8Array)) {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v).sort()) out[k] = sortDeep((v as Record<string, unknown>)[k]);
+    return out;
+  }
+  return v;
+}
+
+/**
+ * Canonical protobuf bytes of a message: normalised, map keys sorted (protobuf maps have no
+ * order, so two JSON bodies that differ only in key order get the same bytes).
+ */
+export function canonicalBytes(typeName: string, value: object): Buffer {
+  const norm = normalize(typeName, value);
+  return Buffer.from(encode(typeName, sortDeep(norm) as object));
+}
+
+/** SHA-256 hex of {@link canonicalBytes}. */
+export function canonicalDigest(typeName: string, value: object): string {
+  return createHash('sha256').update(canonicalBytes(typeName, value)).digest('hex');
+}
+
+/** Milliseconds since the epoch → protobuf Timestamp. */
+export function msToTimestamp(ms: number): TimestampObj {
+  const seconds = Math.floor(ms / 1000);
+  return { seconds: String(seconds), nanos: (ms - seconds * 1000) * 1e6 };
+}
+
+/** Protobuf Timestamp (or undefined) → milliseconds since the epoch (or undefined). */
+export function timestampToMs(ts: flyteidl.google.protobuf.ITimestamp | null | undefined): number | undefined {
+  if (!ts) return undefined;
+  return Number(String(ts.seconds ?? 0)) * 1000 + Math.floor((ts.nanos ?? 0) / 1e6);
+}
+
+/** Milliseconds → protobuf Duration. */
+export function msToDuration(ms: number): { seconds: string; nanos: number } {
+  const seconds = Math.floor(ms / 1000);
+  return { seconds: String(seconds), nanos: (ms - seconds * 1000) * 1e6 };
+}
+
+/** `project/domain/name/version` of an identifier, for messages. */
+export function formatId(id: { project?: string | null; domain?: string | null; name?: string | null; version?: string | null }): string {
+  return [id.project, id.domain, id.name, id.version].filter((x) => x !== undefined && x !== null && x !== '').join('/');
+}
+
+/** Workflow execution id as a plain triple. */
+export interface ExecutionKey {
+  project: string;
+  domain: string;
+  name: string;
+}
+
+/** Reads an execution id out of an IDL object, defaulting missing fields to ''. */
+export function toExecutionKey(id: flyteidl.core.IWorkflowExecutionIdentifier | null | undefined): ExecutionKey {
+  return { project: id?.project ?? '', domain: id?.domain ?? '', name: id?.name ?? '' };
+}

@@ -1,0 +1,482 @@
+/**
+ * The one model: Flyte's IDL, loaded from the `.proto` files shipped in `@flyteorg/flyteidl`.
+ *
+ * Values in memory are protobufjs *plain objects* typed by the package's generated interfaces
+ * (`flyteidl.core.ILiteral`, …): camelCase fields, only the set ones present, int64 fields as
+ * decimal strings after a decode (numbers are accepted when building).
+ *
+ * Three codecs over the same reflection tree:
+ * - {@link encode} / {@link decode}: protobuf binary, as stored in `inputs.pb`, `outputs.pb`, …
+ * - {@link toJson} / {@link fromJson}: the protobuf JSON mapping used by the REST API
+ *   (snake_case names like flyteadmin's grpc-gateway, enums by name, int64 as strings,
+ *   Timestamp as RFC 3339, Duration as `"1.5s"`, Struct as plain JSON). `fromJson` is strict:
+ *   an unknown field or a value of the wrong shape is rejected with its path.
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import protobuf from 'protobufjs';
+import type { flyteidl } from '@flyteorg/flyteidl/gen/pb-js/flyteidl.js';
+
+export type { flyteidl };
+
+/** Proto files loaded into the root: the core model, admin messages and events. */
+const PROTO_FILES = [
+  'flyteidl/core/workflow_closure.proto',
+  'flyteidl/core/dynamic_job.proto',
+  'flyteidl/core/errors.proto',
+  'flyteidl/core/catalog.proto',
+  'flyteidl/admin/task.proto',
+  'flyteidl/admin/workflow.proto',
+  'flyteidl/admin/launch_plan.proto',
+  'flyteidl/admin/execution.proto',
+  'flyteidl/admin/node_execution.proto',
+  'flyteidl/admin/task_execution.proto',
+  'flyteidl/admin/project.proto',
+  'flyteidl/admin/version.proto',
+  'flyteidl/admin/event.proto',
+  'flyteidl/event/event.proto',
+];
+
+declare const __FLYTEIDL_DESCRIPTOR__: protobuf.INamespace | undefined;
+
+let root: protobuf.Root | undefined;
+
+/**
+ * Builds the reflection root. The single binary embeds a JSON descriptor at build time
+ * (`__FLYTEIDL_DESCRIPTOR__`); from source we parse the `.proto` files in node_modules.
+ */
+function loadRoot(): protobuf.Root {
+  if (typeof __FLYTEIDL_DESCRIPTOR__ !== 'undefined') {
+    return protobuf.Root.fromJSON(__FLYTEIDL_DESCRIPTOR__);
+  }
+  const require = createRequire(import.meta.url);
+  const pkgJson = require.resolve('@flyteorg/flyteidl/package.json');
+  const protoDir = path.join(path.dirname(pkgJson), 'protos');
+  const r = new protobuf.Root();
+  r.resolvePath = (_origin, target) => {
+    // google/protobuf/* are bundled with protobufjs (protobuf.common); everything else is ours.
+    if (target.startsWith('google/protobuf/')) return target;
+    return path.join(protoDir, target);
+  };
+  r.loadSync(PROTO_FILES, { keepCase: false });
+  r.resolveAll();
+  return r;
+}
+
+/** The protobufjs reflection root holding every Flyte message we use. */
+export function idlRoot(): protobuf.Root {
+  root ??= loadRoot();
+  return root;
+}
+
+/** A JSON descriptor of the loaded protos; the build embeds it into the single binary. */
+export function idlDescriptor(): protobuf.INamespace {
+  return idlRoot().toJSON();
+}
+
+const typeCache = new Map<string, protobuf.Type>();
+
+/** Looks up a message type by full name, e.g. `flyteidl.core.LiteralMap`. */
+export function messageType(name: string): protobuf.Type {
+  let t = typeCache.get(name);
+  if (!t) {
+    t = idlRoot().lookupType(name);
+    typeCache.set(name, t);
+  }
+  return t;
+}
+
+/** Names of the messages that cross a boundary, so callers cannot misspell them. */
+export const MessageName = {
+  Literal: 'flyteidl.core.Literal',
+  LiteralMap: 'flyteidl.core.LiteralMap',
+  LiteralType: 'flyteidl.core.LiteralType',
+  TaskTemplate: 'flyteidl.core.TaskTemplate',
+  WorkflowTemplate: 'flyteidl.core.WorkflowTemplate',
+  WorkflowClosure: 'flyteidl.core.WorkflowClosure',
+  CompiledWorkflowClosure: 'flyteidl.core.CompiledWorkflowClosure',
+  DynamicJobSpec: 'flyteidl.core.DynamicJobSpec',
+  ErrorDocument: 'flyteidl.core.ErrorDocument',
+  ExecutionError: 'flyteidl.core.ExecutionError',
+  Identifier: 'flyteidl.core.Identifier',
+  TypedInterface: 'flyteidl.core.TypedInterface',
+} as const;
+
+const TO_OBJECT_OPTIONS: protobuf.IConversionOptions = {
+  longs: String,
+  enums: Number,
+  bytes: Buffer as unknown as typeof String,
+  defaults: false,
+  arrays: false,
+  objects: false,
+  oneofs: false,
+};
+
+/** Encodes a plain object as protobuf binary. Throws if the object does not fit the message. */
+export function encode(typeName: string, value: object): Uint8Array {
+  const t = messageType(typeName);
+  const msg = t.fromObject(value as Record<string, unknown>);
+  return t.encode(msg).finish();
+}
+
+/** Decodes protobuf binary into a plain object (only set fields, int64 as strings). */
+export function decode<T = Record<string, unknown>>(typeName: string, bytes: Uint8Array): T {
+  const t = messageType(typeName);
+  return t.toObject(t.decode(bytes), TO_OBJECT_OPTIONS) as T;
+}
+
+/** Normalises a plain object through the message type (drops unknown keys, fixes shapes). */
+export function normalize<T = Record<string, unknown>>(typeName: string, value: object): T {
+  const t = messageType(typeName);
+  return t.toObject(t.fromObject(value as Record<string, unknown>), TO_OBJECT_OPTIONS) as T;
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON mapping
+
+/** A JSON body did not fit the message it must be; `path` names the offending field. */
+export class IdlJsonError extends Error {
+  readonly path: string;
+  constructor(path: string, message: string) {
+    super(`${path}: ${message}`);
+    this.name = 'IdlJsonError';
+    this.path = path;
+  }
+}
+
+const snakeCache = new Map<string, string>();
+function toSnake(name: string): string {
+  let s = snakeCache.get(name);
+  if (s === undefined) {
+    s = name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+    snakeCache.set(name, s);
+  }
+  return s;
+}
+
+const INT64_TYPES = new Set(['int64', 'uint64', 'sint64', 'fixed64', 'sfixed64']);
+const INT32_TYPES = new Set(['int32', 'uint32', 'sint32', 'fixed32', 'sfixed32']);
+
+function durationToJson(v: { seconds?: unknown; nanos?: number }): string {
+  const secs = BigInt(String(v.seconds ?? 0));
+  const nanos = v.nanos ?? 0;
+  if (nanos === 0) return `${secs}s`;
+  const total = Number(secs) + nanos / 1e9;
+  return `${Number(total.toFixed(9))}s`;
+}
+
+function durationFromJson(v: unknown, p: string): { seconds: string; nanos: number } {
+  if (typeof v === 'object' && v !== null && ('seconds' in v || 'nanos' in v)) {
+    const o = v as { seconds?: unknown; nanos?: unknown };
+    return { seconds: String(o.seconds ?? 0), nanos: Number(o.nanos ?? 0) };
+  }
+  if (typeof v !== 'string' || !/^-?\d+(\.\d{1,9})?s$/.test(v)) {
+    throw new IdlJsonError(p, `expected a duration like "30s" or "1.5s", got ${JSON.stringify(v)}`);
+  }
+  const num = v.slice(0, -1);
+  const neg = num.startsWith('-');
+  const [whole = '0', frac = ''] = num.replace('-', '').split('.');
+  const nanos = Number(frac.padEnd(9, '0'));
+  return { seconds: (neg ? '-' : '') + whole, nanos: neg ? -nanos : nanos };
+}
+
+function timestampToJson(v: { seconds?: unknown; nanos?: number }): string {
+  const ms = Number(String(v.seconds ?? 0)) * 1000 + Math.floor((v.nanos ?? 0) / 1e6);
+  return new Date(ms).toISOString();
+}
+
+function timestampFromJson(v: unknown, p: string): { seconds: string; nanos: number } {
+  if (typeof v === 'object' && v !== null && 'seconds' in v) {
+    const o = v as { seconds?: unknown; nanos?: unknown };
+    return { seconds: String(o.seconds ?? 0), nanos: Number(o.nanos ?? 0) };
+  }
+  const d = typeof v === 'string' ? new Date(v) : undefined;
+  if (!d || Number.isNaN(d.getTime())) {
+    throw new IdlJsonError(p, `expected an RFC 3339 timestamp, got ${JSON.stringify(v)}`);
+  }
+  const ms = d.getTime();
+  const seconds = Math.floor(ms / 1000);
+  return { seconds: String(seconds), nanos: (ms - seconds * 1000) * 1e6 };
+}
+
+type StructValue = {
+  nullValue?: number;
+  numberValue?: number;
+  stringValue?: string;
+  boolValue?: boolean;
+  structValue?: { fields?: Record<string, StructValue> };
+  listValue?: { values?: StructValue[] };
+};
+
+/** Converts a `google.protobuf.Value` plain object into the JSON value it stands for. */
+export function structValueToJs(v: StructValue): unknown {
+  if (v.structValue !== undefined) return structToJs(v.structValue);
+  if (v.listValue !== undefined) return (v.listValue.values ?? []).map(structValueToJs);
+  if (v.stringValue !== undefined) return v.stringValue;
+  if (v.numberValue !== undefined) return v.numberValue;
+  if (v.boolValue !== undefined) return v.boolValue;
+  return null;
+}
+
+/** Converts a `google.protobuf.Struct` plain object into a JSON object. */
+export function structToJs(s: { fields?: Record<string, StructValue> }): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(s.fields ?? {})) out[k] = structValueToJs(v);
+  return out;
+}
+
+/** Converts a JSON value into a `google.protobuf.Value` plain object. */
+export function jsToStructValue(v: unknown, p = '$'): StructValue {
+  if (v === null || v === undefined) return { nullValue: 0 };
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new IdlJsonError(p, 'JSON numbers must be finite');
+    return { numberValue: v };
+  }
+  if (typeof v === 'string') return { stringValue: v };
+  if (typeof v === 'boolean') return { boolValue: v };
+  if (Array.isArray(v)) return { listValue: { values: v.map((x, i) => jsToStructValue(x, `${p}[${i}]`)) } };
+  if (typeof v === 'object') return { structValue: jsToStruct(v as Record<string, unknown>, p) };
+  throw new IdlJsonError(p, `cannot represent a ${typeof v} in JSON`);
+}
+
+/** Converts a JSON object into a `google.protobuf.Struct` plain object. */
+export function jsToStruct(o: Record<string, unknown>, p = '$'): { fields: Record<string, StructValue> } {
+  const fields: Record<string, StructValue> = {};
+  for (const [k, v] of Object.entries(o)) fields[k] = jsToStructValue(v, `${p}.${k}`);
+  return { fields };
+}
+
+function wellKnownToJson(fullName: string, v: Record<string, unknown>): unknown {
+  switch (fullName) {
+    case '.google.protobuf.Timestamp':
+      return timestampToJson(v);
+    case '.google.protobuf.Duration':
+      return durationToJson(v);
+    case '.google.protobuf.Struct':
+      return structToJs(v as { fields?: Record<string, StructValue> });
+    case '.google.protobuf.Value':
+      return structValueToJs(v as StructValue);
+    case '.google.protobuf.ListValue':
+      return ((v as { values?: StructValue[] }).values ?? []).map(structValueToJs);
+    default:
+      if (fullName.startsWith('.google.protobuf.') && fullName.endsWith('Value') && 'value' in v) return v.value;
+      return undefined;
+  }
+}
+
+function wellKnownFromJson(fullName: string, v: unknown, p: string): object | undefined {
+  switch (fullName) {
+    case '.google.protobuf.Timestamp':
+      return timestampFromJson(v, p);
+    case '.google.protobuf.Duration':
+      return durationFromJson(v, p);
+    case '.google.protobuf.Struct':
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new IdlJsonError(p, 'expected a JSON object');
+      return jsToStruct(v as Record<string, unknown>, p);
+    case '.google.protobuf.Value':
+      return jsToStructValue(v, p);
+    case '.google.protobuf.ListValue':
+      if (!Array.isArray(v)) throw new IdlJsonError(p, 'expected a JSON array');
+      return { values: v.map((x, i) => jsToStructValue(x, `${p}[${i}]`)) };
+    default:
+      if (fullName.startsWith('.google.protobuf.') && fullName.endsWith('Value')) return { value: v };
+      return undefined;
+  }
+}
+
+function scalarToJson(field: protobuf.Field, v: unknown): unknown {
+  if (field.resolvedType instanceof protobuf.Enum) {
+    const name = field.resolvedType.valuesById[Number(v)];
+    return name ?? Number(v);
+  }
+  if (INT64_TYPES.has(field.type)) return String(v);
+  if (field.type === 'bytes') return Buffer.from(v as Uint8Array).toString('base64');
+  if (field.type === 'double' || field.type === 'float') {
+    const n = Number(v);
+    if (Number.isNaN(n)) return 'NaN';
+    if (!Number.isFinite(n)) return n > 0 ? 'Infinity' : '-Infinity';
+    return n;
+  }
+  return v;
+}
+
+function defaultJson(field: protobuf.Field): unknown {
+  if (field.repeated) return [];
+  if (field.map) return {};
+  if (field.resolvedType instanceof protobuf.Type) return undefined;
+  if (field.resolvedType instanceof protobuf.Enum) return field.resolvedType.valuesById[0];
+  if (INT64_TYPES.has(field.type)) return '0';
+  switch (field.type) {
+    case 'string':
+      return '';
+    case 'bool':
+      return false;
+    case 'bytes':
+      return '';
+    default:
+      return 0;
+  }
+}
+
+function messageToJson(type: protobuf.Type, obj: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const field of type.fieldsArray) {
+    const v = obj[field.name];
+    const key = toSnake(field.name);
+    if (v === undefined || v === null) {
+      // Like grpc-gateway's EmitDefaults: scalars, enums, lists and maps always appear.
+      if (!field.partOf) {
+        const d = defaultJson(field);
+        if (d !== undefined) out[key] = d;
+      }
+      continue;
+    }
+    const conv = (x: unknown): unknown =>
+      field.resolvedType instanceof protobuf.Type
+        ? valueToJson(field.resolvedType, x as Record<string, unknown>)
+        : scalarToJson(field, x);
+    if (field.map) {
+      const m: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v as Record<string, unknown>)) m[k] = conv(x);
+      out[key] = m;
+    } else if (field.repeated) {
+      out[key] = (v as unknown[]).map(conv);
+    } else {
+      out[key] = conv(v);
+    }
+  }
+  return out;
+}
+
+function valueToJson(type: protobuf.Type, obj: Record<string, unknown>): unknown {
+  const wk = wellKnownToJson(type.fullName, obj);
+  if (wk !== undefined) return wk;
+  return messageToJson(type, obj);
+}
+
+/**
+ * Renders a plain object of the given message as protobuf JSON (snake_case, defaults emitted
+ * for scalar fields like flyteadmin's REST gateway).
+ */
+export function toJson(typeName: string, value: object): Record<string, unknown> {
+  const type = messageType(typeName);
+  // Normalise first so callers may pass numbers, Longs or strings for int64 alike.
+  const obj = type.toObject(type.fromObject(value as Record<string, unknown>), TO_OBJECT_OPTIONS);
+  return valueToJson(type, obj) as Record<string, unknown>;
+}
+
+function scalarFromJson(field: protobuf.Field, v: unknown, p: string): unknown {
+  if (field.resolvedType instanceof protobuf.Enum) {
+    const e = field.resolvedType;
+    if (typeof v === 'string') {
+      if (v in e.values) return e.values[v];
+      throw new IdlJsonError(p, `expected one of ${Object.keys(e.values).join(', ')}, got ${JSON.stringify(v)}`);
+    }
+    if (typeof v === 'number' && Number.isInteger(v) && e.valuesById[v] !== undefined) return v;
+    throw new IdlJsonError(p, `expected one of ${Object.keys(e.values).join(', ')}, got ${JSON.stringify(v)}`);
+  }
+  if (INT64_TYPES.has(field.type) || INT32_TYPES.has(field.type)) {
+    const s = typeof v === 'number' ? String(v) : v;
+    if (typeof s !== 'string' || !/^-?\d+$/.test(s)) {
+      throw new IdlJsonError(p, `expected an integer, got ${JSON.stringify(v)}`);
+    }
+    if (field.type.startsWith('u') && s.startsWith('-')) throw new IdlJsonError(p, 'expected a non-negative integer');
+    if (INT32_TYPES.has(field.type)) {
+      const n = Number(s);
+      if (n > 0xffffffff || n < -0x80000000) throw new IdlJsonError(p, 'integer out of 32-bit range');
+      return n;
+    }
+    const big = BigInt(s);
+    if (big > 0xffffffffffffffffn || big < -0x8000000000000000n) throw new IdlJsonError(p, 'integer out of 64-bit range');
+    return s;
+  }
+  switch (field.type) {
+    case 'string':
+      if (typeof v !== 'string') throw new IdlJsonError(p, `expected a string, got ${JSON.stringify(v)}`);
+      return v;
+    case 'bool':
+      if (typeof v !== 'boolean') throw new IdlJsonError(p, `expected true or false, got ${JSON.stringify(v)}`);
+      return v;
+    case 'bytes':
+      if (typeof v !== 'string') throw new IdlJsonError(p, 'expected base64 text');
+      return Buffer.from(v, 'base64');
+    case 'double':
+    case 'float':
+      if (v === 'NaN') return Number.NaN;
+      if (v === 'Infinity') return Number.POSITIVE_INFINITY;
+      if (v === '-Infinity') return Number.NEGATIVE_INFINITY;
+      if (typeof v === 'number') return v;
+      if (typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v))) return Number(v);
+      throw new IdlJsonError(p, `expected a number, got ${JSON.stringify(v)}`);
+    default:
+      throw new IdlJsonError(p, `unsupported field type ${field.type}`);
+  }
+}
+
+function messageFromJson(type: protobuf.Type, json: unknown, p: string): object {
+  const wk = wellKnownFromJson(type.fullName, json, p);
+  if (wk !== undefined) return wk;
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new IdlJsonError(p, `expected an object (${type.name}), got ${JSON.stringify(json)}`);
+  }
+  const out: Record<string, unknown> = {};
+  const seenOneofs = new Map<string, string>();
+  for (const [key, v] of Object.entries(json as Record<string, unknown>)) {
+    const camel = key.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+    const field = type.fields[camel];
+    const fp = `${p}.${key}`;
+    if (!field) {
+      const known = type.fieldsArray.map((f) => toSnake(f.name)).join(', ');
+      throw new IdlJsonError(fp, `unknown field for ${type.name} (known fields: ${known})`);
+    }
+    if (v === null) continue;
+    if (field.partOf) {
+      const other = seenOneofs.get(field.partOf.name);
+      if (other) throw new IdlJsonError(fp, `only one of ${field.partOf.name} may be set (also got ${other})`);
+      seenOneofs.set(field.partOf.name, key);
+    }
+    const conv = (x: unknown, xp: string): unknown =>
+      field.resolvedType instanceof protobuf.Type
+        ? messageFromJson(field.resolvedType, x, xp)
+        : scalarFromJson(field, x, xp);
+    if (field.map) {
+      if (typeof v !== 'object' || Array.isArray(v)) throw new IdlJsonError(fp, 'expected an object (a map)');
+      const m: Record<string, unknown> = {};
+      for (const [k, x] of Object.entries(v as Record<string, unknown>)) m[k] = conv(x, `${fp}.${k}`);
+      out[field.name] = m;
+    } else if (field.repeated) {
+      if (!Array.isArray(v)) throw new IdlJsonError(fp, 'expected a list');
+      out[field.name] = v.map((x, i) => conv(x, `${fp}[${i}]`));
+    } else {
+      out[field.name] = conv(v, fp);
+    }
+  }
+  return out;
+}
+
+/**
+ * Parses protobuf JSON (snake_case or camelCase names) into a plain object of the message.
+ * Strict: unknown fields, wrong value shapes and several members of one oneof are errors
+ * naming their path (rooted at `rootPath`, default `body`).
+ */
+export function fromJson<T = Record<string, unknown>>(typeName: string, json: unknown, rootPath = 'body'): T {
+  const type = messageType(typeName);
+  const obj = messageFromJson(type, json, rootPath);
+  return type.toObject(type.fromObject(obj as Record<string, unknown>), TO_OBJECT_OPTIONS) as T;
+}
+
+/** Reads an int64 field (string, number or Long) as a JS number; exact up to 2^53. */
+export function int64ToNumber(v: unknown): number {
+  if (v === undefined || v === null) return 0;
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return Number(v);
+  return Number(String(v));
+}
+
+/** Reads an int64 field (string, number or Long) as a bigint, exactly. */
+export function int64ToBigInt(v: unknown): bigint {
+  if (v === undefined || v === null) return 0n;
+  if (typeof v === 'bigint') return v;
+  if (typeof v === 'number') return BigInt(v);
+  return BigInt(String(v));
+}

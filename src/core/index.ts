@@ -1,0 +1,36 @@
+/**
+ * core: the shared model on Flyte's IDL — protobuf codecs, type descriptors and literal
+ * conversion, type compatibility, phases, error classes and diagnostics. No I/O.
+ */
+export {
+  idlRoot,
+  idlDescriptor,
+  messageType,
+  MessageName,
+  encode,
+  decode,
+  normalize,
+  toJson,
+  fromJson,
+  IdlJsonError,
+  int64ToNumber,
+  int64ToBigInt,
+  structToJs,
+  jsToStruct,
+  type flyteidl,
+} from './idl.ts';
+export {
+  t,
+  isTypeDescriptor,
+  LiteralConversionError,
+  descriptorFromLiteralType,
+  literalTypeToString,
+  isCastable,
+  type TypeDescriptor,
+  type ValueOf,
+} from './types.ts';
+export { literalToJs, literalMapToJs, jsToLiteralMap } from './literals.ts';
+export { parseCliValue } from './cli-values.ts';
+export { CompileCode, compileError, type Diagnostic } from './diagnostics.ts';
+export * as errors from './errors.ts';
+export * as phases from './phases.ts';

@@ -1,0 +1,361 @@
+/**
+ * Docker adapter of the {@link Launcher} port (dockerode): one container per attempt, named by
+ * the attempt key. Loaded lazily (see `createLauncher`) so importing the port never loads dockerode.
+ */
+import fs from 'node:fs';
+import type { Readable } from 'node:stream';
+import Docker from 'dockerode';
+import type { AttemptExit, LaunchedAttempt, Launcher, LaunchSpec } from './launcher.ts';
+import { LauncherError, LAUNCHER_ERROR_CODES, signalFromExitCode } from './errors.ts';
+import { DockerLogDemuxer } from './docker-logs.ts';
+
+/** Label every container of ours carries; `list` only sees containers with it. */
+export const MANAGED_LABEL = 'tflyte.launcher.managed';
+const LOG_PATH_LABEL = 'tflyte.launcher.log-path';
+const LOG_OFFSET_LABEL = 'tflyte.launcher.log-offset';
+const INTERNAL_PREFIX = 'tflyte.launcher.';
+/** Where the admin's unix socket appears inside containers. */
+export const CONTAINER_ADMIN_SOCKET = '/run/tflyte/admin.sock';
+/** Host name containers use for the host (mapped to Docker's `host-gateway`). */
+export const HOST_ALIAS = 'host.docker.internal';
+
+/** Options of {@link DockerLauncher}; all optional. */
+export interface DockerLauncherOptions {
+  /** A ready client; otherwise one is made from `dockerOptions` (default: the local socket). */
+  docker?: Docker;
+  dockerOptions?: Docker.DockerOptions;
+  /**
+   * `uid:gid` the containers run as. Containers drop every capability, so they can write to the
+   * bind-mounted blob store only as its owner: default the launching process's own uid:gid.
+   * `''` keeps the image's user.
+   */
+  user?: string;
+  /**
+   * Host path of the admin API's unix socket. When set, an attempt with `adminUrl` gets the
+   * socket bind-mounted at {@link CONTAINER_ADMIN_SOCKET} and `TFLYTE_ADMIN_SOCKET` pointing at
+   * it (the API stays off the network). Otherwise the URL's loopback host is rewritten to
+   * {@link HOST_ALIAS}, which reaches the host only if the admin listens on the bridge gateway.
+   */
+  adminSocketPath?: string;
+  /** Mount the image's root filesystem read-only (with a tmpfs at `/tmp`). @default false */
+  readOnlyRootfs?: boolean;
+  /** Maximum number of processes per container. @default 4096 */
+  pidsLimit?: number;
+}
+
+interface Follower {
+  done: Promise<void>;
+  stream?: Readable;
+  closed: boolean;
+}
+
+/**
+ * Runs each attempt as a Docker container named `spec.key`, with `spec.labels` (plus internal
+ * `tflyte.launcher.*` labels recording the log file, so a new launcher instance can re-adopt the
+ * container after a restart and keep appending its logs without duplicating lines).
+ *
+ * Isolation: no privileges, every capability dropped, `no-new-privileges`, a pids limit, cpu
+ * (`NanoCpus`) and memory (`Memory` = `MemorySwap`, so exceeding it is an OOM kill) limits, and no
+ * Docker socket (a mount of it is refused). Only `spec.mounts` are shared with the host.
+ *
+ * Waiting uses Docker's wait API (no polling); the result carries the exit code, `OOMKilled`,
+ * and `signal` for 128+N exit codes. `wait` resolves only after the log file has every line.
+ */
+export class DockerLauncher implements Launcher {
+  readonly kind = 'docker';
+  readonly docker: Docker;
+  readonly #opts: DockerLauncherOptions;
+  readonly #followers = new Map<string, Follower>();
+
+  constructor(opts: DockerLauncherOptions = {}) {
+    this.docker = opts.docker ?? new Docker(opts.dockerOptions);
+    this.#opts = opts;
+  }
+
+  async launch(spec: LaunchSpec): Promise<void> {
+    const existing = await this.#inspect(spec.key);
+    if (existing) {
+      await this.#adopt(spec.key, existing);
+      return;
+    }
+    const container = this.docker.getContainer(spec.key);
+    const offset = logSize(spec.logPath);
+    try {
+      await this.docker.createContainer(this.#createOptions(spec, offset));
+    } catch (e) {
+      if (statusOf(e) === 409) {
+        // Created concurrently (another round, or a previous process): adopt it.
+        const info = await this.#inspect(spec.key);
+        if (info) return this.#adopt(spec.key, info);
+      }
+      if (statusOf(e) === 404) {
+        throw new LauncherError(LAUNCHER_ERROR_CODES.IMAGE_NOT_FOUND, `image ${spec.image} does not exist locally (nothing can be pulled)`, {
+          cause: e,
+        });
+      }
+      throw engineError(e, `create container ${spec.key}`);
+    }
+    try {
+      await container.start();
+    } catch (e) {
+      if (statusOf(e) !== 304) throw engineError(e, `start container ${spec.key}`);
+    }
+    // Follow after start: Docker replays the log from the beginning, so nothing is missed.
+    this.#follow(spec.key, spec.logPath, offset);
+  }
+
+  async wait(key: string, signal?: AbortSignal): Promise<AttemptExit> {
+    signal?.throwIfAborted();
+    let info = await this.#inspect(key);
+    if (!info) return { state: 'NOT_FOUND' };
+    // A created (never started) container is not followed yet: its log stream would end at once.
+    if (info.State.Status !== 'created') this.#followFromLabels(key, info);
+    const status = info.State.Status;
+    if (status !== 'exited' && status !== 'dead') {
+      try {
+        await this.docker.getContainer(key).wait({
+          condition: status === 'created' ? 'next-exit' : 'not-running',
+          ...(signal ? { abortSignal: signal } : {}),
+        });
+      } catch (e) {
+        if (signal?.aborted) throw signal.reason;
+        if (statusOf(e) === 404) return { state: 'NOT_FOUND' };
+        throw engineError(e, `wait for container ${key}`);
+      }
+      info = await this.#inspect(key);
+      if (!info) return { state: 'NOT_FOUND' };
+      this.#followFromLabels(key, info);
+    }
+    await this.#followers.get(key)?.done;
+    const st = info.State;
+    const signalName = st.OOMKilled ? undefined : signalFromExitCode(st.ExitCode);
+    return {
+      state: 'EXITED',
+      exitCode: st.ExitCode,
+      oomKilled: st.OOMKilled,
+      ...(signalName ? { signal: signalName } : {}),
+      ...(validDate(st.StartedAt) ? { startedAt: new Date(st.StartedAt) } : {}),
+      ...(validDate(st.FinishedAt) ? { finishedAt: new Date(st.FinishedAt) } : {}),
+    };
+  }
+
+  async abort(key: string): Promise<void> {
+    const c = this.docker.getContainer(key);
+    try {
+      await c.kill();
+    } catch (e) {
+      const s = statusOf(e);
+      if (s === 404) return;
+      if (s !== 409) throw engineError(e, `kill container ${key}`); // 409: not running
+    }
+    try {
+      await c.wait({ condition: 'not-running' });
+    } catch (e) {
+      if (statusOf(e) !== 404) throw engineError(e, `wait for container ${key}`);
+    }
+  }
+
+  async cleanup(key: string): Promise<void> {
+    try {
+      await this.docker.getContainer(key).remove({ force: true, v: true });
+    } catch (e) {
+      const s = statusOf(e);
+      // 404: already gone; 409: removal already in progress.
+      if (s !== 404 && s !== 409) throw engineError(e, `remove container ${key}`);
+    }
+    this.#stopFollower(key);
+  }
+
+  async list(labels: Record<string, string>): Promise<LaunchedAttempt[]> {
+    const filters = [`${MANAGED_LABEL}=1`, ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)];
+    let rows: Docker.ContainerInfo[];
+    try {
+      rows = await this.docker.listContainers({ all: true, filters: { label: filters } });
+    } catch (e) {
+      throw engineError(e, 'list containers');
+    }
+    return rows.map((r) => ({
+      key: (r.Names[0] ?? r.Id).replace(/^\//, ''),
+      labels: Object.fromEntries(Object.entries(r.Labels).filter(([k]) => !k.startsWith(INTERNAL_PREFIX))),
+      running: r.State === 'running',
+    }));
+  }
+
+  async close(): Promise<void> {
+    for (const key of [...this.#followers.keys()]) this.#stopFollower(key);
+  }
+
+  /** The container create options for a spec (exported through the class for tests). @internal */
+  createOptionsFor(spec: LaunchSpec): Docker.ContainerCreateOptions {
+    return this.#createOptions(spec, logSize(spec.logPath));
+  }
+
+  #createOptions(spec: LaunchSpec, logOffset: number): Docker.ContainerCreateOptions {
+    for (const m of spec.mounts) {
+      if (/(^|\/)docker\.sock$/.test(m.hostPath) || m.hostPath === '/var/run' || m.hostPath === '/run') {
+        throw new LauncherError(LAUNCHER_ERROR_CODES.INVALID_SPEC, `refusing to mount ${m.hostPath}: containers never get the Docker socket`);
+      }
+    }
+    const env: Record<string, string> = { ...spec.env };
+    const mounts: Docker.MountSettings[] = spec.mounts.map((m) => ({
+      Type: 'bind',
+      Source: m.hostPath,
+      Target: m.containerPath,
+      ReadOnly: m.readOnly,
+    }));
+    if (spec.adminUrl !== undefined) {
+      if (this.#opts.adminSocketPath) {
+        env.TFLYTE_ADMIN_URL = spec.adminUrl;
+        env.TFLYTE_ADMIN_SOCKET = CONTAINER_ADMIN_SOCKET;
+        mounts.push({ Type: 'bind', Source: this.#opts.adminSocketPath, Target: CONTAINER_ADMIN_SOCKET, ReadOnly: true });
+      } else {
+        env.TFLYTE_ADMIN_URL = rewriteLoopback(spec.adminUrl);
+      }
+    }
+    const user = this.#opts.user ?? defaultUser();
+    const hostConfig: Docker.HostConfig = {
+      Mounts: mounts,
+      Privileged: false,
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges'],
+      PidsLimit: this.#opts.pidsLimit ?? 4096,
+      ExtraHosts: [`${HOST_ALIAS}:host-gateway`],
+      ReadonlyRootfs: this.#opts.readOnlyRootfs ?? false,
+      ...(this.#opts.readOnlyRootfs ? { Tmpfs: { '/tmp': 'rw,exec,nosuid,mode=1777' } } : {}),
+      ...(spec.resources.cpu !== undefined ? { NanoCpus: Math.round(spec.resources.cpu * 1e9) } : {}),
+      ...(spec.resources.memoryBytes !== undefined
+        ? { Memory: spec.resources.memoryBytes, MemorySwap: spec.resources.memoryBytes }
+        : {}),
+    };
+    return {
+      name: spec.key,
+      Image: spec.image,
+      ...(spec.entrypoint ? { Entrypoint: spec.entrypoint } : {}),
+      Cmd: spec.command,
+      Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+      Labels: {
+        ...spec.labels,
+        [MANAGED_LABEL]: '1',
+        [LOG_PATH_LABEL]: spec.logPath,
+        [LOG_OFFSET_LABEL]: String(logOffset),
+      },
+      ...(user ? { User: user } : {}),
+      AttachStdin: false,
+      AttachStdout: false,
+      AttachStderr: false,
+      Tty: false,
+      OpenStdin: false,
+      HostConfig: hostConfig,
+    };
+  }
+
+  async #inspect(key: string): Promise<Docker.ContainerInspectInfo | undefined> {
+    try {
+      return await this.docker.getContainer(key).inspect();
+    } catch (e) {
+      if (statusOf(e) === 404) return undefined;
+      throw engineError(e, `inspect container ${key}`);
+    }
+  }
+
+  async #adopt(key: string, info: Docker.ContainerInspectInfo): Promise<void> {
+    if (info.State.Status === 'created') {
+      // A crash between create and start: finish the launch.
+      try {
+        await this.docker.getContainer(key).start();
+      } catch (e) {
+        if (statusOf(e) !== 304) throw engineError(e, `start container ${key}`);
+      }
+    }
+    this.#followFromLabels(key, info);
+  }
+
+  #followFromLabels(key: string, info: Docker.ContainerInspectInfo): void {
+    const logPath = info.Config.Labels?.[LOG_PATH_LABEL];
+    if (logPath) this.#follow(key, logPath, Number(info.Config.Labels?.[LOG_OFFSET_LABEL] ?? 0));
+  }
+
+  /**
+   * Appends the container's output to `logPath`. Docker replays a container's log from its
+   * start, so bytes already in the file past `offset` (written by a previous launcher instance)
+   * are skipped: replays are byte-identical for the json-file and local log drivers.
+   */
+  #follow(key: string, logPath: string, offset: number): void {
+    if (this.#followers.has(key)) return;
+    const f: Follower = { done: Promise.resolve(), closed: false };
+    f.done = (async () => {
+      let skip = Math.max(0, logSize(logPath) - offset);
+      const stream = (await this.docker.getContainer(key).logs({ follow: true, stdout: true, stderr: true })) as unknown as Readable;
+      f.stream = stream;
+      if (f.closed) {
+        stream.destroy();
+        return;
+      }
+      const out = fs.createWriteStream(logPath, { flags: 'a' });
+      const demux = new DockerLogDemuxer();
+      try {
+        for await (const chunk of stream) {
+          for (let payload of demux.push(chunk as Buffer)) {
+            if (skip > 0) {
+              const n = Math.min(skip, payload.length);
+              skip -= n;
+              payload = payload.subarray(n);
+              if (payload.length === 0) continue;
+            }
+            if (!out.write(payload)) await new Promise((r) => out.once('drain', r));
+          }
+        }
+      } finally {
+        await new Promise<void>((r) => out.end(r));
+      }
+    })().catch(() => {
+      // The container went away or the launcher closed: the log has what was delivered.
+    });
+    this.#followers.set(key, f);
+  }
+
+  #stopFollower(key: string): void {
+    const f = this.#followers.get(key);
+    if (!f) return;
+    f.closed = true;
+    f.stream?.destroy();
+    this.#followers.delete(key);
+  }
+}
+
+/** Replaces a loopback host (`127.0.0.1`, `localhost`, `[::1]`) in `url` by {@link HOST_ALIAS}. */
+export function rewriteLoopback(url: string): string {
+  const u = new URL(url);
+  if (u.hostname === '127.0.0.1' || u.hostname === 'localhost' || u.hostname === '[::1]') u.hostname = HOST_ALIAS;
+  return u.href.endsWith('/') && !url.endsWith('/') ? u.href.slice(0, -1) : u.href;
+}
+
+function defaultUser(): string {
+  return typeof process.getuid === 'function' && typeof process.getgid === 'function' ? `${process.getuid()}:${process.getgid()}` : '';
+}
+
+function logSize(p: string): number {
+  try {
+    return fs.statSync(p).size;
+  } catch {
+    return 0;
+  }
+}
+
+function statusOf(e: unknown): number | undefined {
+  return (e as { statusCode?: number } | undefined)?.statusCode;
+}
+
+function validDate(s: string | undefined): s is string {
+  return !!s && !s.startsWith('0001-01-01');
+}
+
+function engineError(e: unknown, what: string): LauncherError {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  const unavailable = code === 'ECONNREFUSED' || code === 'ENOENT' || code === 'EACCES' || code === 'ECONNRESET';
+  return new LauncherError(
+    unavailable ? LAUNCHER_ERROR_CODES.ENGINE_UNAVAILABLE : LAUNCHER_ERROR_CODES.OPERATION_FAILED,
+    `Docker failed to ${what}: ${(e as Error)?.message ?? String(e)}`,
+    { cause: e },
+  );
+}

@@ -1,0 +1,61 @@
+/**
+ * Launcher errors. `LauncherError` has the shape of the project's `SandboxError` taxonomy
+ * (style P9: `code`, `kind`, `retryable`, `cause`, `details`).
+ * TODO(lead): derive from core's `SandboxError` once `src/core/errors.ts` exists.
+ */
+
+/** Stable codes thrown by launchers. Never reuse a released code. */
+export const LAUNCHER_ERROR_CODES = {
+  /** The launch spec cannot be honoured (empty command, unsupported mount, Docker socket mount). USER. */
+  INVALID_SPEC: 'SBX_LAUNCHER_INVALID_SPEC',
+  /** The container engine does not answer. SYSTEM, retryable. */
+  ENGINE_UNAVAILABLE: 'SBX_LAUNCHER_ENGINE_UNAVAILABLE',
+  /** The task's image does not exist locally (nothing can be pulled). USER. */
+  IMAGE_NOT_FOUND: 'SBX_LAUNCHER_IMAGE_NOT_FOUND',
+  /** Building the runtime image failed. SYSTEM. */
+  IMAGE_BUILD_FAILED: 'SBX_LAUNCHER_IMAGE_BUILD_FAILED',
+  /** The engine or the OS refused an operation (create, start, spawn). SYSTEM, retryable. */
+  OPERATION_FAILED: 'SBX_LAUNCHER_OPERATION_FAILED',
+} as const;
+
+/** One of {@link LAUNCHER_ERROR_CODES}. */
+export type LauncherErrorCode = (typeof LAUNCHER_ERROR_CODES)[keyof typeof LAUNCHER_ERROR_CODES];
+
+const DEFAULTS: Record<LauncherErrorCode, { kind: 'USER' | 'SYSTEM'; retryable: boolean }> = {
+  SBX_LAUNCHER_INVALID_SPEC: { kind: 'USER', retryable: false },
+  SBX_LAUNCHER_ENGINE_UNAVAILABLE: { kind: 'SYSTEM', retryable: true },
+  SBX_LAUNCHER_IMAGE_NOT_FOUND: { kind: 'USER', retryable: false },
+  SBX_LAUNCHER_IMAGE_BUILD_FAILED: { kind: 'SYSTEM', retryable: false },
+  SBX_LAUNCHER_OPERATION_FAILED: { kind: 'SYSTEM', retryable: true },
+};
+
+/** Thrown by launcher operations that fail; `kind`/`retryable` default per code. */
+export class LauncherError extends Error {
+  readonly code: LauncherErrorCode;
+  readonly kind: 'USER' | 'SYSTEM';
+  readonly retryable: boolean;
+  readonly details?: Record<string, unknown>;
+
+  constructor(code: LauncherErrorCode, message: string, opts: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'LauncherError';
+    this.code = code;
+    this.kind = DEFAULTS[code].kind;
+    this.retryable = DEFAULTS[code].retryable;
+    if (opts.details) this.details = opts.details;
+  }
+}
+
+/** True when `e` is a launcher error (optionally with `code`), also across package copies. */
+export function isLauncherError(e: unknown, code?: LauncherErrorCode): e is LauncherError {
+  if (typeof e !== 'object' || e === null) return false;
+  const c = (e as { code?: unknown }).code;
+  if (typeof c !== 'string' || !c.startsWith('SBX_LAUNCHER_')) return false;
+  return code === undefined || c === code;
+}
+
+/** Docker exit codes above 128 mean "killed by signal (code − 128)"; the common ones by name. */
+export function signalFromExitCode(exitCode: number): string | undefined {
+  const names: Record<number, string> = { 129: 'SIGHUP', 130: 'SIGINT', 134: 'SIGABRT', 137: 'SIGKILL', 143: 'SIGTERM' };
+  return names[exitCode];
+}

@@ -1,0 +1,54 @@
+/**
+ * Launcher component: the port (`Launcher`) and a factory that loads an adapter lazily, so
+ * importing this module never loads dockerode. See README.md.
+ */
+import type Docker from 'dockerode';
+import type { Launcher } from './launcher.ts';
+import type { DockerLauncherOptions } from './docker-launcher.ts';
+import type { ProcessLauncherOptions } from './process-launcher.ts';
+
+export type { Launcher, LaunchSpec, Mount, AttemptExit, LaunchedAttempt } from './launcher.ts';
+export { LauncherError, LAUNCHER_ERROR_CODES, isLauncherError } from './errors.ts';
+export type { LauncherErrorCode } from './errors.ts';
+export type { DockerLauncherOptions } from './docker-launcher.ts';
+export type { ProcessLauncherOptions } from './process-launcher.ts';
+export type { RuntimeImageOptions, RuntimeMount, LinkedLibraries } from './image-builder.ts';
+
+/** Options per launcher kind. */
+export type LauncherOptions = { docker: DockerLauncherOptions; process: ProcessLauncherOptions };
+
+/**
+ * Creates a launcher of the given kind, importing its adapter (and, for `docker`, dockerode) only now.
+ * @example const launcher = await createLauncher('docker', { adminSocketPath: '/data/admin.sock' });
+ */
+export async function createLauncher<K extends keyof LauncherOptions>(kind: K, options: LauncherOptions[K] = {}): Promise<Launcher> {
+  if (kind === 'docker') {
+    const { DockerLauncher } = await import('./docker-launcher.ts');
+    return new DockerLauncher(options as DockerLauncherOptions);
+  }
+  if (kind === 'process') {
+    const { ProcessLauncher } = await import('./process-launcher.ts');
+    return new ProcessLauncher(options as ProcessLauncherOptions);
+  }
+  throw new Error(`unknown launcher kind ${String(kind)}`);
+}
+
+/**
+ * Builds (once) the default task image from the sandbox binary (see `image-builder.ts`) on the
+ * engine of a Docker launcher made by {@link createLauncher}, or of a dockerode client.
+ */
+export async function ensureRuntimeImage(
+  via: Launcher | Docker,
+  options: import('./image-builder.ts').RuntimeImageOptions,
+): Promise<string> {
+  const docker = 'kind' in via ? (via as Launcher & { docker?: Docker }).docker : via;
+  if (!docker) throw new Error(`ensureRuntimeImage needs a Docker launcher, got kind ${(via as Launcher).kind}`);
+  const m = await import('./image-builder.ts');
+  return m.ensureRuntimeImage(docker, options);
+}
+
+/** Bind mounts + entrypoint that run the sandbox binary inside any image (no glibc needed there). */
+export async function runtimeMount(binaryPath: string): Promise<import('./image-builder.ts').RuntimeMount> {
+  const m = await import('./image-builder.ts');
+  return m.runtimeMount(binaryPath);
+}

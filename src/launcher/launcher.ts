@@ -1,0 +1,65 @@
+/**
+ * The Launcher port: runs one task attempt in an isolated environment (a Docker container, or a
+ * subprocess) and reports how it ended. Propeller depends only on this file; adapters
+ * (`docker-launcher.ts`, `process-launcher.ts`) are loaded lazily by the composition root.
+ *
+ * Contract (every method is idempotent, so a propeller round may repeat after a crash):
+ * - `launch(spec)`: starts the attempt named `spec.key`. If one with that key already exists
+ *   (running or exited), it is adopted, never started twice.
+ * - `wait(key)`: resolves once the attempt has exited (immediately if it already has), with its
+ *   exit; resolves `{ state: 'NOT_FOUND' }` if no attempt with that key is known.
+ * - `abort(key)`: kills the attempt; a missing or finished attempt is success.
+ * - `cleanup(key)`: removes what the attempt left (container, temp files); always after
+ *   `wait` resolved or `abort`. Logs stay at `spec.logPath`.
+ * - `list(labels)`: attempts (running or exited, not yet cleaned up) whose labels include all
+ *   the given ones; used on restart to re-adopt containers instead of running them twice.
+ */
+export interface Launcher {
+  /** `docker`, `process`, or `fake` in tests. */
+  readonly kind: string;
+  launch(spec: LaunchSpec): Promise<void>;
+  wait(key: string, signal?: AbortSignal): Promise<AttemptExit>;
+  abort(key: string): Promise<void>;
+  cleanup(key: string): Promise<void>;
+  list(labels: Record<string, string>): Promise<LaunchedAttempt[]>;
+  /** Releases connections and timers held by the launcher (not the attempts). */
+  close(): Promise<void>;
+}
+
+/** Everything needed to start one attempt. Args are already rendered (no `{{.input}}` left). */
+export interface LaunchSpec {
+  /** Deterministic attempt key `<execution>-<node unique id>-<attempt>`, DNS-safe; the container name. */
+  key: string;
+  /** At least `tflyte.execution`, `tflyte.node`, `tflyte.attempt`; plus `tflyte.sandbox` (the data dir id). */
+  labels: Record<string, string>;
+  image: string;
+  /** Overrides the image entrypoint when set (a task's own image gets the runtime this way). */
+  entrypoint?: string[];
+  command: string[];
+  env: Record<string, string>;
+  /** CPU in cores (e.g. 0.5) and memory in bytes; undefined = no limit. */
+  resources: { cpu?: number; memoryBytes?: number };
+  /** Bind mounts; the blob store is mounted at the same absolute path inside the container. */
+  mounts: Mount[];
+  /** Host file that receives the attempt's stdout and stderr, appended while it runs. */
+  logPath: string;
+  /** Lets the attempt reach the sandbox's admin API (eager tasks); the launcher rewrites the host. */
+  adminUrl?: string;
+}
+
+export interface Mount {
+  hostPath: string;
+  containerPath: string;
+  readOnly: boolean;
+}
+
+/** How an attempt ended, as the launcher observed it. */
+export type AttemptExit =
+  | { state: 'EXITED'; exitCode: number; oomKilled: boolean; signal?: string; startedAt?: Date; finishedAt?: Date }
+  | { state: 'NOT_FOUND' };
+
+export interface LaunchedAttempt {
+  key: string;
+  labels: Record<string, string>;
+  running: boolean;
+}

@@ -1,0 +1,94 @@
+/**
+ * Propeller's error codes.
+ *
+ * Two kinds (style P9):
+ * - {@link PROPELLER_ERROR_CODES}: thrown inside the engine (`SandboxError` subclasses).
+ * - {@link EXECUTION_ERROR_CODES}: written as data into `core.ExecutionError.code` on node and
+ *   workflow failures. Flyte's own codes are kept where Flyte has one (`RetriesExhausted|<code>`,
+ *   `TimeoutExpired`, `OutputsNotFound`, …) so users and tools see familiar names.
+ */
+import type { flyteidl } from '../core/idl.ts';
+import { IllegalStateError, SandboxError, ErrorCategory } from '../core/errors.ts';
+
+/** Codes of errors thrown by propeller. Never reuse a released code. */
+export const PROPELLER_ERROR_CODES = {
+  /** A closure is malformed (unknown node reference, missing task or sub-workflow). */
+  BAD_CLOSURE: 'SBX_PROPELLER_BAD_CLOSURE',
+  /** A stored state document does not look like one propeller wrote. */
+  BAD_STATE: 'SBX_PROPELLER_BAD_STATE',
+  /** Propeller has been stopped. */
+  STOPPED: 'SBX_PROPELLER_STOPPED',
+  /** A test armed a fault point and it fired (never in production). */
+  FAULT_INJECTED: 'SBX_PROPELLER_FAULT_INJECTED',
+  /** The execution to abort is unknown to this propeller and its store. */
+  EXECUTION_NOT_FOUND: 'SBX_PROPELLER_EXECUTION_NOT_FOUND',
+} as const;
+
+/** Codes written into `ExecutionError.code` (data, not thrown). */
+export const EXECUTION_ERROR_CODES = {
+  /** Retry budget exhausted; the full code is `RetriesExhausted|<last code>` (Flyte). */
+  RETRIES_EXHAUSTED: 'RetriesExhausted',
+  /** An attempt ran longer than the node's timeout (Flyte). */
+  TIMEOUT_EXPIRED: 'TimeoutExpired',
+  /** The node's active deadline (2× timeout) passed: node TIMED_OUT (Flyte: workflow fails `Timeout`). */
+  TIMEOUT: 'Timeout',
+  /** The task declared outputs but wrote no `outputs.pb` (Flyte). */
+  OUTPUTS_NOT_FOUND: 'OutputsNotFound',
+  /** The container exited non-zero without an error document. */
+  NON_ZERO_EXIT: 'NonZeroExit',
+  /** The container was OOM-killed. */
+  OOM_KILLED: 'OOMKilled',
+  /** The attempt vanished (e.g. the process launcher after a restart) and left no outputs. */
+  ATTEMPT_LOST: 'AttemptLost',
+  /** The launcher could not start the attempt. */
+  LAUNCH_FAILED: 'LaunchFailed',
+  /** A binding could not be resolved (missing upstream output, bad attribute path). */
+  BINDING_RESOLUTION: 'BindingResolutionFailure',
+  /** A raw container's copilot inputs/outputs could not be handled, or it wrote `_ERROR`. */
+  RAW_CONTAINER: 'RawContainerError',
+  /** The task wrote `futures.pb` (dynamic workflow), not supported yet. */
+  DYNAMIC_UNSUPPORTED: 'SBX_PROPELLER_DYNAMIC_UNSUPPORTED',
+  /** The node kind (gate, array, …) is not supported yet. */
+  NODE_KIND_UNSUPPORTED: 'SBX_PROPELLER_NODE_KIND_UNSUPPORTED',
+  /** No branch case matched and the branch declares no else (Flyte). */
+  MALFORMED_BRANCH: 'MalformedBranchUserError',
+  /** A child execution failed to launch or ended ABORTED/TIMED_OUT. */
+  CHILD_EXECUTION: 'ChildExecutionFailure',
+  /** Launch-plan nesting deeper than `maxNesting`. */
+  MAX_NESTING: 'MaxNestingExceeded',
+  /** Too many consecutive rounds threw: the engine gives up on the execution. */
+  ROUND_FAILED: 'SBX_PROPELLER_ROUND_FAILED',
+  /** Propeller internal error surfaced on a node. */
+  RUNTIME: 'RuntimeExecutionError',
+} as const;
+
+/** `core.ExecutionError.ErrorKind` numbers. */
+export const ErrorKindNum = { UNKNOWN: 0, USER: 1, SYSTEM: 2 } as const;
+
+/** Builds a `core.ExecutionError` plain object. */
+export function executionError(
+  kind: 'USER' | 'SYSTEM' | 'UNKNOWN',
+  code: string,
+  message: string,
+  extra: { errorUri?: string } = {},
+): flyteidl.core.IExecutionError {
+  return { kind: ErrorKindNum[kind], code, message, ...(extra.errorUri ? { errorUri: extra.errorUri } : {}) };
+}
+
+/** A malformed closure or request (our compiler or admin handed us something impossible). */
+export class BadClosureError extends IllegalStateError {
+  constructor(message: string) {
+    super(PROPELLER_ERROR_CODES.BAD_CLOSURE, message);
+    this.name = 'BadClosureError';
+  }
+}
+
+/** Thrown by an armed fault point; the round dies as if the process had crashed there. */
+export class FaultInjectedError extends SandboxError {
+  readonly point: string;
+  constructor(point: string) {
+    super(ErrorCategory.ILLEGAL_STATE, PROPELLER_ERROR_CODES.FAULT_INJECTED, `fault injected at ${point}`);
+    this.name = 'FaultInjectedError';
+    this.point = point;
+  }
+}

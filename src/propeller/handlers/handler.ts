@@ -1,0 +1,151 @@
+/**
+ * The node handler contract (Flyte `nodes/interfaces/handler.go`, style P6): a handler decides,
+ * the executor applies. `handle` returns a {@link HandlerResult}; it never writes node status,
+ * never sends events and never saves state. Everything it wants remembered goes in `patch`, every
+ * task event it wants sent goes in `taskEvents`, and side effects that must wait until the
+ * outcome is saved (cleanup, releasing a cache reservation) go through `ctx.exec.afterPersist`.
+ *
+ * Idempotency: a round may be repeated after a crash at any point, so `handle` and `abort` must
+ * be safe to call again with the same persisted status (launch with the same deterministic key,
+ * create children with the same name, abort of a gone attempt is success).
+ */
+import type { flyteidl } from '../../core/idl.ts';
+import type { AttemptExit } from '../../launcher/launcher.ts';
+import type { CacheReservations } from '../catalog.ts';
+import type { Dag } from '../dag.ts';
+import type { PropellerDeps, ResolvedPropellerConfig } from '../deps.ts';
+import type { ExecutionRequest } from '../ports.ts';
+import type { NodeKind, NodeStatus } from '../state.ts';
+
+/** A (sub-)workflow being walked: its graph and how its node ids map to unique ids. */
+export interface Scope {
+  readonly dag: Dag;
+  /** Set below a sub-workflow/branch/dynamic parent. */
+  readonly parent?: { uniqueId: string; attempt: number };
+  /** URI of this scope's inputs (start-node outputs). */
+  readonly inputsUri: string;
+  /** `WorkflowMetadata.OnFailurePolicy`: 0 FAIL_IMMEDIATELY, 1 FAIL_AFTER_EXECUTABLE_NODES_COMPLETE. */
+  readonly onFailure: number;
+  /** Unique id of a node of this scope. */
+  uniqueId(nodeId: string): string;
+}
+
+/** Outcome of walking a scope in one round. */
+export type ScopeOutcome =
+  | { phase: 'RUNNING' }
+  | { phase: 'SUCCEEDED'; outputsUri: string }
+  | { phase: 'FAILED'; error: flyteidl.core.IExecutionError; timedOut: boolean };
+
+/** Execution-wide services a handler may use during one round. */
+export interface ExecContext {
+  readonly request: ExecutionRequest;
+  readonly deps: Required<Pick<PropellerDeps, 'catalog'>> & PropellerDeps;
+  readonly config: ResolvedPropellerConfig;
+  readonly reservations: CacheReservations;
+  /** Time of this round (epoch ms). */
+  readonly now: number;
+  readonly executionId: { project: string; domain: string; name: string };
+  /** Reads a LiteralMap document, cached for the round. */
+  readLiteralMap(uri: string): Promise<flyteidl.core.ILiteralMap>;
+  /** Task template by id (from the closure). */
+  findTask(id: flyteidl.core.IIdentifier | null | undefined): flyteidl.core.ITaskTemplate;
+  /** Sub-workflow graph by id (from the closure). */
+  findSubWorkflow(id: flyteidl.core.IIdentifier | null | undefined): Dag;
+  /** The exit of an attempt, if its `launcher.wait` has resolved in this process. */
+  exitOf(key: string): AttemptExit | undefined;
+  /** Makes sure something waits for this attempt's exit and requests a round when it comes. */
+  watchAttempt(key: string): void;
+  /** Requests a round at `atMs` (deduplicated by `id`). */
+  wakeAt(id: string, atMs: number): void;
+  /** Requests a round for this execution later (e.g. a reservation was released). */
+  wakeSoon(): void;
+  /** Runs `fn` once this round's state is saved (never if the round dies before). */
+  afterPersist(fn: () => Promise<void> | void): void;
+  /** Walks a nested scope (sub-workflow), handling its ready nodes. */
+  walk(scope: Scope): Promise<ScopeOutcome>;
+  /** Aborts every started, non-terminal node of a scope (and their children). */
+  abortScope(scope: Scope, reason: string): Promise<void>;
+  /** Runs one node (branch case) to its next state; returns its status. */
+  executeNode(scope: Scope, node: flyteidl.core.INode, uniqueId: string, parentUniqueId: string | undefined): Promise<NodeStatus>;
+  /** Aborts one node (branch case) if started and not terminal. */
+  abortNode(scope: Scope, node: flyteidl.core.INode, uniqueId: string, reason: string): Promise<void>;
+  /** Current status of a node by unique id. */
+  statusOf(uniqueId: string): NodeStatus | undefined;
+  /** Marks a never-started node SKIPPED (untaken branch cases), without events. */
+  markSkipped(uniqueId: string, node: flyteidl.core.INode, parentUniqueId: string): void;
+  /** Builds the scope of a sub-workflow run by the node `parent`. */
+  subScope(dag: Dag, parent: { uniqueId: string; attempt: number }, inputsUri: string): Scope;
+}
+
+/** What a handler sees of one node. */
+export interface NodeContext {
+  readonly exec: ExecContext;
+  readonly scope: Scope;
+  readonly node: flyteidl.core.INode;
+  readonly kind: NodeKind;
+  readonly uniqueId: string;
+  /** Persisted status as of the start of this call (read-only: return a patch to change it). */
+  readonly status: Readonly<NodeStatus>;
+  /** Current attempt (0-based). */
+  readonly attempt: number;
+  /** `<metadata prefix>/<unique id>/data`. */
+  readonly dataDir: string;
+  /** The node's `inputs.pb`. */
+  readonly inputsUri: string;
+}
+
+/** Node-status fields a handler may change (the executor copies them over). */
+export type StatusPatch = Partial<
+  Pick<NodeStatus, 'task' | 'child' | 'cacheStatus' | 'reservationKey' | 'branchTaken' | 'attemptStartedAt'>
+>;
+
+/** Extra node-event metadata a handler supplies. */
+export interface EventInfo {
+  catalogKey?: flyteidl.core.ICatalogMetadata;
+}
+
+interface Common {
+  patch?: StatusPatch;
+  taskEvents?: flyteidl.event.ITaskExecutionEvent[];
+  info?: EventInfo;
+}
+
+/** A handler's decision (Flyte `handler.Transition`/`PhaseInfo`). */
+export type HandlerResult =
+  | (Common & { phase: 'QUEUED' })
+  | (Common & { phase: 'RUNNING' })
+  | (Common & { phase: 'SUCCESS'; outputsUri?: string })
+  | (Common & { phase: 'RETRYABLE_FAILURE'; error: flyteidl.core.IExecutionError })
+  | (Common & { phase: 'FAILURE'; error: flyteidl.core.IExecutionError });
+
+/** Named constructors for {@link HandlerResult}s. */
+export const Transition = {
+  queued: (c: Common = {}): HandlerResult => ({ ...c, phase: 'QUEUED' }),
+  running: (c: Common = {}): HandlerResult => ({ ...c, phase: 'RUNNING' }),
+  success: (outputsUri: string | undefined, c: Common = {}): HandlerResult => ({
+    ...c,
+    phase: 'SUCCESS',
+    ...(outputsUri !== undefined ? { outputsUri } : {}),
+  }),
+  retryableFailure: (error: flyteidl.core.IExecutionError, c: Common = {}): HandlerResult => ({
+    ...c,
+    phase: 'RETRYABLE_FAILURE',
+    error,
+  }),
+  failure: (error: flyteidl.core.IExecutionError, c: Common = {}): HandlerResult => ({ ...c, phase: 'FAILURE', error }),
+};
+
+/** Result of aborting a node: task events to send (e.g. ABORTED for the running attempt). */
+export interface AbortResult {
+  taskEvents?: flyteidl.event.ITaskExecutionEvent[];
+}
+
+/** One handler per node kind. */
+export interface NodeHandler {
+  /** Whether the node counts against max parallelism (task, launch plan, array). */
+  readonly countsForParallelism: boolean;
+  /** Decides the node's next state; called for QUEUED and RUNNING nodes, possibly repeatedly. */
+  handle(ctx: NodeContext): Promise<HandlerResult>;
+  /** Stops what the node started (attempt, child execution, sub-nodes). Idempotent. */
+  abort(ctx: NodeContext, reason: string): Promise<AbortResult>;
+}

@@ -1,0 +1,79 @@
+/**
+ * Ports propeller owns. The composition root (cli `start`) wires admin's adapters into them, so
+ * propeller never imports admin and admin never imports propeller (style P2).
+ */
+import type { flyteidl } from '../core/idl.ts';
+
+/**
+ * Where propeller reports what happened: Flyte's event messages, as flyteadmin receives them.
+ * Calls for one execution are made in order. A sink must accept a repeated event for the same
+ * phase (rounds are re-entrant) and may reject an illegal transition with an error whose
+ * `code` is `SBX_ADMIN_ALREADY_TERMINAL`, which propeller ignores.
+ */
+export interface ExecutionEventSink {
+  workflowEvent(ev: flyteidl.event.IWorkflowExecutionEvent): Promise<void>;
+  nodeEvent(ev: flyteidl.event.INodeExecutionEvent): Promise<void>;
+  taskEvent(ev: flyteidl.event.ITaskExecutionEvent): Promise<void>;
+}
+
+/** What admin hands propeller to run one execution (Flyte: the FlyteWorkflow CRD). */
+export interface ExecutionRequest {
+  id: { project: string; domain: string; name: string };
+  /** The compiled closure of the workflow to run (a single-task execution gets a one-node workflow). */
+  closure: flyteidl.core.ICompiledWorkflowClosure;
+  /** URI of the merged inputs (`LiteralMap`, already written by admin). */
+  inputsUri: string;
+  /** Prefix under which propeller lays out node data: `<prefix>/<node>/data/<attempt>/…`. */
+  metadataPrefix: string;
+  /** Prefix for raw data (files and directories tasks produce). */
+  rawOutputPrefix: string;
+  /** 0 = unlimited. */
+  maxParallelism: number;
+  labels: Record<string, string>;
+  envs: Record<string, string>;
+  /** Set for child executions (launch-plan nodes, eager children). */
+  parent?: { nodeExecutionId: { nodeId: string; executionId: { project: string; domain: string; name: string } } };
+  nesting: number;
+  /** Version of the task/workflow entities, for eager children launched from inside a task. */
+  entityVersion?: string;
+}
+
+/** What propeller needs from admin to run launch-plan nodes (child executions). */
+export interface ChildExecutionPort {
+  /**
+   * Creates a child execution of a launch plan with the given inputs. Idempotent on `name`:
+   * an existing execution with that name is returned, not created again.
+   */
+  createChild(req: {
+    launchPlan: flyteidl.core.IIdentifier;
+    name: string;
+    project: string;
+    domain: string;
+    inputs: flyteidl.core.ILiteralMap;
+    parentNodeExecution: flyteidl.core.INodeExecutionIdentifier;
+    nesting: number;
+  }): Promise<void>;
+  /** Current phase (WorkflowExecution.Phase number), outputs URI and error of an execution. */
+  getStatus(id: { project: string; domain: string; name: string }): Promise<{
+    phase: number;
+    outputsUri?: string;
+    error?: flyteidl.core.IExecutionError;
+  } | undefined>;
+  terminate(id: { project: string; domain: string; name: string }, cause: string): Promise<void>;
+}
+
+/**
+ * Propeller's own durable state (Flyte keeps it in the FlyteWorkflow CRD): one JSON document per
+ * execution, written after every round. Admin's SQLite adapter implements it in the same DB file.
+ */
+export interface WorkflowStateStore {
+  /** The stored document, or undefined. `version` increases by one on every save. */
+  load(executionKey: string): Promise<{ state: unknown; version: number } | undefined>;
+  /**
+   * Saves the document if the stored version still equals `expectedVersion` (0 = must not exist
+   * yet); returns false on a version conflict, leaving the stored document unchanged.
+   */
+  save(executionKey: string, state: unknown, expectedVersion: number, active: boolean): Promise<boolean>;
+  /** Keys of executions saved with `active = true` (not terminal): resumed on restart. */
+  listActive(): Promise<string[]>;
+}

@@ -1,0 +1,111 @@
+/**
+ * Propeller's persisted state (Flyte: the FlyteWorkflow CRD status): one JSON document per
+ * execution, saved through {@link WorkflowStateStore} after every round with a version check.
+ * Statuses are observed facts (`*Status`, style P3), never the authored spec.
+ */
+import type { flyteidl } from '../core/idl.ts';
+import type { NodePhase, WorkflowPhase } from '../core/phases.ts';
+import { BadClosureError } from './errors.ts';
+import type { ExecutionRequest } from './ports.ts';
+
+/** Which handler runs a node. */
+export type NodeKind = 'start' | 'end' | 'task' | 'subworkflow' | 'launchplan' | 'branch' | 'gate' | 'array' | 'unknown';
+
+/** State of the current task attempt of a task node (handler-owned, persisted by the executor). */
+export interface TaskAttemptState {
+  /** Attempt number this state belongs to. */
+  attempt: number;
+  /** Launcher key of the attempt. */
+  key: string;
+  /** Epoch ms when the attempt was launched. */
+  launchedAt: number;
+  /** Last task phase reported for this attempt, and its version. */
+  phase: string;
+  phaseVersion: number;
+  logUri: string;
+}
+
+/** Everything propeller remembers about one node execution. */
+export interface NodeStatus {
+  phase: NodePhase;
+  kind: NodeKind;
+  /** Node id in its workflow template (`spec_node_id`). */
+  nodeId: string;
+  /** Unique id of the parent node (sub-workflow, branch) when nested. */
+  parentUniqueId?: string;
+  /** Current attempt, 0-based (Flyte `attempts`). */
+  attempts: number;
+  systemFailures: number;
+  queuedAt?: number;
+  startedAt?: number;
+  stoppedAt?: number;
+  /** When the current attempt started (per-attempt timeout). */
+  attemptStartedAt?: number;
+  inputsUri?: string;
+  outputsUri?: string;
+  error?: flyteidl.core.IExecutionError;
+  /** `core.CatalogCacheStatus` number, once known. */
+  cacheStatus?: number;
+  /** The catalog key string while a cache reservation may be held. */
+  reservationKey?: string;
+  task?: TaskAttemptState;
+  /** Launch-plan node: the child execution. */
+  child?: { project: string; domain: string; name: string };
+  /** Branch node: id of the case node taken. */
+  branchTaken?: string;
+}
+
+/** An event waiting to be sent (the outbox survives a crash between save and send). */
+export type OutboxEvent =
+  | { type: 'workflow'; event: flyteidl.event.IWorkflowExecutionEvent }
+  | { type: 'node'; event: flyteidl.event.INodeExecutionEvent }
+  | { type: 'task'; event: flyteidl.event.ITaskExecutionEvent };
+
+/** The mutable part of an execution's document. */
+export interface ExecutionStatus {
+  phase: WorkflowPhase;
+  startedAt?: number;
+  stoppedAt?: number;
+  outputsUri?: string;
+  error?: flyteidl.core.IExecutionError;
+  /** Set by `abort(id, cause)`; the next round aborts. */
+  abortCause?: string;
+  /** Consecutive rounds that threw. */
+  roundFailures: number;
+  nodes: Record<string, NodeStatus>;
+  outbox: OutboxEvent[];
+}
+
+/** The whole stored document. */
+export interface ExecutionDocument {
+  schemaVersion: 1;
+  request: ExecutionRequest;
+  status: ExecutionStatus;
+}
+
+/** A fresh document for a new execution (phase UNDEFINED, no nodes). */
+export function newDocument(request: ExecutionRequest): ExecutionDocument {
+  return { schemaVersion: 1, request, status: { phase: 'UNDEFINED', roundFailures: 0, nodes: {}, outbox: [] } };
+}
+
+/** Checks that a loaded value is a document this version wrote. */
+export function asDocument(v: unknown, key: string): ExecutionDocument {
+  const d = v as Partial<ExecutionDocument> | undefined;
+  if (!d || d.schemaVersion !== 1 || !d.request || !d.status || typeof d.status.nodes !== 'object') {
+    throw new BadClosureError(`stored state of ${key} is not a propeller document`);
+  }
+  return d as ExecutionDocument;
+}
+
+/** The kind of a node from its target oneof. */
+export function nodeKindOf(n: flyteidl.core.INode): NodeKind {
+  if (n.id === 'start-node') return 'start';
+  if (n.id === 'end-node') return 'end';
+  if (n.taskNode) return 'task';
+  if (n.workflowNode?.launchplanRef) return 'launchplan';
+  if (n.workflowNode?.subWorkflowRef) return 'subworkflow';
+  if (n.branchNode) return 'branch';
+  if (n.gateNode) return 'gate';
+  if (n.arrayNode) return 'array';
+  return 'unknown';
+}

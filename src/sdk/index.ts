@@ -1,0 +1,12 @@
+/**
+ * tflyte — the authoring SDK users import: tasks, workflows and launch plans written in
+ * TypeScript, compiled to Flyte's IDL, run locally in-process or in the sandbox.
+ */
+import './local-executor.ts';
+
+export { t, type TypeDescriptor, type ValueOf } from '../core/types.ts';
+export { task, workflow, launchPlan, type WorkflowOptions, type LaunchPlanOptions } from './api.ts';
+export type { TaskOptions, TaskEntity, WorkflowEntity, LaunchPlanEntity, Promised, CallResult } from './entities.ts';
+export { NonRetryableError, TaskFailedError } from './local-executor.ts';
+export { PromiseReadError, NodeOutput, Condition } from './promise.ts';
+export { CompileError } from '../core/errors.ts';

@@ -1,0 +1,134 @@
+/**
+ * Loading user code: imports a `.ts` file from anywhere on disk (Node 24 strips the types), makes
+ * its `import … from "tflyte"` resolve to this SDK without an npm install next to it, and
+ * discovers the entities it exports, naming each `<path from project root, dots>.<export>`.
+ */
+import fs from 'node:fs';
+import module from 'node:module';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { entityDef, type EntityDef } from './entities.ts';
+
+const SDK_URL = 'tflyte:sdk';
+const SDK_KEY = Symbol.for('tflyte.sdk.exports');
+
+/** Files of user code imported so far (absolute paths), in load order. */
+const loadedUserFiles = new Set<string>();
+let hooksInstalled = false;
+
+/**
+ * Makes `import … from "tflyte"` in user files resolve to `sdkExports` (this process's SDK), and
+ * records which user files get loaded. Idempotent.
+ */
+export function installSdkResolution(sdkExports: Record<string, unknown>): void {
+  (globalThis as Record<symbol, unknown>)[SDK_KEY] = sdkExports;
+  if (hooksInstalled) return;
+  hooksInstalled = true;
+  const names = Object.keys(sdkExports).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n));
+  const source =
+    `const sdk = globalThis[Symbol.for('tflyte.sdk.exports')];\n` +
+    names.map((n) => `export const ${n} = sdk[${JSON.stringify(n)}];`).join('\n') +
+    '\nexport default sdk;\n';
+  module.registerHooks({
+    resolve(specifier, context, next) {
+      if (specifier === 'tflyte' || specifier.startsWith('tflyte/')) return { url: SDK_URL, shortCircuit: true, format: 'module' };
+      return next(specifier, context);
+    },
+    load(url, context, next) {
+      if (url === SDK_URL) return { format: 'module', source, shortCircuit: true };
+      if (url.startsWith('file:') && !url.includes('/node_modules/')) loadedUserFiles.add(fileURLToPath(url));
+      return next(url, context);
+    },
+  });
+}
+
+/** The project root of a file: the nearest ancestor with a package.json, else the file's folder. */
+export function findProjectRoot(file: string): string {
+  let dir = path.dirname(path.resolve(file));
+  for (;;) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) return path.dirname(path.resolve(file));
+    dir = parent;
+  }
+}
+
+/** `examples/basic_workflow.ts` → `examples.basic_workflow`. */
+export function moduleName(relPath: string): string {
+  return relPath
+    .replace(/\\/g, '/')
+    .replace(/\.(m|c)?(t|j)sx?$/, '')
+    .split('/')
+    .filter((p) => p !== '' && p !== '.')
+    .join('.');
+}
+
+/** A loaded user file and what it exports. */
+export interface LoadedModule {
+  root: string;
+  file: string;
+  /** Path relative to the root, with `/` separators. */
+  relPath: string;
+  /** Exported entities by export name. */
+  entities: Map<string, EntityDef>;
+  /** Every user file imported while loading (for code bundles), relative paths. */
+  files: string[];
+}
+
+/**
+ * Imports a user file and names every entity exported by it and by the user modules it imports.
+ * Throws with a clear message if the file does not exist or fails to load.
+ */
+export async function loadUserModule(file: string, root = findProjectRoot(file)): Promise<LoadedModule> {
+  const abs = path.resolve(file);
+  if (!fs.existsSync(abs)) throw new Error(`cannot find ${file} (resolved to ${abs})`);
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(abs).href)) as Record<string, unknown>;
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    throw new Error(`cannot load ${file}: ${msg}`, { cause: e });
+  }
+  loadedUserFiles.add(abs);
+  // Name entities from other user modules first, so the main file's names win for re-exports.
+  for (const other of loadedUserFiles) {
+    if (other === abs || !other.startsWith(root + path.sep)) continue;
+    try {
+      const m = (await import(pathToFileURL(other).href)) as Record<string, unknown>;
+      nameExports(m, path.relative(root, other));
+    } catch {
+      // Only modules that loaded before can be here; a failure now is not ours to report.
+    }
+  }
+  const relPath = path.relative(root, abs).replace(/\\/g, '/');
+  const entities = nameExports(mod, relPath);
+  const files = [...loadedUserFiles]
+    .filter((f) => f === abs || f.startsWith(root + path.sep))
+    .map((f) => path.relative(root, f).replace(/\\/g, '/'));
+  return { root, file: abs, relPath, entities, files };
+}
+
+function nameExports(mod: Record<string, unknown>, relPath: string): Map<string, EntityDef> {
+  const rel = relPath.replace(/\\/g, '/');
+  const prefix = moduleName(rel);
+  const out = new Map<string, EntityDef>();
+  for (const [exportName, value] of Object.entries(mod)) {
+    const def = entityDef(value);
+    if (!def) continue;
+    out.set(exportName, def);
+    if (!def.origin) {
+      def.origin = { module: rel, exportName };
+      if (def.name === undefined) def.name = `${prefix}.${exportName}`;
+    }
+  }
+  return out;
+}
+
+/** Finds an exported entity by export name or full name; the error lists what exists. */
+export function findEntity(loaded: LoadedModule, name: string): EntityDef {
+  const byExport = loaded.entities.get(name);
+  if (byExport) return byExport;
+  for (const def of loaded.entities.values()) if (def.name === name) return def;
+  const known = [...loaded.entities].map(([n, d]) => `${n} (${d.kind})`).join(', ') || 'none';
+  throw new Error(`${loaded.relPath} exports no entity named "${name}". Exported entities: ${known}`);
+}

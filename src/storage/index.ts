@@ -1,0 +1,22 @@
+/**
+ * Storage component: the DataStore port, its local filesystem adapter, Flyte's data layout,
+ * protobuf document I/O and code bundles. See README.md.
+ */
+export type { DataStore } from './data-store.ts';
+export { LocalDataStore, toFileUri } from './local-data-store.ts';
+export { StorageError, STORAGE_ERROR_CODES, isStorageError } from './errors.ts';
+export type { StorageErrorCode } from './errors.ts';
+export {
+  DOCUMENT_NAMES,
+  executionPrefix,
+  nodeDataDir,
+  nodeInputsUri,
+  attemptUris,
+  rawDataRoot,
+  attemptRawPrefix,
+  bundleUri,
+} from './layout.ts';
+export type { ExecutionRef, AttemptUris } from './layout.ts';
+export { readProto, readProtoIfExists, writeProto } from './proto-io.ts';
+export { createBundle, extractBundle, DEFAULT_BUNDLE_GLOBS, DEFAULT_BUNDLE_EXCLUDES } from './bundle.ts';
+export type { Bundle, BundleFile, BundleInput } from './bundle.ts';

@@ -1,0 +1,218 @@
+/**
+ * Local filesystem adapter of the {@link DataStore} port: blobs are plain files under one root
+ * directory, addressed by `file://` URIs whose path is the absolute host path.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { DataStore } from './data-store.ts';
+import { StorageError, STORAGE_ERROR_CODES } from './errors.ts';
+
+/**
+ * A {@link DataStore} rooted at a local directory (created if missing).
+ *
+ * Every URI is checked twice: lexically (it must be a `file:` URI whose normalised path lies
+ * under the root) and physically (the real path of its deepest existing ancestor must lie under
+ * the real root, so a symlink inside the store cannot lead out of it). Writes go to a temp file
+ * in the same directory and are renamed into place, so readers see the old or the new content,
+ * never a partial one. Writes are not fsync'ed: a killed process loses nothing, a power cut may.
+ */
+export class LocalDataStore implements DataStore {
+  readonly rootUri: string;
+  /** Absolute, normalised root path as given (after `path.resolve`). */
+  readonly rootPath: string;
+  readonly #realRoot: string;
+
+  /** @param rootDir directory holding the blobs; created (recursively) when missing. */
+  constructor(rootDir: string) {
+    this.rootPath = path.resolve(rootDir);
+    fs.mkdirSync(this.rootPath, { recursive: true });
+    this.#realRoot = fs.realpathSync(this.rootPath);
+    this.rootUri = toFileUri(this.rootPath);
+  }
+
+  join(base: string, ...segments: string[]): string {
+    const basePath = this.#lexicalPath(base);
+    for (const s of segments) {
+      if (s === '' || s.includes('\0')) {
+        throw new StorageError(STORAGE_ERROR_CODES.INVALID_URI, `invalid path segment ${JSON.stringify(s)}`);
+      }
+    }
+    const joined = path.join(basePath, ...segments);
+    this.#assertLexicallyInside(joined, `${base} + ${segments.join('/')}`);
+    return toFileUri(joined);
+  }
+
+  async read(uri: string): Promise<Uint8Array> {
+    const p = await this.#checkedPath(uri);
+    try {
+      return new Uint8Array(await fsp.readFile(p));
+    } catch (e) {
+      throw translateFsError(e, uri);
+    }
+  }
+
+  async write(uri: string, bytes: Uint8Array): Promise<void> {
+    const p = await this.#checkedPath(uri);
+    if (p === this.rootPath) throw new StorageError(STORAGE_ERROR_CODES.INVALID_URI, `cannot write the store root`);
+    try {
+      await fsp.mkdir(path.dirname(p), { recursive: true });
+      // mkdir may have followed a symlinked parent created concurrently; check again before writing.
+      await this.#assertPhysicallyInside(path.dirname(p), uri);
+      const tmp = tempSibling(p);
+      try {
+        await fsp.writeFile(tmp, bytes, { flag: 'wx' });
+        await fsp.rename(tmp, p);
+      } catch (e) {
+        await fsp.rm(tmp, { force: true });
+        throw e;
+      }
+    } catch (e) {
+      throw translateFsError(e, uri);
+    }
+  }
+
+  async exists(uri: string): Promise<boolean> {
+    const p = await this.#checkedPath(uri);
+    try {
+      await fsp.access(p);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  localPath(uri: string): string {
+    const p = this.#lexicalPath(uri);
+    this.#assertLexicallyInside(p, uri);
+    const real = realpathOfDeepestExisting(p);
+    if (!isInside(real, this.#realRoot)) throw outsideRoot(uri);
+    return p;
+  }
+
+  async upload(localPath: string, uri: string): Promise<void> {
+    const dest = await this.#checkedPath(uri);
+    let st: fs.Stats;
+    try {
+      st = await fsp.stat(localPath);
+    } catch (e) {
+      throw translateFsError(e, localPath);
+    }
+    if (st.isFile()) {
+      await this.write(uri, await fsp.readFile(localPath));
+      return;
+    }
+    try {
+      await fsp.mkdir(path.dirname(dest), { recursive: true });
+      // Copy into a temp sibling then rename, so a half-copied directory is never visible.
+      const tmp = tempSibling(dest);
+      await fsp.cp(localPath, tmp, { recursive: true, dereference: true, errorOnExist: false });
+      await fsp.rm(dest, { recursive: true, force: true });
+      await fsp.rename(tmp, dest);
+    } catch (e) {
+      throw translateFsError(e, uri);
+    }
+  }
+
+  async delete(uri: string): Promise<void> {
+    const p = await this.#checkedPath(uri);
+    if (p === this.rootPath) throw new StorageError(STORAGE_ERROR_CODES.INVALID_URI, 'refusing to delete the store root');
+    await fsp.rm(p, { recursive: true, force: true });
+  }
+
+  /** URI of an absolute path under the root (the inverse of {@link localPath}). */
+  uriOf(absPath: string): string {
+    const p = path.resolve(absPath);
+    this.#assertLexicallyInside(p, absPath);
+    return toFileUri(p);
+  }
+
+  #lexicalPath(uri: string): string {
+    if (typeof uri !== 'string' || !uri.startsWith('file:')) throw outsideRoot(uri);
+    let p: string;
+    try {
+      p = fileURLToPath(uri);
+    } catch {
+      throw new StorageError(STORAGE_ERROR_CODES.INVALID_URI, `not a valid file URI: ${uri}`);
+    }
+    return path.resolve(p);
+  }
+
+  #assertLexicallyInside(p: string, what: string): void {
+    if (!isInside(p, this.rootPath)) throw outsideRoot(what);
+  }
+
+  async #assertPhysicallyInside(p: string, what: string): Promise<void> {
+    const real = await realpathOfDeepestExistingAsync(p);
+    if (!isInside(real, this.#realRoot)) throw outsideRoot(what);
+  }
+
+  async #checkedPath(uri: string): Promise<string> {
+    const p = this.#lexicalPath(uri);
+    this.#assertLexicallyInside(p, uri);
+    await this.#assertPhysicallyInside(p, uri);
+    return p;
+  }
+}
+
+/** `file://` URI of an absolute path (percent-encoding what URLs require). */
+export function toFileUri(absPath: string): string {
+  return pathToFileURL(absPath).href;
+}
+
+function isInside(p: string, root: string): boolean {
+  return p === root || p.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
+}
+
+function tempSibling(p: string): string {
+  return `${p}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+}
+
+function outsideRoot(what: string): StorageError {
+  return new StorageError(STORAGE_ERROR_CODES.OUTSIDE_ROOT, `URI is outside the data store root: ${what}`);
+}
+
+/** Real path of `p` if it exists, else of its deepest existing ancestor plus the missing rest. */
+function realpathOfDeepestExisting(p: string): string {
+  let cur = p;
+  const rest: string[] = [];
+  for (;;) {
+    try {
+      return path.join(fs.realpathSync(cur), ...rest.reverse());
+    } catch {
+      const parent = path.dirname(cur);
+      if (parent === cur) return p;
+      rest.push(path.basename(cur));
+      cur = parent;
+    }
+  }
+}
+
+async function realpathOfDeepestExistingAsync(p: string): Promise<string> {
+  let cur = p;
+  const rest: string[] = [];
+  for (;;) {
+    try {
+      return path.join(await fsp.realpath(cur), ...rest.reverse());
+    } catch {
+      const parent = path.dirname(cur);
+      if (parent === cur) return p;
+      rest.push(path.basename(cur));
+      cur = parent;
+    }
+  }
+}
+
+function translateFsError(e: unknown, what: string): StorageError {
+  if (e instanceof StorageError) return e;
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT') {
+    return new StorageError(STORAGE_ERROR_CODES.NOT_FOUND, `not found: ${what}`, { cause: e });
+  }
+  return new StorageError(STORAGE_ERROR_CODES.IO, `storage I/O failed for ${what}: ${String((e as Error)?.message ?? e)}`, {
+    cause: e,
+    retryable: true,
+  });
+}

@@ -1,0 +1,45 @@
+/**
+ * Vitest configuration for tflyte-sandbox.
+ *
+ * Three projects, all run by `npm test` (scripts/run-tests.mjs):
+ * - `unit`:        co-located `src/**\/*.test.ts` and `test/unit/**\/*.test.ts`
+ * - `integration`: `test/integration/**\/*.test.ts` (real Docker, real SQLite)
+ * - `e2e`:         `test/e2e/**\/*.test.ts` (the built binary, the browser)
+ *
+ * Pick one with `npm test -- --project unit`, or filter by path: `npm test -- test/unit`.
+ * Timeouts are generous so a slow Docker start does not flake; tests must not rely on them.
+ */
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const sdkEntry = fileURLToPath(new URL('./src/sdk/index.ts', import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    // User code and examples import the SDK as "tflyte" (exact name only).
+    alias: [{ find: /^tflyte$/, replacement: sdkEntry }],
+  },
+  test: {
+    pool: 'forks',
+    // Two cores on CI: two test files at a time, tests inside a file run in order.
+    maxWorkers: 2,
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    teardownTimeout: 30_000,
+    exclude: ['**/node_modules/**', 'dist/**', '.build/**'],
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['src/**/*.test.ts', 'test/unit/**/*.test.ts'] },
+      },
+      {
+        extends: true,
+        test: { name: 'integration', include: ['test/integration/**/*.test.ts'] },
+      },
+      {
+        extends: true,
+        test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'] },
+      },
+    ],
+  },
+});
