@@ -53,7 +53,7 @@ export function msToTimestamp(ms: number): TimestampObj {
 }
 
 /** Protobuf Timestamp (or undefined) → milliseconds since the epoch (or undefined). */
-export function timestampToMs(ts: flyteidl.google.protobuf.ITimestamp | null | undefined): number | undefined {
+export function timestampToMs(ts: { seconds?: unknown; nanos?: number | null } | null | undefined): number | undefined {
   if (!ts) return undefined;
   return Number(String(ts.seconds ?? 0)) * 1000 + Math.floor((ts.nanos ?? 0) / 1e6);
 }

@@ -49,7 +49,8 @@ function parseJson(d: TypeDescriptor, text: string, name: string): unknown {
  * - `enum`: one of its values; `file` / `dir`: a local path or URI (not checked here);
  * - `list`, `dict`, `struct`: JSON (elements in their JSON form: datetimes as ISO strings,
  *   durations as milliseconds or text);
- * - `union`: the first variant whose parse succeeds, in declaration order.
+ * - `union`: `null`/`none` if it has a none variant, else the first variant whose parse succeeds,
+ *   in declaration order.
  *
  * @throws LiteralConversionError naming `name` and the expected type, e.g.
  *   `--a: expected int, got "x" (use an integer like 42)`.
@@ -114,6 +115,8 @@ export function parseCliValue(d: TypeDescriptor, text: string, name: string): un
     case 'struct':
       return parseJson(d, s, name);
     case 'union': {
+      // As for optionals, `null` / `none` mean none when the union has a none variant.
+      if (NULL_TEXT.has(s.toLowerCase()) && k.variants.some((v) => v.kind === 'none')) return null;
       for (const v of k.variants) {
         try {
           return parseCliValue(v, text, name);

@@ -15,9 +15,9 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import protobuf from 'protobufjs';
-import type { flyteidl } from '@flyteorg/flyteidl/gen/pb-js/flyteidl.js';
+import type { flyteidl, google } from '@flyteorg/flyteidl/gen/pb-js/flyteidl.js';
 
-export type { flyteidl };
+export type { flyteidl, google };
 
 /** Proto files loaded into the root: the core model, admin messages and events. */
 const PROTO_FILES = [

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import type { AttemptExit, LaunchedAttempt, Launcher, LaunchSpec } from './launcher.ts';
-import { LauncherError, LAUNCHER_ERROR_CODES, signalFromExitCode } from './errors.ts';
+import { launcherError, LAUNCHER_ERROR_CODES, type LauncherError, signalFromExitCode } from './errors.ts';
 import { DockerLogDemuxer } from './docker-logs.ts';
 
 /** Label every container of ours carries; `list` only sees containers with it. */
@@ -66,6 +66,7 @@ export class DockerLauncher implements Launcher {
   readonly docker: Docker;
   readonly #opts: DockerLauncherOptions;
   readonly #followers = new Map<string, Follower>();
+  readonly #launching = new Map<string, Promise<void>>();
 
   constructor(opts: DockerLauncherOptions = {}) {
     this.docker = opts.docker ?? new Docker(opts.dockerOptions);
@@ -73,6 +74,15 @@ export class DockerLauncher implements Launcher {
   }
 
   async launch(spec: LaunchSpec): Promise<void> {
+    // Concurrent launches of one key in this instance share one attempt at it.
+    const pending = this.#launching.get(spec.key);
+    if (pending) return pending;
+    const p = this.#launch(spec).finally(() => this.#launching.delete(spec.key));
+    this.#launching.set(spec.key, p);
+    return p;
+  }
+
+  async #launch(spec: LaunchSpec): Promise<void> {
     const existing = await this.#inspect(spec.key);
     if (existing) {
       await this.#adopt(spec.key, existing);
@@ -80,16 +90,21 @@ export class DockerLauncher implements Launcher {
     }
     const container = this.docker.getContainer(spec.key);
     const offset = logSize(spec.logPath);
+    const createOptions = this.#createOptions(spec, offset);
     try {
-      await this.docker.createContainer(this.#createOptions(spec, offset));
+      await this.docker.createContainer(createOptions);
     } catch (e) {
       if (statusOf(e) === 409) {
-        // Created concurrently (another round, or a previous process): adopt it.
-        const info = await this.#inspect(spec.key);
-        if (info) return this.#adopt(spec.key, info);
+        // Created concurrently by another launcher instance: adopt it. The name is reserved
+        // a moment before the container can be inspected, hence the short retry.
+        for (let i = 0; i < 50; i++) {
+          const info = await this.#inspect(spec.key);
+          if (info) return this.#adopt(spec.key, info);
+          await new Promise((r) => setTimeout(r, 20));
+        }
       }
       if (statusOf(e) === 404) {
-        throw new LauncherError(LAUNCHER_ERROR_CODES.IMAGE_NOT_FOUND, `image ${spec.image} does not exist locally (nothing can be pulled)`, {
+        throw launcherError(LAUNCHER_ERROR_CODES.IMAGE_NOT_FOUND, `image ${spec.image} does not exist locally (nothing can be pulled)`, {
           cause: e,
         });
       }
@@ -193,7 +208,7 @@ export class DockerLauncher implements Launcher {
   #createOptions(spec: LaunchSpec, logOffset: number): Docker.ContainerCreateOptions {
     for (const m of spec.mounts) {
       if (/(^|\/)docker\.sock$/.test(m.hostPath) || m.hostPath === '/var/run' || m.hostPath === '/run') {
-        throw new LauncherError(LAUNCHER_ERROR_CODES.INVALID_SPEC, `refusing to mount ${m.hostPath}: containers never get the Docker socket`);
+        throw launcherError(LAUNCHER_ERROR_CODES.INVALID_SPEC, `refusing to mount ${m.hostPath}: containers never get the Docker socket`);
       }
     }
     const env: Record<string, string> = { ...spec.env };
@@ -353,7 +368,7 @@ function validDate(s: string | undefined): s is string {
 function engineError(e: unknown, what: string): LauncherError {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   const unavailable = code === 'ECONNREFUSED' || code === 'ENOENT' || code === 'EACCES' || code === 'ECONNRESET';
-  return new LauncherError(
+  return launcherError(
     unavailable ? LAUNCHER_ERROR_CODES.ENGINE_UNAVAILABLE : LAUNCHER_ERROR_CODES.OPERATION_FAILED,
     `Docker failed to ${what}: ${(e as Error)?.message ?? String(e)}`,
     { cause: e },

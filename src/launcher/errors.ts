@@ -1,8 +1,11 @@
 /**
- * Launcher errors. `LauncherError` has the shape of the project's `SandboxError` taxonomy
- * (style P9: `code`, `kind`, `retryable`, `cause`, `details`).
- * TODO(lead): derive from core's `SandboxError` once `src/core/errors.ts` exists.
+ * Launcher error codes. Errors are core's `LauncherError` (style P9); {@link launcherError} builds
+ * one with the kind and retryability each code implies.
  */
+import { isSandboxError, LauncherError } from '../core/errors.ts';
+import type { SandboxErrorOptions } from '../core/errors.ts';
+
+export { LauncherError };
 
 /** Stable codes thrown by launchers. Never reuse a released code. */
 export const LAUNCHER_ERROR_CODES = {
@@ -29,29 +32,14 @@ const DEFAULTS: Record<LauncherErrorCode, { kind: 'USER' | 'SYSTEM'; retryable: 
   SBX_LAUNCHER_OPERATION_FAILED: { kind: 'SYSTEM', retryable: true },
 };
 
-/** Thrown by launcher operations that fail; `kind`/`retryable` default per code. */
-export class LauncherError extends Error {
-  readonly code: LauncherErrorCode;
-  readonly kind: 'USER' | 'SYSTEM';
-  readonly retryable: boolean;
-  readonly details?: Record<string, unknown>;
-
-  constructor(code: LauncherErrorCode, message: string, opts: { cause?: unknown; details?: Record<string, unknown> } = {}) {
-    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
-    this.name = 'LauncherError';
-    this.code = code;
-    this.kind = DEFAULTS[code].kind;
-    this.retryable = DEFAULTS[code].retryable;
-    if (opts.details) this.details = opts.details;
-  }
+/** A {@link LauncherError} with the `kind` and `retryable` its code implies. */
+export function launcherError(code: LauncherErrorCode, message: string, opts: SandboxErrorOptions = {}): LauncherError {
+  return new LauncherError(code, message, { ...DEFAULTS[code], ...opts });
 }
 
-/** True when `e` is a launcher error (optionally with `code`), also across package copies. */
+/** True when `e` is a launcher error (optionally with `code`), also across module copies. */
 export function isLauncherError(e: unknown, code?: LauncherErrorCode): e is LauncherError {
-  if (typeof e !== 'object' || e === null) return false;
-  const c = (e as { code?: unknown }).code;
-  if (typeof c !== 'string' || !c.startsWith('SBX_LAUNCHER_')) return false;
-  return code === undefined || c === code;
+  return isSandboxError(e) && e.code.startsWith('SBX_LAUNCHER_') && (code === undefined || e.code === code);
 }
 
 /** Docker exit codes above 128 mean "killed by signal (code − 128)"; the common ones by name. */

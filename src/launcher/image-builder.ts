@@ -10,7 +10,7 @@ import type Dockerode from 'dockerode';
 import { execa } from 'execa';
 import { Header } from 'tar';
 import type { Mount } from './launcher.ts';
-import { LauncherError, LAUNCHER_ERROR_CODES } from './errors.ts';
+import { launcherError, LAUNCHER_ERROR_CODES, type LauncherError } from './errors.ts';
 
 /** Where the runtime image holds the binary; its entrypoint. */
 export const RUNTIME_BINARY_PATH = '/usr/local/bin/tflyte-sandbox';
@@ -42,7 +42,7 @@ export async function linkedLibraries(binaryPath: string): Promise<LinkedLibrari
   const r = await execa('ldd', [binaryPath], { reject: false });
   if (r.exitCode !== 0) {
     if (/not a dynamic executable|statically linked/.test(`${r.stdout}${r.stderr}`)) return { libs: [] };
-    throw new LauncherError(LAUNCHER_ERROR_CODES.IMAGE_BUILD_FAILED, `ldd ${binaryPath} failed: ${r.stderr || r.stdout}`);
+    throw launcherError(LAUNCHER_ERROR_CODES.IMAGE_BUILD_FAILED, `ldd ${binaryPath} failed: ${r.stderr || r.stdout}`);
   }
   const libs: string[] = [];
   let loader: string | undefined;
@@ -55,7 +55,7 @@ export async function linkedLibraries(binaryPath: string): Promise<LinkedLibrari
     const bare = /^\s*(\/\S+)\s+\(/.exec(line);
     if (bare?.[1]) loader = bare[1];
     if (/=>\s+not found/.test(line)) {
-      throw new LauncherError(LAUNCHER_ERROR_CODES.IMAGE_BUILD_FAILED, `${binaryPath} needs a library this host lacks: ${line.trim()}`);
+      throw launcherError(LAUNCHER_ERROR_CODES.IMAGE_BUILD_FAILED, `${binaryPath} needs a library this host lacks: ${line.trim()}`);
     }
   }
   return loader === undefined ? { libs } : { loader, libs };
@@ -93,17 +93,23 @@ export async function ensureRuntimeImage(docker: Dockerode, opts: RuntimeImageOp
       repo,
       tag,
       // Repeated `changes` query parameters, as `docker import --change` sends them.
-      changes: [`ENTRYPOINT ["${RUNTIME_BINARY_PATH}"]`, `LABEL ${RUNTIME_IMAGE_LABEL}=1`, 'ENV PATH=/usr/local/bin:/usr/bin:/bin'],
+      // HOME and PKG_NATIVE_CACHE_PATH point at /tmp so a non-root uid (the launcher runs tasks
+      // as the host user) can write there, e.g. pkg unpacking a native addon.
+      changes: [
+        `ENTRYPOINT ["${RUNTIME_BINARY_PATH}"]`,
+        `LABEL ${RUNTIME_IMAGE_LABEL}=1`,
+        'ENV PATH=/usr/local/bin:/usr/bin:/bin HOME=/tmp PKG_NATIVE_CACHE_PATH=/tmp',
+      ],
     });
   } catch (e) {
-    throw new LauncherError(LAUNCHER_ERROR_CODES.IMAGE_BUILD_FAILED, `docker import of ${opts.tag} failed: ${(e as Error).message}`, {
+    throw launcherError(LAUNCHER_ERROR_CODES.IMAGE_BUILD_FAILED, `docker import of ${opts.tag} failed: ${(e as Error).message}`, {
       cause: e,
     });
   }
   await new Promise<void>((resolve, reject) => {
     docker.modem.followProgress(progress, (err: Error | null, events: { error?: string }[]) => {
       const failed = err?.message ?? events.find((ev) => ev.error)?.error;
-      if (failed) reject(new LauncherError(LAUNCHER_ERROR_CODES.IMAGE_BUILD_FAILED, `docker import of ${opts.tag} failed: ${failed}`));
+      if (failed) reject(launcherError(LAUNCHER_ERROR_CODES.IMAGE_BUILD_FAILED, `docker import of ${opts.tag} failed: ${failed}`));
       else resolve();
     });
   });
@@ -150,7 +156,7 @@ async function* tarStream(entries: RootfsEntry[]): AsyncGenerator<Buffer> {
       uname: 'root',
       gname: 'root',
     });
-    if (h.encode(block, 0)) throw new LauncherError(LAUNCHER_ERROR_CODES.IMAGE_BUILD_FAILED, `path too long for the image: ${e.path}`);
+    if (h.encode(block, 0)) throw launcherError(LAUNCHER_ERROR_CODES.IMAGE_BUILD_FAILED, `path too long for the image: ${e.path}`);
     yield block;
     if (e.type === 'Directory') continue;
     let written = 0;
@@ -163,7 +169,7 @@ async function* tarStream(entries: RootfsEntry[]): AsyncGenerator<Buffer> {
         yield chunk as Buffer;
       }
     }
-    if (written !== size) throw new LauncherError(LAUNCHER_ERROR_CODES.IMAGE_BUILD_FAILED, `${e.source} changed while being read`);
+    if (written !== size) throw launcherError(LAUNCHER_ERROR_CODES.IMAGE_BUILD_FAILED, `${e.source} changed while being read`);
     const pad = (512 - (size % 512)) % 512;
     if (pad) yield Buffer.alloc(pad);
   }
@@ -204,7 +210,7 @@ function splitTag(ref: string): { repo: string; tag: string } {
 }
 
 function engineError(e: unknown, what: string): LauncherError {
-  return new LauncherError(LAUNCHER_ERROR_CODES.ENGINE_UNAVAILABLE, `Docker engine failed to ${what}: ${(e as Error).message}`, {
+  return launcherError(LAUNCHER_ERROR_CODES.ENGINE_UNAVAILABLE, `Docker engine failed to ${what}: ${(e as Error).message}`, {
     cause: e,
   });
 }

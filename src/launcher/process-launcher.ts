@@ -7,7 +7,7 @@ import fsp from 'node:fs/promises';
 import { constants as osConstants } from 'node:os';
 import { execa } from 'execa';
 import type { AttemptExit, LaunchedAttempt, Launcher, LaunchSpec } from './launcher.ts';
-import { LauncherError, LAUNCHER_ERROR_CODES } from './errors.ts';
+import { launcherError, LAUNCHER_ERROR_CODES } from './errors.ts';
 
 /** Options of {@link ProcessLauncher}; all optional. */
 export interface ProcessLauncherOptions {
@@ -26,6 +26,8 @@ export interface ProcessLauncherOptions {
 }
 
 interface ProcessAttempt {
+  /** Settles when the subprocess has been spawned (or failed to be). */
+  started: Promise<void>;
   labels: Record<string, string>;
   running: boolean;
   pid: number | undefined;
@@ -62,13 +64,34 @@ export class ProcessLauncher implements Launcher {
   }
 
   async launch(spec: LaunchSpec): Promise<void> {
-    if (this.#attempts.has(spec.key)) return;
+    const known = this.#attempts.get(spec.key);
+    if (known) return known.started;
+    // Registered before the first await, so concurrent launches of one key start one process.
+    let settle!: (x: AttemptExit) => void;
+    const attempt: ProcessAttempt = {
+      started: Promise.resolve(),
+      labels: { ...spec.labels },
+      running: true,
+      pid: undefined,
+      exit: new Promise<AttemptExit>((r) => (settle = r)),
+    };
+    attempt.started = this.#start(spec, attempt, settle);
+    this.#attempts.set(spec.key, attempt);
+    try {
+      await attempt.started;
+    } catch (e) {
+      this.#attempts.delete(spec.key);
+      throw e;
+    }
+  }
+
+  async #start(spec: LaunchSpec, attempt: ProcessAttempt, settle: (x: AttemptExit) => void): Promise<void> {
     const argv = [...(spec.entrypoint ?? this.#opts.defaultEntrypoint), ...spec.command];
     const [file, ...args] = argv;
-    if (file === undefined) throw new LauncherError(LAUNCHER_ERROR_CODES.INVALID_SPEC, `attempt ${spec.key} has no command`);
+    if (file === undefined) throw launcherError(LAUNCHER_ERROR_CODES.INVALID_SPEC, `attempt ${spec.key} has no command`);
     for (const m of spec.mounts) {
       if (m.hostPath !== m.containerPath) {
-        throw new LauncherError(
+        throw launcherError(
           LAUNCHER_ERROR_CODES.INVALID_SPEC,
           `the process launcher cannot mount ${m.hostPath} at ${m.containerPath}: it runs on the host, so mounts must use the same path`,
         );
@@ -81,7 +104,7 @@ export class ProcessLauncher implements Launcher {
     try {
       log = await fsp.open(spec.logPath, 'a');
     } catch (e) {
-      throw new LauncherError(LAUNCHER_ERROR_CODES.OPERATION_FAILED, `cannot open log ${spec.logPath}: ${(e as Error).message}`, { cause: e });
+      throw launcherError(LAUNCHER_ERROR_CODES.OPERATION_FAILED, `cannot open log ${spec.logPath}: ${(e as Error).message}`, { cause: e });
     }
     const startedAt = this.#opts.now();
     let child;
@@ -103,31 +126,26 @@ export class ProcessLauncher implements Launcher {
     } finally {
       await log.close(); // the child holds its own copy
     }
-    const attempt: ProcessAttempt = {
-      labels: { ...spec.labels },
-      running: true,
-      pid: child.pid,
-      exit: child.then((r) => {
-        attempt.running = false;
-        const signal = r.signal ?? undefined;
-        const signalNumber = signal === undefined ? undefined : (osConstants.signals as Record<string, number>)[signal];
-        let exitCode = r.exitCode ?? (signalNumber === undefined ? 1 : 128 + signalNumber);
-        if (r.failed && r.exitCode === undefined && signal === undefined) {
-          // Spawn failure (ENOENT, EACCES): the shell convention for "command not found/runnable".
-          exitCode = 127;
-          fs.appendFileSync(spec.logPath, `tflyte: cannot run ${file}: ${r.message}\n`);
-        }
-        return {
-          state: 'EXITED' as const,
-          exitCode,
-          oomKilled: false,
-          ...(signal === undefined ? {} : { signal }),
-          startedAt,
-          finishedAt: this.#opts.now(),
-        };
-      }),
-    };
-    this.#attempts.set(spec.key, attempt);
+    attempt.pid = child.pid;
+    void child.then((r) => {
+      attempt.running = false;
+      const signal = r.signal ?? undefined;
+      const signalNumber = signal === undefined ? undefined : (osConstants.signals as Record<string, number>)[signal];
+      let exitCode = r.exitCode ?? (signalNumber === undefined ? 1 : 128 + signalNumber);
+      if (r.failed && r.exitCode === undefined && signal === undefined) {
+        // Spawn failure (ENOENT, EACCES): the shell convention for "command not found/runnable".
+        exitCode = 127;
+        fs.appendFileSync(spec.logPath, `tflyte: cannot run ${file}: ${r.message}\n`);
+      }
+      settle({
+        state: 'EXITED',
+        exitCode,
+        oomKilled: false,
+        ...(signal === undefined ? {} : { signal }),
+        startedAt,
+        finishedAt: this.#opts.now(),
+      });
+    });
   }
 
   async wait(key: string, signal?: AbortSignal): Promise<AttemptExit> {
@@ -153,7 +171,9 @@ export class ProcessLauncher implements Launcher {
 
   async abort(key: string): Promise<void> {
     const a = this.#attempts.get(key);
-    if (!a || !a.running || a.pid === undefined) return;
+    if (!a) return;
+    await a.started.catch(() => undefined);
+    if (!a.running || a.pid === undefined) return;
     try {
       process.kill(-a.pid, 'SIGKILL'); // the whole process group: the task and its children
     } catch (e) {

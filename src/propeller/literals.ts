@@ -16,7 +16,7 @@ export function toTimestamp(ms: number): { seconds: string; nanos: number } {
 }
 
 /** `google.protobuf.Duration` → milliseconds; undefined or zero → undefined. */
-export function durationToMs(d: flyteidl.google.protobuf.IDuration | null | undefined): number | undefined {
+export function durationToMs(d: { seconds?: unknown; nanos?: number | null } | null | undefined): number | undefined {
   if (!d) return undefined;
   const ms = int64ToNumber(d.seconds) * 1000 + (d.nanos ?? 0) / 1e6;
   return ms > 0 ? ms : undefined;

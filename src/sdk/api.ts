@@ -21,10 +21,17 @@ import {
   type OutputValue,
 } from './interface.ts';
 import type { NodeOutput } from './promise.ts';
+import type { TypeDescriptor, ValueOf } from '../core/types.ts';
+
+/**
+ * Values of tuple outputs. A homomorphic mapped type (not a conditional one), so that TypeScript
+ * types a returned array literal as a tuple.
+ */
+export type TupleValue<O extends readonly TypeDescriptor[]> = { -readonly [K in keyof O]: ValueOf<O[K]> };
 
 let anonymous = 0;
 
-function fallbackName(fn: { name?: string } | undefined, options: { name?: string }, kind: string): string {
+function fallbackName(fn: Function | undefined, options: { name?: string }, kind: string): string {
   return options.name ?? (fn?.name && fn.name !== 'anonymous' ? fn.name : `${kind}_${anonymous++}`);
 }
 
@@ -66,10 +73,18 @@ export function defineTask<I extends InputSpec, O extends OutputSpec>(
  * @example
  * export const t2 = task({ inputs: { a: t.str, b: t.str }, outputs: t.str }, ({ a, b }) => b + a);
  */
-export function task<I extends InputSpec = Record<string, never>, O extends OutputSpec = undefined>(
+export function task<const I extends InputSpec, const O extends readonly TypeDescriptor[]>(
+  options: TaskOptions<I, O> & { outputs: O },
+  fn: (inputs: InputValues<I>) => NoInfer<TupleValue<O>> | Promise<NoInfer<TupleValue<O>>>,
+): TaskEntity<I, O>;
+export function task<const I extends InputSpec = Record<string, never>, const O extends OutputSpec = undefined>(
   options: TaskOptions<I, O>,
-  fn: (inputs: InputValues<I>) => OutputValue<O> | Promise<OutputValue<O>>,
-): TaskEntity<I, O> {
+  fn: (inputs: InputValues<I>) => NoInfer<OutputValue<O>> | Promise<NoInfer<OutputValue<O>>>,
+): TaskEntity<I, O>;
+export function task(
+  options: TaskOptions<InputSpec, OutputSpec>,
+  fn: (inputs: Record<string, unknown>) => unknown,
+): unknown {
   if (typeof fn !== 'function') throw new TypeError('task(options, fn): fn must be a function');
   return makeEntity(defineTask('task', options, fn));
 }
@@ -99,8 +114,8 @@ export type WorkflowInputs<I extends InputSpec> = { [K in keyof I]: NodeOutput &
  * });
  */
 export function workflow<
-  I extends InputSpec = Record<string, never>,
-  O extends OutputSpec = undefined,
+  const I extends InputSpec = Record<string, never>,
+  const O extends OutputSpec = undefined,
   D extends Partial<InputValues<I>> = Record<never, never>,
 >(
   options: WorkflowOptions<I, O, D>,

@@ -3,7 +3,7 @@
  * in-process over the same compiled templates the sandbox runs, with every value round-tripped
  * through Flyte literals so that type errors surface locally exactly as they would remotely.
  */
-import type { flyteidl } from '../core/idl.ts';
+import type { flyteidl, google } from '../core/idl.ts';
 import { descriptorFromLiteralType, literalTypeToString, type TypeDescriptor } from '../core/types.ts';
 import { START_NODE } from './builder.ts';
 import { setTopLevelRunner } from './context.ts';
@@ -131,7 +131,8 @@ export function followLiteralPath(lit: ILiteral, path: flyteidl.core.IPromiseAtt
         json = (json as Record<string, unknown>)[String(key)];
       }
       if (!expected) throw new TypeError('cannot convert a struct field without its expected type');
-      return descriptorFromLiteralType(expected).toLiteral(json, 'attribute');
+      const d = descriptorFromLiteralType(expected);
+      return d.toLiteral(d.fromJsonValue(json, 'attribute'), 'attribute');
     } else {
       throw new TypeError(`cannot follow attribute ${JSON.stringify(p)} into this value`);
     }
@@ -139,7 +140,7 @@ export function followLiteralPath(lit: ILiteral, path: flyteidl.core.IPromiseAtt
   return cur;
 }
 
-function structJs(s: flyteidl.protobuf.IStruct): unknown {
+function structJs(s: google.protobuf.IStruct): unknown {
   return descriptorFromLiteralType({ simple: 9 }).fromLiteral({ scalar: { generic: s } }, 'struct');
 }
 

@@ -150,9 +150,6 @@ export class NodeOutput {
     );
   }
 
-  then(): never {
-    throw new PromiseReadError(`${label(this)} (awaited)`);
-  }
   valueOf(): never {
     throw new PromiseReadError(label(this));
   }
@@ -172,6 +169,15 @@ export class NodeOutput {
     return `NodeOutput(${label(this)})`;
   }
 }
+
+// `await promise` in a workflow body is a mistake we must catch, but a `then` in the class type
+// would make TypeScript treat every call result as a broken thenable; so it is added at run time.
+Object.defineProperty(NodeOutput.prototype, 'then', {
+  value(this: NodeOutput): never {
+    throw new PromiseReadError(`${label(this)} (awaited)`);
+  },
+  enumerable: false,
+});
 
 /** The comparable primitive of a constant in a condition. */
 export function toPrimitive(v: unknown, where: string): flyteidl.core.IPrimitive {

@@ -5,7 +5,7 @@
  * invocation is in `args`, with Flyte's `{{.input}}`-style templates.
  */
 import { compileError, CompileCode, type Diagnostic } from '../core/diagnostics.ts';
-import type { flyteidl } from '../core/idl.ts';
+import type { flyteidl, google } from '../core/idl.ts';
 import { WorkflowBuilder, START_NODE } from './builder.ts';
 import { runInBuilder } from './context.ts';
 import {
@@ -54,7 +54,7 @@ export function identifierOf(def: EntityDef, s: SerializationSettings): flyteidl
   return { resourceType, project: s.project, domain: s.domain, name: entityName(def), version: s.version };
 }
 
-function durationOf(ms: number): flyteidl.protobuf.IDuration {
+function durationOf(ms: number): google.protobuf.IDuration {
   const seconds = Math.floor(ms / 1000);
   return { seconds, nanos: (ms - seconds * 1000) * 1e6 };
 }
@@ -210,7 +210,8 @@ export function workflowTemplate(
 /** The `LaunchPlanTemplate` (id + interface + fixed inputs) a launch-plan node is compiled against. */
 export function launchPlanTemplate(def: LaunchPlanDef, s: SerializationSettings): flyteidl.core.ILaunchPlanTemplate {
   const wf = def.workflow[ENTITY];
-  const iface = toTypedInterface(wf.iface);
+  // Fixed inputs are not inputs of a launch-plan node (as in Flyte's expected_inputs).
+  const iface = toTypedInterface({ ...wf.iface, inputs: new Map([...wf.iface.inputs].filter(([k]) => !(k in def.fixed))) });
   return { id: identifierOf(def, s), interface: iface, fixedInputs: { literals: fixedLiterals(def) } };
 }
 

@@ -155,6 +155,6 @@ function assertSafeRelPath(p: string): void {
 }
 
 function unsafe(message: string, cause?: unknown): StorageError {
-  return new StorageError(STORAGE_ERROR_CODES.UNSAFE_BUNDLE, message, cause === undefined ? {} : { cause });
+  return new StorageError(STORAGE_ERROR_CODES.UNSAFE_BUNDLE, message, { kind: 'USER', ...(cause === undefined ? {} : { cause }) });
 }
 

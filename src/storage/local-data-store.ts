@@ -8,7 +8,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { DataStore } from './data-store.ts';
-import { StorageError, STORAGE_ERROR_CODES } from './errors.ts';
+import { isStorageError, StorageError, STORAGE_ERROR_CODES } from './errors.ts';
 
 /**
  * A {@link DataStore} rooted at a local directory (created if missing).
@@ -206,7 +206,7 @@ async function realpathOfDeepestExistingAsync(p: string): Promise<string> {
 }
 
 function translateFsError(e: unknown, what: string): StorageError {
-  if (e instanceof StorageError) return e;
+  if (isStorageError(e)) return e;
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'ENOENT') {
     return new StorageError(STORAGE_ERROR_CODES.NOT_FOUND, `not found: ${what}`, { cause: e });

@@ -57,8 +57,8 @@ export interface ExecContext {
   watchAttempt(key: string): void;
   /** Requests a round at `atMs` (deduplicated by `id`). */
   wakeAt(id: string, atMs: number): void;
-  /** Requests a round for this execution later (e.g. a reservation was released). */
-  wakeSoon(): void;
+  /** Requests a round for this execution; the same function object for the whole execution. */
+  readonly wakeSoon: () => void;
   /** Runs `fn` once this round's state is saved (never if the round dies before). */
   afterPersist(fn: () => Promise<void> | void): void;
   /** Walks a nested scope (sub-workflow), handling its ready nodes. */

@@ -1,0 +1,372 @@
+/**
+ * Workflow executions (flyteadmin `execution_manager.go`): create from a launch plan (or a task
+ * or workflow id), relaunch, recover, terminate, archive, get/list/data.
+ *
+ * Create order, so that a failure leaves nothing half-written: validate everything (ids, launch
+ * plan, inputs) → write `inputs.pb` + `user_inputs.pb` → one transaction inserting the row in
+ * UNDEFINED (and any synthesised `.flytegen.` entities) → `runner.start`. If the transaction
+ * fails the two documents are deleted again.
+ */
+import { isSandboxError, UnavailableError } from '../../core/errors.ts';
+import { encode, type flyteidl } from '../../core/idl.ts';
+import { WorkflowPhases } from '../../core/phases.ts';
+import type { ExecutionRequest } from '../../propeller/ports.ts';
+import { formatId, fromBlob, toBlob, type ExecutionKey } from '../codec.ts';
+import type { AdminContext } from '../context.ts';
+import { adminError } from '../errors.ts';
+import type { ExecutionRow } from '../repositories/execution-repository.ts';
+import { nextToken, type ListParams } from '../repositories/list-query.ts';
+import { requireExecutionName, requireIdentifier, requirePart, type FullIdentifier } from '../validation/identifiers.ts';
+import { mergeExecutionInputs } from '../validation/inputs.ts';
+import { assertInStore, EXECUTION_MODES, readLiteralMap, toExecution, urlBlob } from './execution-views.ts';
+import type { LaunchPlanManager } from './launch-plan-manager.ts';
+import type { ProjectManager } from './project-manager.ts';
+import { singleTaskEntities } from './single-task.ts';
+import { ResourceType, type TaskManager } from './task-manager.ts';
+import type { WorkflowManager } from './workflow-manager.ts';
+
+/** `ExecutionMetadata.ExecutionMode` numbers. */
+export const ExecutionMode = { MANUAL: 0, SCHEDULED: 1, SYSTEM: 2, RELAUNCH: 3, CHILD_WORKFLOW: 4, RECOVERED: 5, TRIGGER: 6 } as const;
+
+/** Extra settings of internal creates (children, relaunch, recover). */
+export interface CreateExecutionOptions {
+  mode?: number;
+  nesting?: number;
+  parentNodeExecution?: flyteidl.core.INodeExecutionIdentifier;
+  referenceExecution?: flyteidl.core.IWorkflowExecutionIdentifier;
+  /** Return the existing execution instead of a 409 when the name is taken. */
+  idempotent?: boolean;
+  /** Labels/envs/etc. inherited from a parent execution (spec values win). */
+  inherit?: flyteidl.admin.IExecutionSpec;
+}
+
+interface ResolvedLaunchPlan {
+  lpId: FullIdentifier;
+  lpSpec: flyteidl.admin.ILaunchPlanSpec;
+  lpClosure: flyteidl.admin.ILaunchPlanClosure;
+  wfId: FullIdentifier;
+  compiled: flyteidl.core.ICompiledWorkflowClosure;
+  taskName: string | null;
+  /** Inserts of synthesised entities, run inside the create transaction. */
+  pending: (() => void)[];
+}
+
+function kvToRecord(kvs: flyteidl.core.IKeyValuePair[] | null | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const kv of kvs ?? []) if (kv.key) out[kv.key] = kv.value ?? '';
+  return out;
+}
+
+/** Creates and controls executions. */
+export class ExecutionManager {
+  readonly #ctx: AdminContext;
+  readonly #projects: ProjectManager;
+  readonly #tasks: TaskManager;
+  readonly #workflows: WorkflowManager;
+  readonly #launchPlans: LaunchPlanManager;
+
+  constructor(ctx: AdminContext, projects: ProjectManager, tasks: TaskManager, workflows: WorkflowManager, launchPlans: LaunchPlanManager) {
+    this.#ctx = ctx;
+    this.#projects = projects;
+    this.#tasks = tasks;
+    this.#workflows = workflows;
+    this.#launchPlans = launchPlans;
+  }
+
+  #resolve(ref: flyteidl.core.IIdentifier, path: string): ResolvedLaunchPlan {
+    const rt = Number(ref.resourceType ?? 0);
+    const id = requireIdentifier(ref, path);
+    if (rt === ResourceType.TASK) {
+      const template = this.#tasks.template(id);
+      if (!template) throw adminError('SBX_ADMIN_TASK_NOT_FOUND', `task ${formatId(id)} not found`, { path });
+      const ent = singleTaskEntities(id, template);
+      const wf = this.#workflows.prepare({ resourceType: ResourceType.WORKFLOW, ...ent.workflowId }, ent.workflowSpec, path);
+      const iface = wf.compiled.primary?.template?.interface ?? template.interface ?? {};
+      const lp = this.#launchPlans.prepare({ resourceType: ResourceType.LAUNCH_PLAN, ...ent.launchPlanId }, ent.launchPlanSpec, path, iface);
+      return {
+        lpId: lp.id,
+        lpSpec: lp.spec,
+        lpClosure: lp.closure,
+        wfId: wf.id,
+        compiled: wf.compiled,
+        taskName: id.name,
+        pending: [() => this.#workflows.insertPrepared(wf), () => this.#launchPlans.insertPrepared(lp)],
+      };
+    }
+    if (rt === ResourceType.WORKFLOW) {
+      const compiled = this.#workflows.compiled(id);
+      const existing = this.#ctx.repos.launchPlans.get(id);
+      if (existing) return this.#fromLaunchPlanRow(id);
+      const lp = this.#launchPlans.prepare(
+        { resourceType: ResourceType.LAUNCH_PLAN, ...id },
+        { workflowId: { resourceType: ResourceType.WORKFLOW, ...id } },
+        path,
+        compiled.primary?.template?.interface ?? {},
+      );
+      return { lpId: lp.id, lpSpec: lp.spec, lpClosure: lp.closure, wfId: id, compiled, taskName: null, pending: [() => this.#launchPlans.insertPrepared(lp)] };
+    }
+    if (rt !== ResourceType.LAUNCH_PLAN && rt !== ResourceType.UNSPECIFIED) {
+      throw adminError('SBX_ADMIN_INVALID_ARGUMENT', `${path}.resource_type must be LAUNCH_PLAN, TASK or WORKFLOW`, { path: `${path}.resource_type` });
+    }
+    return this.#fromLaunchPlanRow(id);
+  }
+
+  #fromLaunchPlanRow(id: FullIdentifier): ResolvedLaunchPlan {
+    const row = this.#launchPlans.getRow(id);
+    const lp = this.#launchPlans.get(id);
+    const wfId = { project: row.workflow_project, domain: row.workflow_domain, name: row.workflow_name, version: row.workflow_version };
+    const wfRow = this.#workflows.getRow(wfId);
+    const taskName = wfRow.name.startsWith('.flytegen.') ? wfRow.name.slice('.flytegen.'.length) : null;
+    return { lpId: id, lpSpec: lp.spec ?? {}, lpClosure: lp.closure ?? {}, wfId, compiled: this.#workflows.compiled(wfId), taskName, pending: [] };
+  }
+
+  /** Creates an execution and hands it to the runner. Returns its id. */
+  async create(req: flyteidl.admin.IExecutionCreateRequest, opts: CreateExecutionOptions = {}): Promise<ExecutionKey> {
+    const ctx = this.#ctx;
+    const project = requirePart(req.project, 'body.project');
+    const domain = requirePart(req.domain, 'body.domain');
+    this.#projects.requireProjectDomain(project, domain, 'body');
+    const name = req.name ? requireExecutionName(req.name, 'body.name') : ctx.ids.executionName();
+    const key: ExecutionKey = { project, domain, name };
+    const spec = req.spec;
+    if (!spec?.launchPlan) throw adminError('SBX_ADMIN_INVALID_ARGUMENT', 'body.spec.launch_plan is required (a launch plan, task or workflow id)', { path: 'body.spec.launch_plan' });
+    if (ctx.repos.executions.get(key)) {
+      if (opts.idempotent) return key;
+      throw adminError('SBX_ADMIN_ALREADY_EXISTS', `execution ${formatId(key)} already exists`, { path: 'body.name' });
+    }
+    const r = this.#resolve(spec.launchPlan, 'body.spec.launch_plan');
+    const inputsPath = req.inputs ? 'body.inputs' : 'body.spec.inputs';
+    const userInputs: flyteidl.core.ILiteralMap = req.inputs ?? spec.inputs ?? { literals: {} };
+    const merged = mergeExecutionInputs(r.lpClosure.expectedInputs, r.lpSpec.fixedInputs, userInputs, inputsPath);
+    const inherit = opts.inherit ?? {};
+
+    const rawOutputPrefix =
+      spec.rawOutputDataConfig?.outputLocationPrefix ||
+      inherit.rawOutputDataConfig?.outputLocationPrefix ||
+      r.lpSpec.rawOutputDataConfig?.outputLocationPrefix ||
+      ctx.options.rawOutputPrefix;
+    assertInStore(ctx.dataStore, rawOutputPrefix, 'body.spec.raw_output_data_config.output_location_prefix');
+
+    const labels = { ...(r.lpSpec.labels?.values ?? {}), ...(inherit.labels?.values ?? {}), ...(spec.labels?.values ?? {}) };
+    const envs = { ...kvToRecord(r.lpSpec.envs?.values), ...kvToRecord(inherit.envs?.values), ...kvToRecord(spec.envs?.values) };
+    const mode = opts.mode ?? Number(spec.metadata?.mode ?? ExecutionMode.MANUAL);
+    const nesting = opts.nesting ?? Number(spec.metadata?.nesting ?? 0);
+    const parent = opts.parentNodeExecution ?? spec.metadata?.parentNodeExecution ?? undefined;
+    const maxParallelism = spec.maxParallelism || inherit.maxParallelism || r.lpSpec.maxParallelism || ctx.options.maxParallelism;
+    const storedSpec: flyteidl.admin.IExecutionSpec = {
+      ...inherit,
+      ...spec,
+      inputs: null,
+      launchPlan: { resourceType: ResourceType.LAUNCH_PLAN, ...r.lpId },
+      metadata: {
+        ...spec.metadata,
+        mode,
+        nesting,
+        principal: spec.metadata?.principal || 'sandbox',
+        ...(parent ? { parentNodeExecution: parent } : {}),
+        ...(opts.referenceExecution ? { referenceExecution: opts.referenceExecution } : {}),
+      },
+      labels: { values: labels },
+      envs: { values: Object.entries(envs).map(([k, v]) => ({ key: k, value: v })) },
+      maxParallelism,
+      rawOutputDataConfig: { outputLocationPrefix: rawOutputPrefix },
+      overwriteCache: spec.overwriteCache || inherit.overwriteCache || r.lpSpec.overwriteCache || false,
+    };
+
+    const execPrefix = ctx.dataStore.join(ctx.options.metadataPrefix, project, domain, name);
+    const inputsUri = ctx.dataStore.join(execPrefix, 'inputs.pb');
+    const userInputsUri = ctx.dataStore.join(execPrefix, 'user_inputs.pb');
+    await ctx.dataStore.write(inputsUri, encode('flyteidl.core.LiteralMap', merged));
+    await ctx.dataStore.write(userInputsUri, encode('flyteidl.core.LiteralMap', userInputs));
+
+    const now = ctx.clock.now();
+    const parentExec = parent?.executionId;
+    const row: ExecutionRow = {
+      ...key,
+      phase: 'UNDEFINED',
+      launch_plan_project: r.lpId.project,
+      launch_plan_domain: r.lpId.domain,
+      launch_plan_name: r.lpId.name,
+      launch_plan_version: r.lpId.version,
+      workflow_project: r.wfId.project,
+      workflow_domain: r.wfId.domain,
+      workflow_name: r.wfId.name,
+      workflow_version: r.wfId.version,
+      task_name: r.taskName,
+      mode: EXECUTION_MODES[mode] ?? 'MANUAL',
+      nesting,
+      parent_project: parentExec?.project ?? null,
+      parent_domain: parentExec?.domain ?? null,
+      parent_name: parentExec?.name ?? null,
+      parent_node_id: parent?.nodeId ?? null,
+      spec: toBlob('flyteidl.admin.ExecutionSpec', storedSpec),
+      inputs_uri: inputsUri,
+      user_inputs_uri: userInputsUri,
+      outputs_uri: null,
+      error: null,
+      error_code: null,
+      abort_cause: null,
+      abort_principal: null,
+      state: 'EXECUTION_ACTIVE',
+      created_at: now,
+      updated_at: now,
+      started_at: null,
+      duration_ms: null,
+    };
+    let inserted = false;
+    try {
+      inserted = ctx.tx(() => {
+        for (const p of r.pending) p();
+        if (ctx.repos.executions.get(key)) {
+          if (opts.idempotent) return false;
+          throw adminError('SBX_ADMIN_ALREADY_EXISTS', `execution ${formatId(key)} already exists`, { path: 'body.name' });
+        }
+        ctx.repos.executions.insert(row, labels);
+        return true;
+      });
+    } catch (e) {
+      if (!ctx.repos.executions.get(key)) await this.#deleteQuietly([inputsUri, userInputsUri]);
+      throw e;
+    }
+    if (!inserted) return key;
+
+    const request: ExecutionRequest = {
+      id: key,
+      closure: r.compiled,
+      inputsUri,
+      metadataPrefix: execPrefix,
+      rawOutputPrefix,
+      maxParallelism,
+      labels,
+      envs,
+      nesting,
+      entityVersion: r.lpId.version,
+      ...(parent?.executionId
+        ? { parent: { nodeExecutionId: { nodeId: parent.nodeId ?? '', executionId: { project: parentExec?.project ?? '', domain: parentExec?.domain ?? '', name: parentExec?.name ?? '' } } } }
+        : {}),
+    };
+    try {
+      await ctx.runner.start(request);
+    } catch (e) {
+      ctx.logger.error('runner failed to start execution', { execution: formatId(key), error: String(e) });
+      const error: flyteidl.core.IExecutionError = { code: 'RunnerUnavailable', message: `the engine did not accept the execution: ${(e as Error)?.message ?? String(e)}`, kind: 2 };
+      ctx.tx(() => {
+        const cur = ctx.repos.executions.get(key);
+        if (cur && !WorkflowPhases.isTerminal(cur.phase)) {
+          const t = ctx.clock.now();
+          ctx.repos.executions.update(key, { phase: 'FAILED', error: toBlob('flyteidl.core.ExecutionError', error), error_code: 'RunnerUnavailable', updated_at: t, duration_ms: 0 });
+        }
+      });
+      throw new UnavailableError('SBX_ADMIN_RUNNER_UNAVAILABLE', `execution ${formatId(key)} was created but the engine did not accept it; it is marked FAILED`, { cause: e });
+    }
+    return key;
+  }
+
+  async #deleteQuietly(uris: string[]): Promise<void> {
+    for (const uri of uris) {
+      try {
+        await this.#ctx.dataStore.delete(uri);
+      } catch (e) {
+        this.#ctx.logger.warn('could not delete orphaned document', { uri, error: String(e) });
+      }
+    }
+  }
+
+  getRow(key: ExecutionKey): ExecutionRow {
+    const row = this.#ctx.repos.executions.get(key);
+    if (!row) throw adminError('SBX_ADMIN_EXECUTION_NOT_FOUND', `execution ${formatId(key)} not found`);
+    return row;
+  }
+
+  get(key: ExecutionKey): flyteidl.admin.IExecution {
+    return toExecution(this.getRow(key), this.#ctx.clock.now());
+  }
+
+  list(project: string, domain: string, params: ListParams): flyteidl.admin.IExecutionList {
+    const rows = this.#ctx.repos.executions.list(project, domain, params);
+    const now = this.#ctx.clock.now();
+    return { executions: rows.map((r) => toExecution(r, now)), token: nextToken(params.offset, params.limit, rows.length) };
+  }
+
+  /** Relaunch: a new execution of the same launch plan with the original user inputs. */
+  async relaunch(req: flyteidl.admin.IExecutionRelaunchRequest): Promise<ExecutionKey> {
+    return this.#again(req.id, req.name ?? '', ExecutionMode.RELAUNCH, { overwriteCache: req.overwriteCache ?? false });
+  }
+
+  /** Recover: like relaunch, with mode RECOVERED and `reference_execution` set (propeller reuses outputs). */
+  async recover(req: flyteidl.admin.IExecutionRecoverRequest): Promise<ExecutionKey> {
+    return this.#again(req.id, req.name ?? '', ExecutionMode.RECOVERED, {});
+  }
+
+  async #again(rawId: flyteidl.core.IWorkflowExecutionIdentifier | null | undefined, name: string, mode: number, extra: flyteidl.admin.IExecutionSpec): Promise<ExecutionKey> {
+    const key = {
+      project: requirePart(rawId?.project, 'body.id.project'),
+      domain: requirePart(rawId?.domain, 'body.id.domain'),
+      name: requirePart(rawId?.name, 'body.id.name'),
+    };
+    const row = this.getRow(key);
+    const spec = fromBlob<flyteidl.admin.IExecutionSpec>('flyteidl.admin.ExecutionSpec', row.spec) ?? {};
+    const userInputs = await readLiteralMap(this.#ctx.dataStore, row.user_inputs_uri);
+    return this.create(
+      {
+        project: key.project,
+        domain: key.domain,
+        ...(name ? { name } : {}),
+        spec: { ...spec, ...extra, metadata: { ...spec.metadata, parentNodeExecution: null, mode } },
+        inputs: userInputs,
+      },
+      { mode, nesting: 0, ...(mode === ExecutionMode.RECOVERED ? { referenceExecution: key } : {}) },
+    );
+  }
+
+  /**
+   * Terminate: moves the execution to ABORTING and asks the runner to abort. Terminating an
+   * ABORTING execution again is a no-op; a terminal one is `SBX_ADMIN_ALREADY_TERMINAL` (409).
+   */
+  async terminate(key: ExecutionKey, cause: string, principal = 'sandbox'): Promise<void> {
+    const ctx = this.#ctx;
+    const proceed = ctx.tx(() => {
+      const row = this.getRow(key);
+      if (row.phase === 'ABORTING') return false;
+      WorkflowPhases.assertTransition(row.phase, 'ABORTING', `execution ${formatId(key)}`);
+      ctx.repos.executions.update(key, { phase: 'ABORTING', abort_cause: cause, abort_principal: principal, updated_at: ctx.clock.now() });
+      return true;
+    });
+    if (!proceed) return;
+    try {
+      await ctx.runner.abort(key, cause);
+    } catch (e) {
+      if (isSandboxError(e) && e.category === 'NOT_FOUND') {
+        // The engine does not know this execution (never started, or long gone): abort it here.
+        ctx.tx(() => {
+          const row = this.getRow(key);
+          if (row.phase !== 'ABORTING') return;
+          const t = ctx.clock.now();
+          ctx.repos.executions.update(key, { phase: 'ABORTED', updated_at: t, duration_ms: row.started_at !== null ? t - row.started_at : 0 });
+        });
+        return;
+      }
+      throw new UnavailableError('SBX_ADMIN_RUNNER_UNAVAILABLE', `execution ${formatId(key)} is ABORTING but the engine could not be told: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+    }
+  }
+
+  /** Archive / unarchive (`PUT /api/v1/executions/...` with `{state}`). */
+  updateState(key: ExecutionKey, state: number): void {
+    this.#ctx.tx(() => {
+      this.getRow(key);
+      this.#ctx.repos.executions.update(key, { state: state === 1 ? 'EXECUTION_ARCHIVED' : 'EXECUTION_ACTIVE', updated_at: this.#ctx.clock.now() });
+    });
+  }
+
+  /** Inputs and outputs, inline (flyteadmin's default with signed URLs off). */
+  async getData(key: ExecutionKey): Promise<flyteidl.admin.IWorkflowExecutionGetDataResponse> {
+    const row = this.getRow(key);
+    const [fullInputs, fullOutputs] = await Promise.all([
+      readLiteralMap(this.#ctx.dataStore, row.inputs_uri),
+      readLiteralMap(this.#ctx.dataStore, row.outputs_uri),
+    ]);
+    const inputs = urlBlob(row.inputs_uri);
+    const outputs = urlBlob(row.outputs_uri);
+    return { fullInputs, fullOutputs, ...(inputs ? { inputs } : {}), ...(outputs ? { outputs } : {}) };
+  }
+}

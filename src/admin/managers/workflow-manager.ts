@@ -1,0 +1,134 @@
+/** Workflow registration (compiled on create) and queries (flyteadmin `workflow_manager.go`). */
+import { CompileError, IllegalStateError } from '../../core/errors.ts';
+import type { flyteidl } from '../../core/idl.ts';
+import { canonicalDigest, formatId, fromBlob, msToTimestamp, toBlob } from '../codec.ts';
+import type { AdminContext } from '../context.ts';
+import { adminError } from '../errors.ts';
+import type { EntityKey, WorkflowRow } from '../repositories/entity-repository.ts';
+import { nextToken, type ListParams } from '../repositories/list-query.ts';
+import { requireIdentifier, type FullIdentifier } from '../validation/identifiers.ts';
+import type { ProjectManager } from './project-manager.ts';
+import { alignTemplateId, ResourceType, type CreateOutcome, type TaskManager } from './task-manager.ts';
+
+/** A workflow ready to be inserted (or already stored identically). */
+export interface PreparedWorkflow {
+  id: FullIdentifier;
+  compiled: flyteidl.core.ICompiledWorkflowClosure;
+  /** The row to insert, or undefined when an identical workflow is already stored. */
+  row?: WorkflowRow;
+}
+
+/** Registers and serves workflows. */
+export class WorkflowManager {
+  readonly #ctx: AdminContext;
+  readonly #projects: ProjectManager;
+  readonly #tasks: TaskManager;
+  constructor(ctx: AdminContext, projects: ProjectManager, tasks: TaskManager) {
+    this.#ctx = ctx;
+    this.#projects = projects;
+    this.#tasks = tasks;
+  }
+
+  /**
+   * Validates and compiles a workflow without writing: throws 409 for the same id with a
+   * different spec, a CompileError (400) with every diagnostic for a bad spec.
+   */
+  prepare(rawId: flyteidl.core.IIdentifier | null | undefined, rawSpec: flyteidl.admin.IWorkflowSpec | null | undefined, path = 'body'): PreparedWorkflow {
+    const id = requireIdentifier(rawId, `${path}.id`, ResourceType.WORKFLOW);
+    this.#projects.requireProjectDomain(id.project, id.domain, `${path}.id`);
+    const template = rawSpec?.template;
+    if (!template) throw adminError('SBX_ADMIN_INVALID_ARGUMENT', `${path}.spec.template is required`, { path: `${path}.spec.template` });
+    const spec: flyteidl.admin.IWorkflowSpec = {
+      ...rawSpec,
+      template: { ...template, id: alignTemplateId(template.id, id, ResourceType.WORKFLOW, `${path}.spec.template.id`) },
+    };
+    const digest = canonicalDigest('flyteidl.admin.WorkflowSpec', spec);
+    const existing = this.#ctx.repos.workflows.get(id);
+    if (existing) {
+      if (existing.digest !== digest) {
+        throw adminError(
+          'SBX_ADMIN_ALREADY_EXISTS_DIFFERENT',
+          `workflow ${formatId(id)} is already registered with a different structure; register a new version instead`,
+          { path: `${path}.id.version`, details: { id } },
+        );
+      }
+      return { id, compiled: decodeCompiled(existing) };
+    }
+    const result = this.#ctx.compileWorkflow(
+      { template: spec.template ?? {}, subWorkflows: spec.subWorkflows ?? [] },
+      (tid) => {
+        if (!tid.project || !tid.domain || !tid.name || !tid.version) return undefined;
+        return this.#tasks.template({ project: tid.project, domain: tid.domain, name: tid.name, version: tid.version });
+      },
+    );
+    const errors = result.diagnostics.filter((d) => d.severity !== 'warning');
+    if (errors.length > 0 || !result.closure) {
+      if (errors.length === 0) throw new IllegalStateError('SBX_ADMIN_INTERNAL', `compiler returned no closure and no error for ${formatId(id)}`);
+      const first = errors.slice(0, 3).map((d) => `${d.path ? `${d.path}: ` : ''}${d.message}`).join('; ');
+      throw new CompileError('SBX_ADMIN_COMPILE_FAILED', `workflow ${formatId(id)} failed to compile (${errors.length} error${errors.length > 1 ? 's' : ''}): ${first}`, result.diagnostics, {
+        path: `${path}.spec`,
+      });
+    }
+    return {
+      id,
+      compiled: result.closure,
+      row: {
+        ...id,
+        spec: toBlob('flyteidl.admin.WorkflowSpec', spec),
+        compiled: toBlob('flyteidl.core.CompiledWorkflowClosure', result.closure),
+        digest,
+        created_at: this.#ctx.clock.now(),
+      },
+    };
+  }
+
+  /** Inserts a prepared workflow (no-op when identical). Call inside a transaction. */
+  insertPrepared(p: PreparedWorkflow): void {
+    if (p.row && !this.#ctx.repos.workflows.get(p.id)) this.#ctx.repos.workflows.insert(p.row);
+  }
+
+  create(req: flyteidl.admin.IWorkflowCreateRequest): CreateOutcome {
+    const prepared = this.prepare(req.id, req.spec);
+    if (!prepared.row) return 'identical';
+    this.#ctx.tx(() => this.#ctx.repos.workflows.insert(prepared.row as WorkflowRow));
+    return 'created';
+  }
+
+  getRow(key: EntityKey): WorkflowRow {
+    const row = this.#ctx.repos.workflows.get(key);
+    if (!row) throw adminError('SBX_ADMIN_WORKFLOW_NOT_FOUND', `workflow ${formatId(key)} not found`);
+    return row;
+  }
+
+  /** The compiled closure of a stored workflow (404 if missing). */
+  compiled(key: EntityKey): flyteidl.core.ICompiledWorkflowClosure {
+    return decodeCompiled(this.getRow(key));
+  }
+
+  get(key: EntityKey): flyteidl.admin.IWorkflow {
+    return toWorkflow(this.getRow(key));
+  }
+
+  list(project: string, domain: string, name: string | undefined, params: ListParams): flyteidl.admin.IWorkflowList {
+    const rows = this.#ctx.repos.workflows.list(project, domain, name, params);
+    return { workflows: rows.map(toWorkflow), token: nextToken(params.offset, params.limit, rows.length) };
+  }
+
+  listIds(project: string, domain: string, params: ListParams): flyteidl.admin.INamedEntityIdentifierList {
+    const rows = this.#ctx.repos.workflows.listNames(project, domain, params);
+    return { entities: rows.map((r) => ({ project: r.project, domain: r.domain, name: r.name })), token: nextToken(params.offset, params.limit, rows.length) };
+  }
+}
+
+function decodeCompiled(row: WorkflowRow): flyteidl.core.ICompiledWorkflowClosure {
+  return fromBlob<flyteidl.core.ICompiledWorkflowClosure>('flyteidl.core.CompiledWorkflowClosure', row.compiled) ?? {};
+}
+
+function toWorkflow(row: WorkflowRow): flyteidl.admin.IWorkflow {
+  const spec = fromBlob<flyteidl.admin.IWorkflowSpec>('flyteidl.admin.WorkflowSpec', row.spec) ?? {};
+  return {
+    id: { resourceType: ResourceType.WORKFLOW, project: row.project, domain: row.domain, name: row.name, version: row.version },
+    closure: { compiledWorkflow: decodeCompiled(row), createdAt: msToTimestamp(row.created_at) },
+    shortDescription: spec.description?.shortDescription ?? '',
+  };
+}

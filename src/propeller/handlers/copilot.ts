@@ -1,0 +1,98 @@
+/**
+ * Flyte's copilot protocol for raw containers (`raw-container` tasks, flytecopilot
+ * `data/download.go` + `data/upload.go`), done by propeller on the host instead of init/sidecar
+ * containers:
+ * - before the run, every input is written under the host input dir (mounted at
+ *   `data_config.input_path`): primitives as text (integers/floats in decimal, booleans
+ *   `true`/`false`, datetimes RFC 3339, none `null`), blobs copied as files/dirs, lists and maps as
+ *   directories of such files, plus `inputs.pb`;
+ * - after the exit, a `_ERROR` file fails the task with its content; otherwise one file per
+ *   declared output is read from the host output dir (mounted at `data_config.output_path`):
+ *   simple types parsed from text, blobs uploaded to the raw output prefix.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { flyteidl } from '../../core/idl.ts';
+import { encode, structToJs } from '../../core/idl.ts';
+import type { DataStore } from '../../storage/data-store.ts';
+import { literalFromText, primitiveText } from '../literals.ts';
+
+/** Name of the file a raw container writes to fail itself. */
+export const COPILOT_ERROR_FILE = '_ERROR';
+
+/** Writes the inputs into `dir` (created). */
+export async function writeCopilotInputs(data: DataStore, inputs: flyteidl.core.ILiteralMap, dir: string): Promise<void> {
+  await fs.mkdir(dir, { recursive: true });
+  await fs.writeFile(path.join(dir, 'inputs.pb'), encode('flyteidl.core.LiteralMap', inputs));
+  for (const [name, lit] of Object.entries(inputs.literals ?? {})) await writeLiteral(data, lit, path.join(dir, name));
+}
+
+async function writeLiteral(data: DataStore, lit: flyteidl.core.ILiteral, target: string): Promise<void> {
+  if (lit.collection) {
+    await fs.mkdir(target, { recursive: true });
+    let i = 0;
+    for (const x of lit.collection.literals ?? []) await writeLiteral(data, x, path.join(target, String(i++)));
+    return;
+  }
+  if (lit.map) {
+    await fs.mkdir(target, { recursive: true });
+    for (const [k, x] of Object.entries(lit.map.literals ?? {})) await writeLiteral(data, x, path.join(target, k));
+    return;
+  }
+  const s = lit.scalar;
+  if (s?.union?.value) return writeLiteral(data, s.union.value, target);
+  if (s?.blob?.uri) {
+    await fs.cp(data.localPath(s.blob.uri), target, { recursive: true });
+    return;
+  }
+  if (s?.binary?.value) {
+    await fs.writeFile(target, s.binary.value);
+    return;
+  }
+  if (s?.generic) {
+    await fs.writeFile(target, JSON.stringify(structToJs(s.generic as { fields?: Record<string, never> })));
+    return;
+  }
+  const text = primitiveText(lit);
+  if (text === undefined) throw new Error(`input ${path.basename(target)} has a value copilot cannot write`);
+  await fs.writeFile(target, text);
+}
+
+/** Result of reading a raw container's outputs. */
+export type CopilotOutputs =
+  | { ok: true; outputs: flyteidl.core.ILiteralMap }
+  | { ok: false; userError: string }
+  | { ok: false; missing: string };
+
+/** Reads the declared outputs from `dir`; blobs are uploaded under `rawPrefix/<var>`. */
+export async function readCopilotOutputs(
+  data: DataStore,
+  vars: flyteidl.core.IVariableMap | null | undefined,
+  dir: string,
+  rawPrefix: string,
+): Promise<CopilotOutputs> {
+  const errText = await fs.readFile(path.join(dir, COPILOT_ERROR_FILE), 'utf8').catch(() => undefined);
+  if (errText !== undefined) return { ok: false, userError: `User Error: ${errText}` };
+  const literals: Record<string, flyteidl.core.ILiteral> = {};
+  for (const [name, v] of Object.entries(vars?.variables ?? {})) {
+    const file = path.join(dir, name);
+    const stat = await fs.stat(file).catch(() => undefined);
+    if (!stat) return { ok: false, missing: `output ${name} was not written at ${file}` };
+    const t = v.type ?? {};
+    if (t.blob) {
+      const uri = data.join(rawPrefix, name);
+      await data.upload(file, uri);
+      literals[name] = { scalar: { blob: { metadata: { type: t.blob }, uri } } };
+    } else if (t.simple !== undefined && t.simple !== null) {
+      if (stat.isDirectory()) return { ok: false, userError: `User Error: expected a file for output ${name}, found a directory` };
+      try {
+        literals[name] = literalFromText(t.simple, await fs.readFile(file, 'utf8'));
+      } catch (e) {
+        return { ok: false, userError: `User Error: output ${name}: ${(e as Error).message}` };
+      }
+    } else {
+      return { ok: false, userError: `User Error: copilot does not support the type of output ${name}` };
+    }
+  }
+  return { ok: true, outputs: { literals } };
+}

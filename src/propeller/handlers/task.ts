@@ -1,0 +1,343 @@
+/**
+ * Task nodes (Flyte `nodes/task/handler.go` + the container plugin): cache lookup, optional
+ * cache reservation, one launcher attempt per try, and reading the attempt's documents after it
+ * exits (`futures.pb` → dynamic, `error.pb` → failure, else outputs).
+ */
+import path from 'node:path';
+import type { flyteidl } from '../../core/idl.ts';
+import type { TaskPhase } from '../../core/phases.ts';
+import type { AttemptExit, LaunchSpec, Mount } from '../../launcher/launcher.ts';
+import { attemptRawPrefix, attemptUris } from '../../storage/layout.ts';
+import type { AttemptUris } from '../../storage/layout.ts';
+import { readProto, writeProto } from '../../storage/proto-io.ts';
+import { catalogKeyFor, catalogKeyString, catalogMetadata } from '../catalog.ts';
+import type { CatalogKey } from '../catalog.ts';
+import { executionError, ErrorKindNum, EXECUTION_ERROR_CODES } from '../errors.ts';
+import { taskEvent } from '../events.ts';
+import { attemptKey, executionKey } from '../ids.ts';
+import { containerResources, formatBytes } from '../resources.ts';
+import type { TaskAttemptState } from '../state.ts';
+import { renderAll } from '../template-render.ts';
+import type { TemplateParams } from '../template-render.ts';
+import { readCopilotOutputs, writeCopilotInputs } from './copilot.ts';
+import { Transition } from './handler.ts';
+import type { AbortResult, EventInfo, HandlerResult, NodeContext, NodeHandler, StatusPatch } from './handler.ts';
+
+/** `core.CatalogCacheStatus` numbers. */
+export const CacheStatusNum = {
+  DISABLED: 0,
+  MISS: 1,
+  HIT: 2,
+  POPULATED: 3,
+  LOOKUP_FAILURE: 4,
+  PUT_FAILURE: 5,
+  SKIPPED: 6,
+} as const;
+
+/** The runtime's name as SDK task templates write it in `args[0]`. */
+export const RUNTIME_ARG0 = 'tflyte-sandbox';
+
+/** Label keys every attempt carries. */
+export const LABELS = {
+  execution: 'tflyte.execution',
+  node: 'tflyte.node',
+  attempt: 'tflyte.attempt',
+  project: 'tflyte.project',
+  domain: 'tflyte.domain',
+} as const;
+
+function taskOf(ctx: NodeContext): flyteidl.core.ITaskTemplate {
+  return ctx.exec.findTask(ctx.node.taskNode?.referenceId);
+}
+
+function copilotDirs(ctx: NodeContext, uris: AttemptUris): { inputs: string; outputs: string } {
+  const data = ctx.exec.deps.data;
+  return {
+    inputs: data.localPath(data.join(uris.dir, '_copilot', 'inputs')),
+    outputs: data.localPath(data.join(uris.dir, '_copilot', 'outputs')),
+  };
+}
+
+function isRawContainer(task: flyteidl.core.ITaskTemplate): boolean {
+  return task.type === 'raw-container' || !!task.container?.dataConfig?.enabled;
+}
+
+/** Everything the launcher needs for one attempt (pure apart from reading inputs for templates). */
+async function buildLaunchSpec(
+  ctx: NodeContext,
+  task: flyteidl.core.ITaskTemplate,
+  uris: AttemptUris,
+  key: string,
+): Promise<LaunchSpec> {
+  const { exec } = ctx;
+  const { config, deps, request } = exec;
+  const data = deps.data;
+  const container = task.container!;
+  const rawPrefix = attemptRawPrefix(data, request.rawOutputPrefix, { execution: request.id.name, nodeId: ctx.uniqueId, attempt: ctx.attempt });
+  const prevRaw =
+    ctx.attempt > 0
+      ? attemptRawPrefix(data, request.rawOutputPrefix, { execution: request.id.name, nodeId: ctx.uniqueId, attempt: ctx.attempt - 1 })
+      : undefined;
+  const needsInputs = [...(container.args ?? []), ...(container.command ?? [])].some((s) => /{{\s*[.$]inputs\./i.test(s));
+  const params: TemplateParams = {
+    inputUri: ctx.inputsUri,
+    inputPrefix: ctx.dataDir,
+    outputPrefix: uris.dir,
+    rawOutputDataPrefix: rawPrefix,
+    checkpointOutputPrefix: data.join(rawPrefix, '_flytecheckpoints'),
+    prevCheckpointPrefix: prevRaw ? data.join(prevRaw, '_flytecheckpoints') : '',
+    perRetryUniqueKey: key,
+    namespace: `${request.id.project}-${request.id.domain}`,
+    ...(needsInputs ? { inputs: await exec.readLiteralMap(ctx.inputsUri) } : {}),
+  };
+  const args = renderAll(container.args, params);
+  const command = renderAll(container.command, params);
+  const image = container.image || config.defaultImage;
+  const storeRoot = data.localPath(data.rootUri);
+  const mounts: Mount[] = [{ hostPath: storeRoot, containerPath: storeRoot, readOnly: false }];
+  let cmd: string[];
+  let entrypoint: string[] | undefined;
+  if (command.length === 0 && args[0] === RUNTIME_ARG0) {
+    if (config.foreignImage && image !== config.defaultImage) {
+      entrypoint = config.foreignImage.entrypoint;
+      cmd = args.slice(1);
+      mounts.push(...config.foreignImage.mounts);
+    } else {
+      cmd = [...config.runtime.command, ...args.slice(1)];
+    }
+  } else {
+    cmd = [...command, ...args];
+  }
+  if (isRawContainer(task)) {
+    const dc = container.dataConfig ?? {};
+    const dirs = copilotDirs(ctx, uris);
+    await writeCopilotInputs(data, await exec.readLiteralMap(ctx.inputsUri), dirs.inputs);
+    await (await import('node:fs/promises')).mkdir(dirs.outputs, { recursive: true });
+    mounts.push({ hostPath: dirs.inputs, containerPath: dc.inputPath || '/var/inputs', readOnly: true });
+    mounts.push({ hostPath: dirs.outputs, containerPath: dc.outputPath || '/var/outputs', readOnly: false });
+  }
+  const env: Record<string, string> = {
+    FLYTE_INTERNAL_EXECUTION_ID: request.id.name,
+    FLYTE_INTERNAL_EXECUTION_PROJECT: request.id.project,
+    FLYTE_INTERNAL_EXECUTION_DOMAIN: request.id.domain,
+    FLYTE_INTERNAL_EXECUTION_WORKFLOW: exec.request.closure.primary?.template?.id?.name ?? '',
+    FLYTE_INTERNAL_TASK_PROJECT: task.id?.project ?? '',
+    FLYTE_INTERNAL_TASK_DOMAIN: task.id?.domain ?? '',
+    FLYTE_INTERNAL_TASK_NAME: task.id?.name ?? '',
+    FLYTE_INTERNAL_TASK_VERSION: task.id?.version ?? '',
+    FLYTE_ATTEMPT_NUMBER: String(ctx.attempt),
+    ...(config.adminUrl ? { TFLYTE_ADMIN_URL: config.adminUrl } : {}),
+    ...request.envs,
+  };
+  for (const kv of container.env ?? []) if (kv.key) env[kv.key] = kv.value ?? '';
+  const spec: LaunchSpec = {
+    key,
+    labels: {
+      [LABELS.execution]: request.id.name,
+      [LABELS.node]: ctx.uniqueId,
+      [LABELS.attempt]: String(ctx.attempt),
+      [LABELS.project]: request.id.project,
+      [LABELS.domain]: request.id.domain,
+    },
+    image,
+    command: cmd,
+    env,
+    resources: containerResources(container.resources),
+    mounts,
+    logPath: path.join(config.logDir, `${key}.log`),
+    ...(entrypoint ? { entrypoint } : {}),
+    ...(config.adminUrl ? { adminUrl: config.adminUrl } : {}),
+  };
+  return spec;
+}
+
+function logsOf(st: TaskAttemptState | undefined): flyteidl.core.ITaskLog[] {
+  return st?.logUri ? [{ uri: st.logUri, name: 'stdout/stderr' }] : [];
+}
+
+function isLauncherError(e: unknown): e is { code: string; kind?: string; retryable?: boolean; message: string } {
+  return typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string' && String((e as { code: string }).code).startsWith('SBX_LAUNCHER_');
+}
+
+/** The task node handler. */
+export function createTaskHandler(): NodeHandler {
+  const event = (ctx: NodeContext, task: flyteidl.core.ITaskTemplate, phase: TaskPhase, extra: Partial<Parameters<typeof taskEvent>[0]> = {}) =>
+    taskEvent({
+      executionId: ctx.exec.executionId,
+      producerId: ctx.exec.config.producerId,
+      uniqueId: ctx.uniqueId,
+      taskId: task.id ?? {},
+      taskType: task.type ?? '',
+      attempt: ctx.attempt,
+      phase,
+      phaseVersion: 0,
+      now: ctx.exec.now,
+      inputUri: ctx.inputsUri,
+      ...extra,
+    });
+
+  async function launch(ctx: NodeContext, task: flyteidl.core.ITaskTemplate, uris: AttemptUris, patch: StatusPatch, info: EventInfo): Promise<HandlerResult> {
+    const { exec } = ctx;
+    if (!task.container) {
+      return Transition.failure(executionError('USER', EXECUTION_ERROR_CODES.RUNTIME, `task ${task.id?.name} has no container target`), { patch, info });
+    }
+    const key = attemptKey(exec.request.id.name, ctx.uniqueId, ctx.attempt);
+    const spec = await buildLaunchSpec(ctx, task, uris, key);
+    try {
+      await exec.deps.launcher.launch(spec);
+    } catch (e) {
+      if (!isLauncherError(e)) throw e;
+      const err = executionError(e.kind === 'USER' ? 'USER' : 'SYSTEM', EXECUTION_ERROR_CODES.LAUNCH_FAILED, `${e.code}: ${e.message}`);
+      const evs = [event(ctx, task, 'FAILED', { error: err })];
+      return e.retryable ? Transition.retryableFailure(err, { patch, info, taskEvents: evs }) : Transition.failure(err, { patch, info, taskEvents: evs });
+    }
+    exec.deps.faultPoints?.hit('after-launch-before-persist');
+    exec.watchAttempt(key);
+    const logUri = `file://${spec.logPath}`;
+    const attemptState: TaskAttemptState = { attempt: ctx.attempt, key, launchedAt: exec.now, phase: 'RUNNING', phaseVersion: 0, logUri };
+    const logs = logsOf(attemptState);
+    return Transition.running({
+      patch: { ...patch, task: attemptState },
+      info,
+      taskEvents: [
+        event(ctx, task, 'QUEUED', { logs, generatedName: key }),
+        event(ctx, task, 'RUNNING', { logs, generatedName: key }),
+      ],
+    });
+  }
+
+  /** Turns an attempt's exit and documents into the node's next state. */
+  async function outcome(ctx: NodeContext, task: flyteidl.core.ITaskTemplate, st: TaskAttemptState, exit: AttemptExit, uris: AttemptUris): Promise<HandlerResult> {
+    const data = ctx.exec.deps.data;
+    const logs = logsOf(st);
+    const fail = (retryable: boolean, err: flyteidl.core.IExecutionError, patch: StatusPatch = {}): HandlerResult => {
+      const c = { taskEvents: [event(ctx, task, 'FAILED', { error: err, logs })], patch: { ...patch, task: { ...st, phase: 'FAILED' } } };
+      return retryable ? Transition.retryableFailure(err, c) : Transition.failure(err, c);
+    };
+    if (await data.exists(uris.futures)) {
+      return fail(false, executionError('USER', EXECUTION_ERROR_CODES.DYNAMIC_UNSUPPORTED, `task ${task.id?.name} returned a dynamic workflow (futures.pb), which this engine does not run yet`));
+    }
+    if (await data.exists(uris.error)) {
+      const doc = await readProto<flyteidl.core.IErrorDocument>(data, uris.error, 'flyteidl.core.ErrorDocument');
+      const ce = doc.error ?? {};
+      const kind = ce.origin === ErrorKindNum.SYSTEM ? 'SYSTEM' : ce.origin === ErrorKindNum.USER ? 'USER' : 'UNKNOWN';
+      return fail(ce.kind === 1, executionError(kind, ce.code || 'UnknownError', ce.message ?? '', { errorUri: uris.error }));
+    }
+    if (exit.state === 'EXITED' && exit.exitCode !== 0) {
+      if (exit.oomKilled) {
+        const limit = containerResources(task.container?.resources).memoryBytes;
+        return fail(true, executionError('USER', EXECUTION_ERROR_CODES.OOM_KILLED, `container was killed because it ran out of memory (limit ${limit !== undefined ? formatBytes(limit) : 'unknown'})`));
+      }
+      const kind = exit.signal === 'SIGKILL' ? 'SYSTEM' : 'USER';
+      return fail(true, executionError(kind, EXECUTION_ERROR_CODES.NON_ZERO_EXIT, `container exited with code ${exit.exitCode}${exit.signal ? ` (${exit.signal})` : ''}; see ${st.logUri}`));
+    }
+    const hasOutputsDoc = await data.exists(uris.outputs);
+    if (exit.state === 'NOT_FOUND' && !hasOutputsDoc) {
+      return fail(true, executionError('SYSTEM', EXECUTION_ERROR_CODES.ATTEMPT_LOST, `attempt ${st.key} is gone and left no outputs`));
+    }
+    const declared = Object.keys(task.interface?.outputs?.variables ?? {}).length > 0;
+    let outputsUri: string | undefined = hasOutputsDoc ? uris.outputs : undefined;
+    if (isRawContainer(task) && !hasOutputsDoc) {
+      const dirs = copilotDirs(ctx, uris);
+      const rawPrefix = data.join(uris.dir, '_copilot', 'raw');
+      const r = await readCopilotOutputs(data, task.interface?.outputs, dirs.outputs, rawPrefix);
+      if (!r.ok) {
+        if ('userError' in r) return fail(false, executionError('USER', EXECUTION_ERROR_CODES.RAW_CONTAINER, r.userError));
+        return fail(true, executionError('USER', EXECUTION_ERROR_CODES.OUTPUTS_NOT_FOUND, r.missing));
+      }
+      await writeProto(data, uris.outputs, 'flyteidl.core.LiteralMap', r.outputs);
+      outputsUri = uris.outputs;
+    } else if (declared && !hasOutputsDoc) {
+      return fail(true, executionError('USER', EXECUTION_ERROR_CODES.OUTPUTS_NOT_FOUND, `outputs not generated by task: no ${uris.outputs}`));
+    }
+    const patch: StatusPatch = { task: { ...st, phase: 'SUCCEEDED' } };
+    const info: EventInfo = {};
+    if (task.metadata?.discoverable && ctx.status.cacheStatus !== CacheStatusNum.HIT) {
+      const key = catalogKeyFor(task, await ctx.exec.readLiteralMap(ctx.inputsUri));
+      info.catalogKey = catalogMetadata(key);
+      try {
+        const outputs = outputsUri ? await ctx.exec.readLiteralMap(outputsUri) : { literals: {} };
+        await ctx.exec.deps.catalog.put(key, outputs);
+        patch.cacheStatus = CacheStatusNum.POPULATED;
+      } catch (e) {
+        ctx.exec.deps.logger.warn('cache put failed', { node: ctx.uniqueId, error: (e as Error).message });
+        patch.cacheStatus = CacheStatusNum.PUT_FAILURE;
+      }
+    }
+    return Transition.success(outputsUri, {
+      patch,
+      info,
+      taskEvents: [event(ctx, task, 'SUCCEEDED', { ...(outputsUri ? { outputUri: outputsUri } : {}), logs })],
+    });
+  }
+
+  return {
+    countsForParallelism: true,
+
+    async handle(ctx) {
+      const { exec } = ctx;
+      const task = taskOf(ctx);
+      const uris = attemptUris(exec.deps.data, ctx.dataDir, ctx.attempt);
+      const current = ctx.status.task?.attempt === ctx.attempt ? ctx.status.task : undefined;
+
+      if (!current) {
+        const patch: StatusPatch = {};
+        const info: EventInfo = {};
+        if (task.metadata?.discoverable && ctx.attempt === 0) {
+          let key: CatalogKey | undefined;
+          try {
+            key = catalogKeyFor(task, await exec.readLiteralMap(ctx.inputsUri));
+            info.catalogKey = catalogMetadata(key);
+            const hit = await exec.deps.catalog.get(key);
+            if (hit) {
+              await writeProto(exec.deps.data, uris.outputs, 'flyteidl.core.LiteralMap', hit);
+              return Transition.success(uris.outputs, { patch: { cacheStatus: CacheStatusNum.HIT }, info });
+            }
+            patch.cacheStatus = CacheStatusNum.MISS;
+          } catch (e) {
+            exec.deps.logger.warn('cache lookup failed', { node: ctx.uniqueId, error: (e as Error).message });
+            patch.cacheStatus = CacheStatusNum.LOOKUP_FAILURE;
+          }
+          if (key && task.metadata.cacheSerializable) {
+            const k = catalogKeyString(key);
+            const owner = `${executionKey(exec.executionId)}#${ctx.uniqueId}`;
+            if (!exec.reservations.tryAcquire(k, owner)) {
+              exec.reservations.onRelease(k, exec.wakeSoon);
+              return Transition.queued({ patch, info });
+            }
+            patch.reservationKey = k;
+          }
+        }
+        return launch(ctx, task, uris, patch, info);
+      }
+
+      const exit = exec.exitOf(current.key);
+      if (!exit) {
+        exec.watchAttempt(current.key);
+        return Transition.running();
+      }
+      const result = await outcome(ctx, task, current, exit, uris);
+      const launcher = exec.deps.launcher;
+      const faults = exec.deps.faultPoints;
+      exec.afterPersist(async () => {
+        faults?.hit('after-outcome-before-cleanup');
+        await launcher.cleanup(current.key);
+      });
+      return result;
+    },
+
+    async abort(ctx, reason): Promise<AbortResult> {
+      const current = ctx.status.task?.attempt === ctx.attempt ? ctx.status.task : undefined;
+      if (!current || current.phase !== 'RUNNING') return {};
+      const { launcher, logger } = ctx.exec.deps;
+      try {
+        await launcher.abort(current.key);
+      } catch (e) {
+        logger.warn('abort of attempt failed', { key: current.key, error: (e as Error).message });
+      }
+      ctx.exec.afterPersist(() => launcher.cleanup(current.key));
+      const task = taskOf(ctx);
+      return { taskEvents: [event(ctx, task, 'ABORTED', { logs: logsOf(current), reason })] };
+    },
+  };
+}

@@ -1,0 +1,363 @@
+/**
+ * The propeller runtime: owns one runner per execution and decides *when* rounds run. Rounds are
+ * event-driven, never interval-polled: a round runs when an execution starts, when an attempt's
+ * `launcher.wait()` resolves, when a timer fires (timeouts, child fallback poll, retry of a
+ * failed round), when a child execution of this propeller ends, when a cache reservation is
+ * released, and on abort. Rounds of one execution are serialised: a request during a round
+ * marks the runner dirty and one more round follows.
+ *
+ * After each round: save (version-checked) → send the outbox → run `afterPersist` side effects
+ * (cleanup, reservation release) → wake the parent if the execution ended.
+ */
+import { NotFoundError } from '../core/errors.ts';
+import { ALREADY_TERMINAL_CODE, WorkflowPhases } from '../core/phases.ts';
+import type { AttemptExit } from '../launcher/launcher.ts';
+import { CacheReservations, createDataStoreCatalog } from './catalog.ts';
+import type { PropellerDeps, ResolvedPropellerConfig } from './deps.ts';
+import { executionError, EXECUTION_ERROR_CODES, FaultInjectedError, PROPELLER_ERROR_CODES } from './errors.ts';
+import { createFaultPoints } from './fault-points.ts';
+import type { FaultPoints } from './fault-points.ts';
+import { createHandlerRegistry } from './handlers/index.ts';
+import type { NodeHandler } from './handlers/handler.ts';
+import { executionKey } from './ids.ts';
+import type { ExecutionRequest } from './ports.ts';
+import { createDagCache, Round } from './round.ts';
+import type { RoundServices } from './round.ts';
+import { asDocument, newDocument } from './state.ts';
+import type { ExecutionDocument, NodeKind, OutboxEvent } from './state.ts';
+
+/** What admin calls to run executions (admin's `ExecutionRunner` port). */
+export interface ExecutionRunner {
+  /**
+   * Accepts an execution: persists its initial state (idempotent on the execution id) and
+   * schedules its first round. Resolves once the state is saved, before the execution runs.
+   */
+  start(req: ExecutionRequest): Promise<void>;
+  /**
+   * Requests termination: the next round aborts running attempts and child executions and ends
+   * the execution ABORTED. Resolves once that round is saved. A terminal execution is left alone.
+   */
+  abort(id: { project: string; domain: string; name: string }, cause: string): Promise<void>;
+}
+
+/** The engine. */
+export interface Propeller extends ExecutionRunner {
+  /** Runs a round for every active execution in the store (after a restart). Running attempts are re-adopted, never relaunched. */
+  resume(): Promise<void>;
+  /** Stops scheduling rounds, cancels timers and waits, and waits for running rounds. Attempts keep running. */
+  stop(): Promise<void>;
+  /** Resolves when no round is running or pending (tests and benchmarks). */
+  idle(): Promise<void>;
+  /** The fault points this instance hits (tests arm them). */
+  readonly faultPoints: FaultPoints;
+}
+
+interface Runner {
+  key: string;
+  saved?: { doc: ExecutionDocument; version: number };
+  running?: Promise<void>;
+  again: boolean;
+  crashed: boolean;
+  pendingAbort?: string;
+  failures: number;
+  timers: Map<string, AbortController>;
+  watchers: Map<string, AbortController>;
+  exits: Map<string, AttemptExit>;
+  wake: () => void;
+}
+
+/** Extra construction options (mostly for tests and the next node kinds). */
+export interface PropellerExtras {
+  /** Replaces or adds node handlers (dynamic, gate, array, eager later). */
+  handlers?: Partial<Record<NodeKind, NodeHandler>>;
+}
+
+/**
+ * Creates the engine. `config` must be resolved (see `resolvePropellerConfig`).
+ *
+ * @example
+ * const propeller = createPropeller({ clock, launcher, store, events, data, children, logger }, resolvePropellerConfig({ logDir }));
+ * await propeller.resume();
+ * await propeller.start(request);
+ */
+export function createPropeller(deps: PropellerDeps, config: ResolvedPropellerConfig, extras: PropellerExtras = {}): Propeller {
+  const faultPoints = deps.faultPoints ?? createFaultPoints();
+  const fullDeps: RoundServices['deps'] = { ...deps, catalog: deps.catalog ?? createDataStoreCatalog(deps.data), faultPoints };
+  const { clock, launcher, store, events, logger } = fullDeps;
+  const handlers = createHandlerRegistry(extras.handlers);
+  const reservations = new CacheReservations();
+  const dagOf = createDagCache();
+  const runners = new Map<string, Runner>();
+  let stopped = false;
+
+  function runnerFor(key: string): Runner {
+    let r = runners.get(key);
+    if (!r) {
+      const nr: Runner = {
+        key,
+        again: false,
+        crashed: false,
+        failures: 0,
+        timers: new Map(),
+        watchers: new Map(),
+        exits: new Map(),
+        wake: () => requestRound(key),
+      };
+      runners.set(key, nr);
+      r = nr;
+    }
+    return r;
+  }
+
+  function requestRound(key: string): void {
+    if (stopped) return;
+    const r = runnerFor(key);
+    if (r.crashed) return;
+    if (r.running) {
+      r.again = true;
+      return;
+    }
+    r.running = loop(r);
+  }
+
+  async function loop(r: Runner): Promise<void> {
+    for (;;) {
+      r.again = false;
+      try {
+        await round(r);
+      } catch (e) {
+        logger.error('propeller round crashed', { execution: r.key, error: (e as Error).message });
+      }
+      if (!r.again || stopped || r.crashed) {
+        r.running = undefined;
+        return;
+      }
+    }
+  }
+
+  function cancelAll(r: Runner): void {
+    for (const ac of r.timers.values()) ac.abort();
+    for (const ac of r.watchers.values()) ac.abort();
+    r.timers.clear();
+    r.watchers.clear();
+  }
+
+  function services(r: Runner): RoundServices {
+    return {
+      deps: fullDeps,
+      config,
+      reservations,
+      handlers,
+      dagOf,
+      exitOf: (k) => r.exits.get(k),
+      watchAttempt: (k) => watchAttempt(r, k),
+      wakeAt: (id, at) => wakeAt(r, id, at),
+      wakeSoon: r.wake,
+    };
+  }
+
+  function watchAttempt(r: Runner, key: string): void {
+    if (r.watchers.has(key) || r.exits.has(key) || stopped || r.crashed) return;
+    const ac = new AbortController();
+    r.watchers.set(key, ac);
+    launcher.wait(key, ac.signal).then(
+      (exit) => {
+        if (ac.signal.aborted) return;
+        r.watchers.delete(key);
+        r.exits.set(key, exit);
+        requestRound(r.key);
+      },
+      (e: unknown) => {
+        if (ac.signal.aborted) return;
+        r.watchers.delete(key);
+        logger.warn('launcher.wait failed; will wait again', { key, error: (e as Error).message });
+        wakeAt(r, `rewatch:${key}`, clock.now() + config.roundRetryDelayMs);
+      },
+    );
+  }
+
+  function wakeAt(r: Runner, id: string, at: number): void {
+    if (r.timers.has(id) || stopped || r.crashed) return;
+    const ac = new AbortController();
+    r.timers.set(id, ac);
+    clock.sleep(Math.max(0, at - clock.now()), ac.signal).then(
+      () => {
+        if (ac.signal.aborted) return;
+        r.timers.delete(id);
+        requestRound(r.key);
+      },
+      () => {
+        r.timers.delete(id);
+      },
+    );
+  }
+
+  /** Sends events in order; stops at the first failure other than "already terminal". */
+  async function send(outbox: OutboxEvent[]): Promise<number> {
+    let sent = 0;
+    for (const ev of outbox) {
+      try {
+        if (ev.type === 'workflow') await events.workflowEvent(ev.event);
+        else if (ev.type === 'node') await events.nodeEvent(ev.event);
+        else await events.taskEvent(ev.event);
+      } catch (e) {
+        if ((e as { code?: unknown }).code !== ALREADY_TERMINAL_CODE) {
+          logger.warn('event not recorded; will retry', { error: (e as Error).message, type: ev.type });
+          return sent;
+        }
+      }
+      sent++;
+    }
+    return sent;
+  }
+
+  async function save(r: Runner, doc: ExecutionDocument, active: boolean): Promise<boolean> {
+    const version = r.saved?.version ?? 0;
+    const ok = await store.save(r.key, doc, version, active);
+    if (!ok) {
+      logger.warn('state version conflict; reloading', { execution: r.key });
+      r.saved = undefined;
+      r.again = true;
+      return false;
+    }
+    r.saved = { doc, version: version + 1 };
+    return true;
+  }
+
+  async function round(r: Runner): Promise<void> {
+    if (!r.saved) {
+      const loaded = await store.load(r.key);
+      if (!loaded) {
+        logger.warn('no stored state for execution', { execution: r.key });
+        runners.delete(r.key);
+        return;
+      }
+      r.saved = { doc: asDocument(loaded.state, r.key), version: loaded.version };
+    }
+    const before = r.saved.doc;
+    const doc = structuredClone(before);
+    if (doc.status.outbox.length > 0) {
+      // Events saved by a round that died before sending them (or whose sending failed).
+      const sent = await send(doc.status.outbox);
+      doc.status.outbox.splice(0, sent);
+      if (doc.status.outbox.length > 0) {
+        wakeAt(r, 'resend', clock.now() + config.roundRetryDelayMs);
+        return;
+      }
+    }
+    if (r.pendingAbort !== undefined && doc.status.abortCause === undefined && !WorkflowPhases.isTerminal(doc.status.phase)) {
+      doc.status.abortCause = r.pendingAbort;
+    }
+    r.pendingAbort = undefined;
+    const statusBefore = JSON.stringify(doc.status);
+    let rd = new Round(doc, services(r));
+    try {
+      await rd.run();
+      r.failures = 0;
+    } catch (e) {
+      if (e instanceof FaultInjectedError) {
+        logger.warn('fault injected: execution stops here as if the process died', { execution: r.key, point: e.point });
+        r.crashed = true;
+        cancelAll(r);
+        return;
+      }
+      r.failures++;
+      logger.error('round failed', { execution: r.key, attempt: r.failures, error: (e as Error).message, stack: (e as Error).stack });
+      if (r.failures < config.maxRoundFailures) {
+        wakeAt(r, 'round-retry', clock.now() + Math.min(30_000, config.roundRetryDelayMs * 2 ** (r.failures - 1)));
+        return;
+      }
+      rd = new Round(structuredClone(before), services(r));
+      rd.failExecution(executionError('SYSTEM', EXECUTION_ERROR_CODES.ROUND_FAILED, `propeller gave up after ${r.failures} failed rounds: ${(e as Error).message}`));
+    }
+    const next = rd.doc;
+    if (JSON.stringify(next.status) === statusBefore && rd.afterSave.length === 0) {
+      if (before.status.outbox.length > 0) await save(r, next, !WorkflowPhases.isTerminal(next.status.phase));
+      return;
+    }
+    const terminal = WorkflowPhases.isTerminal(next.status.phase);
+    if (!(await save(r, next, true))) return;
+    try {
+      faultPoints.hit('after-persist-before-events');
+    } catch (e) {
+      r.crashed = true;
+      cancelAll(r);
+      logger.warn('fault injected after persist', { execution: r.key, point: (e as FaultInjectedError).point });
+      return;
+    }
+    const sentDoc = structuredClone(next);
+    const sent = await send(sentDoc.status.outbox);
+    sentDoc.status.outbox.splice(0, sent);
+    r.saved = { doc: sentDoc, version: r.saved!.version };
+    for (const fn of rd.afterSave) {
+      try {
+        await fn();
+      } catch (e) {
+        if (e instanceof FaultInjectedError) {
+          r.crashed = true;
+          cancelAll(r);
+          return;
+        }
+        logger.warn('post-round side effect failed', { execution: r.key, error: (e as Error).message });
+      }
+    }
+    if (sentDoc.status.outbox.length > 0) {
+      wakeAt(r, 'resend', clock.now() + config.roundRetryDelayMs);
+      return;
+    }
+    if (terminal) {
+      await save(r, sentDoc, false);
+      cancelAll(r);
+      runners.delete(r.key);
+      const parent = next.request.parent?.nodeExecutionId.executionId;
+      if (parent) requestRound(executionKey(parent));
+    }
+  }
+
+  async function waitFor(r: Runner): Promise<void> {
+    while (r.running) await r.running;
+  }
+
+  return {
+    faultPoints,
+
+    async start(req) {
+      if (stopped) throw new NotFoundError(PROPELLER_ERROR_CODES.STOPPED, 'propeller is stopped');
+      const key = executionKey(req.id);
+      const existing = await store.load(key);
+      if (!existing) {
+        const saved = await store.save(key, newDocument(req), 0, true);
+        if (!saved) logger.info('execution state already created', { execution: key });
+      }
+      requestRound(key);
+    },
+
+    async abort(id, cause) {
+      const key = executionKey(id);
+      const loaded = runners.get(key)?.saved ?? (await store.load(key));
+      if (!loaded) throw new NotFoundError(PROPELLER_ERROR_CODES.EXECUTION_NOT_FOUND, `execution ${key} is not known to propeller`);
+      const r = runnerFor(key);
+      r.pendingAbort = cause;
+      requestRound(key);
+      await waitFor(r);
+    },
+
+    async resume() {
+      for (const key of await store.listActive()) requestRound(key);
+    },
+
+    async stop() {
+      stopped = true;
+      for (const r of runners.values()) cancelAll(r);
+      await Promise.all([...runners.values()].map(waitFor));
+    },
+
+    async idle() {
+      for (;;) {
+        const busy = [...runners.values()].filter((r) => r.running);
+        if (busy.length === 0) return;
+        await Promise.all(busy.map(waitFor));
+      }
+    },
+  };
+}

@@ -1,0 +1,574 @@
+/**
+ * One round of one execution (style P7): walk the DAG from `start-node`, call the handler of
+ * each ready, non-terminal node, apply its decision (phases, retries, timeouts, events), and move
+ * the workflow through its phases. The round mutates the in-memory document only; the runtime
+ * ({@link ./propeller.ts}) saves it with a version check, then sends the outbox and runs the
+ * `afterPersist` side effects. A crash anywhere before the save loses only this round, which
+ * the next round recomputes: handlers are idempotent.
+ */
+import type { flyteidl } from '../core/idl.ts';
+import { IllegalStateError } from '../core/errors.ts';
+import { NodePhases, WorkflowPhases } from '../core/phases.ts';
+import type { NodePhase, WorkflowPhase } from '../core/phases.ts';
+import type { AttemptExit } from '../launcher/launcher.ts';
+import { nodeDataDir, nodeInputsUri } from '../storage/layout.ts';
+import { readProto, writeProto } from '../storage/proto-io.ts';
+import { BindingResolutionError, resolveBindings } from './bindings.ts';
+import type { CacheReservations } from './catalog.ts';
+import { buildDag, END_NODE, START_NODE } from './dag.ts';
+import type { Dag } from './dag.ts';
+import type { PropellerDeps, ResolvedPropellerConfig } from './deps.ts';
+import { BadClosureError, executionError, ErrorKindNum, EXECUTION_ERROR_CODES, PROPELLER_ERROR_CODES } from './errors.ts';
+import { nodeEvent, workflowEvent } from './events.ts';
+import type { ExecContext, HandlerResult, NodeContext, NodeHandler, Scope, ScopeOutcome } from './handlers/handler.ts';
+import { executionKey, uniqueNodeId } from './ids.ts';
+import { durationToMs, formatMs } from './literals.ts';
+import type { ExecutionRequest } from './ports.ts';
+import { nodeKindOf } from './state.ts';
+import type { ExecutionDocument, NodeKind, NodeStatus } from './state.ts';
+
+/** Runtime services a round uses (owned by the propeller runtime, one set per execution). */
+export interface RoundServices {
+  deps: Required<Pick<PropellerDeps, 'catalog'>> & PropellerDeps;
+  config: ResolvedPropellerConfig;
+  reservations: CacheReservations;
+  handlers: Readonly<Record<NodeKind, NodeHandler>>;
+  dagOf(template: flyteidl.core.IWorkflowTemplate, connections?: flyteidl.core.IConnectionSet | null): Dag;
+  exitOf(key: string): AttemptExit | undefined;
+  watchAttempt(key: string): void;
+  wakeAt(id: string, atMs: number): void;
+  wakeSoon(): void;
+}
+
+const SUCCESS_PHASES: ReadonlySet<NodePhase> = new Set(['SUCCEEDED', 'RECOVERED']);
+const FAILED_PHASES: ReadonlySet<NodePhase> = new Set(['FAILED', 'TIMED_OUT', 'ABORTED']);
+
+function sameId(a: flyteidl.core.IIdentifier | null | undefined, b: flyteidl.core.IIdentifier | null | undefined): boolean {
+  return (
+    !!a &&
+    !!b &&
+    (a.project ?? '') === (b.project ?? '') &&
+    (a.domain ?? '') === (b.domain ?? '') &&
+    (a.name ?? '') === (b.name ?? '') &&
+    (a.version ?? '') === (b.version ?? '')
+  );
+}
+
+function idText(id: flyteidl.core.IIdentifier | null | undefined): string {
+  return id ? `${id.project ?? ''}/${id.domain ?? ''}/${id.name ?? ''}@${id.version ?? ''}` : '(none)';
+}
+
+/** Executes one round over a document. Create a new instance per round. */
+export class Round implements ExecContext {
+  readonly request: ExecutionRequest;
+  readonly deps: RoundServices['deps'];
+  readonly config: ResolvedPropellerConfig;
+  readonly reservations: CacheReservations;
+  readonly now: number;
+  readonly executionId: { project: string; domain: string; name: string };
+  readonly doc: ExecutionDocument;
+  /** Stable per execution (usable as a deduplicated wake-up callback). */
+  readonly wakeSoon: () => void;
+  /** Side effects to run after the save. */
+  readonly afterSave: Array<() => Promise<void> | void> = [];
+  readonly #svc: RoundServices;
+  readonly #reads = new Map<string, Promise<flyteidl.core.ILiteralMap>>();
+  #running = 0;
+  #deferred = false;
+  #progress = false;
+
+  constructor(doc: ExecutionDocument, svc: RoundServices) {
+    this.doc = doc;
+    this.#svc = svc;
+    this.request = doc.request;
+    this.deps = svc.deps;
+    this.config = svc.config;
+    this.wakeSoon = svc.wakeSoon;
+    this.reservations = svc.reservations;
+    this.now = svc.deps.clock.now();
+    this.executionId = { project: doc.request.id.project, domain: doc.request.id.domain, name: doc.request.id.name };
+    for (const st of Object.values(doc.status.nodes)) {
+      if (st.phase === 'RUNNING' && svc.handlers[st.kind].countsForParallelism) this.#running++;
+    }
+  }
+
+  // ---- ExecContext services --------------------------------------------------------------
+
+  readLiteralMap(uri: string): Promise<flyteidl.core.ILiteralMap> {
+    let p = this.#reads.get(uri);
+    if (!p) {
+      p = readProto<flyteidl.core.ILiteralMap>(this.deps.data, uri, 'flyteidl.core.LiteralMap');
+      this.#reads.set(uri, p);
+      p.catch(() => this.#reads.delete(uri));
+    }
+    return p;
+  }
+
+  findTask(id: flyteidl.core.IIdentifier | null | undefined): flyteidl.core.ITaskTemplate {
+    const t = (this.request.closure.tasks ?? []).find((x) => sameId(x.template?.id, id))?.template;
+    if (!t) throw new BadClosureError(`task ${idText(id)} is not in the closure of ${this.executionId.name}`);
+    return t;
+  }
+
+  findSubWorkflow(id: flyteidl.core.IIdentifier | null | undefined): Dag {
+    const w = (this.request.closure.subWorkflows ?? []).find((x) => sameId(x.template?.id, id));
+    if (!w?.template) throw new BadClosureError(`sub-workflow ${idText(id)} is not in the closure of ${this.executionId.name}`);
+    return this.#svc.dagOf(w.template, w.connections);
+  }
+
+  exitOf(key: string): AttemptExit | undefined {
+    return this.#svc.exitOf(key);
+  }
+  watchAttempt(key: string): void {
+    this.#svc.watchAttempt(key);
+  }
+  wakeAt(id: string, atMs: number): void {
+    this.#svc.wakeAt(id, atMs);
+  }
+  afterPersist(fn: () => Promise<void> | void): void {
+    this.afterSave.push(fn);
+  }
+  statusOf(uniqueId: string): NodeStatus | undefined {
+    return this.doc.status.nodes[uniqueId];
+  }
+
+  /** The top-level scope of the execution. */
+  topScope(): Scope {
+    const primary = this.request.closure.primary;
+    if (!primary?.template) throw new BadClosureError(`execution ${this.executionId.name} has no primary workflow`);
+    const dag = this.#svc.dagOf(primary.template, primary.connections);
+    return {
+      dag,
+      inputsUri: this.request.inputsUri,
+      onFailure: dag.template.metadata?.onFailure ?? 0,
+      uniqueId: (id) => id,
+    };
+  }
+
+  subScope(dag: Dag, parent: { uniqueId: string; attempt: number }, inputsUri: string): Scope {
+    return {
+      dag,
+      parent,
+      inputsUri,
+      onFailure: dag.template.metadata?.onFailure ?? 0,
+      uniqueId: (id) => uniqueNodeId(parent, id),
+    };
+  }
+
+  markSkipped(uniqueId: string, node: flyteidl.core.INode, parentUniqueId: string): void {
+    if (this.doc.status.nodes[uniqueId]) return;
+    this.doc.status.nodes[uniqueId] = {
+      phase: 'SKIPPED',
+      kind: nodeKindOf(node),
+      nodeId: node.id ?? uniqueId,
+      parentUniqueId,
+      attempts: 0,
+      systemFailures: 0,
+      stoppedAt: this.now,
+    };
+  }
+
+  // ---- workflow phases ------------------------------------------------------------------
+
+  /** Runs the round: workflow phase machine over the top scope. */
+  async run(): Promise<void> {
+    const s = this.doc.status;
+    if (WorkflowPhases.isTerminal(s.phase)) return;
+    if (s.abortCause !== undefined) {
+      await this.#abortExecution(s.abortCause);
+      return;
+    }
+    if (s.phase === 'UNDEFINED' || s.phase === 'QUEUED') {
+      s.startedAt = this.now;
+      this.#setWorkflowPhase('RUNNING');
+    }
+    if (s.phase === 'RUNNING') {
+      const top = this.topScope();
+      let outcome: ScopeOutcome;
+      let passes = 0;
+      // Nodes deferred by max parallelism may start once others finished later in the same
+      // walk; walk again while that makes progress instead of waiting for an unrelated event.
+      do {
+        this.#deferred = false;
+        this.#progress = false;
+        outcome = await this.walk(top);
+      } while (outcome.phase === 'RUNNING' && this.#deferred && this.#progress && ++passes < 100);
+      if (outcome.phase === 'SUCCEEDED') {
+        s.outputsUri = outcome.outputsUri;
+        this.#setWorkflowPhase('SUCCEEDING');
+      } else if (outcome.phase === 'FAILED') {
+        s.error = outcome.error;
+        this.#setWorkflowPhase('FAILING', { error: outcome.error });
+      }
+    }
+    if (s.phase === 'SUCCEEDING') {
+      s.stoppedAt = this.now;
+      this.#setWorkflowPhase('SUCCEEDED', s.outputsUri ? { outputUri: s.outputsUri } : {});
+    }
+    if (s.phase === 'FAILING') {
+      await this.abortScope(this.topScope(), 'workflow failed');
+      s.stoppedAt = this.now;
+      this.#setWorkflowPhase('FAILED', { error: s.error ?? executionError('SYSTEM', EXECUTION_ERROR_CODES.RUNTIME, 'unknown failure') });
+    }
+  }
+
+  /** Fails the execution outright (too many broken rounds). */
+  failExecution(error: flyteidl.core.IExecutionError): void {
+    const s = this.doc.status;
+    if (WorkflowPhases.isTerminal(s.phase)) return;
+    s.error = error;
+    s.stoppedAt = this.now;
+    if (s.phase !== 'FAILING') this.#setWorkflowPhase('FAILING', { error });
+    this.#setWorkflowPhase('FAILED', { error });
+  }
+
+  async #abortExecution(cause: string): Promise<void> {
+    const s = this.doc.status;
+    if (s.phase !== 'ABORTING') this.#setWorkflowPhase('ABORTING');
+    await this.abortScope(this.topScope(), cause);
+    s.stoppedAt = this.now;
+    this.#setWorkflowPhase('ABORTED');
+  }
+
+  #setWorkflowPhase(to: WorkflowPhase, result: { outputUri?: string; error?: flyteidl.core.IExecutionError } = {}): void {
+    const s = this.doc.status;
+    if (s.phase === to) return;
+    WorkflowPhases.assertTransition(s.phase, to, `execution ${this.executionId.name}`);
+    s.phase = to;
+    s.outbox.push({
+      type: 'workflow',
+      event: workflowEvent(this.executionId, this.config.producerId, to, this.now, result),
+    });
+  }
+
+  // ---- DAG walk -------------------------------------------------------------------------
+
+  async walk(scope: Scope): Promise<ScopeOutcome> {
+    let lastError: flyteidl.core.IExecutionError | undefined;
+    let timedOut = false;
+    let active = false;
+    for (const id of scope.dag.order) {
+      const node = scope.dag.nodes.get(id)!;
+      const uid = scope.uniqueId(id);
+      let st = this.statusOf(uid);
+      if (!st || !NodePhases.isTerminal(st.phase)) {
+        let ready = true;
+        let blocked = false;
+        for (const u of scope.dag.upstream.get(id) ?? []) {
+          const ust = this.statusOf(scope.uniqueId(u));
+          if (!ust || !NodePhases.isTerminal(ust.phase)) {
+            ready = false;
+            break;
+          }
+          if (!SUCCESS_PHASES.has(ust.phase)) blocked = true;
+        }
+        if (!ready) {
+          if (st) active = true;
+          continue;
+        }
+        if (blocked) {
+          st = this.#skip(scope, node, uid);
+        } else {
+          st = await this.executeNode(scope, node, uid, scope.parent?.uniqueId);
+        }
+      }
+      if (FAILED_PHASES.has(st.phase)) {
+        lastError = st.error ?? executionError('SYSTEM', EXECUTION_ERROR_CODES.RUNTIME, `node ${id} ${st.phase}`);
+        timedOut ||= st.phase === 'TIMED_OUT';
+        if (scope.onFailure === 0) return { phase: 'FAILED', error: lastError, timedOut };
+      } else if (!NodePhases.isTerminal(st.phase)) {
+        active = true;
+      }
+    }
+    const end = this.statusOf(scope.uniqueId(END_NODE));
+    if (end?.phase === 'SUCCEEDED' && end.outputsUri) return { phase: 'SUCCEEDED', outputsUri: end.outputsUri };
+    if (!active && (lastError || end?.phase === 'SKIPPED')) {
+      return {
+        phase: 'FAILED',
+        error: lastError ?? executionError('SYSTEM', EXECUTION_ERROR_CODES.RUNTIME, 'end-node was skipped'),
+        timedOut,
+      };
+    }
+    return { phase: 'RUNNING' };
+  }
+
+  #skip(scope: Scope, node: flyteidl.core.INode, uid: string): NodeStatus {
+    const st: NodeStatus = {
+      phase: 'UNDEFINED',
+      kind: nodeKindOf(node),
+      nodeId: node.id ?? uid,
+      attempts: 0,
+      systemFailures: 0,
+      stoppedAt: this.now,
+      ...(scope.parent ? { parentUniqueId: scope.parent.uniqueId } : {}),
+    };
+    this.doc.status.nodes[uid] = st;
+    this.#setNodePhase(node, uid, st, 'SKIPPED');
+    return st;
+  }
+
+  // ---- node executor --------------------------------------------------------------------
+
+  #handler(kind: NodeKind): NodeHandler {
+    return this.#svc.handlers[kind];
+  }
+
+  #parallelismFull(): boolean {
+    const max = this.request.maxParallelism ?? this.config.maxParallelism;
+    return max > 0 && this.#running >= max;
+  }
+
+  #targetEntity(node: flyteidl.core.INode): flyteidl.core.IIdentifier | undefined {
+    if (node.taskNode?.referenceId) return node.taskNode.referenceId;
+    if (node.workflowNode?.launchplanRef) return node.workflowNode.launchplanRef;
+    return undefined;
+  }
+
+  #setNodePhase(node: flyteidl.core.INode, uid: string, st: NodeStatus, to: NodePhase, info: HandlerResult['info'] = {}): void {
+    if (st.phase === to) return;
+    if (!NodePhases.canTransition(st.phase, to)) {
+      throw new IllegalStateError(PROPELLER_ERROR_CODES.BAD_STATE, `node ${uid} cannot move from ${st.phase} to ${to}`);
+    }
+    const wasCounted = st.phase === 'RUNNING' && this.#handler(st.kind).countsForParallelism;
+    st.phase = to;
+    if (wasCounted) this.#running--;
+    if (to === 'RUNNING' && this.#handler(st.kind).countsForParallelism) this.#running++;
+    this.#progress = true;
+    this.doc.status.outbox.push({
+      type: 'node',
+      event: nodeEvent(this.executionId, this.config.producerId, uid, node, st, to, this.now, this.#targetEntity(node), info),
+    });
+  }
+
+  #context(scope: Scope, node: flyteidl.core.INode, uid: string, st: NodeStatus): NodeContext {
+    const dataDir = nodeDataDir(this.deps.data, this.request.metadataPrefix, uid);
+    return {
+      exec: this,
+      scope,
+      node,
+      kind: st.kind,
+      uniqueId: uid,
+      status: st,
+      attempt: st.attempts,
+      dataDir,
+      inputsUri: st.inputsUri ?? nodeInputsUri(this.deps.data, dataDir),
+    };
+  }
+
+  #expectedInputs(scope: Scope, node: flyteidl.core.INode): flyteidl.core.IVariableMap | undefined {
+    if (node.id === END_NODE) return scope.dag.template.interface?.outputs ?? undefined;
+    if (node.taskNode?.referenceId) {
+      try {
+        return this.findTask(node.taskNode.referenceId).interface?.inputs ?? undefined;
+      } catch {
+        return undefined;
+      }
+    }
+    return undefined;
+  }
+
+  #timeoutMs(node: flyteidl.core.INode): number | undefined {
+    const own = durationToMs(node.metadata?.timeout);
+    if (own !== undefined) return own;
+    if (node.taskNode?.referenceId) {
+      try {
+        return durationToMs(this.findTask(node.taskNode.referenceId).metadata?.timeout);
+      } catch {
+        return undefined;
+      }
+    }
+    return undefined;
+  }
+
+  #maxAttempts(node: flyteidl.core.INode): number {
+    const own = node.metadata?.retries?.retries;
+    if (own !== undefined && own !== null) return own + 1;
+    if (node.taskNode?.referenceId) {
+      try {
+        return (this.findTask(node.taskNode.referenceId).metadata?.retries?.retries ?? 0) + 1;
+      } catch {
+        return 1;
+      }
+    }
+    return 1;
+  }
+
+  /** Flyte `isEligibleForRetry`: separate SYSTEM budget; USER/UNKNOWN use the node's attempts. */
+  #eligibleForRetry(node: flyteidl.core.INode, st: NodeStatus, err: flyteidl.core.IExecutionError): boolean {
+    if (err.kind === ErrorKindNum.SYSTEM) return st.systemFailures < this.config.maxSystemRetries;
+    return st.attempts + 1 - st.systemFailures < this.#maxAttempts(node);
+  }
+
+  async executeNode(
+    scope: Scope,
+    node: flyteidl.core.INode,
+    uid: string,
+    parentUniqueId: string | undefined,
+  ): Promise<NodeStatus> {
+    const kind = nodeKindOf(node);
+    const handler = this.#handler(kind);
+    let st = this.statusOf(uid);
+    if (!st) {
+      if (handler.countsForParallelism && this.#parallelismFull()) {
+        this.#deferred = true;
+        return { phase: 'UNDEFINED', kind, nodeId: node.id ?? uid, attempts: 0, systemFailures: 0 };
+      }
+      st = { phase: 'UNDEFINED', kind, nodeId: node.id ?? uid, attempts: 0, systemFailures: 0, queuedAt: this.now };
+      if (parentUniqueId) st.parentUniqueId = parentUniqueId;
+      if (kind === 'start') {
+        st.inputsUri = scope.inputsUri;
+      } else {
+        const dataDir = nodeDataDir(this.deps.data, this.request.metadataPrefix, uid);
+        const inputsUri = nodeInputsUri(this.deps.data, dataDir);
+        try {
+          const inputs = await resolveBindings(node.inputs ?? [], this.#bindingSource(scope), this.#expectedInputs(scope, node));
+          await writeProto(this.deps.data, inputsUri, 'flyteidl.core.LiteralMap', inputs);
+          st.inputsUri = inputsUri;
+        } catch (e) {
+          if (!(e instanceof BindingResolutionError)) throw e;
+          st.error = executionError('USER', EXECUTION_ERROR_CODES.BINDING_RESOLUTION, `[${node.id}] ${e.message}`);
+          st.stoppedAt = this.now;
+          this.doc.status.nodes[uid] = st;
+          this.#setNodePhase(node, uid, st, 'FAILED');
+          return st;
+        }
+      }
+      this.doc.status.nodes[uid] = st;
+      this.#setNodePhase(node, uid, st, 'QUEUED');
+    }
+    // Bounded: each pass either returns or consumes an attempt.
+    for (let guard = 0; guard < 1000; guard++) {
+      if (st.phase !== 'QUEUED' && st.phase !== 'RUNNING') return st;
+      const ctx = this.#context(scope, node, uid, st);
+      const timeoutMs = this.#timeoutMs(node);
+      let result: HandlerResult;
+      if (timeoutMs !== undefined && st.queuedAt !== undefined && this.now >= st.queuedAt + 2 * timeoutMs) {
+        const ab = await handler.abort(ctx, 'active deadline exceeded');
+        this.#pushTaskEvents(ab.taskEvents);
+        st.error = executionError('USER', EXECUTION_ERROR_CODES.TIMEOUT, `node ${node.id} exceeded its active deadline of ${formatMs(2 * timeoutMs)}`);
+        st.stoppedAt = this.now;
+        this.#finishNode(st, uid);
+        this.#setNodePhase(node, uid, st, 'TIMED_OUT');
+        return st;
+      }
+      if (timeoutMs !== undefined && st.attemptStartedAt !== undefined && this.now >= st.attemptStartedAt + timeoutMs) {
+        const ab = await handler.abort(ctx, 'attempt timed out');
+        this.#pushTaskEvents(ab.taskEvents);
+        result = { phase: 'RETRYABLE_FAILURE', error: executionError('USER', EXECUTION_ERROR_CODES.TIMEOUT_EXPIRED, `task active timeout [${formatMs(timeoutMs)}] expired`) };
+      } else {
+        if (handler.countsForParallelism && st.phase === 'QUEUED' && this.#parallelismFull()) {
+          this.#deferred = true;
+          return st;
+        }
+        result = await handler.handle(ctx);
+      }
+      if (result.patch) Object.assign(st, result.patch);
+      this.#pushTaskEvents(result.taskEvents);
+      switch (result.phase) {
+        case 'QUEUED':
+          return st;
+        case 'RUNNING':
+          st.startedAt ??= this.now;
+          st.attemptStartedAt ??= this.now;
+          this.#setNodePhase(node, uid, st, 'RUNNING', result.info);
+          if (timeoutMs !== undefined) {
+            this.wakeAt(`attempt-timeout:${uid}:${st.attempts}`, st.attemptStartedAt + timeoutMs);
+            if (st.queuedAt !== undefined) this.wakeAt(`active-deadline:${uid}`, st.queuedAt + 2 * timeoutMs);
+          }
+          return st;
+        case 'SUCCESS':
+          if (result.outputsUri !== undefined) st.outputsUri = result.outputsUri;
+          st.stoppedAt = this.now;
+          this.#finishNode(st, uid);
+          this.#setNodePhase(node, uid, st, 'SUCCEEDED', result.info);
+          return st;
+        case 'RETRYABLE_FAILURE':
+          if (this.#eligibleForRetry(node, st, result.error)) {
+            if (result.error.kind === ErrorKindNum.SYSTEM) st.systemFailures++;
+            st.attempts++;
+            st.error = result.error;
+            delete st.task;
+            delete st.child;
+            delete st.attemptStartedAt;
+            this.#progress = true;
+            continue;
+          }
+          st.error = { ...result.error, code: `${EXECUTION_ERROR_CODES.RETRIES_EXHAUSTED}|${result.error.code ?? ''}` };
+          st.stoppedAt = this.now;
+          this.#finishNode(st, uid);
+          this.#setNodePhase(node, uid, st, 'FAILED', result.info);
+          return st;
+        case 'FAILURE':
+          st.error = result.error;
+          st.stoppedAt = this.now;
+          this.#finishNode(st, uid);
+          this.#setNodePhase(node, uid, st, 'FAILED', result.info);
+          return st;
+        default:
+          return assertNever(result);
+      }
+    }
+    throw new IllegalStateError(PROPELLER_ERROR_CODES.BAD_STATE, `node ${uid} did not settle`);
+  }
+
+  /** Releases what a finished node held (cache reservation), after the outcome is saved. */
+  #finishNode(st: NodeStatus, uid: string): void {
+    const key = st.reservationKey;
+    if (key) {
+      const owner = `${executionKey(this.executionId)}#${uid}`;
+      delete st.reservationKey;
+      this.afterPersist(() => this.reservations.release(key, owner));
+    }
+  }
+
+  #pushTaskEvents(evs: flyteidl.event.ITaskExecutionEvent[] | undefined): void {
+    for (const event of evs ?? []) this.doc.status.outbox.push({ type: 'task', event });
+  }
+
+  #bindingSource(scope: Scope): { outputsOf(nodeId: string): Promise<flyteidl.core.ILiteralMap | undefined> } {
+    return {
+      outputsOf: async (nodeId) => {
+        const uri = nodeId === START_NODE ? scope.inputsUri : this.statusOf(scope.uniqueId(nodeId))?.outputsUri;
+        if (!uri) return undefined;
+        return this.readLiteralMap(uri);
+      },
+    };
+  }
+
+  // ---- abort ------------------------------------------------------------------------------
+
+  async abortNode(scope: Scope, node: flyteidl.core.INode, uid: string, reason: string): Promise<void> {
+    const st = this.statusOf(uid);
+    if (!st || NodePhases.isTerminal(st.phase)) return;
+    const handler = this.#handler(st.kind);
+    const ab = await handler.abort(this.#context(scope, node, uid, st), reason);
+    this.#pushTaskEvents(ab.taskEvents);
+    st.stoppedAt = this.now;
+    st.error ??= executionError('USER', 'NodeAborted', reason);
+    this.#finishNode(st, uid);
+    this.#setNodePhase(node, uid, st, 'ABORTED');
+  }
+
+  async abortScope(scope: Scope, reason: string): Promise<void> {
+    for (const id of [...scope.dag.order].reverse()) {
+      await this.abortNode(scope, scope.dag.nodes.get(id)!, scope.uniqueId(id), reason);
+    }
+  }
+}
+
+function assertNever(x: never): never {
+  throw new IllegalStateError(PROPELLER_ERROR_CODES.BAD_STATE, `unexpected handler result ${JSON.stringify(x)}`);
+}
+
+/** Builds and caches DAGs by template object identity. */
+export function createDagCache(): RoundServices['dagOf'] {
+  const cache = new WeakMap<object, Dag>();
+  return (template, connections) => {
+    let d = cache.get(template);
+    if (!d) {
+      d = buildDag(template, connections);
+      cache.set(template, d);
+    }
+    return d;
+  };
+}

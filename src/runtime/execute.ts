@@ -1,0 +1,210 @@
+/**
+ * The in-container entrypoint, `tflyte-sandbox execute …` (flytekit's `pyflyte-execute`): fetch
+ * and unpack the code bundle, load the module, read `inputs.pb`, run the task, and write
+ * `outputs.pb` — or `error.pb` (an `ErrorDocument`) when it fails. Exit code 0 in both cases:
+ * like Flyte, a written error document is how a task reports its own failure; a non-zero exit
+ * means the runtime itself could not do its job.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { MessageName, decode, encode, type flyteidl } from '../core/idl.ts';
+import {
+  entityName,
+  findEntity,
+  installSdkResolution,
+  literalsToValues,
+  loadUserModule,
+  NonRetryableError,
+  unpackOutputs,
+  type EntityDef,
+  type TaskDef,
+} from '../sdk/internal.ts';
+import { extractBundle } from '../storage/bundle.ts';
+
+/** Arguments of `execute`, as Flyte's container templates render them. */
+export interface ExecuteArgs {
+  inputs: string;
+  outputPrefix: string;
+  rawOutputDataPrefix: string;
+  checkpointPath?: string;
+  prevCheckpoint?: string;
+  bundle?: string;
+  module?: string;
+  entity: string;
+  /** Where bundles are unpacked (default: `$TMPDIR/tflyte-code/<sha>`). */
+  workDir?: string;
+}
+
+/** What a task run produced, for the caller's logs and tests. */
+export type ExecuteResult = { ok: true } | { ok: false; error: flyteidl.core.IContainerError };
+
+/** Outcome kinds a task kind runner may return (dynamic writes futures, eager/tasks outputs). */
+export type TaskOutcome =
+  | { kind: 'outputs'; outputs: flyteidl.core.ILiteralMap }
+  | { kind: 'futures'; spec: flyteidl.core.IDynamicJobSpec };
+
+/** Runs one task kind inside the container; `dynamic` and `eager` register their own. */
+export type KindRunner = (def: TaskDef, inputs: Record<string, unknown>, ctx: RuntimeContext) => Promise<TaskOutcome>;
+
+/** What a kind runner knows about the attempt it runs in. */
+export interface RuntimeContext {
+  args: ExecuteArgs;
+  env: NodeJS.ProcessEnv;
+  /** Converts a task's JS outputs to literals, uploading returned files. */
+  outputsToLiterals(def: EntityDef, value: unknown): Promise<flyteidl.core.ILiteralMap>;
+}
+
+const kindRunners = new Map<string, KindRunner>();
+
+/** @internal registers the runner for a task kind (dynamic, eager). */
+export function registerKindRunner(kind: string, runner: KindRunner): void {
+  kindRunners.set(kind, runner);
+}
+
+/** `file:///x` → `/x`; other strings unchanged (already local paths). */
+export function uriToPath(uri: string): string {
+  return uri.startsWith('file:') ? fileURLToPath(uri) : uri;
+}
+
+function toUri(p: string): string {
+  return pathToFileURL(p).href;
+}
+
+async function readBytes(uri: string): Promise<Uint8Array> {
+  return new Uint8Array(await fsp.readFile(uriToPath(uri)));
+}
+
+async function writeAtomic(uri: string, bytes: Uint8Array): Promise<void> {
+  const p = uriToPath(uri);
+  await fsp.mkdir(path.dirname(p), { recursive: true });
+  const tmp = `${p}.${randomBytes(4).toString('hex')}.tmp`;
+  await fsp.writeFile(tmp, bytes);
+  await fsp.rename(tmp, p);
+}
+
+/** Applies `fn` to every blob scalar in a literal (files and directories). */
+async function mapBlobs(
+  lit: flyteidl.core.ILiteral,
+  fn: (blob: flyteidl.core.IBlob) => Promise<flyteidl.core.IBlob>,
+): Promise<flyteidl.core.ILiteral> {
+  if (lit.scalar?.blob) return { ...lit, scalar: { ...lit.scalar, blob: await fn(lit.scalar.blob) } };
+  if (lit.scalar?.union?.value) {
+    return { ...lit, scalar: { ...lit.scalar, union: { ...lit.scalar.union, value: await mapBlobs(lit.scalar.union.value, fn) } } };
+  }
+  if (lit.collection) {
+    const literals = await Promise.all((lit.collection.literals ?? []).map((l) => mapBlobs(l, fn)));
+    return { ...lit, collection: { literals } };
+  }
+  if (lit.map) {
+    const literals: Record<string, flyteidl.core.ILiteral> = {};
+    for (const [k, v] of Object.entries(lit.map.literals ?? {})) literals[k] = await mapBlobs(v, fn);
+    return { ...lit, map: { literals } };
+  }
+  return lit;
+}
+
+/** Copies a file or directory a task returned into the raw output prefix; returns its new URI. */
+async function uploadBlob(localPath: string, rawPrefix: string): Promise<string> {
+  const src = path.resolve(localPath);
+  const st = await fsp.stat(src).catch(() => undefined);
+  if (!st) throw new NonRetryableError(`the task returned the path ${localPath}, which does not exist`);
+  const dest = path.join(uriToPath(rawPrefix), randomBytes(6).toString('hex'), path.basename(src));
+  await fsp.mkdir(path.dirname(dest), { recursive: true });
+  await fsp.cp(src, dest, { recursive: st.isDirectory() });
+  return toUri(dest);
+}
+
+async function outputsToLiterals(def: EntityDef, value: unknown, rawPrefix: string): Promise<flyteidl.core.ILiteralMap> {
+  const named = unpackOutputs(def.iface.outputShape, value, `task ${entityName(def)} returned`);
+  const literals: Record<string, flyteidl.core.ILiteral> = {};
+  for (const [k, d] of def.iface.outputs) {
+    const lit = d.toLiteral(named.get(k), `outputs.${k}`);
+    literals[k] = await mapBlobs(lit, async (blob) => {
+      const uri = blob.uri ?? '';
+      if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) return blob;
+      return { ...blob, uri: await uploadBlob(uri, rawPrefix) };
+    });
+  }
+  return { literals };
+}
+
+async function unpackCode(args: ExecuteArgs): Promise<string> {
+  if (!args.bundle) return process.cwd();
+  const bytes = await readBytes(args.bundle);
+  const sha = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+  const dir = args.workDir ?? path.join(os.tmpdir(), 'tflyte-code', sha);
+  if (!fs.existsSync(path.join(dir, '.complete'))) {
+    await extractBundle(bytes, dir);
+    await fsp.writeFile(path.join(dir, '.complete'), '');
+  }
+  return dir;
+}
+
+/** Turns anything thrown into the error document Flyte expects. */
+export function toContainerError(e: unknown, code = 'USER:RuntimeError'): flyteidl.core.IContainerError {
+  const err = e instanceof Error ? e : new Error(String(e));
+  const nonRetryable = err instanceof NonRetryableError || err.name === 'NonRetryableError';
+  return {
+    code: (err as { code?: string }).code && code === 'USER:RuntimeError' ? `USER:${(err as { code?: string }).code}` : code,
+    message: `${err.name}: ${err.message}${err.stack ? `\n${err.stack.split('\n').slice(1, 6).join('\n')}` : ''}`,
+    kind: nonRetryable ? 0 : 1,
+    origin: 1,
+  };
+}
+
+/**
+ * Runs one task attempt. Never throws for a failure of the user's code: the failure goes to
+ * `error.pb`. Throws only if even the error document cannot be written.
+ */
+export async function execute(args: ExecuteArgs, sdkExports: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): Promise<ExecuteResult> {
+  const errorUri = `${args.outputPrefix.replace(/\/$/, '')}/error.pb`;
+  const outputsUri = `${args.outputPrefix.replace(/\/$/, '')}/outputs.pb`;
+  const futuresUri = `${args.outputPrefix.replace(/\/$/, '')}/futures.pb`;
+  let def: EntityDef;
+  let inputs: Record<string, unknown>;
+  try {
+    installSdkResolution(sdkExports);
+    const root = await unpackCode(args);
+    const file = path.join(root, args.module ?? '');
+    const loaded = await loadUserModule(file, root);
+    def = findEntity(loaded, args.entity);
+    if (def.kind === 'workflow' || def.kind === 'launchPlan') throw new Error(`${args.entity} is a ${def.kind}, not a task`);
+    const map = decode<flyteidl.core.ILiteralMap>(MessageName.LiteralMap, await readBytes(args.inputs));
+    const localized: flyteidl.core.ILiteralMap = { literals: {} };
+    for (const [k, v] of Object.entries(map.literals ?? {})) {
+      (localized.literals as Record<string, flyteidl.core.ILiteral>)[k] = await mapBlobs(v, async (b) => ({ ...b, uri: uriToPath(b.uri ?? '') }));
+    }
+    inputs = Object.fromEntries(literalsToValues(def.iface.inputs, localized, 'inputs'));
+  } catch (e) {
+    const error = toContainerError(e, 'USER:LoadFailed');
+    error.kind = 0;
+    await writeAtomic(errorUri, encode(MessageName.ErrorDocument, { error }));
+    return { ok: false, error };
+  }
+  try {
+    const task = def as TaskDef;
+    const ctx: RuntimeContext = {
+      args,
+      env,
+      outputsToLiterals: (d, v) => outputsToLiterals(d, v, args.rawOutputDataPrefix),
+    };
+    const runner = kindRunners.get(task.kind);
+    let outcome: TaskOutcome;
+    if (runner) outcome = await runner(task, inputs, ctx);
+    else {
+      if (!task.fn) throw new NonRetryableError(`${entityName(task)} has no function to run`);
+      outcome = { kind: 'outputs', outputs: await ctx.outputsToLiterals(task, await task.fn(inputs)) };
+    }
+    if (outcome.kind === 'futures') await writeAtomic(futuresUri, encode(MessageName.DynamicJobSpec, outcome.spec));
+    else await writeAtomic(outputsUri, encode(MessageName.LiteralMap, outcome.outputs));
+    return { ok: true };
+  } catch (e) {
+    const error = toContainerError(e);
+    await writeAtomic(errorUri, encode(MessageName.ErrorDocument, { error }));
+    return { ok: false, error };
+  }
+}

@@ -1,0 +1,23 @@
+/**
+ * What the CLI and the runtime use from the SDK beyond the user API: loading user code,
+ * serialization to Flyte's registration payloads, and local execution. @internal
+ */
+export { installSdkResolution, loadUserModule, findEntity, findProjectRoot, moduleName, type LoadedModule } from './loader.ts';
+export {
+  serializeWorkflow,
+  collectRefs,
+  taskTemplate,
+  workflowTemplate,
+  launchPlanSpec,
+  launchPlanTemplate,
+  identifierOf,
+  DEFAULT_IMAGE,
+  SDK_VERSION,
+  LOCAL_SETTINGS,
+  type SerializationSettings,
+  type SerializedWorkflow,
+} from './serialize.ts';
+export { runLocally, runLocallyToLiterals, localRuntime, inputsToLiterals, literalsToValues, resolveBinding, followLiteralPath, TaskFailedError, NonRetryableError } from './local-executor.ts';
+export { entityDef, entityName, shortName, ENTITY, type EntityDef, type TaskDef, type WorkflowDef, type LaunchPlanDef } from './entities.ts';
+export { packOutputs, unpackOutputs } from './interface.ts';
+export { runInContext, currentContext, type ExecutionContext } from './context.ts';
