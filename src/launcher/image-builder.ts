@@ -2,6 +2,7 @@
  * Builds the default task image from the sandbox binary itself (no registry needed), and tells
  * how to run that binary inside any other image. Loads dockerode only through the instance passed in.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -18,6 +19,19 @@ export const RUNTIME_BINARY_PATH = '/usr/local/bin/tflyte-sandbox';
 export const RUNTIME_IMAGE_LABEL = 'tflyte.sandbox.image';
 /** Where {@link runtimeMount} puts the binary and its libraries inside a user image. */
 export const RUNTIME_MOUNT_DIR = '/opt/tflyte';
+
+/** Bump when the rootfs recipe changes, so {@link runtimeImageTag} names a new image. */
+const RECIPE_VERSION = 2;
+
+/**
+ * A tag that changes whenever the binary (size, mtime) or this recipe changes:
+ * `tflyte-sandbox-runtime:<12 hex>`. Pass it to {@link ensureRuntimeImage}.
+ */
+export async function runtimeImageTag(binaryPath: string): Promise<string> {
+  const st = await fsp.stat(binaryPath);
+  const h = createHash('sha256').update(`${RECIPE_VERSION}:${path.resolve(binaryPath)}:${st.size}:${st.mtimeMs}`).digest('hex');
+  return `tflyte-sandbox-runtime:${h.slice(0, 12)}`;
+}
 
 /** Options of {@link ensureRuntimeImage}. */
 export interface RuntimeImageOptions {

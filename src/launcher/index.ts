@@ -47,6 +47,12 @@ export async function ensureRuntimeImage(
   return m.ensureRuntimeImage(docker, options);
 }
 
+/** A runtime image tag that changes with the binary; see `image-builder.ts`. */
+export async function runtimeImageTag(binaryPath: string): Promise<string> {
+  const m = await import('./image-builder.ts');
+  return m.runtimeImageTag(binaryPath);
+}
+
 /** Bind mounts + entrypoint that run the sandbox binary inside any image (no glibc needed there). */
 export async function runtimeMount(binaryPath: string): Promise<import('./image-builder.ts').RuntimeMount> {
   const m = await import('./image-builder.ts');

@@ -12,7 +12,7 @@ import { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerLauncher } from '../../src/launcher/docker-launcher.ts';
-import { ensureRuntimeImage, RUNTIME_IMAGE_LABEL, runtimeMount } from '../../src/launcher/image-builder.ts';
+import { ensureRuntimeImage, RUNTIME_IMAGE_LABEL, runtimeImageTag, runtimeMount } from '../../src/launcher/image-builder.ts';
 import type { LaunchSpec } from '../../src/launcher/index.ts';
 import { describeLauncherContract, nodeScenarioScript } from '../support/launcher-contract.ts';
 
@@ -25,7 +25,7 @@ if (engineProblem && process.env.CI) {
   throw new Error(`CI must run the Docker tests, but ${engineProblem}: start dockerd (scripts/ci/install-docker.sh)`);
 }
 /** The test image: Node 24 itself as the "runtime binary", built with the real image builder. */
-const NODE_IMAGE = `tflyte-test-node:${process.versions.node}`;
+const NODE_IMAGE = (await runtimeImageTag(process.execPath)).replace('tflyte-sandbox-runtime', 'tflyte-test-node');
 const image = engineProblem ? undefined : await ensureRuntimeImage(docker, { binaryPath: process.execPath, tag: NODE_IMAGE });
 
 describeLauncherContract('docker', async () => new DockerLauncher({ docker }), {
@@ -77,6 +77,7 @@ suite('DockerLauncher against a real engine', () => {
     const info = await docker.getImage(NODE_IMAGE).inspect();
     expect(info.Config.Entrypoint).toEqual(['/usr/local/bin/tflyte-sandbox']);
     expect(info.Config.Labels?.[RUNTIME_IMAGE_LABEL]).toBe('1');
+    expect(info.Config.Env).toContain('HOME=/tmp');
     expect(await ensureRuntimeImage(docker, { binaryPath: '/nonexistent', tag: NODE_IMAGE })).toBe(NODE_IMAGE); // exists: skipped
   });
 

@@ -1,0 +1,73 @@
+/**
+ * `tflyte-sandbox run FILE ENTITY` without --remote, from source and from the built binary:
+ * the issue's evidence command, input parsing and usage errors.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { binaryAvailable, runCli, type CliFlavor } from '../support/cli.ts';
+
+const flavors: CliFlavor[] = ['source', ...(binaryAvailable() ? (['binary'] as const) : [])];
+
+describe.each(flavors)('run (local) — %s', (flavor) => {
+  test('basic_workflow my_wf --json prints phase SUCCEEDED and outputs {"o0":52,"o1":"helloworld"}', async () => {
+    const r = await runCli(flavor, ['run', 'examples/basic_workflow.ts', 'my_wf', '--a', '50', '--b', 'hello', '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const out = JSON.parse(lines[0] as string) as { execution: string; phase: string; outputs: unknown };
+    expect(out.phase).toBe('SUCCEEDED');
+    expect(out.outputs).toEqual({ o0: 52, o1: 'helloworld' });
+    expect(typeof out.execution).toBe('string');
+  });
+
+  test('a file anywhere on disk importing only tflyte and relative modules runs', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tflyte-anywhere-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'lib'));
+      fs.writeFileSync(
+        path.join(dir, 'lib', 'tasks.ts'),
+        "import { task, t } from 'tflyte';\nexport const inc = task({ inputs: { x: t.int }, outputs: t.int }, ({ x }) => x + 1);\n",
+      );
+      fs.writeFileSync(
+        path.join(dir, 'wf.ts'),
+        "import { workflow, t } from 'tflyte';\nimport { inc } from './lib/tasks.ts';\n" +
+          'export const wf = workflow({ inputs: { xs: t.list(t.int) }, outputs: t.int }, ({ xs }) => inc({ x: inc({ x: xs[0]! }) }));\n',
+      );
+      const r = await runCli(flavor, ['run', path.join(dir, 'wf.ts'), 'wf', '--xs', '[40, 1]', '--json'], { cwd: os.tmpdir() });
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ phase: 'SUCCEEDED', outputs: { o0: 42 } });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('an unparsable input is a usage error listing the inputs and their types', async () => {
+    const r = await runCli(flavor, ['run', 'examples/basic_workflow.ts', 'my_wf', '--a', 'fifty', '--b', 'x']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('expected int, got "fifty"');
+    expect(r.stderr).toContain('--a <int>');
+    expect(r.stderr).toContain('--b <str>');
+  });
+
+  test('a missing input is a usage error', async () => {
+    const r = await runCli(flavor, ['run', 'examples/basic_workflow.ts', 'my_wf', '--a', '1']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toContain('missing input --b <str>');
+  });
+
+  test('--help after the entity lists its inputs', async () => {
+    const r = await runCli(flavor, ['run', 'examples/basic_workflow.ts', 'my_wf', '--help']);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('examples.basic_workflow.my_wf (workflow)');
+    expect(r.stdout).toContain('--a <int>');
+  });
+
+  test('an unknown entity names what the file exports', async () => {
+    const r = await runCli(flavor, ['run', 'examples/basic_workflow.ts', 'nope']);
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stderr).toContain('exports no entity named "nope"');
+    expect(r.stderr).toContain('my_wf (workflow)');
+  });
+});
