@@ -31,12 +31,15 @@ export interface WorkflowSpecInput {
 }
 
 /**
- * The workflow compiler (the compiler component provides it). Pure: never throws for a bad spec,
- * returns every problem as a diagnostic. `closure` is present iff there is no error diagnostic.
+ * The workflow compiler (the compiler component provides it; `adaptCompiler` wraps its
+ * whole-closure API). Pure: never throws for a bad spec, returns every problem as a diagnostic.
+ * `closure` is present iff there is no error diagnostic. Lookups read the registry: undefined
+ * means "not registered".
  */
 export type CompileWorkflowFn = (
   spec: WorkflowSpecInput,
   lookupTask: (id: flyteidl.core.IIdentifier) => flyteidl.core.ITaskTemplate | undefined,
+  lookupLaunchPlan?: (id: flyteidl.core.IIdentifier) => flyteidl.core.ILaunchPlanTemplate | undefined,
 ) => { closure?: flyteidl.core.ICompiledWorkflowClosure; diagnostics: Diagnostic[] };
 
 /** Time source. */

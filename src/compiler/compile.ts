@@ -145,8 +145,33 @@ class WorkflowCompiler {
       return lp.interface ?? {};
     }
     if (node.branchNode) return this.branchInterface(node, scope);
+    if (node.arrayNode) return this.arrayInterface(node, scope);
     scope.report(CompileCode.UnknownEntity, `node ${id}: it has no target (task, workflow, launch plan or branch)`, id);
     return undefined;
+  }
+
+  /**
+   * An array node (map) takes its sub-node's inputs as lists, except `boundInputs`, and returns
+   * each output as a list (of optionals when some runs may fail).
+   */
+  private arrayInterface(node: INode, scope: Scope): flyteidl.core.ITypedInterface | undefined {
+    const an = node.arrayNode ?? {};
+    const sub = an.node;
+    if (!sub) {
+      scope.report(CompileCode.UnknownEntity, `array node ${node.id} has no sub-node`, node.id ?? '');
+      return undefined;
+    }
+    const iface = this.nodeInterface(sub, scope);
+    if (!iface) return undefined;
+    const bound = new Set(an.boundInputs ?? []);
+    const partial = (an.minSuccessRatio ?? 1) < 1 || (an.minSuccesses !== undefined && an.minSuccesses !== null);
+    const inputs: Record<string, flyteidl.core.IVariable> = {};
+    for (const [k, t] of variables(iface.inputs)) inputs[k] = { type: bound.has(k) ? t : { collectionType: t } };
+    const outputs: Record<string, flyteidl.core.IVariable> = {};
+    for (const [k, t] of variables(iface.outputs)) {
+      outputs[k] = { type: { collectionType: partial ? { unionType: { variants: [t, { simple: 0 }] } } : t } };
+    }
+    return { inputs: { variables: inputs }, outputs: { variables: outputs } };
   }
 
   /** A branch node's outputs are what every case's node outputs in common (Flyte's rule). */

@@ -9,6 +9,10 @@ import { CompileCode, type Diagnostic } from '../core/diagnostics.ts';
 import { ENTITY, entityName, shortName, type EntityDef, type LaunchPlanDef, type TaskDef } from './entities.ts';
 import { describe } from './interface.ts';
 import { containsOutput, NodeOutput, wrapOutput, type AttrPathElement } from './promise.ts';
+import type { MapDef } from './map.ts';
+import { t as types } from '../core/types.ts';
+
+const tList = (d: TypeDescriptor): TypeDescriptor => types.list(d);
 
 /** The Flyte id of the start node (workflow inputs) and end node (workflow outputs). */
 export const START_NODE = 'start-node';
@@ -50,6 +54,8 @@ export class WorkflowBuilder {
   readonly diagnostics: Diagnostic[] = [];
   /** Entities referenced by nodes, by name. */
   readonly references = new Map<string, EntityDef>();
+  /** Nodes living inside branch nodes (not top-level), with their entities. */
+  readonly nested: BuiltNode[] = [];
   private readonly idOf: IdOf;
   private readonly prefix: string;
   private counter = 0;
@@ -228,6 +234,7 @@ export class WorkflowBuilder {
         nodeId,
       );
     }
+    if (def.kind === 'map') return this.addMapCall(nodeId, def as MapDef, given, upstream);
     const bindings = this.bindInputs(nodeId, callee, declared, given, defaults, upstream);
     const node: flyteidl.core.INode = {
       id: nodeId,
@@ -248,6 +255,68 @@ export class WorkflowBuilder {
     this.nodes.push({ node, def });
     this.references.set(entityName(def), def);
     return this.outputsOf(nodeId, def);
+  }
+
+  /**
+   * A map call becomes a Flyte array node: inputs given as lists of the task's input type are
+   * mapped, the others are bound as they are (`boundInputs`).
+   */
+  private addMapCall(nodeId: string, def: MapDef, given: Record<string, unknown>, upstream: Set<string>): unknown {
+    const task = def.task;
+    const callee = `map(${shortName(task)})`;
+    const declared = new Map<string, TypeDescriptor>();
+    const bound: string[] = [];
+    for (const [name, d] of task.iface.inputs) {
+      const v = given[name];
+      const lt = d.literalType();
+      let mapped: boolean;
+      if (v instanceof NodeOutput) mapped = !isCastable(v.literalType, lt) && !!v.literalType.collectionType;
+      else mapped = Array.isArray(v) && (!lt.collectionType || Array.isArray(v[0]));
+      if (mapped) declared.set(name, tList(d));
+      else {
+        declared.set(name, d);
+        if (name in given) bound.push(name);
+      }
+    }
+    const bindings = this.bindInputs(nodeId, callee, declared, given, {}, upstream);
+    const taskId = this.idOf(task);
+    const sub: flyteidl.core.INode = {
+      id: `${nodeId}-0`,
+      metadata: { name: shortName(task), ...(task.options.retries ? { retries: { retries: task.options.retries } } : {}) },
+      inputs: bindings,
+      taskNode: { referenceId: taskId },
+    };
+    const node: flyteidl.core.INode = {
+      id: nodeId,
+      metadata: { name: callee },
+      inputs: bindings,
+      upstreamNodeIds: [...upstream],
+      arrayNode: {
+        node: sub,
+        ...(def.concurrency !== undefined ? { parallelism: def.concurrency } : {}),
+        ...(def.minSuccessRatio < 1 ? { minSuccessRatio: def.minSuccessRatio } : {}),
+        boundInputs: bound,
+        dataMode: 1,
+      },
+    };
+    const nodeDef: MapDef = { ...def, iface: { ...def.iface, inputs: declared } };
+    this.nodes.push({ node, def: nodeDef });
+    this.references.set(entityName(task), task);
+    return this.outputsOf(nodeId, nodeDef);
+  }
+
+  /** Removes a just-added node (a conditional moves it into a branch); undefined if unknown. */
+  takeNode(nodeId: string): BuiltNode | undefined {
+    const i = this.nodes.findIndex((n) => n.node.id === nodeId);
+    if (i < 0) return undefined;
+    const [n] = this.nodes.splice(i, 1);
+    return n;
+  }
+
+  /** Adds a node built elsewhere (a branch node); `nested` are the nodes it contains. */
+  addBuiltNode(n: BuiltNode, nested: BuiltNode[] = []): void {
+    this.nodes.push(n);
+    this.nested.push(...nested);
   }
 
   /** Promises for the outputs of a node, shaped like the entity's declaration. */

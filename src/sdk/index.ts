@@ -6,6 +6,9 @@ import './local-executor.ts';
 
 export { t, type TypeDescriptor, type ValueOf } from '../core/types.ts';
 export { task, workflow, launchPlan, type WorkflowOptions, type LaunchPlanOptions } from './api.ts';
+export { dynamic } from './dynamic.ts';
+export { conditional, fail, type ConditionalBuilder } from './conditional.ts';
+export { map, type MapOptions } from './map.ts';
 export type { TaskOptions, TaskEntity, WorkflowEntity, LaunchPlanEntity, Promised, CallResult } from './entities.ts';
 export { NonRetryableError, TaskFailedError } from './local-executor.ts';
 export { PromiseReadError, NodeOutput, Condition } from './promise.ts';

@@ -16,6 +16,8 @@ import {
   type WorkflowDef,
 } from './entities.ts';
 import { packOutputs, unpackOutputs } from './interface.ts';
+import { evaluateCondition } from '../core/conditions.ts';
+import type { MapDef } from './map.ts';
 import { LOCAL_SETTINGS, workflowTemplate } from './serialize.ts';
 
 type ILiteral = flyteidl.core.ILiteral;
@@ -199,6 +201,7 @@ async function runTask(def: TaskDef, inputs: ILiteralMap, rt: LocalRuntime): Pro
 
 const runtime: LocalRuntime = {
   async runWorkflowTemplate(template, refs, inputs) {
+    const rt = runtime;
     const outputs = new Map<string, ILiteralMap>([[START_NODE, inputs]]);
     const nodes = (template.nodes ?? []).filter((n) => n.id !== START_NODE && n.id !== 'end-node');
     const pending = new Map(nodes.map((n) => [n.id ?? '', n]));
@@ -215,6 +218,32 @@ const runtime: LocalRuntime = {
       return [...s];
     };
     const runNode = async (n: flyteidl.core.INode): Promise<void> => {
+      if (n.branchNode) {
+        const branchInputs: Record<string, ILiteral> = {};
+        for (const b of n.inputs ?? []) branchInputs[b.var ?? ''] = resolveBinding(b.binding ?? {}, outputs);
+        const ie = n.branchNode.ifElse ?? {};
+        const cases = [ie.case, ...(ie.other ?? [])];
+        let chosen = cases.find((c) => c && evaluateCondition(c.condition, { literals: branchInputs }))?.thenNode ?? ie.elseNode;
+        if (!chosen) {
+          throw new Error(ie.error?.message ?? `conditional ${n.metadata?.name ?? n.id}: no case matched and there is no else`);
+        }
+        chosen = { ...chosen };
+        await runNode(chosen);
+        outputs.set(n.id ?? '', outputs.get(chosen.id ?? '') ?? { literals: {} });
+        return;
+      }
+      if (n.arrayNode) {
+        const sub = n.arrayNode.node ?? {};
+        const task = refs.get(targetName(sub) ?? '') as TaskDef | undefined;
+        if (!task) throw new Error(`node ${n.id}: no local definition for the mapped task`);
+        const literals: Record<string, ILiteral> = {};
+        for (const b of n.inputs ?? []) literals[b.var ?? ''] = resolveBinding(b.binding ?? {}, outputs);
+        outputs.set(
+          n.id ?? '',
+          await runMapLocally(task, literals, new Set(n.arrayNode.boundInputs ?? []), n.arrayNode.parallelism ?? 0, n.arrayNode.minSuccessRatio ?? 1, rt),
+        );
+        return;
+      }
       const name = targetName(n);
       const def = name ? refs.get(name) : undefined;
       if (!def) throw new Error(`node ${n.id}: no local definition for ${name ?? 'its target'}`);
@@ -265,11 +294,69 @@ const runtime: LocalRuntime = {
         );
         return runtime.executeLiterals(wf, merged);
       }
+      case 'map': {
+        const m = def as MapDef;
+        const bound = new Set([...m.task.iface.inputs.keys()].filter((k) => !inputs.literals?.[k]?.collection));
+        return runMapLocally(m.task, inputs.literals ?? {}, bound, m.concurrency ?? 0, m.minSuccessRatio, runtime);
+      }
       default:
         return runTask(def as TaskDef, inputs, runtime);
     }
   },
 };
+
+/**
+ * Runs a task once per element of its mapped (list) inputs, at most `parallelism` at once
+ * (0 = all), and collects each output into a list; failed runs leave `none` when the success
+ * ratio allows it, else the map fails with the first failure.
+ */
+export async function runMapLocally(
+  task: TaskDef,
+  inputs: Record<string, ILiteral>,
+  bound: ReadonlySet<string>,
+  parallelism: number,
+  minSuccessRatio: number,
+  rt: LocalRuntime,
+): Promise<ILiteralMap> {
+  const mapped = [...task.iface.inputs.keys()].filter((k) => !bound.has(k));
+  const lengths = mapped.map((k) => inputs[k]?.collection?.literals?.length ?? 0);
+  const n = lengths[0] ?? 1;
+  if (lengths.some((l) => l !== n)) {
+    throw new TypeError(`map(${entityName(task)}): mapped inputs ${mapped.join(', ')} have different lengths (${lengths.join(', ')})`);
+  }
+  const results: (ILiteralMap | undefined)[] = new Array(n).fill(undefined);
+  const errors: unknown[] = [];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < n) {
+      const i = next++;
+      const literals: Record<string, ILiteral> = {};
+      for (const k of task.iface.inputs.keys()) {
+        const lit = inputs[k];
+        if (!lit) continue;
+        literals[k] = bound.has(k) ? lit : (lit.collection?.literals?.[i] as ILiteral);
+      }
+      try {
+        results[i] = await rt.executeLiterals(task, { literals });
+      } catch (e) {
+        errors.push(e);
+      }
+    }
+  };
+  const width = parallelism > 0 ? Math.min(parallelism, n) : n;
+  await Promise.all(Array.from({ length: Math.max(width, 1) }, worker));
+  const successes = results.filter((r) => r !== undefined).length;
+  const needed = Math.ceil(minSuccessRatio * n);
+  if (successes < needed) {
+    const first = errors[0] instanceof Error ? (errors[0] as Error).message : String(errors[0]);
+    throw new Error(`map(${entityName(task)}): ${successes} of ${n} runs succeeded, ${needed} needed; first failure: ${first}`, { cause: errors[0] });
+  }
+  const out: Record<string, ILiteral> = {};
+  for (const k of task.iface.outputs.keys()) {
+    out[k] = { collection: { literals: results.map((r) => r?.literals?.[k] ?? { scalar: { noneType: {} } }) } };
+  }
+  return { literals: out };
+}
 
 function literalsToValuesPartial(vars: ReadonlyMap<string, TypeDescriptor>, map: ILiteralMap): Map<string, unknown> {
   const out = new Map<string, unknown>();

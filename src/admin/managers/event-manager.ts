@@ -28,7 +28,7 @@ function requireExecKey(id: flyteidl.core.IWorkflowExecutionIdentifier | null | 
 
 function requireNodeId(nodeId: string | null | undefined, path: string): string {
   if (!nodeId) throw adminError('SBX_ADMIN_INVALID_ARGUMENT', `${path} is required`, { path });
-  if (nodeId.length > 255 || /[/\\\0]/.test(nodeId)) throw adminError('SBX_ADMIN_INVALID_ARGUMENT', `${path} must not contain "/" or "\\" and be at most 255 characters`, { path });
+  if (nodeId.length > 255 || /[/\\\0]/.test(nodeId) || nodeId === '.' || nodeId === '..') throw adminError('SBX_ADMIN_INVALID_ARGUMENT', `${path} must not contain "/" or "\\" and be at most 255 characters`, { path });
   return nodeId;
 }
 

@@ -60,6 +60,7 @@ export class WorkflowManager {
         if (!tid.project || !tid.domain || !tid.name || !tid.version) return undefined;
         return this.#tasks.template({ project: tid.project, domain: tid.domain, name: tid.name, version: tid.version });
       },
+      (lid) => this.#launchPlanTemplate(lid),
     );
     const errors = result.diagnostics.filter((d) => d.severity !== 'warning');
     if (errors.length > 0 || !result.closure) {
@@ -79,6 +80,22 @@ export class WorkflowManager {
         digest,
         created_at: this.#ctx.clock.now(),
       },
+    };
+  }
+
+  /** A registered launch plan as the compiler sees it: id, interface (expected inputs + outputs), fixed inputs. */
+  #launchPlanTemplate(lid: flyteidl.core.IIdentifier): flyteidl.core.ILaunchPlanTemplate | undefined {
+    if (!lid.project || !lid.domain || !lid.name || !lid.version) return undefined;
+    const row = this.#ctx.repos.launchPlans.get({ project: lid.project, domain: lid.domain, name: lid.name, version: lid.version });
+    if (!row) return undefined;
+    const spec = fromBlob<flyteidl.admin.ILaunchPlanSpec>('flyteidl.admin.LaunchPlanSpec', row.spec) ?? {};
+    const closure = fromBlob<flyteidl.admin.ILaunchPlanClosure>('flyteidl.admin.LaunchPlanClosure', row.closure) ?? {};
+    const variables: Record<string, flyteidl.core.IVariable> = {};
+    for (const [name, p] of Object.entries(closure.expectedInputs?.parameters ?? {})) if (p.var) variables[name] = p.var;
+    return {
+      id: { resourceType: ResourceType.LAUNCH_PLAN, project: row.project, domain: row.domain, name: row.name, version: row.version },
+      interface: { inputs: { variables }, outputs: closure.expectedOutputs ?? { variables: {} } },
+      fixedInputs: spec.fixedInputs ?? { literals: {} },
     };
   }
 

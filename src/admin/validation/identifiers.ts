@@ -37,7 +37,7 @@ export function requirePart(value: string | null | undefined, path: string): str
     throw adminError('SBX_ADMIN_INVALID_ARGUMENT', `${path} is required`, { path });
   }
   if (value.length > NAME_MAX) throw adminError('SBX_ADMIN_INVALID_ARGUMENT', `${path} is longer than ${NAME_MAX} characters`, { path });
-  if (!SAFE_PART.test(value)) {
+  if (!SAFE_PART.test(value) || value === '.' || value === '..') {
     throw adminError('SBX_ADMIN_INVALID_ARGUMENT', `${path} may only contain letters, digits and _ . : - + = @ ~ (got ${JSON.stringify(value)})`, { path });
   }
   return value;

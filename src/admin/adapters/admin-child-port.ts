@@ -1,0 +1,68 @@
+/**
+ * In-process `ChildExecutionPort` (propeller's port): launch-plan nodes create child executions
+ * through admin's execution manager (mode CHILD_WORKFLOW, nesting, parent node execution), and
+ * inherit the parent's labels, envs, max parallelism, raw output config and overwrite_cache.
+ */
+import { isSandboxError } from '../../core/errors.ts';
+import type { flyteidl } from '../../core/idl.ts';
+import { WorkflowPhases } from '../../core/phases.ts';
+import type { ChildExecutionPort } from '../../propeller/ports.ts';
+import { fromBlob } from '../codec.ts';
+import type { AdminContext } from '../context.ts';
+import { ExecutionMode, type ExecutionManager } from '../managers/execution-manager.ts';
+
+/** Creates, polls and terminates child executions inside this admin. */
+export class AdminChildPort implements ChildExecutionPort {
+  readonly #ctx: AdminContext;
+  readonly #executions: ExecutionManager;
+  constructor(ctx: AdminContext, executions: ExecutionManager) {
+    this.#ctx = ctx;
+    this.#executions = executions;
+  }
+
+  async createChild(req: Parameters<ChildExecutionPort['createChild']>[0]): Promise<void> {
+    const parentExec = req.parentNodeExecution.executionId;
+    let inherit: flyteidl.admin.IExecutionSpec = {};
+    if (parentExec?.project && parentExec.domain && parentExec.name) {
+      const parentRow = this.#ctx.repos.executions.get({ project: parentExec.project, domain: parentExec.domain, name: parentExec.name });
+      const spec = parentRow ? fromBlob<flyteidl.admin.IExecutionSpec>('flyteidl.admin.ExecutionSpec', parentRow.spec) : undefined;
+      if (spec) {
+        inherit = {
+          ...(spec.labels ? { labels: spec.labels } : {}),
+          ...(spec.annotations ? { annotations: spec.annotations } : {}),
+          ...(spec.envs ? { envs: spec.envs } : {}),
+          ...(spec.maxParallelism ? { maxParallelism: spec.maxParallelism } : {}),
+          ...(spec.rawOutputDataConfig ? { rawOutputDataConfig: spec.rawOutputDataConfig } : {}),
+          ...(spec.overwriteCache ? { overwriteCache: true } : {}),
+          ...(spec.interruptible ? { interruptible: spec.interruptible } : {}),
+          ...(spec.securityContext ? { securityContext: spec.securityContext } : {}),
+        };
+      }
+    }
+    await this.#executions.create(
+      { project: req.project, domain: req.domain, name: req.name, spec: { launchPlan: req.launchPlan }, inputs: req.inputs },
+      { mode: ExecutionMode.CHILD_WORKFLOW, nesting: req.nesting, parentNodeExecution: req.parentNodeExecution, idempotent: true, inherit },
+    );
+  }
+
+  async getStatus(id: { project: string; domain: string; name: string }): ReturnType<ChildExecutionPort['getStatus']> {
+    const row = this.#ctx.repos.executions.get(id);
+    if (!row) return undefined;
+    const error = fromBlob<flyteidl.core.IExecutionError>('flyteidl.core.ExecutionError', row.error);
+    return {
+      phase: WorkflowPhases.toNumber(row.phase),
+      ...(row.outputs_uri ? { outputsUri: row.outputs_uri } : {}),
+      ...(error ? { error } : {}),
+    };
+  }
+
+  async terminate(id: { project: string; domain: string; name: string }, cause: string): Promise<void> {
+    try {
+      await this.#executions.terminate(id, cause, 'parent');
+    } catch (e) {
+      // Already finished or gone: nothing to terminate.
+      if (isSandboxError(e, 'SBX_ADMIN_ALREADY_TERMINAL') || isSandboxError(e, 'SBX_ADMIN_EXECUTION_NOT_FOUND')) return;
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,303 @@
+/**
+ * Typed HTTP client of the admin REST API (global `fetch`), for the CLI, the eager runtime and
+ * tests. Requests and responses are IDL plain objects (camelCase); the wire is protobuf JSON.
+ * Every failure throws {@link AdminApiError} (a SandboxError carrying the server's code).
+ */
+import { ErrorCategory, SandboxError } from '../core/errors.ts';
+import { fromJson, toJson, type flyteidl } from '../core/idl.ts';
+import type { ExecutionEventSink } from '../propeller/ports.ts';
+
+/** An error answered by the admin API (or reaching it failed: status 0). */
+export class AdminApiError extends SandboxError {
+  /** HTTP status (0 when the server could not be reached). */
+  readonly status: number;
+  constructor(status: number, code: string, message: string, options: { path?: string; details?: Record<string, unknown>; cause?: unknown } = {}) {
+    super(categoryFor(status, code), code, message, { ...options, kind: status >= 400 && status < 500 ? 'USER' : 'SYSTEM', retryable: status === 0 || status === 503 });
+    this.name = 'AdminApiError';
+    this.status = status;
+  }
+}
+
+function categoryFor(status: number, code: string): ErrorCategory {
+  if (code === 'SBX_ADMIN_ALREADY_TERMINAL' || code === 'SBX_ADMIN_INVALID_TRANSITION') return ErrorCategory.INVALID_TRANSITION;
+  if (status === 0 || status === 503) return ErrorCategory.UNAVAILABLE;
+  if (status === 404) return ErrorCategory.NOT_FOUND;
+  if (status === 409) return ErrorCategory.ALREADY_EXISTS;
+  if (status >= 400 && status < 500) return ErrorCategory.VALIDATION;
+  return ErrorCategory.ILLEGAL_STATE;
+}
+
+/** Page options of list calls (Flyte's list request fields). */
+export interface ListOptions {
+  limit?: number;
+  token?: string;
+  /** Flyte filter syntax, e.g. `eq(phase,RUNNING)+contains(workflow.name,wf)`. */
+  filters?: string;
+  sortBy?: { key: string; direction?: 'ASCENDING' | 'DESCENDING' };
+}
+
+type Id4 = { project?: string | null; domain?: string | null; name?: string | null; version?: string | null };
+type ExecId = { project?: string | null; domain?: string | null; name?: string | null };
+
+const enc = encodeURIComponent;
+
+function listQuery(o: ListOptions = {}, extra: Record<string, string> = {}): string {
+  const q = new URLSearchParams();
+  if (o.limit !== undefined) q.set('limit', String(o.limit));
+  if (o.token) q.set('token', o.token);
+  if (o.filters) q.set('filters', o.filters);
+  if (o.sortBy) {
+    q.set('sort_by.key', o.sortBy.key);
+    q.set('sort_by.direction', o.sortBy.direction ?? 'DESCENDING');
+  }
+  for (const [k, v] of Object.entries(extra)) q.set(k, v);
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+function id4(id: Id4): string {
+  return [id.project, id.domain, id.name, id.version].map((x) => enc(x ?? '')).join('/');
+}
+
+function exec3(id: ExecId): string {
+  return [id.project, id.domain, id.name].map((x) => enc(x ?? '')).join('/');
+}
+
+function taskExecPath(id: flyteidl.core.ITaskExecutionIdentifier): string {
+  const n = id.nodeExecutionId ?? {};
+  return `${exec3(n.executionId ?? {})}/${enc(n.nodeId ?? '')}/${id4(id.taskId ?? {})}/${Number(id.retryAttempt ?? 0)}`;
+}
+
+/** Client of one admin server. */
+export class AdminClient {
+  readonly baseUrl: string;
+  readonly #fetch: typeof fetch;
+
+  /** @param baseUrl e.g. `http://127.0.0.1:30080` (no trailing `/api/v1`). */
+  constructor(baseUrl: string, options: { fetch?: typeof fetch } = {}) {
+    this.baseUrl = baseUrl.replace(/\/+$/, '');
+    this.#fetch = options.fetch ?? fetch;
+  }
+
+  async #raw(method: string, path: string, body?: unknown): Promise<Response> {
+    let res: Response;
+    try {
+      res = await this.#fetch(`${this.baseUrl}${path}`, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch (e) {
+      throw new AdminApiError(0, 'SBX_ADMIN_CLIENT_UNREACHABLE', `cannot reach the sandbox admin at ${this.baseUrl}: ${(e as Error).message}`, { cause: e });
+    }
+    if (!res.ok) {
+      let payload: { error?: { code?: string; message?: string; path?: string; details?: Record<string, unknown> } } = {};
+      try {
+        payload = (await res.json()) as typeof payload;
+      } catch {
+        // not JSON: fall through with a generic message
+      }
+      const err = payload.error ?? {};
+      throw new AdminApiError(res.status, err.code ?? 'SBX_ADMIN_CLIENT_HTTP_ERROR', err.message ?? `${method} ${path} failed with HTTP ${res.status}`, {
+        ...(err.path ? { path: err.path } : {}),
+        ...(err.details ? { details: err.details } : {}),
+      });
+    }
+    return res;
+  }
+
+  async #call<T>(method: string, path: string, responseType: string, request?: { type: string; value: object }): Promise<T> {
+    const res = await this.#raw(method, path, request ? toJson(request.type, request.value) : undefined);
+    let json: unknown;
+    try {
+      json = await res.json();
+    } catch (e) {
+      throw new AdminApiError(res.status, 'SBX_ADMIN_CLIENT_BAD_RESPONSE', `${method} ${path} did not answer JSON`, { cause: e });
+    }
+    try {
+      return fromJson<T>(responseType, json, 'response');
+    } catch (e) {
+      throw new AdminApiError(res.status, 'SBX_ADMIN_CLIENT_BAD_RESPONSE', `${method} ${path} answered an unexpected shape: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  // --- service -----------------------------------------------------------------------------
+
+  /** True if `/healthz` answers 200. Never throws. */
+  async healthy(): Promise<boolean> {
+    try {
+      return (await this.#fetch(`${this.baseUrl}/healthz`)).ok;
+    } catch {
+      return false;
+    }
+  }
+
+  async version(): Promise<{ Build: string; Version: string; BuildTime: string }> {
+    const res = await this.#raw('GET', '/api/v1/version');
+    return ((await res.json()) as { control_plane_version: { Build: string; Version: string; BuildTime: string } }).control_plane_version;
+  }
+
+  // --- projects ----------------------------------------------------------------------------
+
+  listProjects(o?: ListOptions): Promise<flyteidl.admin.IProjects> {
+    return this.#call('GET', `/api/v1/projects${listQuery(o)}`, 'flyteidl.admin.Projects');
+  }
+  async registerProject(project: flyteidl.admin.IProject): Promise<void> {
+    await this.#call('POST', '/api/v1/projects', 'flyteidl.admin.ProjectRegisterResponse', { type: 'flyteidl.admin.ProjectRegisterRequest', value: { project } });
+  }
+  getProject(id: string): Promise<flyteidl.admin.IProject> {
+    return this.#call('GET', `/api/v1/projects/${enc(id)}`, 'flyteidl.admin.Project');
+  }
+  listDomains(): Promise<flyteidl.admin.IGetDomainsResponse> {
+    return this.#call('GET', '/api/v1/domains', 'flyteidl.admin.GetDomainsResponse');
+  }
+
+  // --- tasks, workflows, launch plans ------------------------------------------------------
+
+  async createTask(req: flyteidl.admin.ITaskCreateRequest): Promise<void> {
+    await this.#call('POST', '/api/v1/tasks', 'flyteidl.admin.TaskCreateResponse', { type: 'flyteidl.admin.TaskCreateRequest', value: req });
+  }
+  getTask(id: Id4): Promise<flyteidl.admin.ITask> {
+    return this.#call('GET', `/api/v1/tasks/${id4(id)}`, 'flyteidl.admin.Task');
+  }
+  listTasks(project: string, domain: string, name?: string, o?: ListOptions): Promise<flyteidl.admin.ITaskList> {
+    return this.#call('GET', `/api/v1/tasks/${enc(project)}/${enc(domain)}${name ? `/${enc(name)}` : ''}${listQuery(o)}`, 'flyteidl.admin.TaskList');
+  }
+  listTaskIds(project: string, domain: string, o?: ListOptions): Promise<flyteidl.admin.INamedEntityIdentifierList> {
+    return this.#call('GET', `/api/v1/task_ids/${enc(project)}/${enc(domain)}${listQuery(o)}`, 'flyteidl.admin.NamedEntityIdentifierList');
+  }
+
+  async createWorkflow(req: flyteidl.admin.IWorkflowCreateRequest): Promise<void> {
+    await this.#call('POST', '/api/v1/workflows', 'flyteidl.admin.WorkflowCreateResponse', { type: 'flyteidl.admin.WorkflowCreateRequest', value: req });
+  }
+  getWorkflow(id: Id4): Promise<flyteidl.admin.IWorkflow> {
+    return this.#call('GET', `/api/v1/workflows/${id4(id)}`, 'flyteidl.admin.Workflow');
+  }
+  listWorkflows(project: string, domain: string, name?: string, o?: ListOptions): Promise<flyteidl.admin.IWorkflowList> {
+    return this.#call('GET', `/api/v1/workflows/${enc(project)}/${enc(domain)}${name ? `/${enc(name)}` : ''}${listQuery(o)}`, 'flyteidl.admin.WorkflowList');
+  }
+  listWorkflowIds(project: string, domain: string, o?: ListOptions): Promise<flyteidl.admin.INamedEntityIdentifierList> {
+    return this.#call('GET', `/api/v1/workflow_ids/${enc(project)}/${enc(domain)}${listQuery(o)}`, 'flyteidl.admin.NamedEntityIdentifierList');
+  }
+
+  async createLaunchPlan(req: flyteidl.admin.ILaunchPlanCreateRequest): Promise<void> {
+    await this.#call('POST', '/api/v1/launch_plans', 'flyteidl.admin.LaunchPlanCreateResponse', { type: 'flyteidl.admin.LaunchPlanCreateRequest', value: req });
+  }
+  getLaunchPlan(id: Id4): Promise<flyteidl.admin.ILaunchPlan> {
+    return this.#call('GET', `/api/v1/launch_plans/${id4(id)}`, 'flyteidl.admin.LaunchPlan');
+  }
+  listLaunchPlans(project: string, domain: string, name?: string, o?: ListOptions): Promise<flyteidl.admin.ILaunchPlanList> {
+    return this.#call('GET', `/api/v1/launch_plans/${enc(project)}/${enc(domain)}${name ? `/${enc(name)}` : ''}${listQuery(o)}`, 'flyteidl.admin.LaunchPlanList');
+  }
+  listLaunchPlanIds(project: string, domain: string, o?: ListOptions): Promise<flyteidl.admin.INamedEntityIdentifierList> {
+    return this.#call('GET', `/api/v1/launch_plan_ids/${enc(project)}/${enc(domain)}${listQuery(o)}`, 'flyteidl.admin.NamedEntityIdentifierList');
+  }
+  /** Activating a version deactivates the previously active one of the same name. */
+  async updateLaunchPlanState(id: Id4, state: 'ACTIVE' | 'INACTIVE'): Promise<void> {
+    await this.#call('PUT', `/api/v1/launch_plans/${id4(id)}`, 'flyteidl.admin.LaunchPlanUpdateResponse', {
+      type: 'flyteidl.admin.LaunchPlanUpdateRequest',
+      value: { id: { resourceType: 3, ...id }, state: state === 'ACTIVE' ? 1 : 0 },
+    });
+  }
+  getActiveLaunchPlan(project: string, domain: string, name: string): Promise<flyteidl.admin.ILaunchPlan> {
+    return this.#call('GET', `/api/v1/active_launch_plans/${enc(project)}/${enc(domain)}/${enc(name)}`, 'flyteidl.admin.LaunchPlan');
+  }
+  listActiveLaunchPlans(project: string, domain: string, o?: ListOptions): Promise<flyteidl.admin.ILaunchPlanList> {
+    return this.#call('GET', `/api/v1/active_launch_plans/${enc(project)}/${enc(domain)}${listQuery(o)}`, 'flyteidl.admin.LaunchPlanList');
+  }
+
+  // --- executions --------------------------------------------------------------------------
+
+  /** Creates an execution; `spec.launch_plan` may be a launch plan, task or workflow id. */
+  async createExecution(req: flyteidl.admin.IExecutionCreateRequest): Promise<flyteidl.core.IWorkflowExecutionIdentifier> {
+    const r = await this.#call<flyteidl.admin.IExecutionCreateResponse>('POST', '/api/v1/executions', 'flyteidl.admin.ExecutionCreateResponse', {
+      type: 'flyteidl.admin.ExecutionCreateRequest',
+      value: req,
+    });
+    return r.id ?? {};
+  }
+  async relaunchExecution(req: flyteidl.admin.IExecutionRelaunchRequest): Promise<flyteidl.core.IWorkflowExecutionIdentifier> {
+    const r = await this.#call<flyteidl.admin.IExecutionCreateResponse>('POST', '/api/v1/executions/relaunch', 'flyteidl.admin.ExecutionCreateResponse', {
+      type: 'flyteidl.admin.ExecutionRelaunchRequest',
+      value: req,
+    });
+    return r.id ?? {};
+  }
+  getExecution(id: ExecId): Promise<flyteidl.admin.IExecution> {
+    return this.#call('GET', `/api/v1/executions/${exec3(id)}`, 'flyteidl.admin.Execution');
+  }
+  listExecutions(project: string, domain: string, o?: ListOptions): Promise<flyteidl.admin.IExecutionList> {
+    return this.#call('GET', `/api/v1/executions/${enc(project)}/${enc(domain)}${listQuery(o)}`, 'flyteidl.admin.ExecutionList');
+  }
+  /** Moves the execution to ABORTING; the engine then aborts it. */
+  async terminateExecution(id: ExecId, cause: string): Promise<void> {
+    await this.#call('DELETE', `/api/v1/executions/${exec3(id)}`, 'flyteidl.admin.ExecutionTerminateResponse', {
+      type: 'flyteidl.admin.ExecutionTerminateRequest',
+      value: { id, cause },
+    });
+  }
+  getExecutionData(id: ExecId): Promise<flyteidl.admin.IWorkflowExecutionGetDataResponse> {
+    return this.#call('GET', `/api/v1/data/executions/${exec3(id)}`, 'flyteidl.admin.WorkflowExecutionGetDataResponse');
+  }
+
+  // --- node and task executions ------------------------------------------------------------
+
+  listNodeExecutions(exec: ExecId, o?: ListOptions & { uniqueParentId?: string }): Promise<flyteidl.admin.INodeExecutionList> {
+    const extra: Record<string, string> = o?.uniqueParentId ? { unique_parent_id: o.uniqueParentId } : {};
+    return this.#call('GET', `/api/v1/node_executions/${exec3(exec)}${listQuery(o, extra)}`, 'flyteidl.admin.NodeExecutionList');
+  }
+  getNodeExecution(exec: ExecId, nodeId: string): Promise<flyteidl.admin.INodeExecution> {
+    return this.#call('GET', `/api/v1/node_executions/${exec3(exec)}/${enc(nodeId)}`, 'flyteidl.admin.NodeExecution');
+  }
+  getNodeExecutionData(exec: ExecId, nodeId: string): Promise<flyteidl.admin.INodeExecutionGetDataResponse> {
+    return this.#call('GET', `/api/v1/data/node_executions/${exec3(exec)}/${enc(nodeId)}`, 'flyteidl.admin.NodeExecutionGetDataResponse');
+  }
+  getDynamicWorkflow(exec: ExecId, nodeId: string): Promise<flyteidl.admin.IDynamicNodeWorkflowResponse> {
+    return this.#call('GET', `/api/v1/node_executions/${exec3(exec)}/${enc(nodeId)}/dynamic_workflow`, 'flyteidl.admin.DynamicNodeWorkflowResponse');
+  }
+  listTaskExecutions(exec: ExecId, nodeId: string, o?: ListOptions): Promise<flyteidl.admin.ITaskExecutionList> {
+    return this.#call('GET', `/api/v1/task_executions/${exec3(exec)}/${enc(nodeId)}${listQuery(o)}`, 'flyteidl.admin.TaskExecutionList');
+  }
+  getTaskExecution(id: flyteidl.core.ITaskExecutionIdentifier): Promise<flyteidl.admin.ITaskExecution> {
+    return this.#call('GET', `/api/v1/task_executions/${taskExecPath(id)}`, 'flyteidl.admin.TaskExecution');
+  }
+  getTaskExecutionData(id: flyteidl.core.ITaskExecutionIdentifier): Promise<flyteidl.admin.ITaskExecutionGetDataResponse> {
+    return this.#call('GET', `/api/v1/data/task_executions/${taskExecPath(id)}`, 'flyteidl.admin.TaskExecutionGetDataResponse');
+  }
+  /** The text of an attempt's log file (sandbox helper route). */
+  async getTaskLog(id: flyteidl.core.ITaskExecutionIdentifier, index = 0): Promise<string> {
+    const res = await this.#raw('GET', `/api/v1/logs/task_executions/${taskExecPath(id)}?index=${index}`);
+    return res.text();
+  }
+  /** Follows an attempt's log until it ends; yields text chunks as they are written. */
+  async *followTaskLog(id: flyteidl.core.ITaskExecutionIdentifier, index = 0): AsyncGenerator<string> {
+    const res = await this.#raw('GET', `/api/v1/logs/task_executions/${taskExecPath(id)}?index=${index}&follow=1`);
+    if (!res.body) return;
+    const decoder = new TextDecoder();
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) yield decoder.decode(chunk, { stream: true });
+  }
+
+  // --- events ------------------------------------------------------------------------------
+
+  async sendWorkflowEvent(event: flyteidl.event.IWorkflowExecutionEvent, requestId = ''): Promise<void> {
+    await this.#call('POST', '/api/v1/events/workflows', 'flyteidl.admin.WorkflowExecutionEventResponse', {
+      type: 'flyteidl.admin.WorkflowExecutionEventRequest',
+      value: { requestId, event },
+    });
+  }
+  async sendNodeEvent(event: flyteidl.event.INodeExecutionEvent, requestId = ''): Promise<void> {
+    await this.#call('POST', '/api/v1/events/nodes', 'flyteidl.admin.NodeExecutionEventResponse', { type: 'flyteidl.admin.NodeExecutionEventRequest', value: { requestId, event } });
+  }
+  async sendTaskEvent(event: flyteidl.event.ITaskExecutionEvent, requestId = ''): Promise<void> {
+    await this.#call('POST', '/api/v1/events/tasks', 'flyteidl.admin.TaskExecutionEventResponse', { type: 'flyteidl.admin.TaskExecutionEventRequest', value: { requestId, event } });
+  }
+}
+
+/** An `ExecutionEventSink` that posts events to a remote admin (propeller outside the admin process). */
+export function createHttpEventSink(client: AdminClient): ExecutionEventSink {
+  return {
+    workflowEvent: (ev) => client.sendWorkflowEvent(ev),
+    nodeEvent: (ev) => client.sendNodeEvent(ev),
+    taskEvent: (ev) => client.sendTaskEvent(ev),
+  };
+}

@@ -1,0 +1,34 @@
+/**
+ * The admin component's public surface: the flyteadmin of the sandbox (express 5 REST API over
+ * better-sqlite3), its adapters for propeller's ports, and the typed HTTP client.
+ */
+export { openAdminDb, DEFAULT_DOMAINS, DEFAULT_PROJECTS, type AdminDb, type OpenAdminDbOptions } from './db/open-db.ts';
+export { MIGRATIONS, applyMigrations, type Migration } from './db/migrations.ts';
+export { createAdmin, createAdminApp, startAdmin, type Admin, type RunningAdmin } from './app.ts';
+export type {
+  AdminClock,
+  AdminDeps,
+  AdminIds,
+  AdminLogger,
+  AdminOptions,
+  CompileWorkflowFn,
+  ExecutionRunner,
+  ResolvedAdminOptions,
+  WorkflowSpecInput,
+} from './ports.ts';
+export { resolveAdminOptions, randomIds, type AdminContext, type AdminRepositories } from './context.ts';
+export { ADMIN_ERROR_CODES, adminError, type AdminErrorCode } from './errors.ts';
+export { AdminEventSink } from './adapters/admin-event-sink.ts';
+export { AdminChildPort } from './adapters/admin-child-port.ts';
+export { SqliteStateStore } from './adapters/sqlite-state-store.ts';
+export { createDeferredRunner, type DeferredRunner } from './adapters/deferred-runner.ts';
+export { AdminClient, AdminApiError, createHttpEventSink, type ListOptions } from './client.ts';
+export type { AdminManagers } from './routes/helpers.ts';
+export { ProjectRepository } from './repositories/project-repository.ts';
+export { TaskRepository, WorkflowRepository, LaunchPlanRepository } from './repositories/entity-repository.ts';
+export { ExecutionRepository } from './repositories/execution-repository.ts';
+export { NodeExecutionRepository } from './repositories/node-execution-repository.ts';
+export { TaskExecutionRepository } from './repositories/task-execution-repository.ts';
+export { FLYTEGEN_PREFIX } from './managers/single-task.ts';
+export { toErrorResponse, type ErrorBody } from './http/error-middleware.ts';
+export { adaptCompiler, type WholeClosureCompiler, type LaunchPlanLookup } from './compile-adapter.ts';

@@ -1,0 +1,61 @@
+/** Executions, their data, and the events endpoints (`/api/v1/...`). */
+import { Router } from 'express';
+import type { flyteidl } from '../../core/idl.ts';
+import { parseBody, parseListQuery } from '../validation/identifiers.ts';
+import { execKey, param, sendMessage, type AdminManagers } from './helpers.ts';
+
+/** Routes for workflow executions and events. */
+export function executionRoutes(m: AdminManagers): Router {
+  const r = Router();
+
+  r.post('/executions', async (req, res) => {
+    const body = parseBody<flyteidl.admin.IExecutionCreateRequest>('flyteidl.admin.ExecutionCreateRequest', req.body);
+    const id = await m.executions.create(body);
+    sendMessage(res, 'flyteidl.admin.ExecutionCreateResponse', { id });
+  });
+  r.post('/executions/relaunch', async (req, res) => {
+    const id = await m.executions.relaunch(parseBody<flyteidl.admin.IExecutionRelaunchRequest>('flyteidl.admin.ExecutionRelaunchRequest', req.body));
+    sendMessage(res, 'flyteidl.admin.ExecutionCreateResponse', { id });
+  });
+  r.post('/executions/recover', async (req, res) => {
+    const id = await m.executions.recover(parseBody<flyteidl.admin.IExecutionRecoverRequest>('flyteidl.admin.ExecutionRecoverRequest', req.body));
+    sendMessage(res, 'flyteidl.admin.ExecutionCreateResponse', { id });
+  });
+  r.get('/executions/:project/:domain/:name', (req, res) => sendMessage(res, 'flyteidl.admin.Execution', m.executions.get(execKey(req))));
+  r.get('/executions/:project/:domain', (req, res) =>
+    sendMessage(res, 'flyteidl.admin.ExecutionList', m.executions.list(param(req, 'project'), param(req, 'domain'), parseListQuery(req.query))),
+  );
+  r.delete('/executions/:project/:domain/:name', async (req, res) => {
+    // The body is optional for DELETE; `{cause}` explains the termination.
+    const body = req.body === undefined ? {} : parseBody<flyteidl.admin.IExecutionTerminateRequest>('flyteidl.admin.ExecutionTerminateRequest', req.body);
+    await m.executions.terminate(execKey(req), body.cause || 'terminated by user');
+    sendMessage(res, 'flyteidl.admin.ExecutionTerminateResponse', {});
+  });
+  r.put('/executions/:project/:domain/:name', (req, res) => {
+    const body = parseBody<flyteidl.admin.IExecutionUpdateRequest>('flyteidl.admin.ExecutionUpdateRequest', req.body);
+    m.executions.updateState(execKey(req), Number(body.state ?? 0));
+    sendMessage(res, 'flyteidl.admin.ExecutionUpdateResponse', {});
+  });
+  r.get('/data/executions/:project/:domain/:name', async (req, res) =>
+    sendMessage(res, 'flyteidl.admin.WorkflowExecutionGetDataResponse', await m.executions.getData(execKey(req))),
+  );
+
+  // Events (propeller → admin over HTTP; the in-process sink calls the same manager).
+  r.post('/events/workflows', async (req, res) => {
+    const body = parseBody<flyteidl.admin.IWorkflowExecutionEventRequest>('flyteidl.admin.WorkflowExecutionEventRequest', req.body);
+    await m.events.workflowEvent(body.event ?? {}, 'body.event');
+    sendMessage(res, 'flyteidl.admin.WorkflowExecutionEventResponse', {});
+  });
+  r.post('/events/nodes', async (req, res) => {
+    const body = parseBody<flyteidl.admin.INodeExecutionEventRequest>('flyteidl.admin.NodeExecutionEventRequest', req.body);
+    await m.events.nodeEvent(body.event ?? {}, 'body.event');
+    sendMessage(res, 'flyteidl.admin.NodeExecutionEventResponse', {});
+  });
+  r.post('/events/tasks', async (req, res) => {
+    const body = parseBody<flyteidl.admin.ITaskExecutionEventRequest>('flyteidl.admin.TaskExecutionEventRequest', req.body);
+    await m.events.taskEvent(body.event ?? {}, 'body.event');
+    sendMessage(res, 'flyteidl.admin.TaskExecutionEventResponse', {});
+  });
+
+  return r;
+}

@@ -1,0 +1,178 @@
+/**
+ * `start`, `status`, `stop`, `teardown`: the sandbox daemon's lifecycle. `start` runs the hidden
+ * `serve` command as a detached background process, waits until `/healthz` answers and records
+ * its pid and URL in `<data dir>/sandbox.json`.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  baseUrl,
+  clearState,
+  ensureConfigFile,
+  homePaths,
+  isAlive,
+  loadConfig,
+  readState,
+  resolveDataDir,
+  type SandboxConfig,
+  type SandboxState,
+} from '../sandbox-home.ts';
+import { selfCommand } from '../self.ts';
+import { CommandError } from '../usage-error.ts';
+
+/** Answers true if the sandbox at `url` is healthy. */
+export async function isHealthy(url: string, timeoutMs = 1000): Promise<boolean> {
+  try {
+    const r = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(timeoutMs) });
+    return r.ok;
+  } catch {
+    return false;
+  }
+}
+
+function portFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen({ host, port, exclusive: true }, () => srv.close(() => resolve(true)));
+  });
+}
+
+function tail(file: string, lines = 20): string {
+  try {
+    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+/** The running sandbox of a data dir, or undefined (stale state files are removed). */
+export async function runningSandbox(dataDir: string): Promise<SandboxState | undefined> {
+  const state = readState(dataDir);
+  if (!state) return undefined;
+  if (!isAlive(state.pid)) {
+    clearState(dataDir);
+    return undefined;
+  }
+  return state;
+}
+
+/** Prints where the sandbox answers. */
+function printUrls(state: SandboxState, dataDir: string, already: boolean): void {
+  console.log(`${already ? 'sandbox already running' : 'sandbox started'} (pid ${state.pid}, tasks run with the ${state.launcher} launcher)`);
+  console.log(`  API:      ${state.url}/api/v1`);
+  console.log(`  Console:  ${state.url}/console`);
+  console.log(`  Data dir: ${dataDir}`);
+}
+
+/** `start`: idempotent; fails clearly if the port is taken or the daemon does not come up. */
+export async function start(opts: { dataDir?: string; port?: string; launcher?: string; host?: string; quiet?: boolean }): Promise<SandboxState> {
+  const dataDir = resolveDataDir(opts.dataDir);
+  fs.mkdirSync(dataDir, { recursive: true });
+  ensureConfigFile(dataDir);
+  const flags: Record<string, unknown> = { port: opts.port, launcher: opts.launcher, host: opts.host };
+  const config: SandboxConfig = loadConfig(dataDir, flags);
+  const running = await runningSandbox(dataDir);
+  if (running) {
+    if (await isHealthy(running.url)) {
+      if (opts.port !== undefined && Number(opts.port) !== running.port) {
+        console.warn(`warning: the sandbox of ${dataDir} already runs on port ${running.port}; stop it first to change the port`);
+      }
+      if (!opts.quiet) printUrls(running, dataDir, true);
+      return running;
+    }
+  }
+  if (!(await portFree(config.host, config.port))) {
+    throw new CommandError(
+      `port ${config.port} on ${config.host} is taken by another process. Stop it, or start this sandbox on another port: tflyte-sandbox start --port <port> (or set port in ${homePaths(dataDir).config})`,
+    );
+  }
+  const paths = homePaths(dataDir);
+  fs.mkdirSync(paths.logs, { recursive: true });
+  const log = fs.openSync(paths.daemonLog, 'a');
+  const [cmd, ...pre] = selfCommand();
+  const child = spawn(
+    cmd as string,
+    [...pre, 'serve', '--data-dir', dataDir, '--port', String(config.port), '--host', config.host, '--launcher', config.launcher],
+    { detached: true, stdio: ['ignore', log, log], env: process.env },
+  );
+  fs.closeSync(log);
+  let exited: number | null | undefined;
+  child.once('exit', (code) => {
+    exited = code;
+  });
+  child.unref();
+  const url = baseUrl(config.host, config.port);
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (exited !== undefined) {
+      throw new CommandError(`the sandbox stopped while starting (exit code ${exited}). Its log (${paths.daemonLog}) ends with:\n${tail(paths.daemonLog)}`);
+    }
+    if (await isHealthy(url, 500)) {
+      const state = readState(dataDir);
+      if (state && state.pid === child.pid) {
+        if (!opts.quiet) printUrls(state, dataDir, false);
+        return state;
+      }
+    }
+    await sleep(20);
+  }
+  try {
+    process.kill(child.pid as number, 'SIGTERM');
+  } catch {
+    // already gone
+  }
+  throw new CommandError(`the sandbox did not become healthy within 30 s. Its log (${paths.daemonLog}) ends with:\n${tail(paths.daemonLog)}`);
+}
+
+/** `status`: prints whether the sandbox runs and where; exit code 1 if it does not. */
+export async function status(opts: { dataDir?: string; json?: boolean }): Promise<void> {
+  const dataDir = resolveDataDir(opts.dataDir);
+  const state = await runningSandbox(dataDir);
+  const healthy = state ? await isHealthy(state.url) : false;
+  if (opts.json) {
+    console.log(JSON.stringify({ running: !!state, healthy, dataDir, ...(state ?? {}) }));
+  } else if (state) {
+    console.log(`sandbox running (pid ${state.pid}, ${healthy ? 'healthy' : 'NOT answering'}, launcher ${state.launcher}, version ${state.version})`);
+    console.log(`  API:      ${state.url}/api/v1`);
+    console.log(`  Console:  ${state.url}/console`);
+    console.log(`  Data dir: ${dataDir}`);
+  } else {
+    console.log(`no sandbox running for ${dataDir} (start one with: tflyte-sandbox start)`);
+  }
+  if (!state || !healthy) throw new CommandError('', 1);
+}
+
+/** `stop`: asks the daemon to stop (running executions resume on the next start). */
+export async function stop(opts: { dataDir?: string; quiet?: boolean }): Promise<boolean> {
+  const dataDir = resolveDataDir(opts.dataDir);
+  const state = await runningSandbox(dataDir);
+  if (!state) {
+    if (!opts.quiet) console.log(`no sandbox running for ${dataDir}`);
+    return false;
+  }
+  process.kill(state.pid, 'SIGTERM');
+  const deadline = Date.now() + 15_000;
+  while (isAlive(state.pid) && Date.now() < deadline) await sleep(25);
+  if (isAlive(state.pid)) process.kill(state.pid, 'SIGKILL');
+  clearState(dataDir);
+  if (!opts.quiet) console.log(`sandbox stopped (pid ${state.pid}); running executions resume on the next start`);
+  return true;
+}
+
+/** `teardown`: stops the sandbox, removes its task containers and built images, and with `--data` its data. */
+export async function teardown(opts: { dataDir?: string; data?: boolean }): Promise<void> {
+  const dataDir = resolveDataDir(opts.dataDir);
+  await stop({ ...opts, quiet: true });
+  const { removeSandboxDockerResources } = await import('../docker-cleanup.ts');
+  const removed = await removeSandboxDockerResources(dataDir);
+  console.log(removed.message);
+  if (opts.data) {
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    console.log(`removed ${dataDir}`);
+  } else {
+    console.log(`kept the data in ${dataDir} (add --data to remove it)`);
+  }
+}

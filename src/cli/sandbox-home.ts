@@ -1,0 +1,178 @@
+/**
+ * Finding a sandbox: every command locates its sandbox through the data dir (`--data-dir`, else
+ * `TFLYTE_HOME`, else `~/.tflyte/sandbox`), which holds the config (`config.yaml`), the running
+ * daemon's state (`sandbox.json`), the database, the blob store and the logs. Several sandboxes
+ * with other data dirs and ports can run side by side.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import YAML from 'yaml';
+import { UsageError } from './usage-error.ts';
+
+/** The settings of one sandbox (config.yaml, overridden by flags). */
+export interface SandboxConfig {
+  /** HTTP port of the API and console. @default 30080 */
+  port: number;
+  /** Interface the API listens on. @default 127.0.0.1 */
+  host: string;
+  /** How tasks run. @default docker */
+  launcher: 'docker' | 'process';
+  /** Max task/launch-plan nodes running at once per execution (Flyte's max parallelism). @default 25 */
+  maxParallelism: number;
+  /** Max child executions an eager task runs at once. @default 10 */
+  eagerConcurrency: number;
+  /** Max depth of nested dynamic/launch-plan executions. @default 10 */
+  maxNesting: number;
+}
+
+/** Defaults like `flytectl demo`'s. */
+export const DEFAULT_CONFIG: SandboxConfig = {
+  port: 30080,
+  host: '127.0.0.1',
+  launcher: 'docker',
+  maxParallelism: 25,
+  eagerConcurrency: 10,
+  maxNesting: 10,
+};
+
+/** What `start` records about the running daemon, for the other commands. */
+export interface SandboxState {
+  pid: number;
+  port: number;
+  host: string;
+  launcher: 'docker' | 'process';
+  url: string;
+  startedAt: string;
+  version: string;
+}
+
+/** Resolves the data dir from the flag, then `TFLYTE_HOME`, then the default. */
+export function resolveDataDir(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const dir = flag ?? env.TFLYTE_HOME ?? path.join(os.homedir(), '.tflyte', 'sandbox');
+  return path.resolve(dir);
+}
+
+/** Paths inside a data dir. */
+export function homePaths(dataDir: string) {
+  return {
+    dataDir,
+    config: path.join(dataDir, 'config.yaml'),
+    state: path.join(dataDir, 'sandbox.json'),
+    db: path.join(dataDir, 'sandbox.db'),
+    blobs: path.join(dataDir, 'blobs'),
+    logs: path.join(dataDir, 'logs'),
+    daemonLog: path.join(dataDir, 'logs', 'sandbox.log'),
+  };
+}
+
+function checkInt(v: unknown, name: string, min: number, max: number): number {
+  const n = typeof v === 'string' ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
+    throw new UsageError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
+  }
+  return n;
+}
+
+/** Validates a partial config (from YAML or flags); errors name the setting and the file. */
+export function validateConfig(raw: Record<string, unknown>, source: string): Partial<SandboxConfig> {
+  const out: Partial<SandboxConfig> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (v === undefined) continue;
+    switch (k) {
+      case 'port':
+        out.port = checkInt(v, `${source}: port`, 1, 65535);
+        break;
+      case 'host':
+        if (typeof v !== 'string' || v === '') throw new UsageError(`${source}: host must be a host name or IP address`);
+        out.host = v;
+        break;
+      case 'launcher':
+        if (v !== 'docker' && v !== 'process') throw new UsageError(`${source}: launcher must be "docker" or "process", got ${JSON.stringify(v)}`);
+        out.launcher = v;
+        break;
+      case 'maxParallelism':
+        out.maxParallelism = checkInt(v, `${source}: maxParallelism`, 0, 10_000);
+        break;
+      case 'eagerConcurrency':
+        out.eagerConcurrency = checkInt(v, `${source}: eagerConcurrency`, 1, 1_000);
+        break;
+      case 'maxNesting':
+        out.maxNesting = checkInt(v, `${source}: maxNesting`, 1, 100);
+        break;
+      default:
+        throw new UsageError(`${source}: unknown setting "${k}" (known: ${Object.keys(DEFAULT_CONFIG).join(', ')})`);
+    }
+  }
+  return out;
+}
+
+/** Reads config.yaml (if any) and applies flags over it. */
+export function loadConfig(dataDir: string, flags: Record<string, unknown> = {}): SandboxConfig {
+  const p = homePaths(dataDir).config;
+  let fromFile: Partial<SandboxConfig> = {};
+  if (fs.existsSync(p)) {
+    let parsed: unknown;
+    try {
+      parsed = YAML.parse(fs.readFileSync(p, 'utf8'));
+    } catch (e) {
+      throw new UsageError(`${p} is not valid YAML: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    if (parsed !== null && parsed !== undefined) {
+      if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new UsageError(`${p} must hold a mapping of settings`);
+      fromFile = validateConfig(parsed as Record<string, unknown>, p);
+    }
+  }
+  const fromFlags = validateConfig(flags, 'command line');
+  return { ...DEFAULT_CONFIG, ...fromFile, ...fromFlags };
+}
+
+/** Writes a commented default config.yaml when none exists. */
+export function ensureConfigFile(dataDir: string): void {
+  const p = homePaths(dataDir).config;
+  if (fs.existsSync(p)) return;
+  fs.mkdirSync(dataDir, { recursive: true });
+  const lines = [
+    '# tflyte-sandbox settings; command-line flags override them.',
+    ...Object.entries(DEFAULT_CONFIG).map(([k, v]) => `# ${k}: ${JSON.stringify(v)}`),
+    '',
+  ];
+  fs.writeFileSync(p, lines.join('\n'));
+}
+
+/** The running daemon's state, or undefined when none was recorded. */
+export function readState(dataDir: string): SandboxState | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(homePaths(dataDir).state, 'utf8')) as SandboxState;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Records the running daemon's state (atomically). */
+export function writeState(dataDir: string, state: SandboxState): void {
+  const p = homePaths(dataDir).state;
+  fs.writeFileSync(`${p}.tmp`, JSON.stringify(state, null, 2));
+  fs.renameSync(`${p}.tmp`, p);
+}
+
+/** Removes the state file (daemon stopped). */
+export function clearState(dataDir: string): void {
+  fs.rmSync(homePaths(dataDir).state, { force: true });
+}
+
+/** True if a process with this pid exists. */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Base URL of the API for a state (`http://127.0.0.1:30080`). */
+export function baseUrl(host: string, port: number): string {
+  const h = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return `http://${h.includes(':') ? `[${h}]` : h}:${port}`;
+}

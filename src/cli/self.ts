@@ -1,0 +1,24 @@
+/**
+ * How to run this program again (daemon, task subprocesses): the binary itself, or Node with the
+ * CLI's source file when running from a checkout.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+declare const __TFLYTE_BUNDLED__: boolean | undefined;
+
+/** True inside the single binary. */
+export function isBundled(): boolean {
+  return typeof __TFLYTE_BUNDLED__ !== 'undefined' && __TFLYTE_BUNDLED__;
+}
+
+/** The command prefix that runs `tflyte-sandbox` (append the subcommand and its arguments). */
+export function selfCommand(): string[] {
+  if (isBundled()) return [process.execPath];
+  return [process.execPath, path.join(path.dirname(fileURLToPath(import.meta.url)), 'main.ts')];
+}
+
+/** The single binary's path, if this process is the binary. */
+export function selfBinary(): string | undefined {
+  return isBundled() ? process.execPath : undefined;
+}

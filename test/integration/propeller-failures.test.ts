@@ -1,0 +1,210 @@
+/**
+ * Propeller failure semantics (reference §5): retries with separate USER and SYSTEM budgets,
+ * non-recoverable errors, container exits, timeouts, failure policies and abort.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { encode } from '../../src/core/idl.ts';
+import { closure, createHarness, lit, promise, taskNode, taskTemplate, T, workflowTemplate } from '../support/fake-propeller-harness.ts';
+import type { Harness } from '../support/fake-propeller-harness.ts';
+
+let h: Harness;
+beforeEach(async () => {
+  h = await createHarness();
+});
+afterEach(async () => {
+  await h.cleanup();
+});
+
+async function eventually<T>(fn: () => T | Promise<T>, what = 'condition'): Promise<T> {
+  for (let i = 0; i < 2000; i++) {
+    const v = await fn();
+    if (v) return v;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+const attemptOf = (spec: { env: Record<string, string> }): number => Number(spec.env.FLYTE_ATTEMPT_NUMBER);
+
+function oneTask(t = taskTemplate('t', { x: T.INT }, { o0: T.INT })) {
+  const wf = workflowTemplate('w', [taskNode('n0', t, { x: promise('', 'a') })], {
+    inputs: { a: T.INT },
+    outputs: { o0: T.INT },
+    outputBindings: { o0: promise('n0', 'o0') },
+  });
+  return closure(wf, [t]);
+}
+
+describe('retries', () => {
+  it('retries recoverable USER errors and non-zero exits within the task retry budget', async () => {
+    h.task('n0', (_in, spec) => {
+      const a = attemptOf(spec);
+      if (a === 0) return { error: { code: 'Flaky', message: 'try again', recoverable: true } };
+      if (a === 1) return { nothing: true };
+      return { outputs: { o0: lit.int(a) } };
+    });
+    h.launcher.script(/-n0-1$/, {
+      exitCode: 3,
+      writeFiles: async () => {},
+    });
+    const r = await h.run(oneTask(taskTemplate('t', { x: T.INT }, { o0: T.INT }, { retries: 2 })), { a: lit.int(1) });
+    expect(r.phase).toBe('SUCCEEDED');
+    expect(r.outputs).toEqual({ o0: 2 });
+    expect(h.sink.taskPhases(r.name, 'n0')).toEqual([
+      '0:QUEUED', '0:RUNNING', '0:FAILED', '1:QUEUED', '1:RUNNING', '1:FAILED', '2:QUEUED', '2:RUNNING', '2:SUCCEEDED',
+    ]);
+    // The node stays RUNNING through retries: no node event for a retryable failure.
+    expect(h.sink.nodePhases(r.name, 'n0')).toEqual(['QUEUED', 'RUNNING', 'SUCCEEDED']);
+    const failed = h.sink.taskEvents.filter((e) => e.phase === 5);
+    expect(failed.map((e) => e.error?.code)).toEqual(['Flaky', 'NonZeroExit']);
+    expect(h.sink.violations).toEqual([]);
+  });
+
+  it('fails at once on a non-recoverable error even with retries left', async () => {
+    h.task('n0', () => ({ error: { code: 'ValueError', message: 'bad value' } }));
+    const r = await h.run(oneTask(taskTemplate('t', { x: T.INT }, { o0: T.INT }, { retries: 3 })), { a: lit.int(1) });
+    expect(r.phase).toBe('FAILED');
+    expect(r.error).toMatchObject({ code: 'ValueError', message: 'bad value', kind: 1 });
+    expect(h.launcher.launched).toHaveLength(1);
+    expect(h.sink.nodePhases(r.name, 'n0')).toEqual(['QUEUED', 'RUNNING', 'FAILED']);
+  });
+
+  it('reports RetriesExhausted|<code> when the USER budget runs out', async () => {
+    h.task('n0', () => ({ error: { code: 'Flaky', message: 'nope', recoverable: true } }));
+    const r = await h.run(oneTask(taskTemplate('t', { x: T.INT }, { o0: T.INT }, { retries: 1 })), { a: lit.int(1) });
+    expect(r.phase).toBe('FAILED');
+    expect(r.error?.code).toBe('RetriesExhausted|Flaky');
+    expect(h.launcher.launched).toHaveLength(2);
+  });
+
+  it('counts SYSTEM failures against their own budget (maxSystemRetries = 3)', async () => {
+    h.task('n0', (_in, spec) =>
+      attemptOf(spec) < 3 ? { error: { code: 'SYSTEM', message: 'node lost', recoverable: true, origin: 'SYSTEM' } } : { outputs: { o0: lit.int(7) } },
+    );
+    const r = await h.run(oneTask(), { a: lit.int(1) });
+    expect(r.phase).toBe('SUCCEEDED');
+    expect(h.launcher.launched).toHaveLength(4);
+
+    const h2 = await createHarness({ maxSystemRetries: 1 });
+    try {
+      h2.task('n0', () => ({ error: { code: 'SYSTEM', message: 'node lost', recoverable: true, origin: 'SYSTEM' } }));
+      const r2 = await h2.run(oneTask(), { a: lit.int(1) });
+      expect(r2.phase).toBe('FAILED');
+      expect(r2.error).toMatchObject({ code: 'RetriesExhausted|SYSTEM', kind: 2 });
+      expect(h2.launcher.launched).toHaveLength(2);
+    } finally {
+      await h2.cleanup();
+    }
+  });
+
+  it('explains an OOM kill with the memory limit', async () => {
+    h.launcher.script(/-n0-\d+$/, { exitCode: 137, oomKilled: true });
+    const r = await h.run(oneTask(taskTemplate('t', { x: T.INT }, { o0: T.INT }, { limits: { mem: '512Mi' } })), { a: lit.int(1) });
+    expect(r.phase).toBe('FAILED');
+    expect(r.error?.code).toBe('RetriesExhausted|OOMKilled');
+    expect(r.error?.message).toBe('container was killed because it ran out of memory (limit 512Mi)');
+  });
+
+  it('fails with OutputsNotFound when declared outputs were not written, and flags dynamic outputs', async () => {
+    h.task('n0', () => ({ nothing: true }));
+    const r = await h.run(oneTask(), { a: lit.int(1) });
+    expect(r.error?.code).toBe('RetriesExhausted|OutputsNotFound');
+
+    h.task('n0', () => ({ nothing: true }), {
+      writeFiles: async (spec) => {
+        const out = spec.command[spec.command.indexOf('--output-prefix') + 1]!;
+        await h.data.write(h.data.join(out, 'futures.pb'), encode('flyteidl.core.DynamicJobSpec', {}));
+      },
+    });
+    const r2 = await h.run(oneTask(), { a: lit.int(1) });
+    expect(r2.error?.code).toBe('SBX_PROPELLER_DYNAMIC_UNSUPPORTED');
+  });
+});
+
+describe('timeouts', () => {
+  it('aborts a timed-out attempt, retries it, and times the node out at 2× the timeout', async () => {
+    h.task('n0', () => ({ outputs: { o0: lit.int(1) } }), { hold: true });
+    const name = await h.launch(oneTask(taskTemplate('t', { x: T.INT }, { o0: T.INT }, { retries: 3, timeoutSec: 10 })), { a: lit.int(1) });
+    await eventually(() => h.launcher.launched.length === 1, 'first attempt');
+    await h.propeller.idle();
+    h.clock.advance(10_000);
+    await eventually(() => h.launcher.launched.length === 2, 'second attempt');
+    expect(h.launcher.isRunning(h.launcher.launched[0]!.key)).toBe(false);
+    await h.propeller.idle();
+    h.clock.advance(10_000);
+    const ev = await h.sink.waitForTerminal(name);
+    expect(ev.phase).toBe(6);
+    expect(ev.error?.code).toBe('Timeout');
+    expect(h.sink.nodePhases(name, 'n0')).toEqual(['QUEUED', 'RUNNING', 'TIMED_OUT']);
+    expect(h.sink.taskPhases(name, 'n0')).toEqual(['0:QUEUED', '0:RUNNING', '0:ABORTED', '1:QUEUED', '1:RUNNING', '1:ABORTED']);
+    const aborted = h.sink.taskEvents.filter((e) => e.phase === 4);
+    expect(aborted[0]?.reasons?.[0]?.reason).toBe('attempt timed out');
+  });
+});
+
+describe('failure policies', () => {
+  const t = taskTemplate('t', { x: T.INT }, { o0: T.INT });
+  const wf = (onFailure: 0 | 1) =>
+    closure(
+      workflowTemplate(
+        'fp',
+        [
+          taskNode('bad', t, { x: promise('', 'a') }),
+          taskNode('slow', t, { x: promise('', 'a') }),
+          taskNode('after', t, { x: promise('bad', 'o0') }),
+        ],
+        { inputs: { a: T.INT }, onFailure },
+      ),
+      [t],
+    );
+
+  it('FAIL_IMMEDIATELY aborts running nodes and never starts downstream ones', async () => {
+    h.task('bad', () => ({ error: { code: 'Boom', message: 'bad' } }));
+    h.task('slow', () => ({ outputs: { o0: lit.int(1) } }), { hold: true });
+    const r = await h.run(wf(0), { a: lit.int(1) });
+    expect(r.phase).toBe('FAILED');
+    expect(r.error?.code).toBe('Boom');
+    expect(h.sink.nodePhases(r.name, 'slow')).toEqual(['QUEUED', 'RUNNING', 'ABORTED']);
+    expect(h.sink.nodePhases(r.name, 'after')).toEqual([]);
+    expect(h.launcher.launched.some((s) => s.labels['tflyte.node'] === 'after')).toBe(false);
+    expect(h.sink.workflowEvents.filter((e) => e.executionId?.name === r.name).map((e) => e.phase)).toEqual([2, 5, 6]);
+  });
+
+  it('FAIL_AFTER_EXECUTABLE_NODES_COMPLETE finishes independent nodes and skips descendants of failures', async () => {
+    h.task('bad', () => ({ error: { code: 'Boom', message: 'bad' } }));
+    h.task('slow', () => ({ outputs: { o0: lit.int(1) } }), { hold: true });
+    const name = await h.launch(wf(1), { a: lit.int(1) });
+    await eventually(() => h.sink.nodePhase(name, 'after') === 'SKIPPED', 'after skipped');
+    expect(h.sink.workflowPhase(name)).toBe('RUNNING');
+    h.launcher.finish(h.launcher.launched.find((s) => s.labels['tflyte.node'] === 'slow')!.key, { exitCode: 0 });
+    const ev = await h.sink.waitForTerminal(name);
+    expect(ev.phase).toBe(6);
+    expect(ev.error?.code).toBe('Boom');
+    expect(h.sink.nodePhases(name, 'slow')).toEqual(['QUEUED', 'RUNNING', 'SUCCEEDED']);
+    expect(h.sink.nodePhases(name, 'end-node')).toEqual(['SKIPPED']);
+  });
+});
+
+describe('abort', () => {
+  it('aborts running attempts and ends ABORTED; a second abort is harmless', async () => {
+    h.task('n0', () => ({ outputs: { o0: lit.int(1) } }), { hold: true });
+    const name = await h.launch(oneTask(), { a: lit.int(1) });
+    await eventually(() => h.launcher.launched.length === 1, 'launch');
+    await h.propeller.abort({ project: 'flytesnacks', domain: 'development', name }, 'user asked');
+    const ev = await h.sink.waitForTerminal(name);
+    expect(ev.phase).toBe(7);
+    expect(h.launcher.isRunning(h.launcher.launched[0]!.key)).toBe(false);
+    expect(h.sink.nodePhases(name, 'n0')).toEqual(['QUEUED', 'RUNNING', 'ABORTED']);
+    expect(h.sink.taskPhases(name, 'n0')).toEqual(['0:QUEUED', '0:RUNNING', '0:ABORTED']);
+    expect(h.sink.workflowEvents.filter((e) => e.executionId?.name === name).map((e) => e.phase)).toEqual([2, 9, 7]);
+    await h.propeller.abort({ project: 'flytesnacks', domain: 'development', name }, 'again');
+    expect(h.sink.workflowEvents.filter((e) => e.executionId?.name === name)).toHaveLength(3);
+  });
+
+  it('rejects abort of an unknown execution with a NOT_FOUND error', async () => {
+    await expect(h.propeller.abort({ project: 'p', domain: 'd', name: 'nope' }, 'x')).rejects.toMatchObject({
+      code: 'SBX_PROPELLER_EXECUTION_NOT_FOUND',
+      category: 'NOT_FOUND',
+    });
+  });
+});
