@@ -93,7 +93,8 @@ export const sort_locally = task({ inputs: { numbers: t.list(t.int) }, outputs: 
 /** Splits, sorts both halves with merge_sort (recursion), merges. */
 export const merge_sort_remotely = dynamic(
   { inputs: { numbers: t.list(t.int), run_local_at_count: t.int }, outputs: t.list(t.int) },
-  ({ numbers, run_local_at_count }) => {
+  // Annotated: the recursion through merge_sort would otherwise make the type circular.
+  ({ numbers, run_local_at_count }): unknown => {
     const [split1, split2, new_count1, new_count2] = split({ numbers });
     const sorted1 = merge_sort({ numbers: split1, numbers_count: new_count1, run_local_at_count });
     const sorted2 = merge_sort({ numbers: split2, numbers_count: new_count2, run_local_at_count });
@@ -108,7 +109,7 @@ export const merge_sort = workflow(
     outputs: t.list(t.int),
     defaults: { run_local_at_count: 5 },
   },
-  ({ numbers, numbers_count, run_local_at_count }) =>
+  ({ numbers, numbers_count, run_local_at_count }): unknown =>
     conditional('terminal_case')
       .if_(numbers_count.lte(run_local_at_count))
       .then(sort_locally({ numbers }))

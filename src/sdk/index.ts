@@ -9,6 +9,7 @@ export { task, workflow, launchPlan, type WorkflowOptions, type LaunchPlanOption
 export { dynamic } from './dynamic.ts';
 export { conditional, fail, type ConditionalBuilder } from './conditional.ts';
 export { map, type MapOptions } from './map.ts';
+export { eager, EagerException } from './eager.ts';
 export type { TaskOptions, TaskEntity, WorkflowEntity, LaunchPlanEntity, Promised, CallResult } from './entities.ts';
 export { NonRetryableError, TaskFailedError } from './local-executor.ts';
 export { PromiseReadError, NodeOutput, Condition } from './promise.ts';

@@ -4,9 +4,9 @@
  * are mapped; the others are passed unchanged to every run. The outputs are lists, one element
  * per run; with `minSuccessRatio < 1` the failed runs' elements are `null`.
  */
-import { ENTITY, entityName, makeEntity, shortName, type EntityDef, type TaskDef, type TaskEntity } from './entities.ts';
+import { ENTITY, entityName, makeEntity, shortName, type CallResult, type EntityDef, type TaskDef, type TaskEntity } from './entities.ts';
 import type { InputSpec, OutputSpec, ResolvedInterface } from './interface.ts';
-import { t, type TypeDescriptor } from '../core/types.ts';
+import { t, type TypeDescriptor, type ValueOf } from '../core/types.ts';
 
 /** Options of a map. */
 export interface MapOptions {
@@ -35,6 +35,15 @@ export function mappedInterface(task: TaskDef, minSuccessRatio: number): Resolve
 
 type MappedInputs<I extends InputSpec> = { [K in keyof I]: unknown };
 
+/** Output declaration of a mapped task: every output becomes a list. */
+export type ListOutputs<O extends OutputSpec> = O extends TypeDescriptor<infer V>
+  ? TypeDescriptor<V[]>
+  : O extends readonly TypeDescriptor[]
+    ? { -readonly [K in keyof O]: TypeDescriptor<ValueOf<O[K]>[]> }
+    : O extends Record<string, TypeDescriptor>
+      ? { [K in keyof O]: TypeDescriptor<ValueOf<O[K]>[]> }
+      : undefined;
+
 /**
  * Maps a task over list inputs.
  *
@@ -44,7 +53,7 @@ type MappedInputs<I extends InputSpec> = { [K in keyof I]: unknown };
 export function map<I extends InputSpec, O extends OutputSpec>(
   task: TaskEntity<I, O>,
   options: MapOptions = {},
-): (inputs: MappedInputs<I>) => unknown {
+): (inputs: MappedInputs<I>) => CallResult<ListOutputs<O>> {
   const def = (task as unknown as { [ENTITY]: TaskDef })[ENTITY];
   if (!def || !['task', 'container'].includes(def.kind)) throw new TypeError('map(task, options): the first argument must be a task');
   const ratio = options.minSuccessRatio ?? 1;
