@@ -1,0 +1,67 @@
+/**
+ * Runs a dynamic task inside its container: the body builds a workflow from the real inputs, and
+ * the runtime writes it as Flyte's futures file (`DynamicJobSpec`: nodes, every task and
+ * sub-workflow they reference, output bindings) for propeller to compile and run. A body that
+ * builds no nodes produces its outputs directly, as flytekit does.
+ */
+import type { flyteidl } from '../core/idl.ts';
+import { buildDynamic } from '../sdk/dynamic.ts';
+import {
+  collectRefs,
+  DEFAULT_IMAGE,
+  entityName,
+  resolveBinding,
+  type SerializationSettings,
+  type SerializedWorkflow,
+  type TaskDef,
+} from '../sdk/internal.ts';
+import type { RuntimeContext, TaskOutcome } from './execute.ts';
+
+/** Settings for the entities a dynamic body references: same project/domain/version as the task. */
+export function settingsFromEnv(env: NodeJS.ProcessEnv, bundleUri: string | undefined): SerializationSettings {
+  return {
+    project: env.FLYTE_INTERNAL_TASK_PROJECT ?? env.FLYTE_INTERNAL_EXECUTION_PROJECT ?? 'flytesnacks',
+    domain: env.FLYTE_INTERNAL_TASK_DOMAIN ?? env.FLYTE_INTERNAL_EXECUTION_DOMAIN ?? 'development',
+    version: env.FLYTE_INTERNAL_TASK_VERSION ?? 'dynamic',
+    image: env.TFLYTE_DEFAULT_IMAGE ?? DEFAULT_IMAGE,
+    ...(bundleUri ? { bundleUri } : {}),
+  };
+}
+
+/** The futures file for a dynamic task, or its outputs when it built no nodes. */
+export async function runDynamic(def: TaskDef, inputs: Record<string, unknown>, ctx: RuntimeContext): Promise<TaskOutcome> {
+  const settings = settingsFromEnv(ctx.env, ctx.args.bundle);
+  const build = buildDynamic(def, inputs, settings);
+  const nodes = build.template.nodes ?? [];
+  if (nodes.length === 0) {
+    const literals: Record<string, flyteidl.core.ILiteral> = {};
+    const outVars = build.template.interface?.outputs?.variables ?? {};
+    for (const b of build.template.outputs ?? []) {
+      literals[b.var ?? ''] = resolveBinding(b.binding ?? {}, new Map(), outVars[b.var ?? '']?.type ?? undefined);
+    }
+    return { kind: 'outputs', outputs: { literals } };
+  }
+  const collected: SerializedWorkflow = {
+    template: build.template,
+    subWorkflows: new Map(),
+    tasks: new Map(),
+    launchPlans: new Map(),
+    entities: new Map(),
+  };
+  for (const ref of build.refs.values()) {
+    const n = entityName(ref);
+    if (collected.entities.has(n)) continue;
+    collected.entities.set(n, ref);
+    collectRefs(ref, settings, collected);
+  }
+  return {
+    kind: 'futures',
+    spec: {
+      nodes,
+      minSuccesses: nodes.length,
+      outputs: build.template.outputs ?? [],
+      tasks: [...collected.tasks.values()].map((t) => t.template),
+      subworkflows: [...collected.subWorkflows.values()],
+    },
+  };
+}
