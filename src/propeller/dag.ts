@@ -79,7 +79,7 @@ export function buildDag(
 
   // Roots hang off start-node; leaves feed end-node (the compiler's execution edges).
   for (const [id, s] of up) {
-    if (id !== START_NODE && s.size === 0) {
+    if (id !== START_NODE && id !== END_NODE && s.size === 0) {
       s.add(START_NODE);
       down.get(START_NODE)!.add(id);
     }
@@ -89,6 +89,11 @@ export function buildDag(
       up.get(END_NODE)!.add(id);
       d.add(END_NODE);
     }
+  }
+
+  if (up.get(END_NODE)!.size === 0) {
+    up.get(END_NODE)!.add(START_NODE);
+    down.get(START_NODE)!.add(END_NODE);
   }
 
   // Kahn's algorithm, ties in template order so walks are deterministic.

@@ -9,8 +9,8 @@
  * After each round: save (version-checked) → send the outbox → run `afterPersist` side effects
  * (cleanup, reservation release) → wake the parent if the execution ended.
  */
-import { NotFoundError } from '../core/errors.ts';
-import { ALREADY_TERMINAL_CODE, WorkflowPhases } from '../core/phases.ts';
+import { isSandboxError, NotFoundError, UnavailableError } from '../core/errors.ts';
+import { ALREADY_TERMINAL_CODE, INVALID_TRANSITION_CODE, WorkflowPhases } from '../core/phases.ts';
 import type { AttemptExit } from '../launcher/launcher.ts';
 import { CacheReservations, createDataStoreCatalog } from './catalog.ts';
 import type { PropellerDeps, ResolvedPropellerConfig } from './deps.ts';
@@ -192,8 +192,14 @@ export function createPropeller(deps: PropellerDeps, config: ResolvedPropellerCo
     );
   }
 
-  /** Sends events in order; stops at the first failure other than "already terminal". */
-  async function send(outbox: OutboxEvent[]): Promise<number> {
+  /**
+   * Sends events in order; stops at the first failure the sink may recover from. "Already
+   * terminal" counts as recorded (style P8). So does "invalid transition": when re-sending a saved
+   * outbox after a restart, the sink may already hold later phases of the same record, and a
+   * backward move means the event was recorded before; outside recovery it is logged as a bug and
+   * dropped rather than stalling the execution forever.
+   */
+  async function send(outbox: OutboxEvent[], recovering: boolean): Promise<number> {
     let sent = 0;
     for (const ev of outbox) {
       try {
@@ -201,7 +207,10 @@ export function createPropeller(deps: PropellerDeps, config: ResolvedPropellerCo
         else if (ev.type === 'node') await events.nodeEvent(ev.event);
         else await events.taskEvent(ev.event);
       } catch (e) {
-        if ((e as { code?: unknown }).code !== ALREADY_TERMINAL_CODE) {
+        const code = (e as { code?: unknown }).code;
+        if (code === INVALID_TRANSITION_CODE) {
+          if (!recovering) logger.error('event rejected as an invalid transition; dropped', { error: (e as Error).message, type: ev.type });
+        } else if (code !== ALREADY_TERMINAL_CODE) {
           logger.warn('event not recorded; will retry', { error: (e as Error).message, type: ev.type });
           return sent;
         }
@@ -235,10 +244,11 @@ export function createPropeller(deps: PropellerDeps, config: ResolvedPropellerCo
       r.saved = { doc: asDocument(loaded.state, r.key), version: loaded.version };
     }
     const before = r.saved.doc;
-    const doc = structuredClone(before);
+    // The request (closure included) is immutable; only the status is copied for the round.
+    const doc: ExecutionDocument = { ...before, status: structuredClone(before.status) };
     if (doc.status.outbox.length > 0) {
       // Events saved by a round that died before sending them (or whose sending failed).
-      const sent = await send(doc.status.outbox);
+      const sent = await send(doc.status.outbox, true);
       doc.status.outbox.splice(0, sent);
       if (doc.status.outbox.length > 0) {
         wakeAt(r, 'resend', clock.now() + config.roundRetryDelayMs);
@@ -263,12 +273,18 @@ export function createPropeller(deps: PropellerDeps, config: ResolvedPropellerCo
       }
       r.failures++;
       logger.error('round failed', { execution: r.key, attempt: r.failures, error: (e as Error).message, stack: (e as Error).stack });
-      if (r.failures < config.maxRoundFailures) {
+      // A malformed closure will not get better by waiting: fail at once.
+      const hopeless = isSandboxError(e, PROPELLER_ERROR_CODES.BAD_CLOSURE);
+      if (!hopeless && r.failures < config.maxRoundFailures) {
         wakeAt(r, 'round-retry', clock.now() + Math.min(30_000, config.roundRetryDelayMs * 2 ** (r.failures - 1)));
         return;
       }
-      rd = new Round(structuredClone(before), services(r));
-      rd.failExecution(executionError('SYSTEM', EXECUTION_ERROR_CODES.ROUND_FAILED, `propeller gave up after ${r.failures} failed rounds: ${(e as Error).message}`));
+      rd = new Round({ ...before, status: structuredClone(before.status) }, services(r));
+      rd.failExecution(
+        hopeless
+          ? executionError('SYSTEM', PROPELLER_ERROR_CODES.BAD_CLOSURE, (e as Error).message)
+          : executionError('SYSTEM', EXECUTION_ERROR_CODES.ROUND_FAILED, `propeller gave up after ${r.failures} failed rounds: ${(e as Error).message}`),
+      );
     }
     const next = rd.doc;
     if (JSON.stringify(next.status) === statusBefore && rd.afterSave.length === 0) {
@@ -285,9 +301,8 @@ export function createPropeller(deps: PropellerDeps, config: ResolvedPropellerCo
       logger.warn('fault injected after persist', { execution: r.key, point: (e as FaultInjectedError).point });
       return;
     }
-    const sentDoc = structuredClone(next);
-    const sent = await send(sentDoc.status.outbox);
-    sentDoc.status.outbox.splice(0, sent);
+    const sent = await send(next.status.outbox, false);
+    const sentDoc: ExecutionDocument = { ...next, status: { ...next.status, outbox: next.status.outbox.slice(sent) } };
     r.saved = { doc: sentDoc, version: r.saved!.version };
     for (const fn of rd.afterSave) {
       try {
@@ -322,7 +337,7 @@ export function createPropeller(deps: PropellerDeps, config: ResolvedPropellerCo
     faultPoints,
 
     async start(req) {
-      if (stopped) throw new NotFoundError(PROPELLER_ERROR_CODES.STOPPED, 'propeller is stopped');
+      if (stopped) throw new UnavailableError(PROPELLER_ERROR_CODES.STOPPED, 'propeller is stopped');
       const key = executionKey(req.id);
       const existing = await store.load(key);
       if (!existing) {

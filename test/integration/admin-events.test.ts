@@ -235,6 +235,34 @@ describe('data and log routes never leave their roots', () => {
   });
 });
 
+describe('following a running attempt\'s log', () => {
+  it('streams what is appended and ends when the attempt is terminal', async () => {
+    const exec = await newExecution('s-follow');
+    const nid = { nodeId: 'n0', executionId: exec };
+    const logFile = path.join(h.dir, 'data', 'logs', 's-follow.log');
+    fs.mkdirSync(path.dirname(logFile), { recursive: true });
+    fs.writeFileSync(logFile, 'line 1\n');
+    await h.client.sendNodeEvent({ id: nid, phase: 2 });
+    const tev = { taskId, parentNodeExecutionId: nid, retryAttempt: 0 };
+    await h.client.sendTaskEvent({ ...tev, phase: 2, logs: [{ name: 'out', uri: pathToFileURL(logFile).href }] });
+    const chunks: string[] = [];
+    let finished = false;
+    const reader = (async () => {
+      for await (const c of h.client.followTaskLog({ taskId, nodeExecutionId: nid, retryAttempt: 0 })) {
+        chunks.push(c);
+        if (chunks.join('') === 'line 1\n') {
+          fs.appendFileSync(logFile, 'line 2\n');
+          await h.client.sendTaskEvent({ ...tev, phase: 3 });
+        }
+      }
+      finished = true;
+    })();
+    await reader;
+    expect(finished).toBe(true);
+    expect(chunks.join('')).toBe('line 1\nline 2\n');
+  });
+});
+
 describe('in-process adapters', () => {
   it('event sink, child port and state store work against the same DB', async () => {
     const admin = createAdmin({ db: h.db, dataStore: h.store, compileWorkflow: stubCompile, runner: h.runner });

@@ -208,3 +208,33 @@ describe('abort', () => {
     });
   });
 });
+
+describe('engine errors', () => {
+  it('fails an execution whose closure misses a task at once, with SBX_PROPELLER_BAD_CLOSURE', async () => {
+    const t = taskTemplate('t', { x: T.INT }, { o0: T.INT });
+    const wf = workflowTemplate('w', [taskNode('n0', t, { x: promise('', 'a') })], { inputs: { a: T.INT } });
+    const r = await h.run(closure(wf, []), { a: lit.int(1) });
+    expect(r.phase).toBe('FAILED');
+    expect(r.error).toMatchObject({ code: 'SBX_PROPELLER_BAD_CLOSURE', kind: 2 });
+    expect(r.error?.message).toContain('task flytesnacks/development/t@v1 is not in the closure');
+  });
+
+  it('keeps unsent events and re-sends them when the sink recovers', async () => {
+    h.task('n0', () => ({ outputs: { o0: lit.int(1) } }));
+    const original = h.sink.nodeEvent.bind(h.sink);
+    let failures = 1;
+    h.sink.nodeEvent = async (ev) => {
+      if (failures > 0) {
+        failures--;
+        throw Object.assign(new Error('admin down'), { code: 'SBX_ADMIN_UNAVAILABLE' });
+      }
+      return original(ev);
+    };
+    const name = await h.launch(oneTask(), { a: lit.int(1) });
+    await eventually(() => h.clock.pending > 0, 'resend timer');
+    expect(h.sink.workflowPhase(name)).toBe('RUNNING');
+    h.clock.advance(1_000);
+    expect((await h.sink.waitForTerminal(name)).phase).toBe(4);
+    expect(h.sink.nodePhases(name, 'n0')).toEqual(['QUEUED', 'RUNNING', 'SUCCEEDED']);
+  });
+});

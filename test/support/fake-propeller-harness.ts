@@ -203,7 +203,7 @@ export async function createHarness(opts: Partial<PropellerOptions> = {}): Promi
   const config = resolvePropellerConfig({ logDir, runtime: { command: ['node', '/opt/tflyte/main.ts'] }, adminUrl: 'http://127.0.0.1:30080', ...opts });
   const made: Propeller[] = [];
   const make = (): Propeller => {
-    const p = createPropeller({ clock, launcher, store, events: sink, data, children, logger: silentLogger }, config);
+    const p = createPropeller({ clock, launcher, store, events: sink, data, children, logger: process.env.PROPELLER_DEBUG ? { debug() {}, info() {}, warn: (m: string, f?: unknown) => console.warn(m, f), error: (m: string, f?: unknown) => console.error(m, f) } : silentLogger }, config);
     made.push(p);
     children.runner = p;
     return p;

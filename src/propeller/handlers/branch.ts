@@ -138,7 +138,7 @@ export const branchHandler: NodeHandler = {
       taken ??= ie.elseNode ?? undefined;
       if (!taken) {
         const msg = ie.error?.message || `no branch of ${ctx.node.id} matched and it has no else`;
-        return Transition.failure(executionError('USER', ie.error?.failedNodeId ? EXECUTION_ERROR_CODES.MALFORMED_BRANCH : EXECUTION_ERROR_CODES.MALFORMED_BRANCH, msg));
+        return Transition.failure(executionError('USER', EXECUTION_ERROR_CODES.MALFORMED_BRANCH, msg));
       }
       takenId = taken.id ?? '';
       patch.branchTaken = takenId;

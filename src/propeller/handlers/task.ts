@@ -3,6 +3,7 @@
  * cache reservation, one launcher attempt per try, and reading the attempt's documents after it
  * exits (`futures.pb` → dynamic, `error.pb` → failure, else outputs).
  */
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { flyteidl } from '../../core/idl.ts';
 import type { TaskPhase } from '../../core/phases.ts';
@@ -112,7 +113,7 @@ async function buildLaunchSpec(
     const dc = container.dataConfig ?? {};
     const dirs = copilotDirs(ctx, uris);
     await writeCopilotInputs(data, await exec.readLiteralMap(ctx.inputsUri), dirs.inputs);
-    await (await import('node:fs/promises')).mkdir(dirs.outputs, { recursive: true });
+    await fs.mkdir(dirs.outputs, { recursive: true });
     mounts.push({ hostPath: dirs.inputs, containerPath: dc.inputPath || '/var/inputs', readOnly: true });
     mounts.push({ hostPath: dirs.outputs, containerPath: dc.outputPath || '/var/outputs', readOnly: false });
   }
