@@ -39,6 +39,122 @@ export function buildProgram(): Command {
       }
     });
 
+  const dataDirOption = ['--data-dir <dir>', 'sandbox data dir (default: $TFLYTE_HOME or ~/.tflyte/sandbox)'] as const;
+
+  program
+    .command('start')
+    .description('start the sandbox in the background (API, engine, console); does nothing if it runs')
+    .option(...dataDirOption)
+    .option('--port <port>', 'HTTP port of the API and console (default 30080)')
+    .option('--host <host>', 'interface to listen on (default 127.0.0.1)')
+    .option('--launcher <kind>', 'docker (default) or process')
+    .action(async (opts: Record<string, string>) => {
+      const { start } = await import('./commands/lifecycle.ts');
+      await start(opts);
+    });
+
+  program
+    .command('status')
+    .description('tell whether the sandbox runs, and where')
+    .option(...dataDirOption)
+    .option('--json', 'print JSON')
+    .action(async (opts: Record<string, string>) => {
+      const { status } = await import('./commands/lifecycle.ts');
+      await status(opts);
+    });
+
+  program
+    .command('stop')
+    .description('stop the sandbox (running executions resume on the next start)')
+    .option(...dataDirOption)
+    .action(async (opts: Record<string, string>) => {
+      const { stop } = await import('./commands/lifecycle.ts');
+      await stop(opts);
+    });
+
+  program
+    .command('teardown')
+    .description('stop the sandbox and remove its task containers and built images; --data also removes its data')
+    .option(...dataDirOption)
+    .option('--data', 'also delete the data dir (database, blobs, logs)')
+    .action(async (opts: Record<string, string | boolean>) => {
+      const { teardown } = await import('./commands/lifecycle.ts');
+      await teardown(opts as { dataDir?: string; data?: boolean });
+    });
+
+  program
+    .command('serve', { hidden: true })
+    .description('run the sandbox in the foreground (what start runs in the background)')
+    .requiredOption(...dataDirOption)
+    .option('--port <port>')
+    .option('--host <host>')
+    .option('--launcher <kind>')
+    .action(async (opts: Record<string, string>) => {
+      const { serve } = await import('./serve.ts');
+      await serve(opts as { dataDir: string });
+    });
+
+  program
+    .command('register')
+    .description('bundle and register every task, workflow and launch plan the files export')
+    .argument('<files...>', '.ts files')
+    .option('-p, --project <project>', 'project', 'flytesnacks')
+    .option('-d, --domain <domain>', 'domain', 'development')
+    .option(...dataDirOption)
+    .action(async (files: string[], opts: Record<string, string>) => {
+      const { register } = await import('./commands/inspect.ts');
+      await register(files, opts);
+    });
+
+  const get = program.command('get').description('show executions');
+  get
+    .command('executions')
+    .description('list recent executions')
+    .option('-p, --project <project>', 'project', 'flytesnacks')
+    .option('-d, --domain <domain>', 'domain', 'development')
+    .option('--limit <n>', 'how many', '20')
+    .option('--json', 'print JSON')
+    .option(...dataDirOption)
+    .action(async (opts: Record<string, string>) => {
+      const { getExecutions } = await import('./commands/inspect.ts');
+      await getExecutions(opts);
+    });
+  get
+    .command('execution')
+    .description('show one execution: phase, inputs/outputs, and a table of its nodes')
+    .argument('<name>', 'execution name')
+    .option('-p, --project <project>', 'project', 'flytesnacks')
+    .option('-d, --domain <domain>', 'domain', 'development')
+    .option('--json', 'print JSON')
+    .option(...dataDirOption)
+    .action(async (name: string, opts: Record<string, string>) => {
+      const { getExecution } = await import('./commands/inspect.ts');
+      await getExecution(name, opts);
+    });
+
+  program
+    .command('logs')
+    .description("print the logs of an execution's task attempts")
+    .argument('<execution>', 'execution name')
+    .option('--node <id>', 'only this node')
+    .option('-p, --project <project>', 'project', 'flytesnacks')
+    .option('-d, --domain <domain>', 'domain', 'development')
+    .option(...dataDirOption)
+    .action(async (name: string, opts: Record<string, string>) => {
+      const { logs } = await import('./commands/inspect.ts');
+      await logs(name, opts);
+    });
+
+  program
+    .command('demo')
+    .description('start the sandbox if needed, run the examples in it and print their results')
+    .option(...dataDirOption)
+    .option('--launcher <kind>', 'docker (default) or process')
+    .action(async (opts: Record<string, string>) => {
+      const { demo } = await import('./commands/demo.ts');
+      await demo(opts);
+    });
+
   program
     .command('execute', { hidden: true })
     .description('run one task attempt (the entrypoint inside task containers)')

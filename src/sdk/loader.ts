@@ -73,6 +73,8 @@ export interface LoadedModule {
   entities: Map<string, EntityDef>;
   /** Every user file imported while loading (for code bundles), relative paths. */
   files: string[];
+  /** Every entity exported by any of those files, by full name. */
+  allEntities: Map<string, EntityDef>;
 }
 
 /**
@@ -91,21 +93,23 @@ export async function loadUserModule(file: string, root = findProjectRoot(file))
   }
   loadedUserFiles.add(abs);
   // Name entities from other user modules first, so the main file's names win for re-exports.
+  const allEntities = new Map<string, EntityDef>();
   for (const other of loadedUserFiles) {
     if (other === abs || !other.startsWith(root + path.sep)) continue;
     try {
       const m = (await import(pathToFileURL(other).href)) as Record<string, unknown>;
-      nameExports(m, path.relative(root, other));
+      for (const d of nameExports(m, path.relative(root, other)).values()) allEntities.set(d.name ?? d.fallbackName, d);
     } catch {
       // Only modules that loaded before can be here; a failure now is not ours to report.
     }
   }
   const relPath = path.relative(root, abs).replace(/\\/g, '/');
   const entities = nameExports(mod, relPath);
+  for (const d of entities.values()) allEntities.set(d.name ?? d.fallbackName, d);
   const files = [...loadedUserFiles]
     .filter((f) => f === abs || f.startsWith(root + path.sep))
     .map((f) => path.relative(root, f).replace(/\\/g, '/'));
-  return { root, file: abs, relPath, entities, files };
+  return { root, file: abs, relPath, entities, files, allEntities };
 }
 
 function nameExports(mod: Record<string, unknown>, relPath: string): Map<string, EntityDef> {

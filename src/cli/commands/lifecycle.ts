@@ -8,7 +8,6 @@ import fs from 'node:fs';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  baseUrl,
   clearState,
   ensureConfigFile,
   homePaths,
@@ -84,7 +83,7 @@ export async function start(opts: { dataDir?: string; port?: string; launcher?: 
       return running;
     }
   }
-  if (!(await portFree(config.host, config.port))) {
+  if (config.port !== 0 && !(await portFree(config.host, config.port))) {
     throw new CommandError(
       `port ${config.port} on ${config.host} is taken by another process. Stop it, or start this sandbox on another port: tflyte-sandbox start --port <port> (or set port in ${homePaths(dataDir).config})`,
     );
@@ -104,18 +103,15 @@ export async function start(opts: { dataDir?: string; port?: string; launcher?: 
     exited = code;
   });
   child.unref();
-  const url = baseUrl(config.host, config.port);
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     if (exited !== undefined) {
       throw new CommandError(`the sandbox stopped while starting (exit code ${exited}). Its log (${paths.daemonLog}) ends with:\n${tail(paths.daemonLog)}`);
     }
-    if (await isHealthy(url, 500)) {
-      const state = readState(dataDir);
-      if (state && state.pid === child.pid) {
-        if (!opts.quiet) printUrls(state, dataDir, false);
-        return state;
-      }
+    const state = readState(dataDir);
+    if (state && state.pid === child.pid && (await isHealthy(state.url, 500))) {
+      if (!opts.quiet) printUrls(state, dataDir, false);
+      return state;
     }
     await sleep(20);
   }

@@ -127,7 +127,7 @@ describe('eager', () => {
     ['eager_workflow_with_exception', 0, -1],
     ['eager_workflow_with_exception', 5, 5],
   ] as const)('%s(x=%i) → %i', async (name, x, expected) => {
-    expect(await (eg[name] as (i: { x: number }) => Promise<number>)({ x })).toBe(expected);
+    expect(await (eg[name] as unknown as (i: { x: number }) => Promise<number>)({ x })).toBe(expected);
   });
 
   test('Promise.all runs calls concurrently', async () => {

@@ -1,0 +1,138 @@
+/**
+ * `register`, `get executions`, `get execution NAME`, `logs EXECUTION [--node ID]`.
+ */
+import type { google } from '../../core/idl.ts';
+import { literalMapToJs } from '../../core/index.ts';
+import { connect, nodePhaseName, phaseName, registerFile } from '../remote.ts';
+import { CommandError } from '../usage-error.ts';
+
+function ms(d: google.protobuf.IDuration | null | undefined): number | undefined {
+  if (!d) return undefined;
+  return Number(d.seconds ?? 0) * 1000 + Math.round((d.nanos ?? 0) / 1e6);
+}
+
+function secs(v: number | undefined): string {
+  return v === undefined ? '-' : `${(v / 1000).toFixed(2)}s`;
+}
+
+function ts(t: google.protobuf.ITimestamp | null | undefined): string {
+  if (!t) return '-';
+  return new Date(Number(t.seconds ?? 0) * 1000 + Math.round((t.nanos ?? 0) / 1e6)).toISOString().replace('T', ' ').slice(0, 19);
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_c, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
+}
+
+const CACHE = ['DISABLED', 'MISS', 'HIT', 'POPULATED', 'LOOKUP_FAILURE', 'PUT_FAILURE', 'SKIPPED', 'EVICTED'];
+
+/** `register FILE...` */
+export async function register(files: string[], opts: Record<string, string>): Promise<void> {
+  const conn = await connect(opts.dataDir);
+  for (const f of files) {
+    const r = await registerFile(conn, f, opts.project ?? 'flytesnacks', opts.domain ?? 'development');
+    console.log(`registered ${f} as version ${r.settings.version}:`);
+    for (const n of r.tasks) console.log(`  task         ${n}`);
+    for (const n of r.workflows) console.log(`  workflow     ${n}`);
+    for (const n of r.launchPlans) console.log(`  launch plan  ${n}`);
+  }
+}
+
+/** `get executions` */
+export async function getExecutions(opts: Record<string, string>): Promise<void> {
+  const conn = await connect(opts.dataDir);
+  const list = await conn.client.listExecutions(opts.project ?? 'flytesnacks', opts.domain ?? 'development', {
+    limit: Number(opts.limit ?? 20),
+    sortBy: { key: 'created_at', direction: 'DESCENDING' },
+  });
+  const execs = list.executions ?? [];
+  if (opts.json) {
+    console.log(JSON.stringify(execs.map((e) => ({ name: e.id?.name, phase: phaseName(e.closure?.phase), workflow: e.closure?.workflowId?.name, createdAt: ts(e.closure?.createdAt), durationMs: ms(e.closure?.duration) }))));
+    return;
+  }
+  if (execs.length === 0) {
+    console.log('no executions yet');
+    return;
+  }
+  console.log(
+    table([
+      ['NAME', 'PHASE', 'WORKFLOW', 'STARTED', 'DURATION'],
+      ...execs.map((e) => [e.id?.name ?? '', phaseName(e.closure?.phase), e.closure?.workflowId?.name ?? e.spec?.launchPlan?.name ?? '', ts(e.closure?.createdAt), secs(ms(e.closure?.duration))]),
+    ]),
+  );
+}
+
+/** `get execution NAME` */
+export async function getExecution(name: string, opts: Record<string, string>): Promise<void> {
+  const conn = await connect(opts.dataDir);
+  const exec = { project: opts.project ?? 'flytesnacks', domain: opts.domain ?? 'development', name };
+  const e = await conn.client.getExecution(exec);
+  const data = await conn.client.getExecutionData(exec);
+  const nodes = (await conn.client.listNodeExecutions(exec, { limit: 1000 })).nodeExecutions ?? [];
+  const rows: { node: string; phase: string; duration?: number; cache: string; outputs: unknown }[] = [];
+  for (const n of nodes) {
+    const nodeId = n.id?.nodeId ?? '';
+    if (nodeId === 'start-node' || nodeId === 'end-node') continue;
+    let outputs: unknown = '';
+    if (nodePhaseName(n.closure?.phase) === 'SUCCEEDED') {
+      try {
+        outputs = literalMapToJs((await conn.client.getNodeExecutionData(exec, nodeId)).fullOutputs ?? {});
+      } catch {
+        outputs = '?';
+      }
+    }
+    const cache = n.closure?.taskNodeMetadata?.cacheStatus;
+    rows.push({ node: nodeId, phase: nodePhaseName(n.closure?.phase), duration: ms(n.closure?.duration), cache: cache ? (CACHE[cache] ?? String(cache)) : '-', outputs });
+  }
+  const phase = phaseName(e.closure?.phase);
+  if (opts.json) {
+    console.log(
+      JSON.stringify({
+        execution: name,
+        phase,
+        inputs: literalMapToJs(data.fullInputs ?? {}),
+        outputs: literalMapToJs(data.fullOutputs ?? {}),
+        error: e.closure?.error ?? undefined,
+        nodes: rows,
+      }),
+    );
+    return;
+  }
+  console.log(`${name}  ${phase}  ${e.closure?.workflowId?.name ?? ''}  ${secs(ms(e.closure?.duration))}`);
+  console.log(`  inputs:  ${JSON.stringify(literalMapToJs(data.fullInputs ?? {}))}`);
+  if (phase === 'SUCCEEDED') console.log(`  outputs: ${JSON.stringify(literalMapToJs(data.fullOutputs ?? {}))}`);
+  if (e.closure?.error) console.log(`  error:   [${e.closure.error.code}] ${e.closure.error.message}`);
+  if (rows.length > 0) {
+    console.log('');
+    console.log(table([['NODE', 'PHASE', 'DURATION', 'CACHE', 'OUTPUTS'], ...rows.map((r) => [r.node, r.phase, secs(r.duration), r.cache, r.outputs === '' ? '' : JSON.stringify(r.outputs)])]));
+  }
+}
+
+/** `logs EXECUTION [--node ID]` */
+export async function logs(name: string, opts: Record<string, string>): Promise<void> {
+  const conn = await connect(opts.dataDir);
+  const exec = { project: opts.project ?? 'flytesnacks', domain: opts.domain ?? 'development', name };
+  await conn.client.getExecution(exec);
+  const nodes = (await conn.client.listNodeExecutions(exec, { limit: 1000 })).nodeExecutions ?? [];
+  const wanted = nodes.filter((n) => !opts.node || n.id?.nodeId === opts.node);
+  if (opts.node && wanted.length === 0) {
+    throw new CommandError(`execution ${name} has no node ${opts.node} (nodes: ${nodes.map((n) => n.id?.nodeId).join(', ')})`);
+  }
+  let printed = 0;
+  for (const n of wanted) {
+    const nodeId = n.id?.nodeId ?? '';
+    const attempts = (await conn.client.listTaskExecutions(exec, nodeId, { limit: 100 })).taskExecutions ?? [];
+    for (const a of attempts) {
+      if (!a.id) continue;
+      console.log(`=== ${nodeId} attempt ${a.id.retryAttempt ?? 0} (${a.id.taskId?.name ?? ''}) ===`);
+      try {
+        process.stdout.write(await conn.client.getTaskLog(a.id));
+      } catch (e) {
+        console.log(`(no log: ${e instanceof Error ? e.message : String(e)})`);
+      }
+      printed++;
+    }
+  }
+  if (printed === 0) console.log('no task attempts have logs yet');
+}

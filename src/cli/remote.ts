@@ -1,0 +1,248 @@
+/**
+ * Talking to a running sandbox from the CLI: finding it through the data dir, bundling and
+ * registering user code (every entity the loaded files export, like `pyflyte register`, so eager
+ * workflows find what they call), uploading file inputs, launching and following executions.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { AdminApiError, AdminClient } from '../admin/index.ts';
+import { literalMapToJs, type flyteidl } from '../core/index.ts';
+import {
+  collectRefs,
+  DEFAULT_IMAGE,
+  entityName,
+  launchPlanSpec,
+  loadUserModule,
+  SDK_VERSION,
+  serializeWorkflow,
+  taskTemplate,
+  type EntityDef,
+  type LaunchPlanDef,
+  type LoadedModule,
+  type SerializationSettings,
+  type SerializedWorkflow,
+  type TaskDef,
+  type WorkflowDef,
+} from '../sdk/internal.ts';
+import { createBundle, LocalDataStore } from '../storage/index.ts';
+import { homePaths, resolveDataDir, type SandboxState } from './sandbox-home.ts';
+import { isHealthy, runningSandbox } from './commands/lifecycle.ts';
+import { setupSdk } from './sdk-setup.ts';
+import { CommandError } from './usage-error.ts';
+
+/** A running sandbox and a client for it. */
+export interface Connection {
+  dataDir: string;
+  state: SandboxState;
+  client: AdminClient;
+  store: LocalDataStore;
+}
+
+/** Finds the sandbox of the data dir; a clear error says how to start one. */
+export async function connect(dataDirFlag: string | undefined): Promise<Connection> {
+  const dataDir = resolveDataDir(dataDirFlag);
+  const state = await runningSandbox(dataDir);
+  if (!state || !(await isHealthy(state.url))) {
+    throw new CommandError(
+      `no sandbox is running for ${dataDir}. Start one with: tflyte-sandbox start${dataDirFlag ? ` --data-dir ${dataDirFlag}` : ''} (or set TFLYTE_HOME)`,
+    );
+  }
+  return { dataDir, state, client: new AdminClient(state.url), store: new LocalDataStore(homePaths(dataDir).blobs) };
+}
+
+/** What registering a file produced. */
+export interface Registration {
+  loaded: LoadedModule;
+  settings: SerializationSettings;
+  /** Full names of the registered entities, by kind. */
+  tasks: string[];
+  workflows: string[];
+  launchPlans: string[];
+}
+
+const RT = { TASK: 1, WORKFLOW: 2, LAUNCH_PLAN: 3 } as const;
+
+function id(kind: number, name: string, s: SerializationSettings): flyteidl.core.IIdentifier {
+  return { resourceType: kind, project: s.project, domain: s.domain, name, version: s.version };
+}
+
+async function ignoreExisting(p: Promise<unknown>): Promise<void> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof AdminApiError && e.code === 'SBX_ADMIN_ALREADY_EXISTS') return;
+    throw e;
+  }
+}
+
+/**
+ * Bundles the code a file loads, uploads the bundle into the sandbox's blob store and registers
+ * every entity the loaded files export (tasks, workflows with their default launch plans, launch
+ * plans). The version is a hash of the bundle and settings, so re-registering unchanged code is a
+ * no-op and changed code gets a new version.
+ */
+export async function registerFile(conn: Connection, file: string, project: string, domain: string): Promise<Registration> {
+  setupSdk();
+  const loaded = await loadUserModule(file);
+  const bundle = await createBundle({ files: loaded.files.map((relPath) => ({ relPath, absPath: path.join(loaded.root, relPath) })) });
+  const bundleUri = conn.store.join(conn.store.rootUri, 'bundles', `${bundle.sha256}.tar.gz`);
+  if (!(await conn.store.exists(bundleUri))) await conn.store.write(bundleUri, bundle.bytes);
+  const version = crypto.createHash('sha256').update(`${bundle.sha256}|${DEFAULT_IMAGE}|${SDK_VERSION}`).digest('hex').slice(0, 16);
+  const settings: SerializationSettings = { project, domain, version, image: DEFAULT_IMAGE, bundleUri };
+  const all: SerializedWorkflow = { template: {}, subWorkflows: new Map(), tasks: new Map(), launchPlans: new Map(), entities: new Map() };
+  const workflows = new Map<string, WorkflowDef>();
+  for (const def of loaded.allEntities.values()) {
+    const name = entityName(def);
+    if (def.kind === 'workflow') {
+      const s = serializeWorkflow(def as WorkflowDef, settings);
+      workflows.set(name, def as WorkflowDef);
+      for (const [k, v] of s.tasks) all.tasks.set(k, v);
+      for (const [k, v] of s.launchPlans) all.launchPlans.set(k, v);
+      for (const [k, v] of s.entities) if (v.kind === 'workflow' && !s.subWorkflows.has(k)) workflows.set(k, v as WorkflowDef);
+    } else if (def.kind === 'launchPlan') {
+      collectRefs(def, settings, all);
+      workflows.set(entityName((def as LaunchPlanDef).workflow[Symbol.for('tflyte.entity') as never] as EntityDef), (def as LaunchPlanDef).workflow[Symbol.for('tflyte.entity') as never] as WorkflowDef);
+    } else if (def.kind === 'map') {
+      // A map is registered through the task it maps.
+    } else {
+      all.tasks.set(name, { def: def as TaskDef, template: taskTemplate(def as TaskDef, settings) });
+    }
+  }
+  for (const { template } of all.tasks.values()) {
+    await ignoreExisting(conn.client.createTask({ id: template.id ?? null, spec: { template } }));
+  }
+  // A workflow's launch-plan nodes need their workflows registered first: register leaves first.
+  const order = [...workflows.entries()];
+  const registered = new Set<string>();
+  const registerWorkflow = async (name: string, def: WorkflowDef): Promise<void> => {
+    if (registered.has(name)) return;
+    registered.add(name);
+    const s = serializeWorkflow(def, settings);
+    for (const lp of s.launchPlans.values()) {
+      const wf = (lp.def.workflow as unknown as Record<symbol, WorkflowDef>)[Symbol.for('tflyte.entity')] as WorkflowDef;
+      await registerWorkflow(entityName(wf), wf);
+      await ignoreExisting(conn.client.createLaunchPlan({ id: id(RT.LAUNCH_PLAN, entityName(lp.def), settings), spec: launchPlanSpec(lp.def, settings) }));
+    }
+    await ignoreExisting(
+      conn.client.createWorkflow({ id: s.template.id ?? null, spec: { template: s.template, subWorkflows: [...s.subWorkflows.values()] } }),
+    );
+    // The default launch plan, named like the workflow (flytekit registers one per workflow).
+    const defaultLp: LaunchPlanDef = {
+      kind: 'launchPlan',
+      name,
+      fallbackName: name,
+      iface: def.iface,
+      defaults: {},
+      fixed: {},
+      workflow: { [Symbol.for('tflyte.entity')]: def } as never,
+    };
+    await ignoreExisting(conn.client.createLaunchPlan({ id: id(RT.LAUNCH_PLAN, name, settings), spec: launchPlanSpec(defaultLp, settings) }));
+  };
+  for (const [name, def] of order) await registerWorkflow(name, def);
+  for (const { def } of all.launchPlans.values()) {
+    await ignoreExisting(conn.client.createLaunchPlan({ id: id(RT.LAUNCH_PLAN, entityName(def), settings), spec: launchPlanSpec(def, settings) }));
+  }
+  for (const def of loaded.allEntities.values()) {
+    if (def.kind === 'launchPlan') {
+      await ignoreExisting(
+        conn.client.createLaunchPlan({ id: id(RT.LAUNCH_PLAN, entityName(def), settings), spec: launchPlanSpec(def as LaunchPlanDef, settings) }),
+      );
+    }
+  }
+  return {
+    loaded,
+    settings,
+    tasks: [...all.tasks.keys()],
+    workflows: [...registered],
+    launchPlans: [...new Set([...all.launchPlans.keys(), ...registered])],
+  };
+}
+
+/** The id an execution of `def` is created from (a task id for tasks, else a launch plan id). */
+export function launchTarget(def: EntityDef, s: SerializationSettings): flyteidl.core.IIdentifier {
+  const name = entityName(def);
+  if (def.kind === 'workflow' || def.kind === 'launchPlan') return id(RT.LAUNCH_PLAN, name, s);
+  return id(RT.TASK, name, s);
+}
+
+/**
+ * Converts JS inputs to literals for the API, uploading local files and directories given for
+ * file/dir inputs into the blob store.
+ */
+export async function inputsForApi(conn: Connection, def: EntityDef, values: Record<string, unknown>): Promise<flyteidl.core.ILiteralMap> {
+  const literals: Record<string, flyteidl.core.ILiteral> = {};
+  for (const [k, v] of Object.entries(values)) {
+    const d = def.iface.inputs.get(k);
+    if (!d) continue;
+    let value = v;
+    if ((d.kind === 'file' || d.kind === 'dir') && typeof v === 'string' && !/^[a-z][a-z0-9+.-]*:\/\//i.test(v)) {
+      const abs = path.resolve(v);
+      if (!fs.existsSync(abs)) throw new CommandError(`input --${k}: ${v} does not exist`);
+      const target = conn.store.join(conn.store.rootUri, 'uploads', crypto.randomBytes(8).toString('hex'), path.basename(abs));
+      await conn.store.upload(abs, target);
+      value = target;
+    }
+    literals[k] = d.toLiteral(value, `--${k}`);
+  }
+  return { literals };
+}
+
+/** The console page of an execution. */
+export function consoleUrl(state: SandboxState, project: string, domain: string, name: string): string {
+  return `${state.url}/console/projects/${project}/domains/${domain}/executions/${name}`;
+}
+
+const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'ABORTED', 'TIMED_OUT']);
+
+/** Phase name of an execution as the API reports it (numbers mapped to names). */
+export function phaseName(p: unknown): string {
+  const names = ['UNDEFINED', 'QUEUED', 'RUNNING', 'SUCCEEDING', 'SUCCEEDED', 'FAILING', 'FAILED', 'ABORTED', 'TIMED_OUT', 'ABORTING'];
+  return typeof p === 'number' ? (names[p] ?? String(p)) : String(p ?? 'UNDEFINED');
+}
+
+const NODE_PHASES = ['UNDEFINED', 'QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILING', 'FAILED', 'ABORTED', 'SKIPPED', 'TIMED_OUT', 'DYNAMIC_RUNNING', 'RECOVERED'];
+
+/** Node phase name from the API's number. */
+export function nodePhaseName(p: unknown): string {
+  return typeof p === 'number' ? (NODE_PHASES[p] ?? String(p)) : String(p ?? 'UNDEFINED');
+}
+
+/**
+ * Follows an execution until it ends. `onNode` hears each node phase change (progress lines);
+ * waiting polls the API every `intervalMs` (the engine itself is event-driven).
+ */
+export async function follow(
+  conn: Connection,
+  exec: { project: string; domain: string; name: string },
+  onNode?: (nodeId: string, phase: string, node: flyteidl.admin.INodeExecution) => void,
+  intervalMs = 150,
+): Promise<flyteidl.admin.IExecution> {
+  const seen = new Map<string, string>();
+  for (;;) {
+    const e = await conn.client.getExecution(exec);
+    if (onNode) {
+      try {
+        const nodes = await conn.client.listNodeExecutions(exec, { limit: 1000 });
+        for (const n of nodes.nodeExecutions ?? []) {
+          const nid = n.id?.nodeId ?? '';
+          const ph = nodePhaseName(n.closure?.phase);
+          if (seen.get(nid) !== ph) {
+            seen.set(nid, ph);
+            onNode(nid, ph, n);
+          }
+        }
+      } catch {
+        // Progress is best effort; the execution's own phase decides.
+      }
+    }
+    if (TERMINAL.has(phaseName(e.closure?.phase))) return e;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** Outputs of a finished execution as plain JSON, keyed by output name. */
+export async function outputsJson(conn: Connection, exec: { project: string; domain: string; name: string }): Promise<Record<string, unknown>> {
+  const data = await conn.client.getExecutionData(exec);
+  return literalMapToJs(data.fullOutputs ?? { literals: {} }) as Record<string, unknown>;
+}

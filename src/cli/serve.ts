@@ -1,0 +1,219 @@
+/**
+ * The composition root of the sandbox daemon (`tflyte-sandbox serve`, started in the background
+ * by `start`): opens the SQLite admin, the blob store, the launcher and propeller, wires them
+ * through their ports, serves the REST API and the console over HTTP (and a unix socket that task
+ * containers use to reach the API without exposing it to the network), and resumes every
+ * execution that was running when the sandbox last stopped.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Express } from 'express';
+import { adaptCompiler, createAdmin, createDeferredRunner, openAdminDb } from '../admin/index.ts';
+import { compileWorkflow } from '../compiler/index.ts';
+import type { Launcher, LaunchSpec, LaunchedAttempt } from '../launcher/launcher.ts';
+import { createPropeller, resolvePropellerConfig, systemClock, type Logger } from '../propeller/index.ts';
+import { DEFAULT_IMAGE } from '../sdk/internal.ts';
+import { LocalDataStore } from '../storage/index.ts';
+import { baseUrl, homePaths, loadConfig, writeState, clearState, type SandboxConfig } from './sandbox-home.ts';
+import { selfBinary, selfCommand } from './self.ts';
+import { version } from './version.ts';
+
+/** Label that ties containers to the sandbox (data dir) that started them. */
+export const SANDBOX_LABEL = 'tflyte.sandbox';
+
+/** A short stable id of a data dir, used in labels. */
+export function sandboxId(dataDir: string): string {
+  return crypto.createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 12);
+}
+
+function makeLogger(): Logger & { info(msg: string, f?: Record<string, unknown>): void } {
+  const line = (level: string, msg: string, fields?: Record<string, unknown>): void => {
+    const extra = fields && Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : '';
+    process.stderr.write(`${new Date().toISOString()} ${level} ${msg}${extra}\n`);
+  };
+  return {
+    debug: () => undefined,
+    info: (m, f) => line('INFO', m, f),
+    warn: (m, f) => line('WARN', m, f),
+    error: (m, f) => line('ERROR', m, f),
+  } as Logger & { info(msg: string, f?: Record<string, unknown>): void };
+}
+
+/** Adds the sandbox label to every attempt and only lists this sandbox's attempts. */
+function withSandboxLabel(inner: Launcher, id: string): Launcher {
+  return {
+    kind: inner.kind,
+    launch: (spec: LaunchSpec) => inner.launch({ ...spec, labels: { ...spec.labels, [SANDBOX_LABEL]: id } }),
+    wait: (key, signal) => inner.wait(key, signal),
+    abort: (key) => inner.abort(key),
+    cleanup: (key) => inner.cleanup(key),
+    list: (labels): Promise<LaunchedAttempt[]> => inner.list({ ...labels, [SANDBOX_LABEL]: id }),
+    close: () => inner.close(),
+  };
+}
+
+/** The single binary to put in the runtime image: this binary, or a build next to the sources. */
+export function runtimeBinary(): string | undefined {
+  const self = selfBinary();
+  if (self) return self;
+  const built = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/tflyte-sandbox');
+  return fs.existsSync(built) ? built : undefined;
+}
+
+interface LauncherSetup {
+  launcher: Launcher;
+  kind: 'docker' | 'process';
+  runtimeCommand: string[];
+  foreignImage?: { entrypoint: string[]; mounts: { hostPath: string; containerPath: string; readOnly: boolean }[] };
+  /** Resolves when the default image exists (Docker). */
+  imageReady: Promise<void>;
+}
+
+async function setupLauncher(config: SandboxConfig, dataDir: string, socketPath: string, log: ReturnType<typeof makeLogger>): Promise<LauncherSetup> {
+  const { createLauncher } = await import('../launcher/index.ts');
+  if (config.launcher === 'docker') {
+    const binary = runtimeBinary();
+    let problem: string | undefined;
+    if (!binary) problem = 'the Docker launcher needs the single binary to build its task image: run `npm run build` (or use the released binary)';
+    let docker: import('dockerode') | undefined;
+    if (!problem) {
+      const Dockerode = (await import('dockerode')).default;
+      docker = new Dockerode();
+      try {
+        await docker.ping();
+      } catch (e) {
+        problem = `no Docker engine answers (${e instanceof Error ? e.message : String(e)})`;
+      }
+    }
+    if (!problem && docker && binary) {
+      const { ensureRuntimeImage, runtimeImageTag, runtimeMount } = await import('../launcher/index.ts');
+      const tag = await runtimeImageTag(binary);
+      const d = docker;
+      const imageReady = (async () => {
+        const t0 = Date.now();
+        await ensureRuntimeImage(d, { binaryPath: binary, tag });
+        const [repo, t] = DEFAULT_IMAGE.split(':') as [string, string];
+        await d.getImage(tag).tag({ repo, tag: t });
+        log.info('task image ready', { image: DEFAULT_IMAGE, from: tag, ms: Date.now() - t0 });
+      })();
+      imageReady.catch((e: unknown) => log.error('building the task image failed', { error: String(e) }));
+      const launcher = await createLauncher('docker', { docker, adminSocketPath: socketPath });
+      const mount = await runtimeMount(binary);
+      return {
+        launcher,
+        kind: 'docker',
+        runtimeCommand: ['tflyte-sandbox'],
+        foreignImage: { entrypoint: mount.entrypoint, mounts: mount.mounts },
+        imageReady,
+      };
+    }
+    log.warn(`falling back to the process launcher: ${problem}. Tasks run as local processes, without containers.`);
+    process.stdout.write(`warning: ${problem}; tasks will run as local processes (--launcher process)\n`);
+  }
+  const runtimeCommand = selfCommand();
+  const launcher = await createLauncher('process', {
+    defaultEntrypoint: [],
+    baseEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? dataDir },
+  });
+  return { launcher, kind: 'process', runtimeCommand, imageReady: Promise.resolve() };
+}
+
+/** Serves the console's static page under `/console` (assets embedded in the binary). */
+async function mountConsole(app: Express): Promise<void> {
+  try {
+    const consoleModule = '../console/index.ts';
+    const mod = (await import(consoleModule)) as { consoleRouter?: () => import('express').Router };
+    if (mod.consoleRouter) app.use('/console', mod.consoleRouter());
+  } catch {
+    // No console built into this version.
+  }
+}
+
+/**
+ * Runs the sandbox until SIGTERM/SIGINT. Records its pid and URL in the data dir once it
+ * listens, and removes them when it stops.
+ */
+export async function serve(opts: { dataDir: string; port?: string; host?: string; launcher?: string }): Promise<void> {
+  const log = makeLogger();
+  const dataDir = path.resolve(opts.dataDir);
+  const config = loadConfig(dataDir, { port: opts.port, host: opts.host, launcher: opts.launcher });
+  const paths = homePaths(dataDir);
+  fs.mkdirSync(paths.logs, { recursive: true });
+  const attemptLogs = path.join(paths.logs, 'tasks');
+  fs.mkdirSync(attemptLogs, { recursive: true });
+  const socketPath = path.join(dataDir, 'admin.sock');
+  fs.rmSync(socketPath, { force: true });
+
+  const dataStore = new LocalDataStore(paths.blobs);
+  const db = openAdminDb(paths.db);
+  const runner = createDeferredRunner();
+  const admin = createAdmin(
+    { db, dataStore, compileWorkflow: adaptCompiler(compileWorkflow), runner, logger: log },
+    { dataDir, version: version(), maxParallelism: config.maxParallelism },
+  );
+  const setup = await setupLauncher(config, dataDir, socketPath, log);
+  const launcher = withSandboxLabel(setup.launcher, sandboxId(dataDir));
+  const imageAwareLauncher: Launcher = {
+    ...launcher,
+    launch: async (spec) => {
+      await setup.imageReady;
+      return launcher.launch(spec);
+    },
+  };
+
+  const servers: http.Server[] = [];
+  const listen = (target: { port: number; host: string } | { path: string }): Promise<http.Server> =>
+    new Promise((resolve, reject) => {
+      const srv = http.createServer(admin.app);
+      srv.once('error', reject);
+      srv.listen(target, () => resolve(srv));
+    });
+  await mountConsole(admin.app);
+  const main = await listen({ port: config.port, host: config.host });
+  servers.push(main);
+  const port = (main.address() as { port: number }).port;
+  const url = baseUrl(config.host, port);
+  servers.push(await listen({ path: socketPath }));
+
+  const propeller = createPropeller(
+    { clock: systemClock, launcher: imageAwareLauncher, store: admin.stateStore, events: admin.eventSink, data: dataStore, children: admin.childPort, logger: log },
+    resolvePropellerConfig({
+      logDir: attemptLogs,
+      runtime: { command: setup.runtimeCommand },
+      defaultImage: DEFAULT_IMAGE,
+      ...(setup.foreignImage ? { foreignImage: setup.foreignImage } : {}),
+      adminUrl: url,
+      maxParallelism: config.maxParallelism,
+      maxNesting: config.maxNesting,
+    }),
+  );
+  runner.bind(propeller);
+  writeState(dataDir, {
+    pid: process.pid,
+    port,
+    host: config.host,
+    launcher: setup.kind,
+    url,
+    startedAt: new Date().toISOString(),
+    version: version(),
+  });
+  log.info('sandbox listening', { url, launcher: setup.kind, dataDir });
+  void propeller.resume().catch((e: unknown) => log.error('resuming executions failed', { error: String(e) }));
+
+  await new Promise<void>((resolve) => {
+    const stop = (): void => resolve();
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  log.info('sandbox stopping');
+  await propeller.stop().catch(() => undefined);
+  await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+  for (const s of servers) s.closeAllConnections?.();
+  await launcher.close().catch(() => undefined);
+  db.close();
+  fs.rmSync(socketPath, { force: true });
+  clearState(dataDir);
+}
