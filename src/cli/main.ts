@@ -209,7 +209,11 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
+// Task templates put the program name first (`args: ["tflyte-sandbox", "execute", …]`, Flyte's
+// container contract); in the runtime image the binary is also the entrypoint, so drop it.
+const argv = process.argv.slice(2);
+if (argv[0] === 'tflyte-sandbox') argv.shift();
+main(argv).then(
   (code) => {
     process.exitCode = code;
   },

@@ -81,7 +81,7 @@ export function validateConfig(raw: Record<string, unknown>, source: string): Pa
     if (v === undefined) continue;
     switch (k) {
       case 'port':
-        out.port = checkInt(v, `${source}: port`, 1, 65535);
+        out.port = checkInt(v, `${source}: port`, 0, 65535);
         break;
       case 'host':
         if (typeof v !== 'string' || v === '') throw new UsageError(`${source}: host must be a host name or IP address`);

@@ -9,8 +9,8 @@ import { execa, type Result } from 'execa';
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 /** Node 24 from node_modules (the system node may be older). */
 export const NODE = path.join(ROOT, 'node_modules', '.bin', 'node');
-/** The single binary built by `npm run build`. */
-export const BINARY = path.join(ROOT, 'dist', 'tflyte-sandbox');
+/** The single binary built by `npm run build` (`TFLYTE_TEST_BINARY` points tests at another build). */
+export const BINARY = process.env.TFLYTE_TEST_BINARY ? path.resolve(process.env.TFLYTE_TEST_BINARY) : path.join(ROOT, 'dist', 'tflyte-sandbox');
 
 /** How to invoke the CLI: `source` (node src/cli/main.ts) or `binary` (dist/tflyte-sandbox). */
 export type CliFlavor = 'source' | 'binary';
