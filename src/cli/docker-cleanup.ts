@@ -4,8 +4,11 @@
  */
 import { sandboxId, SANDBOX_LABEL } from './serve.ts';
 
-/** Removes this sandbox's containers and the built runtime images; never throws. */
-export async function removeSandboxDockerResources(dataDir: string): Promise<{ message: string }> {
+/**
+ * Removes this sandbox's containers and the built runtime images (unless `keepImages`: another
+ * sandbox still runs and uses them); never throws.
+ */
+export async function removeSandboxDockerResources(dataDir: string, opts: { keepImages?: boolean } = {}): Promise<{ message: string }> {
   let Dockerode: typeof import('dockerode');
   try {
     Dockerode = (await import('dockerode')).default;
@@ -23,7 +26,7 @@ export async function removeSandboxDockerResources(dataDir: string): Promise<{ m
   for (const c of containers) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
   const others = await docker.listContainers({ all: true, filters: { label: [SANDBOX_LABEL] } });
   let images = 0;
-  if (others.length === 0) {
+  if (others.length === 0 && !opts.keepImages) {
     const built = await docker.listImages({ filters: { label: ['tflyte.sandbox.image'] } });
     for (const img of built) {
       for (const tag of img.RepoTags ?? []) await docker.getImage(tag).remove({ force: true }).catch(() => undefined);

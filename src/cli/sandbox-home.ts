@@ -4,6 +4,7 @@
  * daemon's state (`sandbox.json`), the database, the blob store and the logs. Several sandboxes
  * with other data dirs and ports can run side by side.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -175,4 +176,83 @@ export function isAlive(pid: number): boolean {
 export function baseUrl(host: string, port: number): string {
   const h = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
   return `http://${h.includes(':') ? `[${h}]` : h}:${port}`;
+}
+
+/**
+ * The machine-wide list of running sandboxes: one small file per sandbox in a shared, sticky
+ * directory under the system temp dir, written by `start` and removed by `stop`. Sandboxes with
+ * other data dirs share the Docker engine and its runtime images, so `teardown` keeps the images
+ * while another sandbox still runs (removing them would break that sandbox's next task).
+ */
+export function runningRegistryDir(): string {
+  return path.join(os.tmpdir(), 'tflyte-sandboxes');
+}
+
+function registryFile(dataDir: string): string {
+  const id = crypto.createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 16);
+  return path.join(runningRegistryDir(), `${id}.json`);
+}
+
+/** An entry of the running-sandbox list. */
+export interface RunningEntry {
+  pid: number;
+  dataDir: string;
+  url: string;
+}
+
+/** Records that the sandbox of `dataDir` runs (best effort: never fails `start`). */
+export function recordRunning(dataDir: string, state: Pick<SandboxState, 'pid' | 'url'>): void {
+  try {
+    const dir = runningRegistryDir();
+    if (!fs.existsSync(dir)) {
+      fs.mkdirSync(dir, { recursive: true });
+      // Shared by every user of the machine (they share the Docker engine): sticky, like /tmp.
+      fs.chmodSync(dir, 0o1777);
+    }
+    const entry: RunningEntry = { pid: state.pid, dataDir: path.resolve(dataDir), url: state.url };
+    const file = registryFile(dataDir);
+    fs.writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify(entry));
+    fs.renameSync(`${file}.${process.pid}.tmp`, file);
+  } catch {
+    // The list only protects shared images; a sandbox runs fine without its entry.
+  }
+}
+
+/** Removes the sandbox of `dataDir` from the running-sandbox list. */
+export function forgetRunning(dataDir: string): void {
+  fs.rmSync(registryFile(dataDir), { force: true });
+}
+
+/** Sandboxes with another data dir whose daemon is alive (stale entries are dropped). */
+export function otherRunningSandboxes(dataDir: string): RunningEntry[] {
+  const own = path.resolve(dataDir);
+  const dir = runningRegistryDir();
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir).filter((n) => n.endsWith('.json'));
+  } catch {
+    return [];
+  }
+  const out: RunningEntry[] = [];
+  for (const n of names) {
+    const file = path.join(dir, n);
+    let entry: RunningEntry;
+    try {
+      entry = JSON.parse(fs.readFileSync(file, 'utf8')) as RunningEntry;
+    } catch {
+      continue;
+    }
+    // A dead pid, or a live one that is no longer that data dir's daemon (pid reuse): stale.
+    const stale = typeof entry.pid !== 'number' || !isAlive(entry.pid) || (fs.existsSync(entry.dataDir) && readState(entry.dataDir)?.pid !== entry.pid);
+    if (stale) {
+      try {
+        fs.rmSync(file, { force: true });
+      } catch {
+        // Another user's stale entry in the sticky dir: leave it.
+      }
+      continue;
+    }
+    if (entry.dataDir !== own) out.push(entry);
+  }
+  return out;
 }

@@ -10,6 +10,7 @@ export { dynamic } from './dynamic.ts';
 export { conditional, fail, type ConditionalBuilder } from './conditional.ts';
 export { map, type MapOptions } from './map.ts';
 export { eager, EagerException } from './eager.ts';
+export { containerTask, type ContainerTaskOptions } from './container-task.ts';
 export type { TaskOptions, TaskEntity, WorkflowEntity, LaunchPlanEntity, Promised, CallResult } from './entities.ts';
 export { NonRetryableError, TaskFailedError } from './local-executor.ts';
 export { PromiseReadError, NodeOutput, Condition } from './promise.ts';

@@ -109,13 +109,30 @@ export async function getExecution(name: string, opts: Record<string, string>): 
   }
 }
 
+/** Every node execution of an execution, children of sub-workflow/dynamic/branch nodes included. */
+async function allNodeExecutions(
+  conn: Awaited<ReturnType<typeof connect>>,
+  exec: { project: string; domain: string; name: string },
+): Promise<import('../../core/idl.ts').flyteidl.admin.INodeExecution[]> {
+  const out: import('../../core/idl.ts').flyteidl.admin.INodeExecution[] = [];
+  const visit = async (parent?: string): Promise<void> => {
+    const list = await conn.client.listNodeExecutions(exec, { limit: 1000, ...(parent ? { uniqueParentId: parent } : {}) });
+    for (const n of list.nodeExecutions ?? []) {
+      out.push(n);
+      if (n.metadata?.isParentNode) await visit(n.id?.nodeId ?? '');
+    }
+  };
+  await visit();
+  return out;
+}
+
 /** `logs EXECUTION [--node ID]` */
 export async function logs(name: string, opts: Record<string, string>): Promise<void> {
   const conn = await connect(opts.dataDir);
   const exec = { project: opts.project ?? 'flytesnacks', domain: opts.domain ?? 'development', name };
   await conn.client.getExecution(exec);
-  const nodes = (await conn.client.listNodeExecutions(exec, { limit: 1000 })).nodeExecutions ?? [];
-  const wanted = nodes.filter((n) => !opts.node || n.id?.nodeId === opts.node);
+  const nodes = await allNodeExecutions(conn, exec);
+  const wanted = nodes.filter((n) => !opts.node || n.id?.nodeId === opts.node || n.metadata?.specNodeId === opts.node);
   if (opts.node && wanted.length === 0) {
     throw new CommandError(`execution ${name} has no node ${opts.node} (nodes: ${nodes.map((n) => n.id?.nodeId).join(', ')})`);
   }

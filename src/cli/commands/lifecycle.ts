@@ -10,10 +10,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   clearState,
   ensureConfigFile,
+  forgetRunning,
   homePaths,
   isAlive,
   loadConfig,
+  otherRunningSandboxes,
   readState,
+  recordRunning,
   resolveDataDir,
   type SandboxConfig,
   type SandboxState,
@@ -79,6 +82,7 @@ export async function start(opts: { dataDir?: string; port?: string; launcher?: 
       if (opts.port !== undefined && Number(opts.port) !== running.port) {
         console.warn(`warning: the sandbox of ${dataDir} already runs on port ${running.port}; stop it first to change the port`);
       }
+      recordRunning(dataDir, running);
       if (!opts.quiet) printUrls(running, dataDir, true);
       return running;
     }
@@ -110,6 +114,7 @@ export async function start(opts: { dataDir?: string; port?: string; launcher?: 
     }
     const state = readState(dataDir);
     if (state && state.pid === child.pid && (await isHealthy(state.url, 500))) {
+      recordRunning(dataDir, state);
       if (!opts.quiet) printUrls(state, dataDir, false);
       return state;
     }
@@ -146,6 +151,7 @@ export async function stop(opts: { dataDir?: string; quiet?: boolean }): Promise
   const dataDir = resolveDataDir(opts.dataDir);
   const state = await runningSandbox(dataDir);
   if (!state) {
+    forgetRunning(dataDir);
     if (!opts.quiet) console.log(`no sandbox running for ${dataDir}`);
     return false;
   }
@@ -154,17 +160,26 @@ export async function stop(opts: { dataDir?: string; quiet?: boolean }): Promise
   while (isAlive(state.pid) && Date.now() < deadline) await sleep(25);
   if (isAlive(state.pid)) process.kill(state.pid, 'SIGKILL');
   clearState(dataDir);
+  forgetRunning(dataDir);
   if (!opts.quiet) console.log(`sandbox stopped (pid ${state.pid}); running executions resume on the next start`);
   return true;
 }
 
-/** `teardown`: stops the sandbox, removes its task containers and built images, and with `--data` its data. */
+/**
+ * `teardown`: stops the sandbox, removes its task containers and the runtime images, and with
+ * `--data` its data. The images are shared by every sandbox on the machine, so they stay while
+ * another sandbox (another data dir) still runs.
+ */
 export async function teardown(opts: { dataDir?: string; data?: boolean }): Promise<void> {
   const dataDir = resolveDataDir(opts.dataDir);
   await stop({ ...opts, quiet: true });
+  const others = otherRunningSandboxes(dataDir);
   const { removeSandboxDockerResources } = await import('../docker-cleanup.ts');
-  const removed = await removeSandboxDockerResources(dataDir);
+  const removed = await removeSandboxDockerResources(dataDir, { keepImages: others.length > 0 });
   console.log(removed.message);
+  if (others.length > 0) {
+    console.log(`kept the runtime images: ${others.length} other sandbox(es) still use them (${others.map((o) => o.dataDir).join(', ')})`);
+  }
   if (opts.data) {
     fs.rmSync(dataDir, { recursive: true, force: true });
     console.log(`removed ${dataDir}`);
