@@ -46,7 +46,8 @@ export function createAdmin(deps: AdminDeps, options: AdminOptions = {}): Admin 
   const workflows = new WorkflowManager(ctx, projects, tasks);
   const launchPlans = new LaunchPlanManager(ctx, projects);
   const executions = new ExecutionManager(ctx, projects, tasks, workflows, launchPlans);
-  const events = new EventManager(ctx);
+  // Phase changes wake long-polls of executions and end the children of finished ones.
+  const events = new EventManager(ctx, (key, phase) => executions.onPhaseChange(key, phase));
   const nodes = new NodeExecutionManager(ctx);
   const managers: AdminManagers = { projects, tasks, workflows, launchPlans, executions, events, nodes };
 

@@ -1,8 +1,11 @@
 /**
- * Typed HTTP client of the admin REST API (global `fetch`), for the CLI, the eager runtime and
- * tests. Requests and responses are IDL plain objects (camelCase); the wire is protobuf JSON.
- * Every failure throws {@link AdminApiError} (a SandboxError carrying the server's code).
+ * Typed HTTP client of the admin REST API (global `fetch`, or HTTP over the admin's unix socket),
+ * for the CLI, the eager runtime and tests. Requests and responses are IDL plain objects
+ * (camelCase); the wire is protobuf JSON. Every failure throws {@link AdminApiError} (a
+ * SandboxError carrying the server's code).
  */
+import http from 'node:http';
+import { Readable } from 'node:stream';
 import { ErrorCategory, SandboxError } from '../core/errors.ts';
 import { fromJson, toJson, type flyteidl } from '../core/idl.ts';
 import type { ExecutionEventSink } from '../propeller/ports.ts';
@@ -68,24 +71,78 @@ function taskExecPath(id: flyteidl.core.ITaskExecutionIdentifier): string {
   return `${exec3(n.executionId ?? {})}/${enc(n.nodeId ?? '')}/${id4(id.taskId ?? {})}/${Number(id.retryAttempt ?? 0)}`;
 }
 
+function headerRecord(h: RequestInit['headers']): Record<string, string> {
+  if (!h) return {};
+  if (h instanceof Headers) return Object.fromEntries(h.entries());
+  if (Array.isArray(h)) return Object.fromEntries(h);
+  return { ...(h as Record<string, string>) };
+}
+
+/**
+ * A `fetch` that sends every request over the unix socket at `socketPath` (whatever the URL's
+ * host), keeping connections alive. Task containers reach the admin this way without the API
+ * being exposed on the network. Supports what {@link AdminClient} uses: string bodies, an abort
+ * `signal`, and a streamed response body.
+ */
+export function createSocketFetch(socketPath: string): typeof fetch {
+  const agent = new http.Agent({ keepAlive: true });
+  const socketFetch = (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
+    const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+    const method = init.method ?? 'GET';
+    const body = typeof init.body === 'string' ? init.body : undefined;
+    const headers: Record<string, string> = { host: url.host || 'localhost', ...headerRecord(init.headers) };
+    if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
+    return new Promise<Response>((resolve, reject) => {
+      const req = http.request({ socketPath, agent, method, path: `${url.pathname}${url.search}`, headers }, (res) => {
+        const h = new Headers();
+        for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) h.append(res.rawHeaders[i] as string, res.rawHeaders[i + 1] as string);
+        const status = res.statusCode ?? 500;
+        const noBody = status === 204 || status === 304 || method === 'HEAD';
+        if (noBody) res.resume();
+        resolve(new Response(noBody ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>), { status, statusText: res.statusMessage ?? '', headers: h }));
+      });
+      req.on('error', reject);
+      const signal = init.signal;
+      if (signal) {
+        if (signal.aborted) req.destroy(new DOMException('the request was aborted', 'AbortError'));
+        else signal.addEventListener('abort', () => req.destroy(new DOMException('the request was aborted', 'AbortError')), { once: true });
+      }
+      req.end(body);
+    });
+  };
+  return socketFetch as typeof fetch;
+}
+
+/** Options of {@link AdminClient}. */
+export interface AdminClientOptions {
+  /** Replaces the global `fetch` (tests). */
+  fetch?: typeof fetch;
+  /**
+   * Send requests over this unix socket instead of TCP (the URL then only names the API; its
+   * host is not contacted). Task containers get it as `TFLYTE_ADMIN_SOCKET`.
+   */
+  socketPath?: string;
+}
+
 /** Client of one admin server. */
 export class AdminClient {
   readonly baseUrl: string;
   readonly #fetch: typeof fetch;
 
   /** @param baseUrl e.g. `http://127.0.0.1:30080` (no trailing `/api/v1`). */
-  constructor(baseUrl: string, options: { fetch?: typeof fetch } = {}) {
+  constructor(baseUrl: string, options: AdminClientOptions = {}) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
-    this.#fetch = options.fetch ?? fetch;
+    this.#fetch = options.fetch ?? (options.socketPath ? createSocketFetch(options.socketPath) : fetch);
   }
 
-  async #raw(method: string, path: string, body?: unknown): Promise<Response> {
+  async #raw(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
     let res: Response;
     try {
       res = await this.#fetch(`${this.baseUrl}${path}`, {
         method,
         headers: body === undefined ? {} : { 'content-type': 'application/json' },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        ...(signal ? { signal } : {}),
       });
     } catch (e) {
       throw new AdminApiError(0, 'SBX_ADMIN_CLIENT_UNREACHABLE', `cannot reach the sandbox admin at ${this.baseUrl}: ${(e as Error).message}`, { cause: e });
@@ -106,8 +163,8 @@ export class AdminClient {
     return res;
   }
 
-  async #call<T>(method: string, path: string, responseType: string, request?: { type: string; value: object }): Promise<T> {
-    const res = await this.#raw(method, path, request ? toJson(request.type, request.value) : undefined);
+  async #call<T>(method: string, path: string, responseType: string, request?: { type: string; value: object }, signal?: AbortSignal): Promise<T> {
+    const res = await this.#raw(method, path, request ? toJson(request.type, request.value) : undefined, signal);
     let json: unknown;
     try {
       json = await res.json();
@@ -225,6 +282,23 @@ export class AdminClient {
   }
   getExecution(id: ExecId): Promise<flyteidl.admin.IExecution> {
     return this.#call('GET', `/api/v1/executions/${exec3(id)}`, 'flyteidl.admin.Execution');
+  }
+  /**
+   * Sandbox extension: long-polls the execution. Answers as soon as it is terminal, or after
+   * `waitSeconds` (at most 120) with its current state, so callers loop without busy polling.
+   */
+  waitForExecution(id: ExecId, o: { waitSeconds?: number; signal?: AbortSignal } = {}): Promise<flyteidl.admin.IExecution> {
+    const secs = o.waitSeconds ?? 30;
+    return this.#call('GET', `/api/v1/executions/${exec3(id)}?wait_for_terminal=${secs}s`, 'flyteidl.admin.Execution', undefined, o.signal);
+  }
+  /**
+   * Sandbox extension: the child executions of an execution (those whose
+   * `metadata.parent_node_execution` names it), optionally only those of one node — e.g. the
+   * sub-executions an eager task created.
+   */
+  listChildExecutions(parent: ExecId, nodeId?: string, o?: ListOptions): Promise<flyteidl.admin.IExecutionList> {
+    const node = nodeId ? `/${enc(nodeId)}` : '';
+    return this.#call('GET', `/api/v1/children/executions/${exec3(parent)}${node}${listQuery(o)}`, 'flyteidl.admin.ExecutionList');
   }
   listExecutions(project: string, domain: string, o?: ListOptions): Promise<flyteidl.admin.IExecutionList> {
     return this.#call('GET', `/api/v1/executions/${enc(project)}/${enc(domain)}${listQuery(o)}`, 'flyteidl.admin.ExecutionList');

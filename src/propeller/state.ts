@@ -8,8 +8,11 @@ import type { NodePhase, WorkflowPhase } from '../core/phases.ts';
 import { BadClosureError } from './errors.ts';
 import type { ExecutionRequest } from './ports.ts';
 
-/** Which handler runs a node. */
-export type NodeKind = 'start' | 'end' | 'task' | 'subworkflow' | 'launchplan' | 'branch' | 'gate' | 'array' | 'unknown';
+/**
+ * Which handler runs a node. `item` is one element of a map (array node): a task run whose inputs
+ * the array node supplies and which does not count against the execution's max parallelism.
+ */
+export type NodeKind = 'start' | 'end' | 'task' | 'subworkflow' | 'launchplan' | 'branch' | 'gate' | 'array' | 'item' | 'unknown';
 
 /** State of the current task attempt of a task node (handler-owned, persisted by the executor). */
 export interface TaskAttemptState {
@@ -53,6 +56,13 @@ export interface NodeStatus {
   child?: { project: string; domain: string; name: string };
   /** Branch node: id of the case node taken. */
   branchTaken?: string;
+  /**
+   * Task node whose attempt `attempt` wrote `futures.pb`: the compiled workflow it generated
+   * (`closureUri`, a `CompiledWorkflowClosure` document) runs as this node's children.
+   */
+  dynamic?: { attempt: number; closureUri: string };
+  /** Array node: number of items (sub-node runs), once its inputs were read. */
+  arraySize?: number;
 }
 
 /** An event waiting to be sent (the outbox survives a crash between save and send). */

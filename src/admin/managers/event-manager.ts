@@ -9,7 +9,7 @@
  * event needs its node execution to exist.
  */
 import { encode, type flyteidl } from '../../core/idl.ts';
-import { CACHE_STATUSES, NodePhases, TaskPhases, WorkflowPhases, type NodePhase } from '../../core/phases.ts';
+import { CACHE_STATUSES, NodePhases, TaskPhases, WorkflowPhases, type NodePhase, type WorkflowPhase } from '../../core/phases.ts';
 import { canonicalBytes, formatId, fromBlob, timestampToMs, toBlob, type ExecutionKey } from '../codec.ts';
 import type { AdminContext } from '../context.ts';
 import { adminError } from '../errors.ts';
@@ -50,11 +50,16 @@ function mergeLogs(old: flyteidl.core.ITaskLog[], incoming: flyteidl.core.ITaskL
   return out;
 }
 
+/** Told after a workflow event changed an execution's phase (committed). Must not throw. */
+export type ExecutionPhaseListener = (key: ExecutionKey, phase: WorkflowPhase) => void;
+
 /** Applies workflow, node and task events to the DB. */
 export class EventManager {
   readonly #ctx: AdminContext;
-  constructor(ctx: AdminContext) {
+  readonly #onExecutionPhase: ExecutionPhaseListener | undefined;
+  constructor(ctx: AdminContext, onExecutionPhase?: ExecutionPhaseListener) {
     this.#ctx = ctx;
+    this.#onExecutionPhase = onExecutionPhase;
   }
 
   /** Inline data in an event (`output_data`, `input_data`) is offloaded to the store, as flyteadmin does. */
@@ -73,10 +78,10 @@ export class EventManager {
     const occurred = timestampToMs(ev.occurredAt) ?? ctx.clock.now();
     if (!ctx.repos.executions.get(key)) throw adminError('SBX_ADMIN_EXECUTION_NOT_FOUND', `execution ${formatId(key)} not found`, { path: `${path}.execution_id` });
     const offloaded = await this.#offload(key, ['outputs.pb'], ev.outputData);
-    ctx.tx(() => {
+    const changed = ctx.tx(() => {
       const row = ctx.repos.executions.get(key);
       if (!row) throw adminError('SBX_ADMIN_EXECUTION_NOT_FOUND', `execution ${formatId(key)} not found`, { path: `${path}.execution_id` });
-      if (row.phase === phase) return;
+      if (row.phase === phase) return false;
       WorkflowPhases.assertTransition(row.phase, phase, `execution ${formatId(key)}`);
       const now = ctx.clock.now();
       const startedAt = row.started_at ?? (phase === 'QUEUED' ? null : occurred);
@@ -89,7 +94,9 @@ export class EventManager {
         patch.error_code = ev.error.code ?? '';
       }
       ctx.repos.executions.update(key, patch);
+      return true;
     });
+    if (changed) this.#onExecutionPhase?.(key, phase);
   }
 
   async nodeEvent(ev: flyteidl.event.INodeExecutionEvent, path = 'event'): Promise<void> {

@@ -12,6 +12,7 @@
 import type { flyteidl } from '../../core/idl.ts';
 import type { AttemptExit } from '../../launcher/launcher.ts';
 import type { CacheReservations } from '../catalog.ts';
+import type { ClosureIndex } from '../closure-index.ts';
 import type { Dag } from '../dag.ts';
 import type { PropellerDeps, ResolvedPropellerConfig } from '../deps.ts';
 import type { ExecutionRequest } from '../ports.ts';
@@ -20,8 +21,14 @@ import type { NodeKind, NodeStatus } from '../state.ts';
 /** A (sub-)workflow being walked: its graph and how its node ids map to unique ids. */
 export interface Scope {
   readonly dag: Dag;
+  /** The closure its task and sub-workflow references resolve in (a dynamic node brings its own). */
+  readonly closure: ClosureIndex;
   /** Set below a sub-workflow/branch/dynamic parent. */
   readonly parent?: { uniqueId: string; attempt: number };
+  /** Set on the scope a dynamic node runs: its direct children report this task attempt as parent. */
+  readonly parentTask?: flyteidl.core.ITaskExecutionIdentifier;
+  /** Dynamic nodes enclosing this scope (0 at the top); bounded by `maxNesting`. */
+  readonly depth: number;
   /** URI of this scope's inputs (start-node outputs). */
   readonly inputsUri: string;
   /** `WorkflowMetadata.OnFailurePolicy`: 0 FAIL_IMMEDIATELY, 1 FAIL_AFTER_EXECUTABLE_NODES_COMPLETE. */
@@ -47,10 +54,14 @@ export interface ExecContext {
   readonly executionId: { project: string; domain: string; name: string };
   /** Reads a LiteralMap document, cached for the round. */
   readLiteralMap(uri: string): Promise<flyteidl.core.ILiteralMap>;
-  /** Task template by id (from the closure). */
-  findTask(id: flyteidl.core.IIdentifier | null | undefined): flyteidl.core.ITaskTemplate;
-  /** Sub-workflow graph by id (from the closure). */
-  findSubWorkflow(id: flyteidl.core.IIdentifier | null | undefined): Dag;
+  /** Task template by id, from the scope's closure (throws `SBX_PROPELLER_BAD_CLOSURE` if absent). */
+  findTask(scope: Scope, id: flyteidl.core.IIdentifier | null | undefined): flyteidl.core.ITaskTemplate;
+  /** Sub-workflow graph by id, from the scope's closure. */
+  findSubWorkflow(scope: Scope, id: flyteidl.core.IIdentifier | null | undefined): Dag;
+  /** The graph of a compiled workflow (cached by object identity). */
+  dagOf(wf: flyteidl.core.ICompiledWorkflow): Dag;
+  /** Reads a compiled closure document (a dynamic node's), cached across rounds by URI. */
+  readClosure(uri: string): Promise<flyteidl.core.ICompiledWorkflowClosure>;
   /** The exit of an attempt, if its `launcher.wait` has resolved in this process. */
   exitOf(key: string): AttemptExit | undefined;
   /** Makes sure something waits for this attempt's exit and requests a round when it comes. */
@@ -65,16 +76,43 @@ export interface ExecContext {
   walk(scope: Scope): Promise<ScopeOutcome>;
   /** Aborts every started, non-terminal node of a scope (and their children). */
   abortScope(scope: Scope, reason: string): Promise<void>;
-  /** Runs one node (branch case) to its next state; returns its status. */
-  executeNode(scope: Scope, node: flyteidl.core.INode, uniqueId: string, parentUniqueId: string | undefined): Promise<NodeStatus>;
+  /**
+   * Runs one node (branch case, map item) to its next state; returns its status. `opts.inputs`
+   * replaces binding resolution (map items get their element); `opts.kind` overrides the handler.
+   */
+  executeNode(
+    scope: Scope,
+    node: flyteidl.core.INode,
+    uniqueId: string,
+    parentUniqueId: string | undefined,
+    opts?: ExecuteNodeOptions,
+  ): Promise<NodeStatus>;
   /** Aborts one node (branch case) if started and not terminal. */
   abortNode(scope: Scope, node: flyteidl.core.INode, uniqueId: string, reason: string): Promise<void>;
   /** Current status of a node by unique id. */
   statusOf(uniqueId: string): NodeStatus | undefined;
-  /** Marks a never-started node SKIPPED (untaken branch cases), without events. */
-  markSkipped(uniqueId: string, node: flyteidl.core.INode, parentUniqueId: string): void;
-  /** Builds the scope of a sub-workflow run by the node `parent`. */
-  subScope(dag: Dag, parent: { uniqueId: string; attempt: number }, inputsUri: string): Scope;
+  /** Marks a never-started node SKIPPED (untaken branch cases) and reports it as a child of its parent. */
+  markSkipped(scope: Scope, uniqueId: string, node: flyteidl.core.INode, parentUniqueId: string): void;
+  /**
+   * Builds the scope of a graph run by the node `parent` inside scope `from`: a sub-workflow
+   * (same closure) or a dynamic node's generated workflow (`extra.closure`, `extra.parentTask`,
+   * one more level of `depth`).
+   */
+  subScope(
+    from: Scope,
+    dag: Dag,
+    parent: { uniqueId: string; attempt: number },
+    inputsUri: string,
+    extra?: { closure?: ClosureIndex; parentTask?: flyteidl.core.ITaskExecutionIdentifier; depth?: number },
+  ): Scope;
+}
+
+/** Options of {@link ExecContext.executeNode}. */
+export interface ExecuteNodeOptions {
+  /** The node's inputs, written as its `inputs.pb` instead of resolving its bindings. */
+  inputs?: () => flyteidl.core.ILiteralMap;
+  /** Handler kind to use instead of the node's own (map items: `item`). */
+  kind?: NodeKind;
 }
 
 /** What a handler sees of one node. */
@@ -96,15 +134,18 @@ export interface NodeContext {
 
 /** Node-status fields a handler may change (the executor copies them over). */
 export type StatusPatch = Partial<
-  Pick<NodeStatus, 'task' | 'child' | 'cacheStatus' | 'reservationKey' | 'branchTaken' | 'attemptStartedAt'>
+  Pick<NodeStatus, 'task' | 'child' | 'cacheStatus' | 'reservationKey' | 'branchTaken' | 'attemptStartedAt' | 'dynamic' | 'arraySize'>
 >;
 
 /** Extra node-event metadata a handler supplies. */
 export interface EventInfo {
   catalogKey?: flyteidl.core.ICatalogMetadata;
+  /** The compiled workflow of a dynamic node (sent with DYNAMIC_RUNNING; admin stores it). */
+  dynamicWorkflow?: flyteidl.event.IDynamicWorkflowNodeMetadata;
 }
 
-interface Common {
+/** What every handler result may carry besides its phase. */
+export interface Common {
   patch?: StatusPatch;
   taskEvents?: flyteidl.event.ITaskExecutionEvent[];
   info?: EventInfo;
@@ -114,6 +155,7 @@ interface Common {
 export type HandlerResult =
   | (Common & { phase: 'QUEUED' })
   | (Common & { phase: 'RUNNING' })
+  | (Common & { phase: 'DYNAMIC_RUNNING' })
   | (Common & { phase: 'SUCCESS'; outputsUri?: string })
   | (Common & { phase: 'RETRYABLE_FAILURE'; error: flyteidl.core.IExecutionError })
   | (Common & { phase: 'FAILURE'; error: flyteidl.core.IExecutionError });
@@ -122,6 +164,8 @@ export type HandlerResult =
 export const Transition = {
   queued: (c: Common = {}): HandlerResult => ({ ...c, phase: 'QUEUED' }),
   running: (c: Common = {}): HandlerResult => ({ ...c, phase: 'RUNNING' }),
+  /** A dynamic node's generated workflow is running (node phase DYNAMIC_RUNNING). */
+  dynamicRunning: (c: Common = {}): HandlerResult => ({ ...c, phase: 'DYNAMIC_RUNNING' }),
   success: (outputsUri: string | undefined, c: Common = {}): HandlerResult => ({
     ...c,
     phase: 'SUCCESS',
