@@ -6,16 +6,22 @@
  * plan, inputs) → write `inputs.pb` + `user_inputs.pb` → one transaction inserting the row in
  * UNDEFINED (and any synthesised `.flytegen.` entities) → `runner.start`. If the transaction
  * fails the two documents are deleted again.
+ *
+ * Children: an execution created with `metadata.parent_node_execution` (launch-plan nodes, eager
+ * tasks) must name a live parent; it inherits the parent's settings and nesting + 1. Children
+ * never outlive their parent: terminating an execution terminates its running children, and
+ * when an execution reaches a terminal phase any child still running is terminated too.
  */
 import { isSandboxError, UnavailableError } from '../../core/errors.ts';
 import { encode, type flyteidl } from '../../core/idl.ts';
-import { WorkflowPhases } from '../../core/phases.ts';
+import { WorkflowPhases, type WorkflowPhase } from '../../core/phases.ts';
 import type { ExecutionRequest } from '../../propeller/ports.ts';
 import { formatId, fromBlob, toBlob, type ExecutionKey } from '../codec.ts';
 import type { AdminContext } from '../context.ts';
 import { adminError } from '../errors.ts';
 import type { ExecutionRow } from '../repositories/execution-repository.ts';
 import { nextToken, type ListParams } from '../repositories/list-query.ts';
+import { ExecutionWaiters } from './execution-waiters.ts';
 import { requireExecutionName, requireIdentifier, requirePart, type FullIdentifier } from '../validation/identifiers.ts';
 import { mergeExecutionInputs } from '../validation/inputs.ts';
 import { assertInStore, EXECUTION_MODES, readLiteralMap, toExecution, urlBlob } from './execution-views.ts';
@@ -57,6 +63,23 @@ function kvToRecord(kvs: flyteidl.core.IKeyValuePair[] | null | undefined): Reco
   return out;
 }
 
+/** Phases of an execution that may still be stopped (ABORTING is already on its way). */
+const STOPPABLE_PHASES = WorkflowPhases.byNumber.filter((p) => !WorkflowPhases.isTerminal(p) && p !== 'ABORTING');
+
+/** What a child inherits from its parent's spec (spec values of the child win). */
+export function inheritedSpec(spec: flyteidl.admin.IExecutionSpec): flyteidl.admin.IExecutionSpec {
+  return {
+    ...(spec.labels ? { labels: spec.labels } : {}),
+    ...(spec.annotations ? { annotations: spec.annotations } : {}),
+    ...(spec.envs ? { envs: spec.envs } : {}),
+    ...(spec.maxParallelism ? { maxParallelism: spec.maxParallelism } : {}),
+    ...(spec.rawOutputDataConfig ? { rawOutputDataConfig: spec.rawOutputDataConfig } : {}),
+    ...(spec.overwriteCache ? { overwriteCache: true } : {}),
+    ...(spec.interruptible ? { interruptible: spec.interruptible } : {}),
+    ...(spec.securityContext ? { securityContext: spec.securityContext } : {}),
+  };
+}
+
 /** Creates and controls executions. */
 export class ExecutionManager {
   readonly #ctx: AdminContext;
@@ -64,6 +87,7 @@ export class ExecutionManager {
   readonly #tasks: TaskManager;
   readonly #workflows: WorkflowManager;
   readonly #launchPlans: LaunchPlanManager;
+  readonly #waiters = new ExecutionWaiters();
 
   constructor(ctx: AdminContext, projects: ProjectManager, tasks: TaskManager, workflows: WorkflowManager, launchPlans: LaunchPlanManager) {
     this.#ctx = ctx;
@@ -138,7 +162,25 @@ export class ExecutionManager {
     const inputsPath = req.inputs ? 'body.inputs' : 'body.spec.inputs';
     const userInputs: flyteidl.core.ILiteralMap = req.inputs ?? spec.inputs ?? { literals: {} };
     const merged = mergeExecutionInputs(r.lpClosure.expectedInputs, r.lpSpec.fixedInputs, userInputs, inputsPath);
-    const inherit = opts.inherit ?? {};
+    const parent = opts.parentNodeExecution ?? spec.metadata?.parentNodeExecution ?? undefined;
+    let inherit = opts.inherit ?? {};
+    let parentNesting: number | undefined;
+    if (parent?.executionId && !opts.inherit) {
+      // A child created through the API (an eager task's call): the parent must be alive.
+      const path = 'body.spec.metadata.parent_node_execution.execution_id';
+      const pk = {
+        project: requirePart(parent.executionId.project, `${path}.project`),
+        domain: requirePart(parent.executionId.domain, `${path}.domain`),
+        name: requirePart(parent.executionId.name, `${path}.name`),
+      };
+      const parentRow = ctx.repos.executions.get(pk);
+      if (!parentRow) throw adminError('SBX_ADMIN_EXECUTION_NOT_FOUND', `parent execution ${formatId(pk)} not found`, { path });
+      if (WorkflowPhases.isTerminal(parentRow.phase) || parentRow.phase === 'ABORTING') {
+        throw adminError('SBX_ADMIN_ALREADY_TERMINAL', `parent execution ${formatId(pk)} is ${parentRow.phase}: it can start no more child executions`, { path });
+      }
+      inherit = inheritedSpec(fromBlob<flyteidl.admin.IExecutionSpec>('flyteidl.admin.ExecutionSpec', parentRow.spec) ?? {});
+      parentNesting = parentRow.nesting;
+    }
 
     const rawOutputPrefix =
       spec.rawOutputDataConfig?.outputLocationPrefix ||
@@ -150,8 +192,7 @@ export class ExecutionManager {
     const labels = { ...(r.lpSpec.labels?.values ?? {}), ...(inherit.labels?.values ?? {}), ...(spec.labels?.values ?? {}) };
     const envs = { ...kvToRecord(r.lpSpec.envs?.values), ...kvToRecord(inherit.envs?.values), ...kvToRecord(spec.envs?.values) };
     const mode = opts.mode ?? Number(spec.metadata?.mode ?? ExecutionMode.MANUAL);
-    const nesting = opts.nesting ?? Number(spec.metadata?.nesting ?? 0);
-    const parent = opts.parentNodeExecution ?? spec.metadata?.parentNodeExecution ?? undefined;
+    const nesting = opts.nesting ?? Math.max(Number(spec.metadata?.nesting ?? 0), parentNesting === undefined ? 0 : parentNesting + 1);
     const maxParallelism = spec.maxParallelism || inherit.maxParallelism || r.lpSpec.maxParallelism || ctx.options.maxParallelism;
     const storedSpec: flyteidl.admin.IExecutionSpec = {
       ...inherit,
@@ -250,13 +291,14 @@ export class ExecutionManager {
     } catch (e) {
       ctx.logger.error('runner failed to start execution', { execution: formatId(key), error: String(e) });
       const error: flyteidl.core.IExecutionError = { code: 'RunnerUnavailable', message: `the engine did not accept the execution: ${(e as Error)?.message ?? String(e)}`, kind: 2 };
-      ctx.tx(() => {
+      const failed = ctx.tx(() => {
         const cur = ctx.repos.executions.get(key);
-        if (cur && !WorkflowPhases.isTerminal(cur.phase)) {
-          const t = ctx.clock.now();
-          ctx.repos.executions.update(key, { phase: 'FAILED', error: toBlob('flyteidl.core.ExecutionError', error), error_code: 'RunnerUnavailable', updated_at: t, duration_ms: 0 });
-        }
+        if (!cur || WorkflowPhases.isTerminal(cur.phase)) return false;
+        const t = ctx.clock.now();
+        ctx.repos.executions.update(key, { phase: 'FAILED', error: toBlob('flyteidl.core.ExecutionError', error), error_code: 'RunnerUnavailable', updated_at: t, duration_ms: 0 });
+        return true;
       });
+      if (failed) this.onPhaseChange(key, 'FAILED');
       throw new UnavailableError('SBX_ADMIN_RUNNER_UNAVAILABLE', `execution ${formatId(key)} was created but the engine did not accept it; it is marked FAILED`, { cause: e });
     }
     return key;
@@ -320,8 +362,9 @@ export class ExecutionManager {
   }
 
   /**
-   * Terminate: moves the execution to ABORTING and asks the runner to abort. Terminating an
-   * ABORTING execution again is a no-op; a terminal one is `SBX_ADMIN_ALREADY_TERMINAL` (409).
+   * Terminate: moves the execution to ABORTING, terminates its running children (recursively),
+   * then asks the runner to abort it. Terminating an ABORTING execution again is a no-op; a
+   * terminal one is `SBX_ADMIN_ALREADY_TERMINAL` (409).
    */
   async terminate(key: ExecutionKey, cause: string, principal = 'sandbox'): Promise<void> {
     const ctx = this.#ctx;
@@ -333,20 +376,91 @@ export class ExecutionManager {
       return true;
     });
     if (!proceed) return;
+    this.#waiters.notify(key, 'ABORTING');
+    await this.#terminateChildren(key, `parent execution ${key.name} was terminated: ${cause}`);
     try {
       await ctx.runner.abort(key, cause);
     } catch (e) {
       if (isSandboxError(e) && e.category === 'NOT_FOUND') {
         // The engine does not know this execution (never started, or long gone): abort it here.
-        ctx.tx(() => {
+        const aborted = ctx.tx(() => {
           const row = this.getRow(key);
-          if (row.phase !== 'ABORTING') return;
+          if (row.phase !== 'ABORTING') return false;
           const t = ctx.clock.now();
           ctx.repos.executions.update(key, { phase: 'ABORTED', updated_at: t, duration_ms: row.started_at !== null ? t - row.started_at : 0 });
+          return true;
         });
+        if (aborted) this.#waiters.notify(key, 'ABORTED');
         return;
       }
       throw new UnavailableError('SBX_ADMIN_RUNNER_UNAVAILABLE', `execution ${formatId(key)} is ABORTING but the engine could not be told: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+    }
+  }
+
+  /**
+   * Called after every committed phase change of an execution (events, terminate, failed
+   * start): wakes its long-polls, and once it is terminal terminates any child still running
+   * (an eager task's container was killed, or a call was never awaited). Never throws.
+   */
+  onPhaseChange(key: ExecutionKey, phase: WorkflowPhase): void {
+    this.#waiters.notify(key, phase);
+    if (!WorkflowPhases.isTerminal(phase)) return;
+    this.#terminateChildren(key, `parent execution ${key.name} ended ${phase}`).catch((e: unknown) =>
+      this.#ctx.logger.warn('terminating the children of a finished execution failed', { execution: formatId(key), error: String(e) }),
+    );
+  }
+
+  /**
+   * The execution once it is terminal, or after `timeoutMs` (or when `signal` aborts) as it is
+   * then. Backs `GET …/executions/{p}/{d}/{name}?wait_for_terminal=…` (sandbox extension).
+   */
+  async waitForTerminal(key: ExecutionKey, timeoutMs: number, signal?: AbortSignal): Promise<flyteidl.admin.IExecution> {
+    const row = this.getRow(key);
+    if (WorkflowPhases.isTerminal(row.phase) || timeoutMs <= 0) return toExecution(row, this.#ctx.clock.now());
+    // No await between the check above and registering: a change cannot slip in between.
+    await this.#waiters.wait(key, timeoutMs, signal);
+    return this.get(key);
+  }
+
+  /** Number of parked long-polls (tests). @internal */
+  get waiting(): number {
+    return this.#waiters.size;
+  }
+
+  /**
+   * A page of the child executions of `parent` (their `parent_node_execution` names it), only
+   * those of `nodeId` when given; `params.filters` narrow it further. Sandbox extension behind
+   * `GET /api/v1/children/executions/{p}/{d}/{name}[/{node}]`.
+   */
+  listChildren(parent: ExecutionKey, nodeId: string | undefined, params: ListParams): flyteidl.admin.IExecutionList {
+    this.getRow(parent);
+    const own = [`eq(parent_project,${parent.project})`, `eq(parent_domain,${parent.domain})`, `eq(parent_name,${parent.name})`];
+    if (nodeId !== undefined) own.push(`eq(parent_node_id,${nodeId})`);
+    const filters = [...own, ...(params.filters.trim() ? [params.filters.trim()] : [])].join('+');
+    const rows = this.#ctx.repos.executions.list(parent.project, parent.domain, { ...params, filters });
+    const now = this.#ctx.clock.now();
+    return { executions: rows.map((r) => toExecution(r, now)), token: nextToken(params.offset, params.limit, rows.length) };
+  }
+
+  /** Terminates every child of `parent` that is still running (each one recursively). */
+  async #terminateChildren(parent: ExecutionKey, cause: string): Promise<void> {
+    const filters = `eq(parent_project,${parent.project})+eq(parent_domain,${parent.domain})+eq(parent_name,${parent.name})+value_in(phase,${STOPPABLE_PHASES.join(';')})`;
+    const seen = new Set<string>();
+    for (;;) {
+      // Terminated children leave the filter (they are ABORTING), so always read the first page.
+      const rows = this.#ctx.repos.executions
+        .list(parent.project, parent.domain, { limit: 200, offset: 0, filters, sortDirection: 'ASCENDING' })
+        .filter((r) => !seen.has(r.name));
+      if (rows.length === 0) return;
+      for (const r of rows) {
+        seen.add(r.name);
+        try {
+          await this.terminate({ project: r.project, domain: r.domain, name: r.name }, cause, 'parent');
+        } catch (e) {
+          if (isSandboxError(e, 'SBX_ADMIN_ALREADY_TERMINAL') || isSandboxError(e, 'SBX_ADMIN_EXECUTION_NOT_FOUND')) continue;
+          this.#ctx.logger.warn('could not terminate a child execution', { parent: formatId(parent), child: r.name, error: String(e) });
+        }
+      }
     }
   }
 
