@@ -69,6 +69,14 @@ try {
   process.exit(1);
 }
 
+/** The examples' sources (file name → text), embedded for `tflyte-sandbox demo`. */
+function exampleSources(dir) {
+  const out = {};
+  if (!existsSync(dir)) return out;
+  for (const f of readdirSync(dir)) if (f.endsWith('.ts')) out[f] = readFileSync(join(dir, f), 'utf8');
+  return out;
+}
+
 /** Step 1: esbuild → .build/tflyte-sandbox.cjs */
 async function bundle() {
   if (!existsSync(entry)) throw new Error(`entry ${relative(root, entry)} does not exist`);
@@ -91,6 +99,7 @@ async function bundle() {
     define: {
       __FLYTEIDL_DESCRIPTOR__: descriptor,
       __CONSOLE_ASSETS__: JSON.stringify(assets),
+      __TFLYTE_EXAMPLES__: JSON.stringify(exampleSources(join(root, 'examples'))),
       __TFLYTE_VERSION__: JSON.stringify(pkgJson.version),
       __TFLYTE_BUNDLED__: 'true',
       'import.meta.url': '__tflyte_import_meta_url',

@@ -32,7 +32,11 @@ export const DEMO_RUNS: [string, string, string[]][] = [
 /** Runs the demo. */
 export async function demo(opts: { dataDir?: string; launcher?: string }): Promise<void> {
   const state = await start({ ...opts, quiet: false });
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tflyte-demo-'));
+  // A tiny project: entities are named like in the repository (examples.basic_workflow.my_wf).
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tflyte-demo-'));
+  const dir = path.join(root, 'examples');
+  fs.mkdirSync(dir);
+  fs.writeFileSync(path.join(root, 'package.json'), '{ "name": "tflyte-demo", "private": true }\n');
   const sources = exampleSources();
   for (const [f, src] of Object.entries(sources)) fs.writeFileSync(path.join(dir, f), src);
   let failed = 0;
@@ -45,7 +49,7 @@ export async function demo(opts: { dataDir?: string; launcher?: string }): Promi
       if (e instanceof Error && e.message) console.log(`  failed: ${e.message}`);
     }
   }
-  fs.rmSync(dir, { recursive: true, force: true });
+  fs.rmSync(root, { recursive: true, force: true });
   console.log(`\nOpen the console: ${state.url}/console`);
   if (failed > 0) process.exitCode = 1;
 }
