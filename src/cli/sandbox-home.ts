@@ -46,6 +46,8 @@ export interface SandboxState {
   url: string;
   startedAt: string;
   version: string;
+  /** Why the sandbox runs with another launcher than asked for, if it does. */
+  warning?: string;
 }
 
 /** Resolves the data dir from the flag, then `TFLYTE_HOME`, then the default. */

@@ -67,6 +67,8 @@ interface LauncherSetup {
   launcher: Launcher;
   kind: 'docker' | 'process';
   runtimeCommand: string[];
+  /** Set when Docker was asked for but the process launcher is used. */
+  warning?: string;
   foreignImage?: { entrypoint: string[]; mounts: { hostPath: string; containerPath: string; readOnly: boolean }[] };
   /** Resolves when the default image exists (Docker). */
   imageReady: Promise<void>;
@@ -74,6 +76,7 @@ interface LauncherSetup {
 
 async function setupLauncher(config: SandboxConfig, dataDir: string, socketPath: string, log: ReturnType<typeof makeLogger>): Promise<LauncherSetup> {
   const { createLauncher } = await import('../launcher/index.ts');
+  let fallbackWarning: string | undefined;
   if (config.launcher === 'docker') {
     const binary = runtimeBinary();
     let problem: string | undefined;
@@ -111,14 +114,14 @@ async function setupLauncher(config: SandboxConfig, dataDir: string, socketPath:
       };
     }
     log.warn(`falling back to the process launcher: ${problem}. Tasks run as local processes, without containers.`);
-    process.stdout.write(`warning: ${problem}; tasks will run as local processes (--launcher process)\n`);
+    fallbackWarning = `${problem}; tasks run as local processes instead of containers (start with --launcher process to choose this explicitly)`;
   }
   const runtimeCommand = selfCommand();
   const launcher = await createLauncher('process', {
     defaultEntrypoint: [],
     baseEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? dataDir },
   });
-  return { launcher, kind: 'process', runtimeCommand, imageReady: Promise.resolve() };
+  return { launcher, kind: 'process', runtimeCommand, imageReady: Promise.resolve(), ...(fallbackWarning ? { warning: fallbackWarning } : {}) };
 }
 
 /** Serves the console's static page under `/console` (assets embedded in the binary). */
@@ -188,6 +191,7 @@ export async function serve(opts: { dataDir: string; port?: string; host?: strin
       adminUrl: url,
       maxParallelism: config.maxParallelism,
       maxNesting: config.maxNesting,
+      eagerConcurrency: config.eagerConcurrency,
     }),
   );
   runner.bind(propeller);
@@ -199,6 +203,7 @@ export async function serve(opts: { dataDir: string; port?: string; host?: strin
     url,
     startedAt: new Date().toISOString(),
     version: version(),
+    ...(setup.warning ? { warning: setup.warning } : {}),
   });
   log.info('sandbox listening', { url, launcher: setup.kind, dataDir });
   void propeller.resume().catch((e: unknown) => log.error('resuming executions failed', { error: String(e) }));

@@ -63,6 +63,7 @@ export async function runningSandbox(dataDir: string): Promise<SandboxState | un
 
 /** Prints where the sandbox answers. */
 function printUrls(state: SandboxState, dataDir: string, already: boolean): void {
+  if (state.warning) console.warn(`warning: ${state.warning}`);
   console.log(`${already ? 'sandbox already running' : 'sandbox started'} (pid ${state.pid}, tasks run with the ${state.launcher} launcher)`);
   console.log(`  API:      ${state.url}/api/v1`);
   console.log(`  Console:  ${state.url}/console`);
