@@ -73,7 +73,7 @@ export function createAdmin(deps: AdminDeps, options: AdminOptions = {}): Admin 
     app,
     managers,
     eventSink: new AdminEventSink(events),
-    childPort: new AdminChildPort(ctx, executions),
+    childPort: new AdminChildPort(ctx, executions, (id) => workflows.launchPlanTemplate(id)),
     stateStore: new SqliteStateStore(ctx.db, () => ctx.clock.now()),
     context: ctx,
   };

@@ -32,3 +32,4 @@ export { TaskExecutionRepository } from './repositories/task-execution-repositor
 export { FLYTEGEN_PREFIX } from './managers/single-task.ts';
 export { toErrorResponse, type ErrorBody } from './http/error-middleware.ts';
 export { adaptCompiler, type WholeClosureCompiler, type LaunchPlanLookup } from './compile-adapter.ts';
+export { consoleSupportRoutes } from './routes/console-support.ts';

@@ -76,11 +76,23 @@ async function ignoreExisting(p: Promise<unknown>): Promise<void> {
   }
 }
 
+/** One registration request, planned before any is sent. */
+interface RegistrationStep {
+  kind: 'task' | 'workflow' | 'launchPlan';
+  id: flyteidl.core.IIdentifier;
+  send: () => Promise<void>;
+}
+
 /**
  * Bundles the code a file loads, uploads the bundle into the sandbox's blob store and registers
  * every entity the loaded files export (tasks, workflows with their default launch plans, launch
  * plans). The version is a hash of the bundle and settings, so re-registering unchanged code is a
  * no-op and changed code gets a new version.
+ *
+ * The requests are planned first, in dependency order, and sent one at a time; a step fails the
+ * whole registration. So when the plan's last entity already exists, an earlier registration of
+ * this very version got through every step, and nothing is sent again (one request instead of
+ * one per entity: this is most of `run --remote`'s time on a re-run).
  */
 export async function registerFile(conn: Connection, file: string, project: string, domain: string): Promise<Registration> {
   setupSdk();
@@ -109,24 +121,29 @@ export async function registerFile(conn: Connection, file: string, project: stri
       all.tasks.set(name, { def: def as TaskDef, template: taskTemplate(def as TaskDef, settings) });
     }
   }
+  const steps: RegistrationStep[] = [];
+  const createLp = (lpId: flyteidl.core.IIdentifier, spec: flyteidl.admin.ILaunchPlanSpec): void => {
+    steps.push({ kind: 'launchPlan', id: lpId, send: () => ignoreExisting(conn.client.createLaunchPlan({ id: lpId, spec })) });
+  };
   for (const { template } of all.tasks.values()) {
-    await ignoreExisting(conn.client.createTask({ id: template.id ?? null, spec: { template } }));
+    steps.push({ kind: 'task', id: template.id ?? {}, send: () => ignoreExisting(conn.client.createTask({ id: template.id ?? null, spec: { template } })) });
   }
   // A workflow's launch-plan nodes need their workflows registered first: register leaves first.
-  const order = [...workflows.entries()];
   const registered = new Set<string>();
-  const registerWorkflow = async (name: string, def: WorkflowDef): Promise<void> => {
+  const registerWorkflow = (name: string, def: WorkflowDef): void => {
     if (registered.has(name)) return;
     registered.add(name);
     const s = serializeWorkflow(def, settings);
     for (const lp of s.launchPlans.values()) {
       const wf = (lp.def.workflow as unknown as Record<symbol, WorkflowDef>)[Symbol.for('tflyte.entity')] as WorkflowDef;
-      await registerWorkflow(entityName(wf), wf);
-      await ignoreExisting(conn.client.createLaunchPlan({ id: id(RT.LAUNCH_PLAN, entityName(lp.def), settings), spec: launchPlanSpec(lp.def, settings) }));
+      registerWorkflow(entityName(wf), wf);
+      createLp(id(RT.LAUNCH_PLAN, entityName(lp.def), settings), launchPlanSpec(lp.def, settings));
     }
-    await ignoreExisting(
-      conn.client.createWorkflow({ id: s.template.id ?? null, spec: { template: s.template, subWorkflows: [...s.subWorkflows.values()] } }),
-    );
+    steps.push({
+      kind: 'workflow',
+      id: s.template.id ?? {},
+      send: () => ignoreExisting(conn.client.createWorkflow({ id: s.template.id ?? null, spec: { template: s.template, subWorkflows: [...s.subWorkflows.values()] } })),
+    });
     // The default launch plan, named like the workflow (flytekit registers one per workflow).
     const defaultLp: LaunchPlanDef = {
       kind: 'launchPlan',
@@ -137,17 +154,25 @@ export async function registerFile(conn: Connection, file: string, project: stri
       fixed: {},
       workflow: { [Symbol.for('tflyte.entity')]: def } as never,
     };
-    await ignoreExisting(conn.client.createLaunchPlan({ id: id(RT.LAUNCH_PLAN, name, settings), spec: launchPlanSpec(defaultLp, settings) }));
+    createLp(id(RT.LAUNCH_PLAN, name, settings), launchPlanSpec(defaultLp, settings));
   };
-  for (const [name, def] of order) await registerWorkflow(name, def);
-  for (const { def } of all.launchPlans.values()) {
-    await ignoreExisting(conn.client.createLaunchPlan({ id: id(RT.LAUNCH_PLAN, entityName(def), settings), spec: launchPlanSpec(def, settings) }));
-  }
+  for (const [name, def] of workflows) registerWorkflow(name, def);
+  for (const { def } of all.launchPlans.values()) createLp(id(RT.LAUNCH_PLAN, entityName(def), settings), launchPlanSpec(def, settings));
   for (const def of loaded.allEntities.values()) {
-    if (def.kind === 'launchPlan') {
-      await ignoreExisting(
-        conn.client.createLaunchPlan({ id: id(RT.LAUNCH_PLAN, entityName(def), settings), spec: launchPlanSpec(def as LaunchPlanDef, settings) }),
-      );
+    if (def.kind === 'launchPlan') createLp(id(RT.LAUNCH_PLAN, entityName(def), settings), launchPlanSpec(def as LaunchPlanDef, settings));
+  }
+  const last = steps.at(-1);
+  if (!last || !(await stepDone(conn, last))) {
+    for (const step of steps) {
+      try {
+        await step.send();
+      } catch (e) {
+        // The server's answer names the field; say which entity of which file it was about.
+        if (e instanceof AdminApiError && e.status >= 400 && e.status < 500) {
+          throw new CommandError(`registering ${file}: the sandbox refused ${step.kind} ${step.id.name} (version ${step.id.version}): ${e.message}`);
+        }
+        throw e;
+      }
     }
   }
   return {
@@ -157,6 +182,20 @@ export async function registerFile(conn: Connection, file: string, project: stri
     workflows: [...registered],
     launchPlans: [...new Set([...all.launchPlans.keys(), ...registered])],
   };
+}
+
+/** Whether the entity a registration step creates already exists. */
+async function stepDone(conn: Connection, step: RegistrationStep): Promise<boolean> {
+  const key = { project: step.id.project ?? '', domain: step.id.domain ?? '', name: step.id.name ?? '', version: step.id.version ?? '' };
+  try {
+    if (step.kind === 'task') await conn.client.getTask(key);
+    else if (step.kind === 'workflow') await conn.client.getWorkflow(key);
+    else await conn.client.getLaunchPlan(key);
+    return true;
+  } catch (e) {
+    if (e instanceof AdminApiError && e.status === 404) return false;
+    throw e;
+  }
 }
 
 /** The id an execution of `def` is created from (a task id for tasks, else a launch plan id). */
@@ -209,37 +248,57 @@ export function nodePhaseName(p: unknown): string {
 }
 
 /**
- * Follows an execution until it ends. `onNode` hears each node phase change (progress lines);
- * waiting polls the API every `intervalMs` (the engine itself is event-driven).
+ * Follows an execution until it ends. `onNode` hears each node phase change (progress lines).
+ * Waiting polls the API (the engine itself is event-driven): every {@link FOLLOW_FAST_MS} for the
+ * first {@link FOLLOW_FAST_FOR_MS}, so a short execution is seen to end within a few ms, then
+ * backing off to `intervalMs`. A poll is one cheap GET on a local server; with `onNode` the node
+ * list is fetched at most every 100 ms, and once more when the execution has ended.
  */
 export async function follow(
   conn: Connection,
   exec: { project: string; domain: string; name: string },
   onNode?: (nodeId: string, phase: string, node: flyteidl.admin.INodeExecution) => void,
-  intervalMs = 150,
+  intervalMs = 250,
 ): Promise<flyteidl.admin.IExecution> {
   const seen = new Map<string, string>();
+  const started = Date.now();
+  let wait = FOLLOW_FAST_MS;
+  let listedAt = 0;
   for (;;) {
     const e = await conn.client.getExecution(exec);
-    if (onNode) {
+    const terminal = TERMINAL.has(phaseName(e.closure?.phase));
+    // Node lists can be long: at most every 100 ms, and once more at the end.
+    if (onNode && (terminal || Date.now() - listedAt >= 100)) {
+      listedAt = Date.now();
       try {
         const nodes = await conn.client.listNodeExecutions(exec, { limit: 1000 });
-        for (const n of nodes.nodeExecutions ?? []) {
+        // Report what changed since the last poll in the order it happened.
+        const changed = (nodes.nodeExecutions ?? []).filter((n) => seen.get(n.id?.nodeId ?? '') !== nodePhaseName(n.closure?.phase));
+        changed.sort((a, b) => stamp(a.closure?.updatedAt) - stamp(b.closure?.updatedAt));
+        for (const n of changed) {
           const nid = n.id?.nodeId ?? '';
           const ph = nodePhaseName(n.closure?.phase);
-          if (seen.get(nid) !== ph) {
-            seen.set(nid, ph);
-            onNode(nid, ph, n);
-          }
+          seen.set(nid, ph);
+          onNode(nid, ph, n);
         }
       } catch {
         // Progress is best effort; the execution's own phase decides.
       }
     }
-    if (TERMINAL.has(phaseName(e.closure?.phase))) return e;
-    await new Promise((r) => setTimeout(r, intervalMs));
+    if (terminal) return e;
+    await new Promise((r) => setTimeout(r, wait));
+    if (Date.now() - started > FOLLOW_FAST_FOR_MS) wait = Math.min(intervalMs, Math.ceil(wait * 1.5));
   }
 }
+
+function stamp(t: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
+  return t ? Number(t.seconds ?? 0) * 1000 + (t.nanos ?? 0) / 1e6 : 0;
+}
+
+/** Poll interval of {@link follow} while an execution is young. */
+export const FOLLOW_FAST_MS = 20;
+/** How long {@link follow} polls at {@link FOLLOW_FAST_MS} before backing off. */
+export const FOLLOW_FAST_FOR_MS = 10_000;
 
 /** Outputs of a finished execution as plain JSON, keyed by output name. */
 export async function outputsJson(conn: Connection, exec: { project: string; domain: string; name: string }): Promise<Record<string, unknown>> {

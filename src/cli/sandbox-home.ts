@@ -164,13 +164,21 @@ export function clearState(dataDir: string): void {
   fs.rmSync(homePaths(dataDir).state, { force: true });
 }
 
-/** True if a process with this pid exists. */
+/** True if a process with this pid runs (an exited one not yet reaped, a zombie, does not). */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // The daemon is detached, so once `start` exits its parent is init, which may reap it only
+  // seconds after it exited; `stop` would wait for that. Linux tells the state in /proc.
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return true;
   }
 }
 

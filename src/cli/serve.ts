@@ -10,9 +10,10 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Express } from 'express';
-import { adaptCompiler, createAdmin, createDeferredRunner, openAdminDb } from '../admin/index.ts';
+import express, { type Express } from 'express';
+import { adaptCompiler, consoleSupportRoutes, createAdmin, createDeferredRunner, openAdminDb } from '../admin/index.ts';
 import { compileWorkflow } from '../compiler/index.ts';
+import { consoleRouter } from '../console/index.ts';
 import type { Launcher, LaunchSpec, LaunchedAttempt } from '../launcher/launcher.ts';
 import { createPropeller, resolvePropellerConfig, systemClock, type Logger } from '../propeller/index.ts';
 import { DEFAULT_IMAGE } from '../sdk/internal.ts';
@@ -72,11 +73,17 @@ interface LauncherSetup {
   foreignImage?: { entrypoint: string[]; mounts: { hostPath: string; containerPath: string; readOnly: boolean }[] };
   /** Resolves when the default image exists (Docker). */
   imageReady: Promise<void>;
+  /**
+   * The image built from this binary (tagged by its hash). Templates name the default image
+   * `DEFAULT_IMAGE`; launches use this tag, so sandboxes of different binaries never mix images.
+   */
+  runtimeTag?: string;
 }
 
 async function setupLauncher(config: SandboxConfig, dataDir: string, socketPath: string, log: ReturnType<typeof makeLogger>): Promise<LauncherSetup> {
   const { createLauncher } = await import('../launcher/index.ts');
   let fallbackWarning: string | undefined;
+  let runtimeTag: string | undefined;
   if (config.launcher === 'docker') {
     const binary = runtimeBinary();
     let problem: string | undefined;
@@ -95,6 +102,7 @@ async function setupLauncher(config: SandboxConfig, dataDir: string, socketPath:
       const { ensureRuntimeImage, runtimeImageTag, runtimeMount } = await import('../launcher/index.ts');
       const tag = await runtimeImageTag(binary);
       const d = docker;
+      runtimeTag = tag;
       const imageReady = (async () => {
         const t0 = Date.now();
         await ensureRuntimeImage(d, { binaryPath: binary, tag });
@@ -108,6 +116,7 @@ async function setupLauncher(config: SandboxConfig, dataDir: string, socketPath:
       return {
         launcher,
         kind: 'docker',
+        runtimeTag: runtimeTag as string,
         runtimeCommand: ['tflyte-sandbox'],
         foreignImage: { entrypoint: mount.entrypoint, mounts: mount.mounts },
         imageReady,
@@ -124,15 +133,22 @@ async function setupLauncher(config: SandboxConfig, dataDir: string, socketPath:
   return { launcher, kind: 'process', runtimeCommand, imageReady: Promise.resolve(), ...(fallbackWarning ? { warning: fallbackWarning } : {}) };
 }
 
-/** Serves the console's static page under `/console` (assets embedded in the binary). */
-async function mountConsole(app: Express): Promise<void> {
-  try {
-    const consoleModule = '../console/index.ts';
-    const mod = (await import(consoleModule)) as { consoleRouter?: () => import('express').Router };
-    if (mod.consoleRouter) app.use('/console', mod.consoleRouter());
-  } catch {
-    // No console built into this version.
-  }
+/**
+ * The HTTP handler: the console's page under `/console` (assets embedded in the binary) and its
+ * read-only helper routes, then the admin app. Admin ends with a JSON 404 for every other path,
+ * so these are mounted in front of it rather than on it.
+ */
+function webApp(adminApp: Express, dataStore: LocalDataStore): Express {
+  const web = express();
+  web.disable('x-powered-by');
+  web.set('etag', false);
+  web.get('/', (_req, res) => {
+    res.redirect(302, '/console/');
+  });
+  web.use('/console', consoleRouter());
+  web.use('/api/v1', consoleSupportRoutes(dataStore));
+  web.use(adminApp);
+  return web;
 }
 
 /**
@@ -147,7 +163,9 @@ export async function serve(opts: { dataDir: string; port?: string; host?: strin
   fs.mkdirSync(paths.logs, { recursive: true });
   const attemptLogs = path.join(paths.logs, 'tasks');
   fs.mkdirSync(attemptLogs, { recursive: true });
-  const socketPath = path.join(dataDir, 'admin.sock');
+  // In a directory of its own: the Docker launcher mounts the directory into task containers.
+  const socketPath = path.join(dataDir, 'run', 'admin.sock');
+  fs.mkdirSync(path.dirname(socketPath), { recursive: true, mode: 0o700 });
   fs.rmSync(socketPath, { force: true });
 
   const dataStore = new LocalDataStore(paths.blobs);
@@ -163,18 +181,19 @@ export async function serve(opts: { dataDir: string; port?: string; host?: strin
     ...launcher,
     launch: async (spec) => {
       await setup.imageReady;
-      return launcher.launch(spec);
+      const image = setup.runtimeTag && spec.image === DEFAULT_IMAGE ? setup.runtimeTag : spec.image;
+      return launcher.launch({ ...spec, image });
     },
   };
 
   const servers: http.Server[] = [];
+  const web = webApp(admin.app, dataStore);
   const listen = (target: { port: number; host: string } | { path: string }): Promise<http.Server> =>
     new Promise((resolve, reject) => {
-      const srv = http.createServer(admin.app);
+      const srv = http.createServer(web);
       srv.once('error', reject);
       srv.listen(target, () => resolve(srv));
     });
-  await mountConsole(admin.app);
   const main = await listen({ port: config.port, host: config.host });
   servers.push(main);
   const port = (main.address() as { port: number }).port;

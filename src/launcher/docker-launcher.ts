@@ -3,11 +3,18 @@
  * the attempt key. Loaded lazily (see `createLauncher`) so importing the port never loads dockerode.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import type { AttemptExit, LaunchedAttempt, Launcher, LaunchSpec } from './launcher.ts';
 import { launcherError, LAUNCHER_ERROR_CODES, type LauncherError, signalFromExitCode } from './errors.ts';
 import { DockerLogDemuxer } from './docker-logs.ts';
+
+/**
+ * Exit code `wait` reports for a container the engine refused to start (bad entrypoint, mount,
+ * device…), like `docker run`'s 125; the engine's message is appended to the attempt's log.
+ */
+export const START_FAILED_EXIT_CODE = 125;
 
 /** Label every container of ours carries; `list` only sees containers with it. */
 export const MANAGED_LABEL = 'tflyte.launcher.managed';
@@ -32,8 +39,10 @@ export interface DockerLauncherOptions {
   user?: string;
   /**
    * Host path of the admin API's unix socket. When set, an attempt with `adminUrl` gets the
-   * socket bind-mounted at {@link CONTAINER_ADMIN_SOCKET} and `TFLYTE_ADMIN_SOCKET` pointing at
-   * it (the API stays off the network). Otherwise the URL's loopback host is rewritten to
+   * socket's *directory* bind-mounted read-only at `/run/tflyte` (so a socket re-created by a
+   * restarted daemon is seen by running containers; a file mount would keep the dead one: keep
+   * nothing else in that directory) and `TFLYTE_ADMIN_SOCKET` pointing at the socket in it (the
+   * API stays off the network). Otherwise the URL's loopback host is rewritten to
    * {@link HOST_ALIAS}, which reaches the host only if the admin listens on the bridge gateway.
    */
   adminSocketPath?: string;
@@ -67,6 +76,10 @@ export class DockerLauncher implements Launcher {
   readonly #opts: DockerLauncherOptions;
   readonly #followers = new Map<string, Follower>();
   readonly #launching = new Map<string, Promise<void>>();
+  /** Containers this instance created and is starting (`launch` does not wait for the start). */
+  readonly #starting = new Map<string, Promise<void>>();
+  /** Why a container this instance started could not start (reported by `wait`). */
+  readonly #startFailures = new Map<string, string>();
 
   constructor(opts: DockerLauncherOptions = {}) {
     this.docker = opts.docker ?? new Docker(opts.dockerOptions);
@@ -88,7 +101,6 @@ export class DockerLauncher implements Launcher {
       await this.#adopt(spec.key, existing);
       return;
     }
-    const container = this.docker.getContainer(spec.key);
     const offset = logSize(spec.logPath);
     const createOptions = this.#createOptions(spec, offset);
     try {
@@ -110,19 +122,83 @@ export class DockerLauncher implements Launcher {
       }
       throw engineError(e, `create container ${spec.key}`);
     }
+    // Starting takes a few hundred ms (the engine sets up namespaces and cgroups) and a round of
+    // the engine launches its ready nodes one after another: waiting here would serialise the
+    // starts of a fan-out or map. The container exists now, so the attempt is launched; `wait`,
+    // `abort` and `cleanup` first let a pending start finish.
+    this.#startInBackground(spec.key, spec.logPath, offset);
+  }
+
+  #startInBackground(key: string, logPath: string, offset: number): Promise<void> {
+    const pending = this.#starting.get(key);
+    if (pending) return pending;
+    const p = this.#start(key, logPath, offset).finally(() => this.#starting.delete(key));
+    this.#starting.set(key, p);
+    return p;
+  }
+
+  /**
+   * Starts a created container and follows its log. Never throws: a start the engine refuses is
+   * recorded (and written to the attempt's log) for `wait` to report as exit code
+   * {@link START_FAILED_EXIT_CODE}, as `docker run` does.
+   */
+  async #start(key: string, logPath: string, offset: number): Promise<void> {
     try {
-      await container.start();
+      await this.docker.getContainer(key).start();
     } catch (e) {
-      if (statusOf(e) !== 304) throw engineError(e, `start container ${spec.key}`);
+      if (statusOf(e) !== 304) {
+        // Started meanwhile by another launcher instance (after a restart): not a failure.
+        const info = await this.#inspect(key).catch(() => undefined);
+        if (!info || info.State.Status === 'created') {
+          const message = `container ${key} failed to start: ${(e as Error)?.message ?? String(e)}`;
+          this.#startFailures.set(key, message);
+          try {
+            fs.appendFileSync(logPath, `${message}\n`);
+          } catch {
+            // The failure is still reported by wait.
+          }
+          return;
+        }
+      }
     }
     // Follow after start: Docker replays the log from the beginning, so nothing is missed.
-    this.#follow(spec.key, spec.logPath, offset);
+    this.#follow(key, logPath, offset);
+  }
+
+  /** Lets a launch or start of `key` in progress in this instance finish (never throws). */
+  async #settled(key: string, signal?: AbortSignal): Promise<void> {
+    const pending = [this.#launching.get(key), this.#starting.get(key)].filter((p): p is Promise<void> => p !== undefined);
+    if (pending.length === 0) return;
+    const all = Promise.allSettled(pending).then(() => undefined);
+    if (!signal) return all;
+    await new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => reject(signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      void all.then(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      });
+    });
   }
 
   async wait(key: string, signal?: AbortSignal): Promise<AttemptExit> {
     signal?.throwIfAborted();
+    await this.#settled(key, signal);
+    if (this.#startFailures.has(key)) return { state: 'EXITED', exitCode: START_FAILED_EXIT_CODE, oomKilled: false };
     let info = await this.#inspect(key);
     if (!info) return { state: 'NOT_FOUND' };
+    if (info.State.Status === 'created') {
+      // Created but never started, and no start pending here: the launching process stopped
+      // between create and start. Finish the launch (a concurrent start elsewhere is harmless).
+      const labels = info.Config.Labels ?? {};
+      const logPath = labels[LOG_PATH_LABEL];
+      if (logPath) {
+        await this.#startInBackground(key, logPath, Number(labels[LOG_OFFSET_LABEL] ?? 0));
+        if (this.#startFailures.has(key)) return { state: 'EXITED', exitCode: START_FAILED_EXIT_CODE, oomKilled: false };
+        info = await this.#inspect(key);
+        if (!info) return { state: 'NOT_FOUND' };
+      }
+    }
     // A created (never started) container is not followed yet: its log stream would end at once.
     if (info.State.Status !== 'created') this.#followFromLabels(key, info);
     const status = info.State.Status;
@@ -155,6 +231,8 @@ export class DockerLauncher implements Launcher {
   }
 
   async abort(key: string): Promise<void> {
+    // A start in progress would otherwise run the container after the kill.
+    await this.#settled(key);
     const c = this.docker.getContainer(key);
     try {
       await c.kill();
@@ -171,6 +249,8 @@ export class DockerLauncher implements Launcher {
   }
 
   async cleanup(key: string): Promise<void> {
+    await this.#settled(key);
+    this.#startFailures.delete(key);
     try {
       await this.docker.getContainer(key).remove({ force: true, v: true });
     } catch (e) {
@@ -192,7 +272,8 @@ export class DockerLauncher implements Launcher {
     return rows.map((r) => ({
       key: (r.Names[0] ?? r.Id).replace(/^\//, ''),
       labels: Object.fromEntries(Object.entries(r.Labels).filter(([k]) => !k.startsWith(INTERNAL_PREFIX))),
-      running: r.State === 'running',
+      // Not exited yet: a container `launch` created is still being started in the background.
+      running: r.State !== 'exited' && r.State !== 'dead',
     }));
   }
 
@@ -221,8 +302,9 @@ export class DockerLauncher implements Launcher {
     if (spec.adminUrl !== undefined) {
       if (this.#opts.adminSocketPath) {
         env.TFLYTE_ADMIN_URL = spec.adminUrl;
-        env.TFLYTE_ADMIN_SOCKET = CONTAINER_ADMIN_SOCKET;
-        mounts.push({ Type: 'bind', Source: this.#opts.adminSocketPath, Target: CONTAINER_ADMIN_SOCKET, ReadOnly: true });
+        const dir = path.posix.dirname(CONTAINER_ADMIN_SOCKET);
+        env.TFLYTE_ADMIN_SOCKET = path.posix.join(dir, path.basename(this.#opts.adminSocketPath));
+        mounts.push({ Type: 'bind', Source: path.dirname(this.#opts.adminSocketPath), Target: dir, ReadOnly: true });
       } else {
         env.TFLYTE_ADMIN_URL = rewriteLoopback(spec.adminUrl);
       }
@@ -274,6 +356,8 @@ export class DockerLauncher implements Launcher {
   }
 
   async #adopt(key: string, info: Docker.ContainerInspectInfo): Promise<void> {
+    // This instance is starting it already (a repeated launch): nothing more to do.
+    if (this.#starting.has(key)) return;
     if (info.State.Status === 'created') {
       // A crash between create and start: finish the launch.
       try {

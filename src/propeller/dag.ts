@@ -118,3 +118,18 @@ export function buildDag(
     new Map([...m].map(([k, v]) => [k, [...v]]));
   return { template, nodes, upstream: freeze(up), downstream: freeze(down), order };
 }
+
+const topoIndex = new WeakMap<Dag, Map<string, number>>();
+
+/** The downstream nodes of `ended`, each once, in topological order. */
+export function downstreamOf(dag: Dag, ended: readonly string[]): string[] {
+  if (ended.length === 0) return [];
+  let index = topoIndex.get(dag);
+  if (!index) {
+    index = new Map(dag.order.map((id, i) => [id, i]));
+    topoIndex.set(dag, index);
+  }
+  const next = new Set<string>();
+  for (const id of ended) for (const d of dag.downstream.get(id) ?? []) next.add(d);
+  return [...next].sort((a, b) => index.get(a)! - index.get(b)!);
+}

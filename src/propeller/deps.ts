@@ -73,8 +73,10 @@ export interface ResolvedPropellerConfig {
   logDir: string;
   /** Admin URL given to tasks as `TFLYTE_ADMIN_URL` (eager tasks call back). */
   adminUrl: string;
-  /** Deepest allowed launch-plan nesting (child of child …). */
+  /** Deepest allowed nesting of launch-plan child executions and dynamic workflows (child of child …). */
   maxNesting: number;
+  /** Child executions an eager task runs at once (`TFLYTE_EAGER_CONCURRENCY`). */
+  eagerConcurrency: number;
   /** Fallback poll of child executions run elsewhere, in ms (children of this propeller notify directly). */
   childPollIntervalMs: number;
   /** First delay before re-running a round that threw; doubles up to 30 s. */
@@ -99,12 +101,13 @@ export function resolvePropellerConfig(o: PropellerOptions): ResolvedPropellerCo
     logDir: o.logDir,
     adminUrl: o.adminUrl ?? '',
     maxNesting: o.maxNesting ?? 10,
+    eagerConcurrency: o.eagerConcurrency ?? 10,
     childPollIntervalMs: o.childPollIntervalMs ?? 10_000,
     roundRetryDelayMs: o.roundRetryDelayMs ?? 1_000,
     maxRoundFailures: o.maxRoundFailures ?? 10,
     producerId: o.producerId ?? 'tflyte-propeller',
   };
-  for (const k of ['maxParallelism', 'maxSystemRetries', 'maxNesting', 'childPollIntervalMs', 'roundRetryDelayMs', 'maxRoundFailures'] as const) {
+  for (const k of ['maxParallelism', 'maxSystemRetries', 'maxNesting', 'eagerConcurrency', 'childPollIntervalMs', 'roundRetryDelayMs', 'maxRoundFailures'] as const) {
     if (!Number.isInteger(cfg[k]) || cfg[k] < 0) throw new RangeError(`propeller config ${k} must be a non-negative integer, got ${cfg[k]}`);
   }
   if (cfg.runtime.command.length === 0) throw new RangeError('propeller config runtime.command must not be empty');

@@ -46,15 +46,21 @@ export const EXECUTION_ERROR_CODES = {
   BINDING_RESOLUTION: 'BindingResolutionFailure',
   /** A raw container's copilot inputs/outputs could not be handled, or it wrote `_ERROR`. */
   RAW_CONTAINER: 'RawContainerError',
-  /** The task wrote `futures.pb` (dynamic workflow), not supported yet. */
+  /** A task wrote `futures.pb` where a generated workflow cannot run (a map item). */
   DYNAMIC_UNSUPPORTED: 'SBX_PROPELLER_DYNAMIC_UNSUPPORTED',
-  /** The node kind (gate, array, …) is not supported yet. */
+  /** The node kind (gate, …) is not supported yet. */
   NODE_KIND_UNSUPPORTED: 'SBX_PROPELLER_NODE_KIND_UNSUPPORTED',
+  /** A dynamic task's `futures.pb` is unreadable or its generated workflow does not compile (Flyte). */
+  DYNAMIC_BUILD_FAILED: 'DynamicWorkflowBuildFailed',
+  /** An array node's inputs are not lists of one length (or a bound input is missing). */
+  ARRAY_INPUTS: 'ArrayNodeInputsInvalid',
+  /** Too many items of an array node failed for its `min_successes` / `min_success_ratio`. */
+  ARRAY_MIN_SUCCESSES: 'ArrayNodeMinSuccessesNotMet',
   /** No branch case matched and the branch declares no else (Flyte). */
   MALFORMED_BRANCH: 'MalformedBranchUserError',
   /** A child execution failed to launch or ended ABORTED/TIMED_OUT. */
   CHILD_EXECUTION: 'ChildExecutionFailure',
-  /** Launch-plan nesting deeper than `maxNesting`. */
+  /** Launch-plan or dynamic-workflow nesting deeper than `maxNesting`. */
   MAX_NESTING: 'MaxNestingExceeded',
   /** Too many consecutive rounds threw: the engine gives up on the execution. */
   ROUND_FAILED: 'SBX_PROPELLER_ROUND_FAILED',

@@ -43,6 +43,7 @@ export function nodeEvent(
   now: number,
   targetEntity: flyteidl.core.IIdentifier | undefined,
   info: EventInfo = {},
+  parentTask?: flyteidl.core.ITaskExecutionIdentifier,
 ): flyteidl.event.INodeExecutionEvent {
   const ev: flyteidl.event.INodeExecutionEvent = {
     id: { nodeId: uniqueId, executionId },
@@ -54,17 +55,21 @@ export function nodeEvent(
     nodeName: node.metadata?.name || node.id || uniqueId,
     retryGroup: String(status.attempts),
     eventVersion: EVENT_VERSION,
-    isParent: status.kind === 'subworkflow' || status.kind === 'branch',
+    isParent: status.kind === 'subworkflow' || status.kind === 'branch' || status.kind === 'array' || status.dynamic !== undefined,
+    ...(status.dynamic !== undefined ? { isDynamic: true } : {}),
+    ...(status.kind === 'array' ? { isArray: true } : {}),
   };
   if (status.inputsUri) ev.inputUri = status.inputsUri;
   if (phase === 'SUCCEEDED' && status.outputsUri) ev.outputUri = status.outputsUri;
   if ((phase === 'FAILED' || phase === 'TIMED_OUT' || phase === 'FAILING') && status.error) ev.error = status.error;
   if (status.parentUniqueId) ev.parentNodeMetadata = { nodeId: status.parentUniqueId };
+  if (parentTask) ev.parentTaskMetadata = { id: parentTask };
   if (targetEntity) ev.targetEntity = targetEntity;
-  if (status.kind === 'task') {
+  if (status.kind === 'task' || status.kind === 'item') {
     ev.taskNodeMetadata = {
       cacheStatus: status.cacheStatus ?? 0,
       ...(info.catalogKey ? { catalogKey: info.catalogKey } : {}),
+      ...(info.dynamicWorkflow ? { dynamicWorkflow: info.dynamicWorkflow } : {}),
     };
   } else if (status.kind === 'launchplan' && status.child) {
     ev.workflowNodeMetadata = { executionId: status.child };

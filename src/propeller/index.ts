@@ -13,6 +13,8 @@ export type { FaultPoints, FaultPointName } from './fault-points.ts';
 export { createDataStoreCatalog, catalogKeyFor, canonicalInputs } from './catalog.ts';
 export type { Catalog, CatalogKey } from './catalog.ts';
 export { createInMemoryLauncher, noopRun } from './in-memory-launcher.ts';
+export { runEngineBench } from './bench-support.ts';
+export type { EngineBenchOptions, EngineBenchResult } from './bench-support.ts';
 export type { InMemoryLauncher, AttemptRun } from './in-memory-launcher.ts';
 export { executionKey, parseExecutionKey, attemptKey, childExecutionName, uniqueNodeId } from './ids.ts';
 export { PROPELLER_ERROR_CODES, EXECUTION_ERROR_CODES } from './errors.ts';

@@ -38,7 +38,7 @@ export interface ExecutionRequest {
   entityVersion?: string;
 }
 
-/** What propeller needs from admin to run launch-plan nodes (child executions). */
+/** What propeller needs from admin to run launch-plan nodes (child executions) and compile dynamic workflows. */
 export interface ChildExecutionPort {
   /**
    * Creates a child execution of a launch plan with the given inputs. Idempotent on `name`:
@@ -60,6 +60,12 @@ export interface ChildExecutionPort {
     error?: flyteidl.core.IExecutionError;
   } | undefined>;
   terminate(id: { project: string; domain: string; name: string }, cause: string): Promise<void>;
+  /**
+   * A registered launch plan as the compiler sees it (id, interface, fixed inputs), or undefined
+   * when no such version exists. Dynamic nodes compile their generated workflow with it when that
+   * workflow calls launch plans; without this method such calls fail to compile ("not registered").
+   */
+  getLaunchPlan?(id: flyteidl.core.IIdentifier): Promise<flyteidl.core.ILaunchPlanTemplate | undefined>;
 }
 
 /**

@@ -21,10 +21,12 @@ import { createHandlerRegistry } from './handlers/index.ts';
 import type { NodeHandler } from './handlers/handler.ts';
 import { executionKey } from './ids.ts';
 import type { ExecutionRequest } from './ports.ts';
-import { createDagCache, Round } from './round.ts';
+import { createClosureCache, createDagCache } from './caches.ts';
+import { Round } from './round.ts';
 import type { RoundServices } from './round.ts';
-import { asDocument, newDocument } from './state.ts';
+import { asDocument, newDocument, roundStatus, statusHead } from './state.ts';
 import type { ExecutionDocument, NodeKind, OutboxEvent } from './state.ts';
+import { writeProto } from '../storage/proto-io.ts';
 
 /** What admin calls to run executions (admin's `ExecutionRunner` port). */
 export interface ExecutionRunner {
@@ -87,6 +89,8 @@ export function createPropeller(deps: PropellerDeps, config: ResolvedPropellerCo
   const handlers = createHandlerRegistry(extras.handlers);
   const reservations = new CacheReservations();
   const dagOf = createDagCache();
+  const readClosure = createClosureCache(fullDeps.data);
+  const storedRequests = new WeakMap<ExecutionRequest, ExecutionRequest>();
   const runners = new Map<string, Runner>();
   let stopped = false;
 
@@ -149,6 +153,7 @@ export function createPropeller(deps: PropellerDeps, config: ResolvedPropellerCo
       reservations,
       handlers,
       dagOf,
+      readClosure,
       exitOf: (k) => r.exits.get(k),
       watchAttempt: (k) => watchAttempt(r, k),
       wakeAt: (id, at) => wakeAt(r, id, at),
@@ -222,7 +227,7 @@ export function createPropeller(deps: PropellerDeps, config: ResolvedPropellerCo
 
   async function save(r: Runner, doc: ExecutionDocument, active: boolean): Promise<boolean> {
     const version = r.saved?.version ?? 0;
-    const ok = await store.save(r.key, doc, version, active);
+    const ok = await store.save(r.key, stored(doc), version, active);
     if (!ok) {
       logger.warn('state version conflict; reloading', { execution: r.key });
       r.saved = undefined;
@@ -241,11 +246,12 @@ export function createPropeller(deps: PropellerDeps, config: ResolvedPropellerCo
         runners.delete(r.key);
         return;
       }
-      r.saved = { doc: asDocument(loaded.state, r.key), version: loaded.version };
+      r.saved = { doc: await hydrate(asDocument(loaded.state, r.key)), version: loaded.version };
     }
     const before = r.saved.doc;
-    // The request (closure included) is immutable; only the status is copied for the round.
-    const doc: ExecutionDocument = { ...before, status: structuredClone(before.status) };
+    // The request (closure included) is immutable; the round works on fresh status containers
+    // and copies a node status before changing it (see Round).
+    const doc: ExecutionDocument = { ...before, status: roundStatus(before.status) };
     if (doc.status.outbox.length > 0) {
       // Events saved by a round that died before sending them (or whose sending failed).
       const sent = await send(doc.status.outbox, true);
@@ -259,7 +265,8 @@ export function createPropeller(deps: PropellerDeps, config: ResolvedPropellerCo
       doc.status.abortCause = r.pendingAbort;
     }
     r.pendingAbort = undefined;
-    const statusBefore = JSON.stringify(doc.status);
+    const headBefore = statusHead(doc.status);
+    const outboxBefore = doc.status.outbox.length;
     let rd = new Round(doc, services(r));
     try {
       await rd.run();
@@ -279,7 +286,7 @@ export function createPropeller(deps: PropellerDeps, config: ResolvedPropellerCo
         wakeAt(r, 'round-retry', clock.now() + Math.min(30_000, config.roundRetryDelayMs * 2 ** (r.failures - 1)));
         return;
       }
-      rd = new Round({ ...before, status: structuredClone(before.status) }, services(r));
+      rd = new Round({ ...before, status: roundStatus(before.status) }, services(r));
       rd.failExecution(
         hopeless
           ? executionError('SYSTEM', PROPELLER_ERROR_CODES.BAD_CLOSURE, (e as Error).message)
@@ -287,7 +294,8 @@ export function createPropeller(deps: PropellerDeps, config: ResolvedPropellerCo
       );
     }
     const next = rd.doc;
-    if (JSON.stringify(next.status) === statusBefore && rd.afterSave.length === 0) {
+    const changed = next.status.outbox.length !== outboxBefore || statusHead(next.status) !== headBefore || rd.nodesChanged();
+    if (!changed && rd.afterSave.length === 0) {
       if (before.status.outbox.length > 0) await save(r, next, !WorkflowPhases.isTerminal(next.status.phase));
       return;
     }
@@ -329,6 +337,23 @@ export function createPropeller(deps: PropellerDeps, config: ResolvedPropellerCo
     }
   }
 
+  /** The document as stored: without the closure when it lives at `closureUri`. */
+  function stored(doc: ExecutionDocument): ExecutionDocument {
+    if (!doc.closureUri) return doc;
+    let request = storedRequests.get(doc.request);
+    if (!request) {
+      request = { ...doc.request, closure: {} };
+      storedRequests.set(doc.request, request);
+    }
+    return { ...doc, request };
+  }
+
+  /** A loaded document with its closure read back (shared with the dynamic closure cache). */
+  async function hydrate(doc: ExecutionDocument): Promise<ExecutionDocument> {
+    if (!doc.closureUri) return doc;
+    return { ...doc, request: { ...doc.request, closure: await readClosure(doc.closureUri) } };
+  }
+
   async function waitFor(r: Runner): Promise<void> {
     while (r.running) await r.running;
   }
@@ -341,7 +366,11 @@ export function createPropeller(deps: PropellerDeps, config: ResolvedPropellerCo
       const key = executionKey(req.id);
       const existing = await store.load(key);
       if (!existing) {
-        const saved = await store.save(key, newDocument(req), 0, true);
+        // The closure is written once beside the node data and kept out of the document that
+        // every round saves (it is the largest part of it and never changes).
+        const closureUri = fullDeps.data.join(req.metadataPrefix, '_propeller', 'closure.pb');
+        await writeProto(fullDeps.data, closureUri, 'flyteidl.core.CompiledWorkflowClosure', req.closure);
+        const saved = await store.save(key, stored({ ...newDocument(req), closureUri }), 0, true);
         if (!saved) logger.info('execution state already created', { execution: key });
       }
       requestRound(key);

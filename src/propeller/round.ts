@@ -15,12 +15,13 @@ import { nodeDataDir, nodeInputsUri } from '../storage/layout.ts';
 import { readProto, writeProto } from '../storage/proto-io.ts';
 import { BindingResolutionError, resolveBindings } from './bindings.ts';
 import type { CacheReservations } from './catalog.ts';
-import { buildDag, END_NODE, START_NODE } from './dag.ts';
+import { identifierKey, indexClosure } from './closure-index.ts';
+import { downstreamOf, END_NODE, START_NODE } from './dag.ts';
 import type { Dag } from './dag.ts';
 import type { PropellerDeps, ResolvedPropellerConfig } from './deps.ts';
 import { BadClosureError, executionError, ErrorKindNum, EXECUTION_ERROR_CODES, PROPELLER_ERROR_CODES } from './errors.ts';
 import { nodeEvent, workflowEvent } from './events.ts';
-import type { ExecContext, HandlerResult, NodeContext, NodeHandler, Scope, ScopeOutcome } from './handlers/handler.ts';
+import type { ExecContext, ExecuteNodeOptions, HandlerResult, NodeContext, NodeHandler, Scope, ScopeOutcome } from './handlers/handler.ts';
 import { executionKey, uniqueNodeId } from './ids.ts';
 import { durationToMs, formatMs } from './literals.ts';
 import type { ExecutionRequest } from './ports.ts';
@@ -34,6 +35,8 @@ export interface RoundServices {
   reservations: CacheReservations;
   handlers: Readonly<Record<NodeKind, NodeHandler>>;
   dagOf(template: flyteidl.core.IWorkflowTemplate, connections?: flyteidl.core.IConnectionSet | null): Dag;
+  /** Reads a compiled closure document, cached across rounds. */
+  readClosure(uri: string): Promise<flyteidl.core.ICompiledWorkflowClosure>;
   exitOf(key: string): AttemptExit | undefined;
   watchAttempt(key: string): void;
   wakeAt(id: string, atMs: number): void;
@@ -43,19 +46,8 @@ export interface RoundServices {
 const SUCCESS_PHASES: ReadonlySet<NodePhase> = new Set(['SUCCEEDED', 'RECOVERED']);
 const FAILED_PHASES: ReadonlySet<NodePhase> = new Set(['FAILED', 'TIMED_OUT', 'ABORTED']);
 
-function sameId(a: flyteidl.core.IIdentifier | null | undefined, b: flyteidl.core.IIdentifier | null | undefined): boolean {
-  return (
-    !!a &&
-    !!b &&
-    (a.project ?? '') === (b.project ?? '') &&
-    (a.domain ?? '') === (b.domain ?? '') &&
-    (a.name ?? '') === (b.name ?? '') &&
-    (a.version ?? '') === (b.version ?? '')
-  );
-}
-
 function idText(id: flyteidl.core.IIdentifier | null | undefined): string {
-  return id ? `${id.project ?? ''}/${id.domain ?? ''}/${id.name ?? ''}@${id.version ?? ''}` : '(none)';
+  return id ? identifierKey(id) : '(none)';
 }
 
 /** Executes one round over a document. Create a new instance per round. */
@@ -73,12 +65,24 @@ export class Round implements ExecContext {
   readonly afterSave: Array<() => Promise<void> | void> = [];
   readonly #svc: RoundServices;
   readonly #reads = new Map<string, Promise<flyteidl.core.ILiteralMap>>();
+  /** Node statuses as they were before this round (never mutated: statuses are copied on write). */
+  readonly #original: Readonly<Record<string, NodeStatus>>;
+  /** Unique ids of the statuses this round created or copied for writing. */
+  readonly #owned = new Set<string>();
   #running = 0;
+  /** Countable nodes being started right now (reserved before their first await). */
+  #reserved = 0;
   #deferred = false;
   #progress = false;
 
+  /**
+   * `doc.status.nodes` must be a fresh object whose values may be shared with the saved document:
+   * the round copies a status before changing it (copy on write), so a round that dies leaves the
+   * saved document untouched, and its cost grows with the nodes it touches, not the graph size.
+   */
   constructor(doc: ExecutionDocument, svc: RoundServices) {
     this.doc = doc;
+    this.#original = { ...doc.status.nodes };
     this.#svc = svc;
     this.request = doc.request;
     this.deps = svc.deps;
@@ -104,16 +108,25 @@ export class Round implements ExecContext {
     return p;
   }
 
-  findTask(id: flyteidl.core.IIdentifier | null | undefined): flyteidl.core.ITaskTemplate {
-    const t = (this.request.closure.tasks ?? []).find((x) => sameId(x.template?.id, id))?.template;
+  findTask(scope: Scope, id: flyteidl.core.IIdentifier | null | undefined): flyteidl.core.ITaskTemplate {
+    const t = scope.closure.task(id);
     if (!t) throw new BadClosureError(`task ${idText(id)} is not in the closure of ${this.executionId.name}`);
     return t;
   }
 
-  findSubWorkflow(id: flyteidl.core.IIdentifier | null | undefined): Dag {
-    const w = (this.request.closure.subWorkflows ?? []).find((x) => sameId(x.template?.id, id));
+  findSubWorkflow(scope: Scope, id: flyteidl.core.IIdentifier | null | undefined): Dag {
+    const w = scope.closure.subWorkflow(id);
     if (!w?.template) throw new BadClosureError(`sub-workflow ${idText(id)} is not in the closure of ${this.executionId.name}`);
     return this.#svc.dagOf(w.template, w.connections);
+  }
+
+  dagOf(wf: flyteidl.core.ICompiledWorkflow): Dag {
+    if (!wf.template) throw new BadClosureError(`a compiled workflow of ${this.executionId.name} has no template`);
+    return this.#svc.dagOf(wf.template, wf.connections);
+  }
+
+  readClosure(uri: string): Promise<flyteidl.core.ICompiledWorkflowClosure> {
+    return this.#svc.readClosure(uri);
   }
 
   exitOf(key: string): AttemptExit | undefined {
@@ -132,6 +145,31 @@ export class Round implements ExecContext {
     return this.doc.status.nodes[uniqueId];
   }
 
+  /** The status of a node, copied first if this round has not written it yet. */
+  #own(uid: string): NodeStatus | undefined {
+    const st = this.doc.status.nodes[uid];
+    if (!st || this.#owned.has(uid)) return st;
+    const copy = structuredClone(st);
+    this.doc.status.nodes[uid] = copy;
+    this.#owned.add(uid);
+    return copy;
+  }
+
+  /** Stores a status this round created. */
+  #put(uid: string, st: NodeStatus): void {
+    this.doc.status.nodes[uid] = st;
+    this.#owned.add(uid);
+  }
+
+  /** Whether this round changed any node status (compared with the document it started from). */
+  nodesChanged(): boolean {
+    for (const uid of this.#owned) {
+      const before = this.#original[uid];
+      if (!before || JSON.stringify(before) !== JSON.stringify(this.doc.status.nodes[uid])) return true;
+    }
+    return false;
+  }
+
   /** The top-level scope of the execution. */
   topScope(): Scope {
     const primary = this.request.closure.primary;
@@ -139,26 +177,45 @@ export class Round implements ExecContext {
     const dag = this.#svc.dagOf(primary.template, primary.connections);
     return {
       dag,
+      closure: indexClosure(this.request.closure),
+      depth: 0,
       inputsUri: this.request.inputsUri,
       onFailure: dag.template.metadata?.onFailure ?? 0,
       uniqueId: (id) => id,
     };
   }
 
-  subScope(dag: Dag, parent: { uniqueId: string; attempt: number }, inputsUri: string): Scope {
+  subScope(
+    from: Scope,
+    dag: Dag,
+    parent: { uniqueId: string; attempt: number },
+    inputsUri: string,
+    extra: Parameters<ExecContext['subScope']>[4] = {},
+  ): Scope {
+    const ids = new Map<string, string>();
     return {
       dag,
+      closure: extra.closure ?? from.closure,
+      depth: extra.depth ?? from.depth,
       parent,
+      ...(extra.parentTask ? { parentTask: extra.parentTask } : {}),
       inputsUri,
       onFailure: dag.template.metadata?.onFailure ?? 0,
-      uniqueId: (id) => uniqueNodeId(parent, id),
+      uniqueId: (id) => {
+        let u = ids.get(id);
+        if (u === undefined) {
+          u = uniqueNodeId(parent, id);
+          ids.set(id, u);
+        }
+        return u;
+      },
     };
   }
 
-  markSkipped(uniqueId: string, node: flyteidl.core.INode, parentUniqueId: string): void {
+  markSkipped(scope: Scope, uniqueId: string, node: flyteidl.core.INode, parentUniqueId: string): void {
     if (this.doc.status.nodes[uniqueId]) return;
-    this.doc.status.nodes[uniqueId] = {
-      phase: 'SKIPPED',
+    const st: NodeStatus = {
+      phase: 'UNDEFINED',
       kind: nodeKindOf(node),
       nodeId: node.id ?? uniqueId,
       parentUniqueId,
@@ -166,6 +223,8 @@ export class Round implements ExecContext {
       systemFailures: 0,
       stoppedAt: this.now,
     };
+    this.#put(uniqueId, st);
+    this.#setNodePhase(scope, node, uniqueId, st, 'SKIPPED');
   }
 
   // ---- workflow phases ------------------------------------------------------------------
@@ -243,35 +302,66 @@ export class Round implements ExecContext {
 
   // ---- DAG walk -------------------------------------------------------------------------
 
+  /**
+   * Advances a scope, then reports its outcome. Nodes whose upstream all ended are handled
+   * together (their I/O — inputs, launches, output checks — overlaps); nodes that end during the
+   * walk make their downstream candidates for another batch, so a node that succeeds at once
+   * (start-node, a cache hit) lets its downstream start in the same round. With FAIL_IMMEDIATELY
+   * nothing new starts once a node of the scope failed.
+   */
   async walk(scope: Scope): Promise<ScopeOutcome> {
+    const { dag } = scope;
+    const failFast = scope.onFailure === 0;
+    let candidates: readonly string[] = dag.order;
+    let failed = false;
+    while (candidates.length > 0) {
+      const batch: string[] = [];
+      const ended: string[] = [];
+      for (const id of candidates) {
+        const uid = scope.uniqueId(id);
+        const st = this.statusOf(uid);
+        if (st && NodePhases.isTerminal(st.phase)) {
+          if (FAILED_PHASES.has(st.phase)) failed = true;
+          continue;
+        }
+        const readiness = this.#readiness(scope, id);
+        if (readiness === 'waiting') continue;
+        if (readiness === 'blocked') {
+          this.#skip(scope, dag.nodes.get(id)!, uid);
+          ended.push(id);
+        } else batch.push(id);
+      }
+      if (failFast && failed) break;
+      const results = await Promise.all(batch.map((id) => this.executeNode(scope, dag.nodes.get(id)!, scope.uniqueId(id), scope.parent?.uniqueId)));
+      results.forEach((st, i) => {
+        if (NodePhases.isTerminal(st.phase)) ended.push(batch[i]!);
+        if (FAILED_PHASES.has(st.phase)) failed = true;
+      });
+      if (failFast && failed) break;
+      candidates = downstreamOf(dag, ended);
+    }
+    return this.#outcome(scope);
+  }
+
+  /** Whether a node can run: its upstream all succeeded (`ready`), one did not (`blocked`), or some still run. */
+  #readiness(scope: Scope, id: string): 'ready' | 'blocked' | 'waiting' {
+    let blocked = false;
+    for (const u of scope.dag.upstream.get(id) ?? []) {
+      const ust = this.statusOf(scope.uniqueId(u));
+      if (!ust || !NodePhases.isTerminal(ust.phase)) return 'waiting';
+      if (!SUCCESS_PHASES.has(ust.phase)) blocked = true;
+    }
+    return blocked ? 'blocked' : 'ready';
+  }
+
+  /** The outcome of a scope from its node statuses (first failure in topological order). */
+  #outcome(scope: Scope): ScopeOutcome {
     let lastError: flyteidl.core.IExecutionError | undefined;
     let timedOut = false;
     let active = false;
     for (const id of scope.dag.order) {
-      const node = scope.dag.nodes.get(id)!;
-      const uid = scope.uniqueId(id);
-      let st = this.statusOf(uid);
-      if (!st || !NodePhases.isTerminal(st.phase)) {
-        let ready = true;
-        let blocked = false;
-        for (const u of scope.dag.upstream.get(id) ?? []) {
-          const ust = this.statusOf(scope.uniqueId(u));
-          if (!ust || !NodePhases.isTerminal(ust.phase)) {
-            ready = false;
-            break;
-          }
-          if (!SUCCESS_PHASES.has(ust.phase)) blocked = true;
-        }
-        if (!ready) {
-          if (st) active = true;
-          continue;
-        }
-        if (blocked) {
-          st = this.#skip(scope, node, uid);
-        } else {
-          st = await this.executeNode(scope, node, uid, scope.parent?.uniqueId);
-        }
-      }
+      const st = this.statusOf(scope.uniqueId(id));
+      if (!st) continue;
       if (FAILED_PHASES.has(st.phase)) {
         lastError = st.error ?? executionError('SYSTEM', EXECUTION_ERROR_CODES.RUNTIME, `node ${id} ${st.phase}`);
         timedOut ||= st.phase === 'TIMED_OUT';
@@ -302,8 +392,8 @@ export class Round implements ExecContext {
       stoppedAt: this.now,
       ...(scope.parent ? { parentUniqueId: scope.parent.uniqueId } : {}),
     };
-    this.doc.status.nodes[uid] = st;
-    this.#setNodePhase(node, uid, st, 'SKIPPED');
+    this.#put(uid, st);
+    this.#setNodePhase(scope, node, uid, st, 'SKIPPED');
     return st;
   }
 
@@ -315,7 +405,7 @@ export class Round implements ExecContext {
 
   #parallelismFull(): boolean {
     const max = this.request.maxParallelism ?? this.config.maxParallelism;
-    return max > 0 && this.#running >= max;
+    return max > 0 && this.#running + this.#reserved >= max;
   }
 
   #targetEntity(node: flyteidl.core.INode): flyteidl.core.IIdentifier | undefined {
@@ -324,7 +414,7 @@ export class Round implements ExecContext {
     return undefined;
   }
 
-  #setNodePhase(node: flyteidl.core.INode, uid: string, st: NodeStatus, to: NodePhase, info: HandlerResult['info'] = {}): void {
+  #setNodePhase(scope: Scope, node: flyteidl.core.INode, uid: string, st: NodeStatus, to: NodePhase, info: HandlerResult['info'] = {}): void {
     if (st.phase === to) return;
     if (!NodePhases.canTransition(st.phase, to)) {
       throw new IllegalStateError(PROPELLER_ERROR_CODES.BAD_STATE, `node ${uid} cannot move from ${st.phase} to ${to}`);
@@ -336,8 +426,13 @@ export class Round implements ExecContext {
     this.#progress = true;
     this.doc.status.outbox.push({
       type: 'node',
-      event: nodeEvent(this.executionId, this.config.producerId, uid, node, st, to, this.now, this.#targetEntity(node), info),
+      event: nodeEvent(this.executionId, this.config.producerId, uid, node, st, to, this.now, this.#targetEntity(node), info, this.#parentTaskOf(scope, st)),
     });
+  }
+
+  /** The dynamic task attempt a node was generated by, for direct children of a dynamic node. */
+  #parentTaskOf(scope: Scope, st: NodeStatus): flyteidl.core.ITaskExecutionIdentifier | undefined {
+    return scope.parentTask && st.parentUniqueId !== undefined && st.parentUniqueId === scope.parent?.uniqueId ? scope.parentTask : undefined;
   }
 
   #context(scope: Scope, node: flyteidl.core.INode, uid: string, st: NodeStatus): NodeContext {
@@ -359,7 +454,7 @@ export class Round implements ExecContext {
     if (node.id === END_NODE) return scope.dag.template.interface?.outputs ?? undefined;
     if (node.taskNode?.referenceId) {
       try {
-        return this.findTask(node.taskNode.referenceId).interface?.inputs ?? undefined;
+        return this.findTask(scope, node.taskNode.referenceId).interface?.inputs ?? undefined;
       } catch {
         return undefined;
       }
@@ -367,12 +462,12 @@ export class Round implements ExecContext {
     return undefined;
   }
 
-  #timeoutMs(node: flyteidl.core.INode): number | undefined {
+  #timeoutMs(scope: Scope, node: flyteidl.core.INode): number | undefined {
     const own = durationToMs(node.metadata?.timeout);
     if (own !== undefined) return own;
     if (node.taskNode?.referenceId) {
       try {
-        return durationToMs(this.findTask(node.taskNode.referenceId).metadata?.timeout);
+        return durationToMs(this.findTask(scope, node.taskNode.referenceId).metadata?.timeout);
       } catch {
         return undefined;
       }
@@ -380,12 +475,12 @@ export class Round implements ExecContext {
     return undefined;
   }
 
-  #maxAttempts(node: flyteidl.core.INode): number {
+  #maxAttempts(scope: Scope, node: flyteidl.core.INode): number {
     const own = node.metadata?.retries?.retries;
     if (own !== undefined && own !== null) return own + 1;
     if (node.taskNode?.referenceId) {
       try {
-        return (this.findTask(node.taskNode.referenceId).metadata?.retries?.retries ?? 0) + 1;
+        return (this.findTask(scope, node.taskNode.referenceId).metadata?.retries?.retries ?? 0) + 1;
       } catch {
         return 1;
       }
@@ -394,9 +489,9 @@ export class Round implements ExecContext {
   }
 
   /** Flyte `isEligibleForRetry`: separate SYSTEM budget; USER/UNKNOWN use the node's attempts. */
-  #eligibleForRetry(node: flyteidl.core.INode, st: NodeStatus, err: flyteidl.core.IExecutionError): boolean {
+  #eligibleForRetry(scope: Scope, node: flyteidl.core.INode, st: NodeStatus, err: flyteidl.core.IExecutionError): boolean {
     if (err.kind === ErrorKindNum.SYSTEM) return st.systemFailures < this.config.maxSystemRetries;
-    return st.attempts + 1 - st.systemFailures < this.#maxAttempts(node);
+    return st.attempts + 1 - st.systemFailures < this.#maxAttempts(scope, node);
   }
 
   async executeNode(
@@ -404,15 +499,40 @@ export class Round implements ExecContext {
     node: flyteidl.core.INode,
     uid: string,
     parentUniqueId: string | undefined,
+    opts: ExecuteNodeOptions = {},
   ): Promise<NodeStatus> {
-    const kind = nodeKindOf(node);
+    const kind = opts.kind ?? nodeKindOf(node);
     const handler = this.#handler(kind);
-    let st = this.statusOf(uid);
-    if (!st) {
-      if (handler.countsForParallelism && this.#parallelismFull()) {
+    const current = this.statusOf(uid);
+    if (current && NodePhases.isTerminal(current.phase)) return current;
+    // Max parallelism: a node about to start takes a slot synchronously, before its first await,
+    // so that nodes handled together in one batch cannot overshoot the limit.
+    const starting = handler.countsForParallelism && (!current || current.phase === 'QUEUED');
+    if (starting) {
+      if (this.#parallelismFull()) {
         this.#deferred = true;
-        return { phase: 'UNDEFINED', kind, nodeId: node.id ?? uid, attempts: 0, systemFailures: 0 };
+        return current ?? { phase: 'UNDEFINED', kind, nodeId: node.id ?? uid, attempts: 0, systemFailures: 0 };
       }
+      this.#reserved++;
+    }
+    try {
+      return await this.#executeNode(scope, node, uid, parentUniqueId, opts, kind, handler);
+    } finally {
+      if (starting) this.#reserved--;
+    }
+  }
+
+  async #executeNode(
+    scope: Scope,
+    node: flyteidl.core.INode,
+    uid: string,
+    parentUniqueId: string | undefined,
+    opts: ExecuteNodeOptions,
+    kind: NodeKind,
+    handler: NodeHandler,
+  ): Promise<NodeStatus> {
+    let st = this.#own(uid);
+    if (!st) {
       st = { phase: 'UNDEFINED', kind, nodeId: node.id ?? uid, attempts: 0, systemFailures: 0, queuedAt: this.now };
       if (parentUniqueId) st.parentUniqueId = parentUniqueId;
       if (kind === 'start') {
@@ -421,26 +541,28 @@ export class Round implements ExecContext {
         const dataDir = nodeDataDir(this.deps.data, this.request.metadataPrefix, uid);
         const inputsUri = nodeInputsUri(this.deps.data, dataDir);
         try {
-          const inputs = await resolveBindings(node.inputs ?? [], this.#bindingSource(scope), this.#expectedInputs(scope, node));
+          const inputs = opts.inputs
+            ? opts.inputs()
+            : await resolveBindings(node.inputs ?? [], this.#bindingSource(scope), this.#expectedInputs(scope, node));
           await writeProto(this.deps.data, inputsUri, 'flyteidl.core.LiteralMap', inputs);
           st.inputsUri = inputsUri;
         } catch (e) {
           if (!(e instanceof BindingResolutionError)) throw e;
           st.error = executionError('USER', EXECUTION_ERROR_CODES.BINDING_RESOLUTION, `[${node.id}] ${e.message}`);
           st.stoppedAt = this.now;
-          this.doc.status.nodes[uid] = st;
-          this.#setNodePhase(node, uid, st, 'FAILED');
+          this.#put(uid, st);
+          this.#setNodePhase(scope, node, uid, st, 'FAILED');
           return st;
         }
       }
-      this.doc.status.nodes[uid] = st;
-      this.#setNodePhase(node, uid, st, 'QUEUED');
+      this.#put(uid, st);
+      this.#setNodePhase(scope, node, uid, st, 'QUEUED');
     }
     // Bounded: each pass either returns or consumes an attempt.
     for (let guard = 0; guard < 1000; guard++) {
-      if (st.phase !== 'QUEUED' && st.phase !== 'RUNNING') return st;
+      if (st.phase !== 'QUEUED' && st.phase !== 'RUNNING' && st.phase !== 'DYNAMIC_RUNNING') return st;
       const ctx = this.#context(scope, node, uid, st);
-      const timeoutMs = this.#timeoutMs(node);
+      const timeoutMs = this.#timeoutMs(scope, node);
       let result: HandlerResult;
       if (timeoutMs !== undefined && st.queuedAt !== undefined && this.now >= st.queuedAt + 2 * timeoutMs) {
         const ab = await handler.abort(ctx, 'active deadline exceeded');
@@ -448,7 +570,7 @@ export class Round implements ExecContext {
         st.error = executionError('USER', EXECUTION_ERROR_CODES.TIMEOUT, `node ${node.id} exceeded its active deadline of ${formatMs(2 * timeoutMs)}`);
         st.stoppedAt = this.now;
         this.#finishNode(st, uid);
-        this.#setNodePhase(node, uid, st, 'TIMED_OUT');
+        this.#setNodePhase(scope, node, uid, st, 'TIMED_OUT');
         return st;
       }
       if (timeoutMs !== undefined && st.attemptStartedAt !== undefined && this.now >= st.attemptStartedAt + timeoutMs) {
@@ -456,10 +578,6 @@ export class Round implements ExecContext {
         this.#pushTaskEvents(ab.taskEvents);
         result = { phase: 'RETRYABLE_FAILURE', error: executionError('USER', EXECUTION_ERROR_CODES.TIMEOUT_EXPIRED, `task active timeout [${formatMs(timeoutMs)}] expired`) };
       } else {
-        if (handler.countsForParallelism && st.phase === 'QUEUED' && this.#parallelismFull()) {
-          this.#deferred = true;
-          return st;
-        }
         result = await handler.handle(ctx);
       }
       if (result.patch) Object.assign(st, result.patch);
@@ -470,25 +588,31 @@ export class Round implements ExecContext {
         case 'RUNNING':
           st.startedAt ??= this.now;
           st.attemptStartedAt ??= this.now;
-          this.#setNodePhase(node, uid, st, 'RUNNING', result.info);
+          this.#setNodePhase(scope, node, uid, st, 'RUNNING', result.info);
           if (timeoutMs !== undefined) {
             this.wakeAt(`attempt-timeout:${uid}:${st.attempts}`, st.attemptStartedAt + timeoutMs);
             if (st.queuedAt !== undefined) this.wakeAt(`active-deadline:${uid}`, st.queuedAt + 2 * timeoutMs);
           }
           return st;
+        case 'DYNAMIC_RUNNING':
+          if (st.phase === 'DYNAMIC_RUNNING') return st;
+          this.#setNodePhase(scope, node, uid, st, 'DYNAMIC_RUNNING', result.info);
+          // The generated workflow was just built: start its ready nodes in this same round.
+          continue;
         case 'SUCCESS':
           if (result.outputsUri !== undefined) st.outputsUri = result.outputsUri;
           st.stoppedAt = this.now;
           this.#finishNode(st, uid);
-          this.#setNodePhase(node, uid, st, 'SUCCEEDED', result.info);
+          this.#setNodePhase(scope, node, uid, st, 'SUCCEEDED', result.info);
           return st;
         case 'RETRYABLE_FAILURE':
-          if (this.#eligibleForRetry(node, st, result.error)) {
+          if (this.#eligibleForRetry(scope, node, st, result.error)) {
             if (result.error.kind === ErrorKindNum.SYSTEM) st.systemFailures++;
             st.attempts++;
             st.error = result.error;
             delete st.task;
             delete st.child;
+            delete st.dynamic;
             delete st.attemptStartedAt;
             this.#progress = true;
             continue;
@@ -496,13 +620,13 @@ export class Round implements ExecContext {
           st.error = { ...result.error, code: `${EXECUTION_ERROR_CODES.RETRIES_EXHAUSTED}|${result.error.code ?? ''}` };
           st.stoppedAt = this.now;
           this.#finishNode(st, uid);
-          this.#setNodePhase(node, uid, st, 'FAILED', result.info);
+          this.#setNodePhase(scope, node, uid, st, 'FAILED', result.info);
           return st;
         case 'FAILURE':
           st.error = result.error;
           st.stoppedAt = this.now;
           this.#finishNode(st, uid);
-          this.#setNodePhase(node, uid, st, 'FAILED', result.info);
+          this.#setNodePhase(scope, node, uid, st, 'FAILED', result.info);
           return st;
         default:
           return assertNever(result);
@@ -511,8 +635,13 @@ export class Round implements ExecContext {
     throw new IllegalStateError(PROPELLER_ERROR_CODES.BAD_STATE, `node ${uid} did not settle`);
   }
 
-  /** Releases what a finished node held (cache reservation), after the outcome is saved. */
+  /**
+   * Releases what a finished node held (cache reservation), after the outcome is saved, and drops
+   * the attempt state it no longer needs (terminal statuses stay in the document for good).
+   */
   #finishNode(st: NodeStatus, uid: string): void {
+    delete st.task;
+    delete st.attemptStartedAt;
     const key = st.reservationKey;
     if (key) {
       const owner = `${executionKey(this.executionId)}#${uid}`;
@@ -538,15 +667,16 @@ export class Round implements ExecContext {
   // ---- abort ------------------------------------------------------------------------------
 
   async abortNode(scope: Scope, node: flyteidl.core.INode, uid: string, reason: string): Promise<void> {
-    const st = this.statusOf(uid);
-    if (!st || NodePhases.isTerminal(st.phase)) return;
+    const current = this.statusOf(uid);
+    if (!current || NodePhases.isTerminal(current.phase)) return;
+    const st = this.#own(uid)!;
     const handler = this.#handler(st.kind);
     const ab = await handler.abort(this.#context(scope, node, uid, st), reason);
     this.#pushTaskEvents(ab.taskEvents);
     st.stoppedAt = this.now;
     st.error ??= executionError('USER', 'NodeAborted', reason);
     this.#finishNode(st, uid);
-    this.#setNodePhase(node, uid, st, 'ABORTED');
+    this.#setNodePhase(scope, node, uid, st, 'ABORTED');
   }
 
   async abortScope(scope: Scope, reason: string): Promise<void> {
@@ -558,17 +688,4 @@ export class Round implements ExecContext {
 
 function assertNever(x: never): never {
   throw new IllegalStateError(PROPELLER_ERROR_CODES.BAD_STATE, `unexpected handler result ${JSON.stringify(x)}`);
-}
-
-/** Builds and caches DAGs by template object identity. */
-export function createDagCache(): RoundServices['dagOf'] {
-  const cache = new WeakMap<object, Dag>();
-  return (template, connections) => {
-    let d = cache.get(template);
-    if (!d) {
-      d = buildDag(template, connections);
-      cache.set(template, d);
-    }
-    return d;
-  };
 }

@@ -89,7 +89,10 @@ export interface ExecutionStatus {
 /** The whole stored document. */
 export interface ExecutionDocument {
   schemaVersion: 1;
+  /** In memory always with its closure; stored without it when `closureUri` is set. */
   request: ExecutionRequest;
+  /** Where the request's closure was written (a `CompiledWorkflowClosure` document). */
+  closureUri?: string;
   status: ExecutionStatus;
 }
 
@@ -118,4 +121,17 @@ export function nodeKindOf(n: flyteidl.core.INode): NodeKind {
   if (n.gateNode) return 'gate';
   if (n.arrayNode) return 'array';
   return 'unknown';
+}
+
+/**
+ * The status a round works on: new `nodes` and `outbox` containers over the same node statuses,
+ * which the round copies before writing (so the saved status is never changed in place).
+ */
+export function roundStatus(s: ExecutionStatus): ExecutionStatus {
+  return { ...s, nodes: { ...s.nodes }, outbox: [...s.outbox] };
+}
+
+/** The execution-level part of a status as text (everything but nodes and outbox), to detect changes. */
+export function statusHead(s: ExecutionStatus): string {
+  return JSON.stringify({ ...s, nodes: undefined, outbox: undefined });
 }

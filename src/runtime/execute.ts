@@ -86,8 +86,8 @@ async function writeAtomic(uri: string, bytes: Uint8Array): Promise<void> {
   await fsp.rename(tmp, p);
 }
 
-/** Applies `fn` to every blob scalar in a literal (files and directories). */
-async function mapBlobs(
+/** Applies `fn` to every blob scalar in a literal (files and directories). @internal */
+export async function mapBlobs(
   lit: flyteidl.core.ILiteral,
   fn: (blob: flyteidl.core.IBlob) => Promise<flyteidl.core.IBlob>,
 ): Promise<flyteidl.core.ILiteral> {
@@ -107,8 +107,8 @@ async function mapBlobs(
   return lit;
 }
 
-/** Copies a file or directory a task returned into the raw output prefix; returns its new URI. */
-async function uploadBlob(localPath: string, rawPrefix: string): Promise<string> {
+/** Copies a file or directory a task returned into the raw output prefix; returns its new URI. @internal */
+export async function uploadBlob(localPath: string, rawPrefix: string): Promise<string> {
   const src = path.resolve(localPath);
   const st = await fsp.stat(src).catch(() => undefined);
   if (!st) throw new NonRetryableError(`the task returned the path ${localPath}, which does not exist`);

@@ -139,6 +139,28 @@ suite('DockerLauncher against a real engine', () => {
     });
   });
 
+  it('reports a container the engine cannot start as exit 125, with the reason in its log', async () => {
+    // launch returns once the container exists (starts run in the background so a round can
+    // launch a fan-out at once); a start the engine refuses must still end the attempt.
+    const l = mk();
+    const s = spec('nostart', '0', { entrypoint: ['/no/such/entrypoint'] });
+    await l.launch(s);
+    expect(await l.wait(s.key)).toMatchObject({ state: 'EXITED', exitCode: 125 });
+    expect(fs.readFileSync(s.logPath, 'utf8')).toContain(`container ${s.key} failed to start`);
+    await l.cleanup(s.key);
+    expect(await l.wait(s.key)).toEqual({ state: 'NOT_FOUND' });
+  });
+
+  it('launches many containers without waiting for each start', async () => {
+    const l = mk();
+    const specs = Array.from({ length: 4 }, (_x, i) => spec(`many-${i}`, `console.log(${i})`));
+    for (const s of specs) await l.launch(s);
+    const exits = await Promise.all(specs.map((s) => l.wait(s.key)));
+    expect(exits.map((e) => (e.state === 'EXITED' ? e.exitCode : -1))).toEqual([0, 0, 0, 0]);
+    specs.forEach((s, i) => expect(fs.readFileSync(s.logPath, 'utf8')).toBe(`${i}\n`));
+    for (const s of specs) await l.cleanup(s.key);
+  });
+
   it('reports an OOM kill', async () => {
     const l = mk();
     const s = spec('oom', `const a = []; for (;;) a.push(Buffer.alloc(8 * 1024 * 1024, 1));`, {

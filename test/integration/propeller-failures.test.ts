@@ -105,7 +105,7 @@ describe('retries', () => {
     expect(r.error?.message).toBe('container was killed because it ran out of memory (limit 512Mi)');
   });
 
-  it('fails with OutputsNotFound when declared outputs were not written, and flags dynamic outputs', async () => {
+  it('fails with OutputsNotFound when declared outputs were not written, and explains a futures file that does not compile', async () => {
     h.task('n0', () => ({ nothing: true }));
     const r = await h.run(oneTask(), { a: lit.int(1) });
     expect(r.error?.code).toBe('RetriesExhausted|OutputsNotFound');
@@ -117,7 +117,8 @@ describe('retries', () => {
       },
     });
     const r2 = await h.run(oneTask(), { a: lit.int(1) });
-    expect(r2.error?.code).toBe('SBX_PROPELLER_DYNAMIC_UNSUPPORTED');
+    expect(r2.error?.code).toBe('DynamicWorkflowBuildFailed');
+    expect(r2.error?.message).toMatch(/workflow output "o0" \(int\) is not bound/);
   });
 });
 

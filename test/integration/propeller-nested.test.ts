@@ -139,6 +139,12 @@ describe('branch nodes', () => {
     const taken = h.sink.nodeEvents.find((e) => e.id?.executionId?.name === r.name && e.specNodeId === 'big' && e.phase === 3)!;
     expect(taken.parentNodeMetadata?.nodeId).toBe('b0');
     expect(h.launcher.launched.filter((s) => s.labels['tflyte.execution'] === r.name)).toHaveLength(1);
+    // The untaken cases are reported SKIPPED as children of the branch.
+    const skipped = h.sink.nodeEvents.filter((e) => e.id?.executionId?.name === r.name && e.phase === 7);
+    expect(skipped.map((e) => [e.id?.nodeId, e.parentNodeMetadata?.nodeId])).toEqual([
+      ['b0-0-mid', 'b0'],
+      ['b0-0-small', 'b0'],
+    ]);
   });
 
   it('fails with the declared error when nothing matches', async () => {
@@ -147,5 +153,7 @@ describe('branch nodes', () => {
     expect(r.phase).toBe('FAILED');
     expect(r.error?.message).toBe('x too small');
     expect(h.launcher.launched).toHaveLength(0);
+    expect(h.sink.nodePhases(r.name, 'b0-0-big')).toEqual(['SKIPPED']);
+    expect(h.sink.nodePhases(r.name, 'b0-0-mid')).toEqual(['SKIPPED']);
   });
 });

@@ -2,6 +2,7 @@
  * In-process `ChildExecutionPort` (propeller's port): launch-plan nodes create child executions
  * through admin's execution manager (mode CHILD_WORKFLOW, nesting, parent node execution), and
  * inherit the parent's labels, envs, max parallelism, raw output config and overwrite_cache.
+ * Dynamic nodes look up the launch plans their generated workflows call through `getLaunchPlan`.
  */
 import { isSandboxError } from '../../core/errors.ts';
 import type { flyteidl } from '../../core/idl.ts';
@@ -11,13 +12,24 @@ import { fromBlob } from '../codec.ts';
 import type { AdminContext } from '../context.ts';
 import { ExecutionMode, type ExecutionManager } from '../managers/execution-manager.ts';
 
-/** Creates, polls and terminates child executions inside this admin. */
+/** Creates, polls and terminates child executions inside this admin; looks up launch plans for dynamic workflows. */
 export class AdminChildPort implements ChildExecutionPort {
   readonly #ctx: AdminContext;
   readonly #executions: ExecutionManager;
-  constructor(ctx: AdminContext, executions: ExecutionManager) {
+  readonly #lookupLaunchPlan: (id: flyteidl.core.IIdentifier) => flyteidl.core.ILaunchPlanTemplate | undefined;
+  constructor(
+    ctx: AdminContext,
+    executions: ExecutionManager,
+    lookupLaunchPlan: (id: flyteidl.core.IIdentifier) => flyteidl.core.ILaunchPlanTemplate | undefined = () => undefined,
+  ) {
     this.#ctx = ctx;
     this.#executions = executions;
+    this.#lookupLaunchPlan = lookupLaunchPlan;
+  }
+
+  /** The registered launch plan's id, interface and fixed inputs (what the compiler needs). */
+  async getLaunchPlan(id: flyteidl.core.IIdentifier): Promise<flyteidl.core.ILaunchPlanTemplate | undefined> {
+    return this.#lookupLaunchPlan(id);
   }
 
   async createChild(req: Parameters<ChildExecutionPort['createChild']>[0]): Promise<void> {

@@ -60,7 +60,7 @@ export class WorkflowManager {
         if (!tid.project || !tid.domain || !tid.name || !tid.version) return undefined;
         return this.#tasks.template({ project: tid.project, domain: tid.domain, name: tid.name, version: tid.version });
       },
-      (lid) => this.#launchPlanTemplate(lid),
+      (lid) => this.launchPlanTemplate(lid),
     );
     const errors = result.diagnostics.filter((d) => d.severity !== 'warning');
     if (errors.length > 0 || !result.closure) {
@@ -84,7 +84,7 @@ export class WorkflowManager {
   }
 
   /** A registered launch plan as the compiler sees it: id, interface (expected inputs + outputs), fixed inputs. */
-  #launchPlanTemplate(lid: flyteidl.core.IIdentifier): flyteidl.core.ILaunchPlanTemplate | undefined {
+  launchPlanTemplate(lid: flyteidl.core.IIdentifier): flyteidl.core.ILaunchPlanTemplate | undefined {
     if (!lid.project || !lid.domain || !lid.name || !lid.version) return undefined;
     const row = this.#ctx.repos.launchPlans.get({ project: lid.project, domain: lid.domain, name: lid.name, version: lid.version });
     if (!row) return undefined;

@@ -2,7 +2,8 @@
 import { Router } from 'express';
 import type { flyteidl } from '../../core/idl.ts';
 import { parseBody, parseListQuery } from '../validation/identifiers.ts';
-import { execKey, param, sendMessage, type AdminManagers } from './helpers.ts';
+import { parseWaitDuration } from '../managers/execution-waiters.ts';
+import { execKey, param, queryParam, sendMessage, type AdminManagers } from './helpers.ts';
 
 /** Routes for workflow executions and events. */
 export function executionRoutes(m: AdminManagers): Router {
@@ -21,7 +22,22 @@ export function executionRoutes(m: AdminManagers): Router {
     const id = await m.executions.recover(parseBody<flyteidl.admin.IExecutionRecoverRequest>('flyteidl.admin.ExecutionRecoverRequest', req.body));
     sendMessage(res, 'flyteidl.admin.ExecutionCreateResponse', { id });
   });
-  r.get('/executions/:project/:domain/:name', (req, res) => sendMessage(res, 'flyteidl.admin.Execution', m.executions.get(execKey(req))));
+  /**
+   * `?wait_for_terminal=30s` (sandbox extension) turns the get into a long-poll: the answer comes
+   * as soon as the execution is terminal, or after the wait with its current state.
+   */
+  r.get('/executions/:project/:domain/:name', async (req, res) => {
+    const wait = queryParam(req, 'wait_for_terminal');
+    if (wait === undefined) {
+      sendMessage(res, 'flyteidl.admin.Execution', m.executions.get(execKey(req)));
+      return;
+    }
+    const ms = parseWaitDuration(wait);
+    const gone = new AbortController();
+    res.on('close', () => gone.abort());
+    const execution = await m.executions.waitForTerminal(execKey(req), ms, gone.signal);
+    if (!gone.signal.aborted) sendMessage(res, 'flyteidl.admin.Execution', execution);
+  });
   r.get('/executions/:project/:domain', (req, res) =>
     sendMessage(res, 'flyteidl.admin.ExecutionList', m.executions.list(param(req, 'project'), param(req, 'domain'), parseListQuery(req.query))),
   );
@@ -36,6 +52,13 @@ export function executionRoutes(m: AdminManagers): Router {
     m.executions.updateState(execKey(req), Number(body.state ?? 0));
     sendMessage(res, 'flyteidl.admin.ExecutionUpdateResponse', {});
   });
+  // Sandbox extension: child executions of an execution (of one node), e.g. an eager task's calls.
+  r.get('/children/executions/:project/:domain/:name', (req, res) =>
+    sendMessage(res, 'flyteidl.admin.ExecutionList', m.executions.listChildren(execKey(req), undefined, parseListQuery(req.query))),
+  );
+  r.get('/children/executions/:project/:domain/:name/:node', (req, res) =>
+    sendMessage(res, 'flyteidl.admin.ExecutionList', m.executions.listChildren(execKey(req), param(req, 'node'), parseListQuery(req.query))),
+  );
   r.get('/data/executions/:project/:domain/:name', async (req, res) =>
     sendMessage(res, 'flyteidl.admin.WorkflowExecutionGetDataResponse', await m.executions.getData(execKey(req))),
   );

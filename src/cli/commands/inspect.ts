@@ -1,10 +1,37 @@
 /**
  * `register`, `get executions`, `get execution NAME`, `logs EXECUTION [--node ID]`.
  */
-import type { google } from '../../core/idl.ts';
+import { AdminApiError, type AdminClient } from '../../admin/index.ts';
+import type { flyteidl, google } from '../../core/idl.ts';
 import { literalMapToJs } from '../../core/index.ts';
 import { connect, nodePhaseName, phaseName, registerFile } from '../remote.ts';
 import { CommandError } from '../usage-error.ts';
+
+type ExecId = { project: string; domain: string; name: string };
+
+/** The execution, or a clear error naming it and how to list the existing ones. */
+async function findExecution(client: AdminClient, exec: ExecId): Promise<flyteidl.admin.IExecution> {
+  try {
+    return await client.getExecution(exec);
+  } catch (e) {
+    if (e instanceof AdminApiError && e.status === 404) {
+      const scope = `${exec.project !== 'flytesnacks' ? ` -p ${exec.project}` : ''}${exec.domain !== 'development' ? ` -d ${exec.domain}` : ''}`;
+      throw new CommandError(`no execution ${exec.name} in project ${exec.project}, domain ${exec.domain}. List them with: tflyte-sandbox get executions${scope}`);
+    }
+    throw e;
+  }
+}
+
+function millis(t: google.protobuf.ITimestamp | null | undefined): number {
+  return t ? Number(t.seconds ?? 0) * 1000 + Math.round((t.nanos ?? 0) / 1e6) : Number.POSITIVE_INFINITY;
+}
+
+const isBookend = (nodeId: string): boolean => nodeId === 'start-node' || nodeId === 'end-node';
+
+/** Nodes in the order they started (not-started ones last), by id on ties. */
+function inRunOrder(nodes: flyteidl.admin.INodeExecution[]): flyteidl.admin.INodeExecution[] {
+  return [...nodes].sort((a, b) => millis(a.closure?.startedAt) - millis(b.closure?.startedAt) || (a.id?.nodeId ?? '').localeCompare(b.id?.nodeId ?? ''));
+}
 
 function ms(d: google.protobuf.IDuration | null | undefined): number | undefined {
   if (!d) return undefined;
@@ -67,13 +94,13 @@ export async function getExecutions(opts: Record<string, string>): Promise<void>
 export async function getExecution(name: string, opts: Record<string, string>): Promise<void> {
   const conn = await connect(opts.dataDir);
   const exec = { project: opts.project ?? 'flytesnacks', domain: opts.domain ?? 'development', name };
-  const e = await conn.client.getExecution(exec);
+  const e = await findExecution(conn.client, exec);
   const data = await conn.client.getExecutionData(exec);
-  const nodes = (await conn.client.listNodeExecutions(exec, { limit: 1000 })).nodeExecutions ?? [];
+  const nodes = inRunOrder((await conn.client.listNodeExecutions(exec, { limit: 1000 })).nodeExecutions ?? []);
   const rows: { node: string; phase: string; duration?: number; cache: string; outputs: unknown }[] = [];
   for (const n of nodes) {
     const nodeId = n.id?.nodeId ?? '';
-    if (nodeId === 'start-node' || nodeId === 'end-node') continue;
+    if (isBookend(nodeId)) continue;
     let outputs: unknown = '';
     if (nodePhaseName(n.closure?.phase) === 'SUCCEEDED') {
       try {
@@ -113,11 +140,11 @@ export async function getExecution(name: string, opts: Record<string, string>): 
 async function allNodeExecutions(
   conn: Awaited<ReturnType<typeof connect>>,
   exec: { project: string; domain: string; name: string },
-): Promise<import('../../core/idl.ts').flyteidl.admin.INodeExecution[]> {
-  const out: import('../../core/idl.ts').flyteidl.admin.INodeExecution[] = [];
+): Promise<flyteidl.admin.INodeExecution[]> {
+  const out: flyteidl.admin.INodeExecution[] = [];
   const visit = async (parent?: string): Promise<void> => {
     const list = await conn.client.listNodeExecutions(exec, { limit: 1000, ...(parent ? { uniqueParentId: parent } : {}) });
-    for (const n of list.nodeExecutions ?? []) {
+    for (const n of inRunOrder(list.nodeExecutions ?? [])) {
       out.push(n);
       if (n.metadata?.isParentNode) await visit(n.id?.nodeId ?? '');
     }
@@ -130,11 +157,12 @@ async function allNodeExecutions(
 export async function logs(name: string, opts: Record<string, string>): Promise<void> {
   const conn = await connect(opts.dataDir);
   const exec = { project: opts.project ?? 'flytesnacks', domain: opts.domain ?? 'development', name };
-  await conn.client.getExecution(exec);
+  await findExecution(conn.client, exec);
   const nodes = await allNodeExecutions(conn, exec);
   const wanted = nodes.filter((n) => !opts.node || n.id?.nodeId === opts.node || n.metadata?.specNodeId === opts.node);
   if (opts.node && wanted.length === 0) {
-    throw new CommandError(`execution ${name} has no node ${opts.node} (nodes: ${nodes.map((n) => n.id?.nodeId).join(', ')})`);
+    const known = nodes.map((n) => n.id?.nodeId ?? '').filter((id) => !isBookend(id));
+    throw new CommandError(`execution ${name} has no node ${opts.node} (its nodes: ${known.join(', ') || 'none yet'})`);
   }
   let printed = 0;
   for (const n of wanted) {

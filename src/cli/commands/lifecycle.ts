@@ -142,7 +142,7 @@ export async function status(opts: { dataDir?: string; json?: boolean }): Promis
     console.log(`  Console:  ${state.url}/console`);
     console.log(`  Data dir: ${dataDir}`);
   } else {
-    console.log(`no sandbox running for ${dataDir} (start one with: tflyte-sandbox start)`);
+    console.log(`no sandbox running for ${dataDir} (start one with: tflyte-sandbox start${opts.dataDir ? ` --data-dir ${opts.dataDir}` : ''})`);
   }
   if (!state || !healthy) throw new CommandError('', 1);
 }

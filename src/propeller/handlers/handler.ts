@@ -72,7 +72,7 @@ export interface ExecContext {
   readonly wakeSoon: () => void;
   /** Runs `fn` once this round's state is saved (never if the round dies before). */
   afterPersist(fn: () => Promise<void> | void): void;
-  /** Walks a nested scope (sub-workflow), handling its ready nodes. */
+  /** Walks a nested scope (sub-workflow, generated workflow of a dynamic node), handling its ready nodes together. */
   walk(scope: Scope): Promise<ScopeOutcome>;
   /** Aborts every started, non-terminal node of a scope (and their children). */
   abortScope(scope: Scope, reason: string): Promise<void>;

@@ -35,7 +35,7 @@ export const endHandler: NodeHandler = {
   },
 };
 
-/** Kinds without a handler yet (gate, array, …): fail the node with a clear code. */
+/** Kinds without a handler yet (gate, …): fail the node with a clear code. */
 export function unsupportedHandler(kind: string): NodeHandler {
   return {
     countsForParallelism: false,

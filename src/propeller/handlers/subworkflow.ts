@@ -10,8 +10,8 @@ import type { NodeContext, NodeHandler, Scope } from './handler.ts';
 import { copyOutputsTo } from './simple.ts';
 
 function scopeOf(ctx: NodeContext): Scope {
-  const dag = ctx.exec.findSubWorkflow(ctx.node.workflowNode?.subWorkflowRef);
-  return ctx.exec.subScope(dag, { uniqueId: ctx.uniqueId, attempt: ctx.attempt }, ctx.inputsUri);
+  const dag = ctx.exec.findSubWorkflow(ctx.scope, ctx.node.workflowNode?.subWorkflowRef);
+  return ctx.exec.subScope(ctx.scope, dag, { uniqueId: ctx.uniqueId, attempt: ctx.attempt }, ctx.inputsUri);
 }
 
 /** The sub-workflow node handler. */

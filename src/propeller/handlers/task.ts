@@ -22,7 +22,7 @@ import { renderAll } from '../template-render.ts';
 import type { TemplateParams } from '../template-render.ts';
 import { readCopilotOutputs, writeCopilotInputs } from './copilot.ts';
 import { Transition } from './handler.ts';
-import type { AbortResult, EventInfo, HandlerResult, NodeContext, NodeHandler, StatusPatch } from './handler.ts';
+import type { AbortResult, Common, EventInfo, HandlerResult, NodeContext, NodeHandler, StatusPatch } from './handler.ts';
 
 /** `core.CatalogCacheStatus` numbers. */
 export const CacheStatusNum = {
@@ -48,7 +48,27 @@ export const LABELS = {
 } as const;
 
 function taskOf(ctx: NodeContext): flyteidl.core.ITaskTemplate {
-  return ctx.exec.findTask(ctx.node.taskNode?.referenceId);
+  return ctx.exec.findTask(ctx.scope, ctx.node.taskNode?.referenceId);
+}
+
+/**
+ * An attempt that exited successfully with a `futures.pb` (a dynamic workflow spec) instead of
+ * outputs: the task attempt itself is done (its SUCCEEDED event is in `taskEvents`); what the node
+ * does next is the dynamic handler's decision.
+ */
+export interface FuturesResult extends Common {
+  phase: 'FUTURES';
+  futuresUri: string;
+  task: flyteidl.core.ITaskTemplate;
+}
+
+/** What one step of a task attempt leads to. */
+export type AttemptResult = HandlerResult | FuturesResult;
+
+/** The task handler, plus the attempt step the dynamic handler builds on. */
+export interface TaskNodeHandler extends NodeHandler {
+  /** Like `handle`, but reports an attempt that wrote `futures.pb` instead of failing it. */
+  handleAttempt(ctx: NodeContext): Promise<AttemptResult>;
 }
 
 function copilotDirs(ctx: NodeContext, uris: AttemptUris): { inputs: string; outputs: string } {
@@ -127,6 +147,9 @@ async function buildLaunchSpec(
     FLYTE_INTERNAL_TASK_NAME: task.id?.name ?? '',
     FLYTE_INTERNAL_TASK_VERSION: task.id?.version ?? '',
     FLYTE_ATTEMPT_NUMBER: String(ctx.attempt),
+    // Eager tasks link their child executions to this node and bound how many run at once.
+    TFLYTE_NODE_ID: ctx.uniqueId,
+    ...(task.metadata?.isEager ? { TFLYTE_EAGER_CONCURRENCY: String(config.eagerConcurrency) } : {}),
     ...(config.adminUrl ? { TFLYTE_ADMIN_URL: config.adminUrl } : {}),
     ...request.envs,
   };
@@ -161,7 +184,7 @@ function isLauncherError(e: unknown): e is { code: string; kind?: string; retrya
 }
 
 /** The task node handler. */
-export function createTaskHandler(): NodeHandler {
+export function createTaskHandler(): TaskNodeHandler {
   const event = (ctx: NodeContext, task: flyteidl.core.ITaskTemplate, phase: TaskPhase, extra: Partial<Parameters<typeof taskEvent>[0]> = {}) =>
     taskEvent({
       executionId: ctx.exec.executionId,
@@ -208,17 +231,25 @@ export function createTaskHandler(): NodeHandler {
   }
 
   /** Turns an attempt's exit and documents into the node's next state. */
-  async function outcome(ctx: NodeContext, task: flyteidl.core.ITaskTemplate, st: TaskAttemptState, exit: AttemptExit, uris: AttemptUris): Promise<HandlerResult> {
+  async function outcome(ctx: NodeContext, task: flyteidl.core.ITaskTemplate, st: TaskAttemptState, exit: AttemptExit, uris: AttemptUris): Promise<AttemptResult> {
     const data = ctx.exec.deps.data;
     const logs = logsOf(st);
     const fail = (retryable: boolean, err: flyteidl.core.IExecutionError, patch: StatusPatch = {}): HandlerResult => {
       const c = { taskEvents: [event(ctx, task, 'FAILED', { error: err, logs })], patch: { ...patch, task: { ...st, phase: 'FAILED' } } };
       return retryable ? Transition.retryableFailure(err, c) : Transition.failure(err, c);
     };
-    if (await data.exists(uris.futures)) {
-      return fail(false, executionError('USER', EXECUTION_ERROR_CODES.DYNAMIC_UNSUPPORTED, `task ${task.id?.name} returned a dynamic workflow (futures.pb), which this engine does not run yet`));
+    // One round trip for the three documents an attempt may leave.
+    const [hasFutures, hasError, hasOutputsDoc] = await Promise.all([data.exists(uris.futures), data.exists(uris.error), data.exists(uris.outputs)]);
+    if (hasFutures) {
+      return {
+        phase: 'FUTURES',
+        futuresUri: uris.futures,
+        task,
+        patch: { task: { ...st, phase: 'SUCCEEDED' } },
+        taskEvents: [event(ctx, task, 'SUCCEEDED', { logs })],
+      };
     }
-    if (await data.exists(uris.error)) {
+    if (hasError) {
       const doc = await readProto<flyteidl.core.IErrorDocument>(data, uris.error, 'flyteidl.core.ErrorDocument');
       const ce = doc.error ?? {};
       const kind = ce.origin === ErrorKindNum.SYSTEM ? 'SYSTEM' : ce.origin === ErrorKindNum.USER ? 'USER' : 'UNKNOWN';
@@ -232,7 +263,6 @@ export function createTaskHandler(): NodeHandler {
       const kind = exit.signal === 'SIGKILL' ? 'SYSTEM' : 'USER';
       return fail(true, executionError(kind, EXECUTION_ERROR_CODES.NON_ZERO_EXIT, `container exited with code ${exit.exitCode}${exit.signal ? ` (${exit.signal})` : ''}; see ${st.logUri}`));
     }
-    const hasOutputsDoc = await data.exists(uris.outputs);
     if (exit.state === 'NOT_FOUND' && !hasOutputsDoc) {
       return fail(true, executionError('SYSTEM', EXECUTION_ERROR_CODES.ATTEMPT_LOST, `attempt ${st.key} is gone and left no outputs`));
     }
@@ -272,10 +302,24 @@ export function createTaskHandler(): NodeHandler {
     });
   }
 
-  return {
+  const handler: TaskNodeHandler = {
     countsForParallelism: true,
 
     async handle(ctx) {
+      const r = await handler.handleAttempt(ctx);
+      if (r.phase !== 'FUTURES') return r;
+      // Only the dynamic wrapper (task nodes) runs generated workflows; a map item cannot.
+      return Transition.failure(
+        executionError(
+          'USER',
+          EXECUTION_ERROR_CODES.DYNAMIC_UNSUPPORTED,
+          `task ${r.task.id?.name} returned a dynamic workflow (futures.pb) where only a plain task can run (e.g. as a map item); map a regular task, or call the dynamic task directly`,
+        ),
+        { ...(r.patch ? { patch: r.patch } : {}), ...(r.taskEvents ? { taskEvents: r.taskEvents } : {}) },
+      );
+    },
+
+    async handleAttempt(ctx) {
       const { exec } = ctx;
       const task = taskOf(ctx);
       const uris = attemptUris(exec.deps.data, ctx.dataDir, ctx.attempt);
@@ -341,4 +385,5 @@ export function createTaskHandler(): NodeHandler {
       return { taskEvents: [event(ctx, task, 'ABORTED', { logs: logsOf(current), reason })] };
     },
   };
+  return handler;
 }

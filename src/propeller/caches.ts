@@ -1,0 +1,44 @@
+/**
+ * Per-propeller caches shared by rounds: DAGs by template identity, compiled closures (the
+ * execution's and dynamic nodes' generated ones) by URI.
+ */
+import type { flyteidl } from '../core/idl.ts';
+import type { DataStore } from '../storage/data-store.ts';
+import { readProto } from '../storage/proto-io.ts';
+import { buildDag } from './dag.ts';
+import type { Dag } from './dag.ts';
+
+/** Builds and caches DAGs by template object identity. */
+export function createDagCache(): (template: flyteidl.core.IWorkflowTemplate, connections?: flyteidl.core.IConnectionSet | null) => Dag {
+  const cache = new WeakMap<object, Dag>();
+  return (template, connections) => {
+    let d = cache.get(template);
+    if (!d) {
+      d = buildDag(template, connections);
+      cache.set(template, d);
+    }
+    return d;
+  };
+}
+
+/**
+ * Reads compiled closure documents (dynamic nodes' generated workflows) and keeps the most recent
+ * ones in memory, so every round of a running dynamic node reuses the same objects (and the DAGs
+ * cached by their identity). A failed read is not cached.
+ */
+export function createClosureCache(data: DataStore, max = 256): (uri: string) => Promise<flyteidl.core.ICompiledWorkflowClosure> {
+  const cache = new Map<string, Promise<flyteidl.core.ICompiledWorkflowClosure>>();
+  return (uri) => {
+    let p = cache.get(uri);
+    if (p) {
+      cache.delete(uri);
+      cache.set(uri, p);
+      return p;
+    }
+    p = readProto<flyteidl.core.ICompiledWorkflowClosure>(data, uri, 'flyteidl.core.CompiledWorkflowClosure');
+    cache.set(uri, p);
+    p.catch(() => cache.delete(uri));
+    if (cache.size > max) cache.delete(cache.keys().next().value as string);
+    return p;
+  };
+}
