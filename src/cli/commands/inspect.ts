@@ -96,11 +96,11 @@ export async function getExecution(name: string, opts: Record<string, string>): 
   const exec = { project: opts.project ?? 'flytesnacks', domain: opts.domain ?? 'development', name };
   const e = await findExecution(conn.client, exec);
   const data = await conn.client.getExecutionData(exec);
-  const nodes = inRunOrder((await conn.client.listNodeExecutions(exec, { limit: 1000 })).nodeExecutions ?? []);
+  const nodes = inRunOrder(await allNodeExecutions(conn, exec));
   const rows: { node: string; phase: string; duration?: number; cache: string; outputs: unknown }[] = [];
   for (const n of nodes) {
     const nodeId = n.id?.nodeId ?? '';
-    if (isBookend(nodeId)) continue;
+    if (isBookend(nodeId) || isBookend(n.metadata?.specNodeId ?? '')) continue;
     let outputs: unknown = '';
     if (nodePhaseName(n.closure?.phase) === 'SUCCEEDED') {
       try {
