@@ -248,33 +248,28 @@ export function nodePhaseName(p: unknown): string {
 }
 
 /**
- * Follows an execution until it ends. `onNode` hears each node phase change (progress lines).
- * Waiting polls the API (the engine itself is event-driven): every {@link FOLLOW_FAST_MS} for the
- * first {@link FOLLOW_FAST_FOR_MS}, so a short execution is seen to end within a few ms, then
- * backing off to `intervalMs`. A poll is one cheap GET on a local server; with `onNode` the node
- * list is fetched at most every 100 ms, and once more when the execution has ended.
+ * Follows an execution until it ends, without polling: each request long-polls the execution
+ * (`?wait_for_terminal=…`, answered the moment it ends). Without `onNode` one request waits up to
+ * 30 s; with `onNode` (progress lines) it waits `progressMs` at most, then the node list is fetched
+ * and each node phase change reported in the order it happened.
  */
 export async function follow(
   conn: Connection,
   exec: { project: string; domain: string; name: string },
   onNode?: (nodeId: string, phase: string, node: flyteidl.admin.INodeExecution) => void,
-  intervalMs = 250,
+  progressMs = 250,
 ): Promise<flyteidl.admin.IExecution> {
   const seen = new Map<string, string>();
-  const started = Date.now();
-  let wait = FOLLOW_FAST_MS;
-  let listedAt = 0;
+  const waitMs = onNode ? progressMs : 30_000;
   for (;;) {
-    const e = await conn.client.getExecution(exec);
+    const asked = Date.now();
+    const e = await conn.client.waitForExecution(exec, { waitSeconds: waitMs / 1000 });
     const terminal = TERMINAL.has(phaseName(e.closure?.phase));
-    // Node lists can be long: at most every 100 ms, and once more at the end.
-    if (onNode && (terminal || Date.now() - listedAt >= 100)) {
-      listedAt = Date.now();
+    if (onNode) {
       try {
         const nodes = await conn.client.listNodeExecutions(exec, { limit: 1000 });
-        // Report what changed since the last poll in the order it happened.
         const changed = (nodes.nodeExecutions ?? []).filter((n) => seen.get(n.id?.nodeId ?? '') !== nodePhaseName(n.closure?.phase));
-        changed.sort((a, b) => stamp(a.closure?.updatedAt) - stamp(b.closure?.updatedAt));
+        changed.sort((x, y) => stamp(x.closure?.updatedAt) - stamp(y.closure?.updatedAt));
         for (const n of changed) {
           const nid = n.id?.nodeId ?? '';
           const ph = nodePhaseName(n.closure?.phase);
@@ -286,19 +281,15 @@ export async function follow(
       }
     }
     if (terminal) return e;
-    await new Promise((r) => setTimeout(r, wait));
-    if (Date.now() - started > FOLLOW_FAST_FOR_MS) wait = Math.min(intervalMs, Math.ceil(wait * 1.5));
+    // A server without the long-poll answers at once: do not spin.
+    const early = Math.min(waitMs, progressMs) - (Date.now() - asked);
+    if (early > 0) await new Promise((r) => setTimeout(r, early));
   }
 }
 
 function stamp(t: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
   return t ? Number(t.seconds ?? 0) * 1000 + (t.nanos ?? 0) / 1e6 : 0;
 }
-
-/** Poll interval of {@link follow} while an execution is young. */
-export const FOLLOW_FAST_MS = 20;
-/** How long {@link follow} polls at {@link FOLLOW_FAST_MS} before backing off. */
-export const FOLLOW_FAST_FOR_MS = 10_000;
 
 /** Outputs of a finished execution as plain JSON, keyed by output name. */
 export async function outputsJson(conn: Connection, exec: { project: string; domain: string; name: string }): Promise<Record<string, unknown>> {

@@ -25,6 +25,14 @@ class FakeAdmin {
   maxInFlight = 0;
   autoFinish = true;
   notRegistered = false;
+  /** The next this many API calls fail as if the sandbox were down. */
+  unreachable = 0;
+  #down(): void {
+    if (this.unreachable > 0) {
+      this.unreachable--;
+      throw new AdminApiError(0, 'SBX_ADMIN_CLIENT_UNREACHABLE', 'connect ECONNREFUSED');
+    }
+  }
   #waiters = new Map<string, () => void>();
 
   finish(name: string, phase: number = PHASE.SUCCEEDED, error?: flyteidl.core.IExecutionError): void {
@@ -39,6 +47,7 @@ class FakeAdmin {
     const self = this;
     return {
       async createExecution(req: flyteidl.admin.IExecutionCreateRequest) {
+        self.#down();
         if (self.notRegistered) throw new AdminApiError(404, 'SBX_ADMIN_TASK_NOT_FOUND', 'task not found');
         const name = req.name ?? '';
         if (self.executions.has(name)) throw new AdminApiError(409, 'SBX_ADMIN_ALREADY_EXISTS', 'exists');
@@ -51,6 +60,7 @@ class FakeAdmin {
         return { name };
       },
       async waitForExecution(id: { name?: string | null }, o: { signal?: AbortSignal } = {}) {
+        self.#down();
         const name = id.name ?? '';
         if (o.signal) self.signals.push(o.signal);
         const e = self.executions.get(name);
@@ -65,6 +75,7 @@ class FakeAdmin {
         return { id: { name }, closure: { phase: e.phase, ...(e.error ? { error: e.error } : {}) } };
       },
       async getExecutionData(id: { name?: string | null }) {
+        self.#down();
         const e = self.executions.get(id.name ?? '');
         return { fullOutputs: { literals: { o0: { scalar: { primitive: { integer: String((e?.x ?? 0) + 1) } } } } } };
       },
@@ -156,6 +167,19 @@ describe('EagerController', () => {
     const e = await c.call(addDef, { x: 1 }).catch((err: unknown) => err);
     expect(isSandboxError(e, 'SBX_EAGER_NOT_REGISTERED')).toBe(true);
     expect((e as Error).message).toMatch(/m\.add_one \(version v1\) is not registered in p\/d.*Export it/);
+  });
+
+  it('rides out a sandbox restart, and gives up clearly once the API stays unreachable', async () => {
+    const admin = new FakeAdmin();
+    admin.unreachable = 3;
+    const c = new EagerController(admin.client(), settings());
+    expect(await c.call(addDef, { x: 1 })).toBe(2);
+    expect(admin.created).toHaveLength(1);
+    admin.unreachable = 1_000;
+    const short = new EagerController(admin.client(), settings({ unreachableBudgetMs: 150 }));
+    const e = await short.call(addDef, { x: 2 }).catch((err: unknown) => err);
+    expect(isSandboxError(e, 'SBX_EAGER_ADMIN_UNREACHABLE')).toBe(true);
+    expect((e as Error).message).toContain('stayed unreachable');
   });
 
   it('close() stops waiting: calls in flight and later calls never settle', async () => {

@@ -264,7 +264,9 @@ export class EagerController implements ExecutionContext {
       const parent = { project: this.#s.project, domain: this.#s.domain, name: this.#s.execution };
       let token = '';
       do {
-        const page = await this.#client.listChildExecutions(parent, undefined, { limit: 1000, ...(token ? { token } : {}) });
+        const page = await this.#retrying('listing the children of earlier attempts', () =>
+          this.#client.listChildExecutions(parent, undefined, { limit: 1000, ...(token ? { token } : {}) }),
+        );
         for (const ex of page.executions ?? []) if (ex.id?.name) out.set(ex.id.name, phaseOf(ex));
         token = page.token ?? '';
       } while (token);
@@ -294,7 +296,7 @@ export class EagerController implements ExecutionContext {
     const record: ChildRecord = { name, entity, how: 'created' };
     this.children.push(record);
     try {
-      await this.#client.createExecution({
+      await this.#retrying(`creating child execution ${name}`, () => this.#client.createExecution({
         project: this.#s.project,
         domain: this.#s.domain,
         name,
@@ -312,7 +314,7 @@ export class EagerController implements ExecutionContext {
           envs: { values: [{ key: EAGER_ROOT_ENV, value: this.#s.root }] },
         },
         inputs,
-      });
+      }));
       this.#log(`${entity} → ${name}: created`);
     } catch (e) {
       if (e instanceof AdminApiError && e.code === 'SBX_ADMIN_ALREADY_EXISTS') {
@@ -331,40 +333,49 @@ export class EagerController implements ExecutionContext {
     return record;
   }
 
-  /** Long-polls the child until it is terminal; survives the admin being briefly unreachable. */
-  async #awaitTerminal(name: string): Promise<flyteidl.admin.IExecution> {
-    const id = { project: this.#s.project, domain: this.#s.domain, name };
+  /**
+   * Calls the API, retrying with backoff while it is unreachable (the sandbox restarting) for up
+   * to the unreachable budget. Every call made through here is idempotent (creates are named).
+   */
+  async #retrying<T>(what: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const budget = this.#s.unreachableBudgetMs ?? 120_000;
-    let unreachableSince: number | undefined;
-    let delay = 100;
     const signal = this.#stop.signal;
+    const since = Date.now();
+    let delay = 100;
     for (;;) {
       if (signal.aborted) return NEVER;
-      let ex: flyteidl.admin.IExecution;
       try {
-        ex = await this.#client.waitForExecution(id, { waitSeconds: this.#s.waitSeconds ?? 30, signal });
+        return await fn(signal);
       } catch (e) {
         if (signal.aborted) return NEVER;
         if (!(e instanceof AdminApiError) || !e.retryable) throw e;
-        unreachableSince ??= Date.now();
-        if (Date.now() - unreachableSince > budget) {
-          throw createError('UNAVAILABLE', EAGER_ERROR_CODES.ADMIN_UNREACHABLE, `the sandbox API stayed unreachable for ${Math.round(budget / 1000)}s while awaiting child execution ${name}: ${e.message}`, {
+        if (Date.now() - since > budget) {
+          throw createError('UNAVAILABLE', EAGER_ERROR_CODES.ADMIN_UNREACHABLE, `the sandbox API stayed unreachable for ${Math.round(budget / 1000)}s while ${what}: ${e.message}`, {
             cause: e,
           });
         }
         await sleep(delay, signal);
         delay = Math.min(delay * 2, 5_000);
-        continue;
       }
-      unreachableSince = undefined;
-      delay = 100;
+    }
+  }
+
+  /** Long-polls the child until it is terminal. */
+  async #awaitTerminal(name: string): Promise<flyteidl.admin.IExecution> {
+    const id = { project: this.#s.project, domain: this.#s.domain, name };
+    for (;;) {
+      const ex = await this.#retrying(`awaiting child execution ${name}`, (signal) =>
+        this.#client.waitForExecution(id, { waitSeconds: this.#s.waitSeconds ?? 30, signal }),
+      );
       if (WorkflowPhases.isTerminal(phaseOf(ex))) return ex;
     }
   }
 
   /** The child's outputs as the JS value a local call returns; files become local paths. */
   async #outputs(def: EntityDef, name: string): Promise<unknown> {
-    const data = await this.#client.getExecutionData({ project: this.#s.project, domain: this.#s.domain, name });
+    const data = await this.#retrying(`reading the outputs of child execution ${name}`, () =>
+      this.#client.getExecutionData({ project: this.#s.project, domain: this.#s.domain, name }),
+    );
     const full = data.fullOutputs ?? { literals: {} };
     const local: Record<string, flyteidl.core.ILiteral> = {};
     for (const [k, v] of Object.entries(full.literals ?? {})) {

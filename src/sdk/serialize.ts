@@ -233,7 +233,10 @@ export function launchPlanSpec(def: LaunchPlanDef, s: SerializationSettings): fl
     if (name in def.fixed) continue;
     const param: flyteidl.core.IParameter = { var: { type: d.literalType(), description: name } };
     if (name in defaults) param.default = d.toLiteral(defaults[name], `${entityName(def)}: default input "${name}"`);
-    else param.required = true;
+    else if ((d.literalType().unionType?.variants ?? []).some((v) => v.simple === 0)) {
+      // Like flytekit: an optional input without a default defaults to none.
+      param.default = d.toLiteral(null, `${entityName(def)}: input "${name}"`);
+    } else param.required = true;
     parameters[name] = param;
   }
   return {

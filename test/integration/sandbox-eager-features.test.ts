@@ -3,12 +3,14 @@
  * are host subprocesses, so a marker file in a temp dir is shared by attempts): a retried attempt
  * reuses the children that finished and re-runs the one that failed; a child failure caught with
  * its details or left uncaught; children never outlive their parent; the configured concurrency
- * bounds Promise.all; files, static workflows and maps awaited from eager; clear errors for an
- * unexported entity and for eager called from a static workflow.
+ * bounds Promise.all; a killed eager task's retry adopts its running children; files, static
+ * workflows and maps awaited from eager; clear errors for an unexported entity and for eager
+ * called from a static or dynamic workflow.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { childrenOf, lifetime, maxOverlap, PD, phaseName, taskNodeOf, until, waitTerminal } from '../support/eager.ts';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
@@ -95,11 +97,50 @@ describe('failures', () => {
     expect(r.error?.message).toContain('not exported from its module');
   });
 
+  test('an eager workflow called from a dynamic workflow fails the dynamic task with a compile error', async () => {
+    const r = await sbx.run('test/fixtures/eager/eager_in_dynamic.ts', 'dynamic_calls_eager', ['--x', '1']);
+    expect(r.phase).toBe('FAILED');
+    expect(r.error?.message).toContain('SBX_COMPILE_EAGER_IN_WORKFLOW');
+    expect(r.error?.message).toContain('cannot be called from a static or dynamic workflow');
+  });
+
   test('an eager workflow called from a static workflow is a compile error at registration', async () => {
     const r = await sbx.cli(['run', '--remote', '--wait', 'test/fixtures/eager/eager_in_workflow.ts', 'static_calls_eager', '--x', '1']);
     expect(r.exitCode).not.toBe(0);
     expect(r.stderr).toContain('SBX_COMPILE_EAGER_IN_WORKFLOW');
     expect(r.stderr).toContain('cannot be called from a static or dynamic workflow');
+  });
+});
+
+describe('the eager task killed', () => {
+  test('the next attempt adopts the children still running (none starts twice); terminating then stops them', async () => {
+    const started = await sbx.cli(['run', '--remote', '--json', FILE, 'eager_long', '--ms', '300000']);
+    const name = (JSON.parse(started.stdout.trim().split('\n').pop() ?? '{}') as { execution: string }).execution;
+    const kids = await until('both children run', async () => {
+      const k = await childrenOf(sbx.client, name);
+      return k.length === 2 && k.every((c) => phaseName(c) === 'RUNNING') ? k : undefined;
+    });
+    const node = await taskNodeOf(sbx.client, name);
+    // The eager task is a subprocess whose command line names its execution's output prefix.
+    const pids = await until('the eager task process is found', async () => {
+      const ps = await execa('pgrep', ['-f', `execute .*/${name}/`], { reject: false });
+      const found = ps.stdout.split('\n').filter(Boolean).map(Number);
+      return found.length > 0 ? found : undefined;
+    });
+    for (const pid of pids) process.kill(pid, 'SIGKILL');
+    const attempts = await until('a second attempt runs', async () => {
+      const t = await sbx.client.listTaskExecutions({ ...PD, name }, node);
+      return (t.taskExecutions ?? []).length >= 2 ? t.taskExecutions : undefined;
+    });
+    const second = attempts?.find((a) => Number(a.id?.retryAttempt ?? 0) === 1);
+    expect(second?.id).toBeDefined();
+    await until('the second attempt attached to both children', async () => {
+      const log = await sbx.client.getTaskLog(second?.id ?? {}).catch(() => '');
+      return kids.every((k) => log.includes(`${k.id?.name}: attached to the existing execution`));
+    });
+    expect(names(await childrenOf(sbx.client, name)).sort()).toEqual(names(kids).sort());
+    await sbx.client.terminateExecution({ ...PD, name }, 'enough');
+    for (const k of kids) expect(phaseName(await waitTerminal(sbx.client, k.id?.name ?? ''))).toBe('ABORTED');
   });
 });
 

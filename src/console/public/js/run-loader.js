@@ -120,7 +120,8 @@ export function createRunLoader(api, id) {
     run.nodes = new Map((top.node_executions ?? []).map((ne) => [ne.id.node_id, ne]));
     await Promise.all([...run.nodes.values()].map((ne) => visit(ne, 0)));
 
-    const hasEager = closureTasks.some((t) => isEagerTemplate(t.template));
+    // Eager tasks may sit at the top or inside a dynamic workflow.
+    const hasEager = [...templates.values()].some(isEagerTemplate);
     if (hasEager && !eagerDone) {
       const kids = await listEagerChildren(api, id).catch(() => undefined);
       if (kids) {
