@@ -47,7 +47,7 @@ if (Number(process.versions.node.split('.')[0]) < 24) {
   process.exit(r.status ?? 1);
 }
 
-const ALL = ['start', 'one-task', 'chain', 'map', 'rss', 'engine', 'eager'];
+const ALL = ['start', 'rss', 'one-task', 'chain', 'map', 'eager', 'engine'];
 const { values: opts } = parseArgs({
   options: {
     only: { type: 'string' },
@@ -75,6 +75,7 @@ const report = await import(pathToFileURL(join(root, 'scripts/bench/report.ts'))
 const util = await import(pathToFileURL(join(root, 'scripts/bench/util.ts')).href);
 
 const t0 = performance.now();
+const loadBefore = (await import('node:os')).loadavg()[0];
 const log = (msg) => console.error(`[bench ${((performance.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${msg}`);
 const o = {
   binary,
@@ -146,11 +147,15 @@ try {
   await cleanup();
 }
 
+// One order whatever order the sections ran in (stable: rows of a section keep theirs).
+rows.sort((a, b) => ALL.indexOf(a.section) - ALL.indexOf(b.section));
 const durationS = (performance.now() - t0) / 1000;
+const loadAfter = (await import('node:os')).loadavg()[0];
+const load = `load average (1 min) ${loadBefore.toFixed(1)} at the start, ${loadAfter.toFixed(1)} at the end`;
 console.log('');
 console.log(report.consoleTable(rows));
 console.log('');
-console.log(`${rows.length} figures in ${durationS.toFixed(0)} s; machine: ${util.machineDescription()}`);
+console.log(`${rows.length} figures in ${durationS.toFixed(0)} s; machine: ${util.machineDescription()}; ${load}`);
 if (opts.json) writeFileSync(resolve(opts.json), `${JSON.stringify(rows, null, 2)}\n`);
 if (!opts['no-write'] && !opts.quick && !opts.only) {
   const file = report.writeBenchmarksDoc(rows, {
@@ -159,6 +164,7 @@ if (!opts['no-write'] && !opts.quick && !opts.only) {
     binary: binary.startsWith(root) ? binary.slice(root.length + 1) : binary,
     docker: await sandboxMod.dockerDescription(),
     durationS,
+    load,
   });
   console.log(`figures written to ${file}`);
 } else if (!opts['no-write']) {
@@ -201,7 +207,8 @@ async function runEagerBench(s) {
   // Import it only when it exports bench(): a plain script would run on import, without its env.
   if (/export\s+(async\s+)?function\s+bench\b|export\s*\{[^}]*\bbench\b/.test(readFileSync(file, 'utf8'))) {
     const mod = await import(pathToFileURL(file).href);
-    return mod.bench({ binary, dataDir: s.dataDir, url: s.url, runs: o.runs, quick: opts.quick, log });
+    // Each eager sample runs two 20-task workflows: as many samples as the 10-task chain gets.
+    return mod.bench({ binary, dataDir: s.dataDir, url: s.url, runs: o.chainRuns, quick: opts.quick, log });
   }
   const child = spawnSync(projectNode, [file], {
     cwd: root,

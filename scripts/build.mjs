@@ -22,6 +22,7 @@
  *   --quiet          less pkg output
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync,
 } from 'node:fs';
@@ -56,8 +57,12 @@ const { values: opts } = parseArgs({
 });
 
 const entry = resolve(root, opts.entry);
-const bundleFile = join(root, '.build', 'tflyte-sandbox.cjs');
 const outFile = resolve(root, opts.out);
+// One bundle per output, so builds to different --out paths can run at the same time.
+const defaultOut = resolve(root, 'dist/tflyte-sandbox');
+const bundleFile = outFile === defaultOut
+  ? join(root, '.build', 'tflyte-sandbox.cjs')
+  : join(root, '.build', `bundle-${createHash('sha256').update(outFile).digest('hex').slice(0, 8)}`, 'tflyte-sandbox.cjs');
 const pkgJson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
 try {

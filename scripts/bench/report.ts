@@ -108,13 +108,13 @@ const END = '<!-- bench:results:end -->';
  * Replaces the generated block of docs/benchmarks.md (between the `bench:results` markers) with
  * this run's figures; the hand-written text around it stays. Creates the markers if missing.
  */
-export function writeBenchmarksDoc(rows: BenchRow[], meta: { date: string; machine: string; binary: string; docker: string; durationS: number }): string {
+export function writeBenchmarksDoc(rows: BenchRow[], meta: { date: string; machine: string; binary: string; docker: string; durationS: number; load: string }): string {
   const file = path.join(ROOT, 'docs', 'benchmarks.md');
   const block = [
     START,
     `Last run: ${meta.date}, ${meta.durationS.toFixed(0)} s in total.`,
     '',
-    `Machine: ${meta.machine}; ${meta.docker}; binary ${meta.binary}.`,
+    `Machine: ${meta.machine}; ${meta.docker}; binary ${meta.binary}; ${meta.load}.`,
     '',
     markdownTable(rows),
     END,

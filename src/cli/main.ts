@@ -3,6 +3,7 @@
  * loads only what it needs (start-up time matters: `start` must be healthy well under a second).
  */
 import { Command, CommanderError } from 'commander';
+import { isSandboxError } from '../core/errors.ts';
 import { CommandError, UsageError } from './usage-error.ts';
 import { version } from './version.ts';
 
@@ -77,9 +78,10 @@ export function buildProgram(): Command {
     .description('stop the sandbox and remove its task containers and built images; --data also removes its data')
     .option(...dataDirOption)
     .option('--data', 'also delete the data dir (database, blobs, logs)')
+    .option('--keep-images', 'keep the task images it built (other sandboxes may use them)')
     .action(async (opts: Record<string, string | boolean>) => {
       const { teardown } = await import('./commands/lifecycle.ts');
-      await teardown(opts as { dataDir?: string; data?: boolean });
+      await teardown(opts as { dataDir?: string; data?: boolean; keepImages?: boolean });
     });
 
   program
@@ -203,6 +205,11 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof CommandError) {
       if (e.message) console.error(`error: ${e.message}`);
       return e.exitCode;
+    }
+    if (isSandboxError(e)) {
+      // Our own errors explain themselves: no stack trace. Bad input (compile, validation) → 2.
+      console.error(`error: ${e.message}`);
+      return e.category === 'COMPILE' || e.category === 'VALIDATION' ? 2 : 1;
     }
     console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
     return 1;

@@ -17,6 +17,7 @@ import { consoleRouter } from '../console/index.ts';
 import type { Launcher, LaunchSpec, LaunchedAttempt } from '../launcher/launcher.ts';
 import { createPropeller, resolvePropellerConfig, systemClock, type Logger } from '../propeller/index.ts';
 import { DEFAULT_IMAGE } from '../sdk/internal.ts';
+import { isSandboxError } from '../core/errors.ts';
 import { LocalDataStore } from '../storage/index.ts';
 import { baseUrl, homePaths, loadConfig, writeState, clearState, type SandboxConfig } from './sandbox-home.ts';
 import { selfBinary, selfCommand } from './self.ts';
@@ -78,12 +79,15 @@ interface LauncherSetup {
    * `DEFAULT_IMAGE`; launches use this tag, so sandboxes of different binaries never mix images.
    */
   runtimeTag?: string;
+  /** Builds the runtime image again (someone removed it while the sandbox ran). */
+  rebuildImage?: () => Promise<void>;
 }
 
 async function setupLauncher(config: SandboxConfig, dataDir: string, socketPath: string, log: ReturnType<typeof makeLogger>): Promise<LauncherSetup> {
   const { createLauncher } = await import('../launcher/index.ts');
   let fallbackWarning: string | undefined;
   let runtimeTag: string | undefined;
+  let rebuildImage: (() => Promise<void>) | undefined;
   if (config.launcher === 'docker') {
     const binary = runtimeBinary();
     let problem: string | undefined;
@@ -103,13 +107,15 @@ async function setupLauncher(config: SandboxConfig, dataDir: string, socketPath:
       const tag = await runtimeImageTag(binary);
       const d = docker;
       runtimeTag = tag;
-      const imageReady = (async () => {
+      const buildImage = async (): Promise<void> => {
         const t0 = Date.now();
         await ensureRuntimeImage(d, { binaryPath: binary, tag });
         const [repo, t] = DEFAULT_IMAGE.split(':') as [string, string];
         await d.getImage(tag).tag({ repo, tag: t });
         log.info('task image ready', { image: DEFAULT_IMAGE, from: tag, ms: Date.now() - t0 });
-      })();
+      };
+      rebuildImage = buildImage;
+      const imageReady = buildImage();
       imageReady.catch((e: unknown) => log.error('building the task image failed', { error: String(e) }));
       const launcher = await createLauncher('docker', { docker, adminSocketPath: socketPath });
       const mount = await runtimeMount(binary);
@@ -117,6 +123,7 @@ async function setupLauncher(config: SandboxConfig, dataDir: string, socketPath:
         launcher,
         kind: 'docker',
         runtimeTag: runtimeTag as string,
+        rebuildImage: buildImage,
         runtimeCommand: ['tflyte-sandbox'],
         foreignImage: { entrypoint: mount.entrypoint, mounts: mount.mounts },
         imageReady,
@@ -181,8 +188,17 @@ export async function serve(opts: { dataDir: string; port?: string; host?: strin
     ...launcher,
     launch: async (spec) => {
       await setup.imageReady;
-      const image = setup.runtimeTag && spec.image === DEFAULT_IMAGE ? setup.runtimeTag : spec.image;
-      return launcher.launch({ ...spec, image });
+      const ours = setup.runtimeTag !== undefined && spec.image === DEFAULT_IMAGE;
+      const image = ours ? (setup.runtimeTag as string) : spec.image;
+      try {
+        return await launcher.launch({ ...spec, image });
+      } catch (e) {
+        // The task image was removed while we ran (docker image prune, another teardown): build it again.
+        if (!ours || !setup.rebuildImage || !isSandboxError(e, 'SBX_LAUNCHER_IMAGE_NOT_FOUND')) throw e;
+        log.warn('the task image disappeared; building it again', { image });
+        await setup.rebuildImage();
+        return launcher.launch({ ...spec, image });
+      }
     },
   };
 

@@ -32,7 +32,7 @@ export const EAGER_ERROR_CODES = {
   NO_ADMIN: 'SBX_EAGER_NO_ADMIN',
   /** A called entity is not registered in the sandbox. */
   NOT_REGISTERED: 'SBX_EAGER_NOT_REGISTERED',
-  /** The admin API stayed unreachable while a child was awaited. */
+  /** The admin API stayed unreachable while a child was created, awaited or read. */
   ADMIN_UNREACHABLE: 'SBX_EAGER_ADMIN_UNREACHABLE',
 } as const;
 
@@ -58,7 +58,7 @@ export interface EagerSettings {
   rawOutputPrefix: string;
   /** How long one long-poll may park (seconds). @default 30 */
   waitSeconds?: number;
-  /** How long the API may stay unreachable while awaiting a child before the call fails (ms). @default 120000 */
+  /** How long the API may stay unreachable (sandbox restarting) before a call fails (ms). @default 120000 */
   unreachableBudgetMs?: number;
 }
 

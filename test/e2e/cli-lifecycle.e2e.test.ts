@@ -15,6 +15,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { SANDBOX_LABEL, sandboxId } from '../../src/cli/serve.ts';
 import { binaryAvailable, ROOT, runCli } from '../support/cli.ts';
 import { dockerAvailable } from '../support/sandbox.ts';
 
@@ -49,10 +50,16 @@ function stateOf(home: string): { pid: number; port: number; url: string; launch
   return JSON.parse(fs.readFileSync(path.join(home, 'sandbox.json'), 'utf8')) as { pid: number; port: number; url: string; launcher: string };
 }
 
+/** Whether the process runs (an exited daemon may linger as a zombie until init reaps it). */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^[ZX]$/.test(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3));
   } catch {
     return false;
   }
@@ -256,6 +263,8 @@ describe.skipIf(!hasDocker)('a Docker sandbox and a second one side by side', ()
     expect(out.outputs).toEqual({ o0: 52, o1: 'helloworld' });
     expect(await execExists(dockerUrl, out.execution)).toBe(true);
     expect(await containersOf(`tflyte.execution=${out.execution}`)).toEqual([]);
+    // Nor any other container of this sandbox (labelled with a hash of its data dir).
+    expect(await containersOf(`${SANDBOX_LABEL}=${sandboxId(dockerHome)}`)).toEqual([]);
   });
 
   test('TFLYTE_HOME picks the sandbox: run --remote in the second one runs there, not in the first', async () => {

@@ -16,7 +16,9 @@ afterEach(async () => {
 });
 
 async function eventually<T>(fn: () => T | Promise<T>, what = 'condition'): Promise<T> {
-  for (let i = 0; i < 2000; i++) {
+  // Bounded by time, not iterations: a loaded CI machine makes each turn slow.
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
     const v = await fn();
     if (v) return v;
     await new Promise((r) => setTimeout(r, 5));

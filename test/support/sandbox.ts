@@ -95,7 +95,8 @@ export async function startTestSandbox(opts: { launcher: 'docker' | 'process'; n
       url = await startIt();
     },
     async destroy() {
-      await runCli(flavor, ['teardown', '--data-dir', dataDir, '--data']);
+      // Keep the task images: other test files run sandboxes from the same binary in parallel.
+      await runCli(flavor, ['teardown', '--data-dir', dataDir, '--data', '--keep-images']);
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -171,7 +171,7 @@ export async function stop(opts: { dataDir?: string; quiet?: boolean }): Promise
  * `--data` its data. The images are shared by every sandbox on the machine, so they stay while
  * another sandbox (another data dir) still runs.
  */
-export async function teardown(opts: { dataDir?: string; data?: boolean }): Promise<void> {
+export async function teardown(opts: { dataDir?: string; data?: boolean; keepImages?: boolean }): Promise<void> {
   const dataDir = resolveDataDir(opts.dataDir);
   await stop({ ...opts, quiet: true });
   const others = otherRunningSandboxes(dataDir);

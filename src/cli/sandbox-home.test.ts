@@ -1,0 +1,73 @@
+/**
+ * The machine-wide list of running sandboxes (what `teardown` consults before removing the shared
+ * runtime images) and `isAlive`.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { forgetRunning, isAlive, otherRunningSandboxes, recordRunning, runningRegistryDir, writeState } from './sandbox-home.ts';
+
+let tmp: string;
+let savedTmpdir: string | undefined;
+
+beforeEach(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tflyte-home-test-'));
+  savedTmpdir = process.env.TMPDIR;
+  // os.tmpdir() follows TMPDIR: the registry of this test is private.
+  process.env.TMPDIR = tmp;
+});
+
+afterEach(() => {
+  if (savedTmpdir === undefined) delete process.env.TMPDIR;
+  else process.env.TMPDIR = savedTmpdir;
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+/** A data dir whose sandbox.json names `pid`, as a running daemon's does. */
+function dataDir(name: string, pid: number): string {
+  const d = path.join(tmp, name);
+  fs.mkdirSync(d, { recursive: true });
+  writeState(d, { pid, port: 1, host: '127.0.0.1', launcher: 'process', url: 'http://127.0.0.1:1', startedAt: '', version: '0' });
+  return d;
+}
+
+describe('running-sandbox list', () => {
+  test('lists other live sandboxes, not the asking one, in a sticky shared directory', () => {
+    const mine = dataDir('mine', process.pid);
+    const other = dataDir('other', process.pid);
+    recordRunning(mine, { pid: process.pid, url: 'http://127.0.0.1:1' });
+    recordRunning(other, { pid: process.pid, url: 'http://127.0.0.1:2' });
+    expect(otherRunningSandboxes(mine).map((e) => e.dataDir)).toEqual([other]);
+    expect(otherRunningSandboxes(other).map((e) => e.dataDir)).toEqual([mine]);
+    expect(fs.statSync(runningRegistryDir()).mode & 0o1777).toBe(0o1777);
+  });
+
+  test('forgetRunning removes the entry', () => {
+    const a = dataDir('a', process.pid);
+    const b = dataDir('b', process.pid);
+    recordRunning(a, { pid: process.pid, url: '' });
+    forgetRunning(a);
+    expect(otherRunningSandboxes(b)).toEqual([]);
+  });
+
+  test('drops entries of dead daemons, and of live pids that are no longer that data dir daemon', () => {
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid as number;
+    const gone = dataDir('gone', dead);
+    recordRunning(gone, { pid: dead, url: '' });
+    const reused = dataDir('reused', process.ppid);
+    recordRunning(reused, { pid: process.pid, url: '' });
+    const asker = dataDir('asker', process.pid);
+    expect(otherRunningSandboxes(asker)).toEqual([]);
+    expect(fs.readdirSync(runningRegistryDir())).toEqual([]);
+  });
+});
+
+describe('isAlive', () => {
+  test('this process is alive; an exited one is not', () => {
+    expect(isAlive(process.pid)).toBe(true);
+    const pid = spawnSync(process.execPath, ['-e', '0']).pid as number;
+    expect(isAlive(pid)).toBe(false);
+  });
+});
