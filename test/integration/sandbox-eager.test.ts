@@ -103,7 +103,7 @@ describe.each(launchers)('eager workflows in the sandbox (%s launcher)', (launch
     expect(child?.closure?.error?.message).toMatch(/^TypeError: some exception/);
   });
 
-  test.skipIf(!available || launcher !== 'docker')('an eager task waiting on children survives a sandbox restart (the socket is re-created)', async () => {
+  test.skipIf(!available || launcher !== 'docker')('an eager task waiting on children survives a sandbox restart (the socket is re-created; Docker only — process-launcher tasks stop with the sandbox)', async () => {
     const started = await sbx.cli(['run', '--remote', '--json', FEATURES, 'eager_long', '--ms', '8000']);
     expect(started.exitCode, started.stderr).toBe(0);
     const name = (JSON.parse(started.stdout.trim().split('\n').pop() ?? '{}') as { execution: string }).execution;
