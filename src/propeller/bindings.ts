@@ -6,7 +6,8 @@
  */
 import type { flyteidl } from '../core/idl.ts';
 import { START_NODE } from './dag.ts';
-import { AttrPathError, resolveAttrPath, SimpleTypeNum } from './literals.ts';
+import { AttrPathError, resolveAttrPath } from './literals.ts';
+import { SimpleType } from '../core/descriptor-helpers.ts';
 
 type ILiteral = flyteidl.core.ILiteral;
 type ILiteralMap = flyteidl.core.ILiteralMap;
@@ -38,7 +39,7 @@ export async function resolveBindings(
   const literals: Record<string, ILiteral> = {};
   for (const b of bindings) {
     const name = b.var ?? '';
-    const wantInteger = expected?.variables?.[name]?.type?.simple === SimpleTypeNum.INTEGER;
+    const wantInteger = expected?.variables?.[name]?.type?.simple === SimpleType.INTEGER;
     literals[name] = await resolveBindingData(b.binding, source, name, wantInteger);
   }
   return { literals };

@@ -6,6 +6,7 @@
 import type { flyteidl } from '../core/idl.ts';
 import { int64ToNumber, jsToStruct, structToJs } from '../core/idl.ts';
 import { decodeMsgpack } from '../core/msgpack.ts';
+import { SimpleType } from '../core/descriptor-helpers.ts';
 
 type ILiteral = flyteidl.core.ILiteral;
 
@@ -137,19 +138,6 @@ export function primitiveText(lit: ILiteral): string | undefined {
   return 'null';
 }
 
-/** `core.SimpleType` numbers. */
-export const SimpleTypeNum = {
-  NONE: 0,
-  INTEGER: 1,
-  FLOAT: 2,
-  STRING: 3,
-  BOOLEAN: 4,
-  DATETIME: 5,
-  DURATION: 6,
-  BINARY: 7,
-  ERROR: 8,
-  STRUCT: 9,
-} as const;
 
 /**
  * Parses copilot output text into a literal of the given simple type (Flyte
@@ -158,28 +146,28 @@ export const SimpleTypeNum = {
 export function literalFromText(simple: number, raw: string): ILiteral {
   const s = raw.trim();
   switch (simple) {
-    case SimpleTypeNum.INTEGER:
+    case SimpleType.INTEGER:
       if (!/^[-+]?\d+$/.test(s)) throw new Error(`expected an integer, got ${JSON.stringify(s)}`);
       return { scalar: { primitive: { integer: String(BigInt(s)) } } };
-    case SimpleTypeNum.FLOAT: {
+    case SimpleType.FLOAT: {
       const n = Number(s);
       if (s === '' || Number.isNaN(n)) throw new Error(`expected a float, got ${JSON.stringify(s)}`);
       return { scalar: { primitive: { floatValue: n } } };
     }
-    case SimpleTypeNum.STRING:
+    case SimpleType.STRING:
       return { scalar: { primitive: { stringValue: s } } };
-    case SimpleTypeNum.BOOLEAN: {
+    case SimpleType.BOOLEAN: {
       const l = s.toLowerCase();
       if (['true', 't', '1'].includes(l)) return { scalar: { primitive: { boolean: true } } };
       if (['false', 'f', '0'].includes(l)) return { scalar: { primitive: { boolean: false } } };
       throw new Error(`expected a boolean, got ${JSON.stringify(s)}`);
     }
-    case SimpleTypeNum.DATETIME: {
+    case SimpleType.DATETIME: {
       const ms = Date.parse(s);
       if (Number.isNaN(ms)) throw new Error(`expected an RFC 3339 datetime, got ${JSON.stringify(s)}`);
       return { scalar: { primitive: { datetime: toTimestamp(ms) } } };
     }
-    case SimpleTypeNum.DURATION: {
+    case SimpleType.DURATION: {
       const m = /^(-?\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)$/.exec(s);
       if (!m) throw new Error(`expected a duration like 1.5s, got ${JSON.stringify(s)}`);
       const mult: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -187,13 +175,13 @@ export function literalFromText(simple: number, raw: string): ILiteral {
       const seconds = Math.trunc(ms / 1000);
       return { scalar: { primitive: { duration: { seconds: String(seconds), nanos: Math.round((ms - seconds * 1000) * 1e6) } } } };
     }
-    case SimpleTypeNum.NONE:
+    case SimpleType.NONE:
       return { scalar: { noneType: {} } };
-    case SimpleTypeNum.STRUCT:
+    case SimpleType.STRUCT:
       return { scalar: { generic: jsToStruct(JSON.parse(s) as Record<string, unknown>) } };
-    case SimpleTypeNum.ERROR:
+    case SimpleType.ERROR:
       return { scalar: { error: { message: s } } };
-    case SimpleTypeNum.BINARY:
+    case SimpleType.BINARY:
       return { scalar: { binary: { value: new TextEncoder().encode(s), tag: 'msgpack' } } };
     default:
       throw new Error(`unsupported simple type ${simple}`);

@@ -10,7 +10,7 @@ import { WorkflowPhases } from '../../core/phases.ts';
 import type { ChildExecutionPort } from '../../propeller/ports.ts';
 import { fromBlob } from '../codec.ts';
 import type { AdminContext } from '../context.ts';
-import { ExecutionMode, type ExecutionManager } from '../managers/execution-manager.ts';
+import { ExecutionMode, inheritedSpec, type ExecutionManager } from '../managers/execution-manager.ts';
 
 /** Creates, polls and terminates child executions inside this admin; looks up launch plans for dynamic workflows. */
 export class AdminChildPort implements ChildExecutionPort {
@@ -38,18 +38,7 @@ export class AdminChildPort implements ChildExecutionPort {
     if (parentExec?.project && parentExec.domain && parentExec.name) {
       const parentRow = this.#ctx.repos.executions.get({ project: parentExec.project, domain: parentExec.domain, name: parentExec.name });
       const spec = parentRow ? fromBlob<flyteidl.admin.IExecutionSpec>('flyteidl.admin.ExecutionSpec', parentRow.spec) : undefined;
-      if (spec) {
-        inherit = {
-          ...(spec.labels ? { labels: spec.labels } : {}),
-          ...(spec.annotations ? { annotations: spec.annotations } : {}),
-          ...(spec.envs ? { envs: spec.envs } : {}),
-          ...(spec.maxParallelism ? { maxParallelism: spec.maxParallelism } : {}),
-          ...(spec.rawOutputDataConfig ? { rawOutputDataConfig: spec.rawOutputDataConfig } : {}),
-          ...(spec.overwriteCache ? { overwriteCache: true } : {}),
-          ...(spec.interruptible ? { interruptible: spec.interruptible } : {}),
-          ...(spec.securityContext ? { securityContext: spec.securityContext } : {}),
-        };
-      }
+      if (spec) inherit = inheritedSpec(spec);
     }
     await this.#executions.create(
       { project: req.project, domain: req.domain, name: req.name, spec: { launchPlan: req.launchPlan }, inputs: req.inputs },
