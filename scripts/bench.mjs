@@ -98,6 +98,11 @@ async function section(key, name, fn) {
     failed.push(key);
     const message = e instanceof Error ? e.message : String(e);
     log(`${name} failed: ${message}`);
+    // What the sandbox said around the failure, before its data dir goes.
+    const daemonLog = sbx ? join(sbx.dataDir, 'logs', 'sandbox.log') : undefined;
+    if (daemonLog && existsSync(daemonLog)) {
+      log(`the sandbox's log ends with:\n${readFileSync(daemonLog, 'utf8').trimEnd().split('\n').slice(-20).join('\n')}`);
+    }
     rows.push({ section: key, name, value: null, unit: 'ms', note: `failed: ${message.split('\n')[0]}` });
   }
 }
@@ -157,7 +162,9 @@ console.log(report.consoleTable(rows));
 console.log('');
 console.log(`${rows.length} figures in ${durationS.toFixed(0)} s; machine: ${util.machineDescription()}; ${load}`);
 if (opts.json) writeFileSync(resolve(opts.json), `${JSON.stringify(rows, null, 2)}\n`);
-if (!opts['no-write'] && !opts.quick && !opts.only) {
+if (failed.length && !opts['no-write']) {
+  console.log('docs/benchmarks.md not updated: a section failed (only complete runs are recorded)');
+} else if (!opts['no-write'] && !opts.quick && !opts.only) {
   const file = report.writeBenchmarksDoc(rows, {
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     machine: util.machineDescription(),

@@ -377,9 +377,11 @@ export class ExecutionManager {
     });
     if (!proceed) return;
     this.#waiters.notify(key, 'ABORTING');
-    await this.#terminateChildren(key, `parent execution ${key.name} was terminated: ${cause}`);
+    // The engine first, then the children: an eager task must not see its children aborted (and
+    // fail) before the engine knows the parent is being aborted.
     try {
       await ctx.runner.abort(key, cause);
+      await this.#terminateChildren(key, `parent execution ${key.name} was terminated: ${cause}`);
     } catch (e) {
       if (isSandboxError(e) && e.category === 'NOT_FOUND') {
         // The engine does not know this execution (never started, or long gone): abort it here.
@@ -391,6 +393,7 @@ export class ExecutionManager {
           return true;
         });
         if (aborted) this.#waiters.notify(key, 'ABORTED');
+        await this.#terminateChildren(key, `parent execution ${key.name} was terminated: ${cause}`);
         return;
       }
       throw new UnavailableError('SBX_ADMIN_RUNNER_UNAVAILABLE', `execution ${formatId(key)} is ABORTING but the engine could not be told: ${(e as Error)?.message ?? String(e)}`, { cause: e });
@@ -405,7 +408,17 @@ export class ExecutionManager {
   onPhaseChange(key: ExecutionKey, phase: WorkflowPhase): void {
     this.#waiters.notify(key, phase);
     if (!WorkflowPhases.isTerminal(phase)) return;
-    this.#terminateChildren(key, `parent execution ${key.name} ended ${phase}`).catch((e: unknown) =>
+    // An aborted parent passes its own cause on, whichever of the two paths gets there first.
+    let cause = `parent execution ${key.name} ended ${phase}`;
+    if (phase === 'ABORTED') {
+      try {
+        const row = this.getRow(key);
+        if (row.abort_cause) cause = `parent execution ${key.name} was terminated: ${row.abort_cause}`;
+      } catch {
+        // The row is gone: keep the generic cause.
+      }
+    }
+    this.#terminateChildren(key, cause).catch((e: unknown) =>
       this.#ctx.logger.warn('terminating the children of a finished execution failed', { execution: formatId(key), error: String(e) }),
     );
   }
