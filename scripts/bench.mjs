@@ -22,11 +22,10 @@
  *   --no-write        do not update docs/benchmarks.md
  *   --json FILE       also write the rows as JSON
  *
- * scripts/bench-eager.mjs contract: it may export `bench(ctx)` resolving to rows of the shape of
- * `BenchRow` (scripts/bench/report.ts), with ctx = { binary, dataDir, url, runs, quick, log } of
- * the sandbox this run started; otherwise it is run as a program with TFLYTE_BENCH_DATA_DIR,
- * TFLYTE_BENCH_URL and TFLYTE_BENCH_BINARY set, and its output is shown as is (a last stdout line
- * holding a JSON array of rows is added to the table).
+ * scripts/bench-eager.mjs contract: it is run as a program with `--binary FILE --runs N [--quick]`
+ * and TFLYTE_BENCH_DATA_DIR, TFLYTE_BENCH_URL and TFLYTE_BENCH_BINARY naming the sandbox this run
+ * started; a last stdout line holding a JSON array of rows (`BenchRow`, scripts/bench/report.ts)
+ * is added to the table, other output is shown as is.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -96,7 +95,9 @@ async function section(key, name, fn) {
     rows.push(...(await fn()));
   } catch (e) {
     failed.push(key);
-    const message = e instanceof Error ? e.message : String(e);
+    let message = e instanceof Error ? e.message : String(e);
+    // Network errors say why only in their causes (fetch failed ← other side closed ← …).
+    for (let c = e instanceof Error ? e.cause : undefined; c instanceof Error; c = c.cause) message += ` ← ${c.message}${c.code ? ` (${c.code})` : ''}`;
     log(`${name} failed: ${message}`);
     // What the sandbox said around the failure, before its data dir goes.
     const daemonLog = sbx ? join(sbx.dataDir, 'logs', 'sandbox.log') : undefined;
@@ -205,31 +206,38 @@ function runEngineBench() {
   });
 }
 
-/** Issue 5's eager figures, from scripts/bench-eager.mjs (written separately) when it exists. */
+/**
+ * Issue 5's eager figures, from scripts/bench-eager.mjs (written separately) when it exists, run
+ * as its own process against this run's sandbox: its blocking warm-up runs must not share this
+ * process's event loop and HTTP connection pool (that made its first requests fail).
+ */
 async function runEagerBench(s) {
   const file = join(root, 'scripts', 'bench-eager.mjs');
   if (!existsSync(file)) {
     return [{ section: 'eager', name: 'eager workflows', value: null, unit: 'ms', note: 'scripts/bench-eager.mjs does not exist yet' }];
   }
-  // Import it only when it exports bench(): a plain script would run on import, without its env.
-  if (/export\s+(async\s+)?function\s+bench\b|export\s*\{[^}]*\bbench\b/.test(readFileSync(file, 'utf8'))) {
-    const mod = await import(pathToFileURL(file).href);
-    // Each eager sample runs two 20-task workflows: as many samples as the 10-task chain gets.
-    return mod.bench({ binary, dataDir: s.dataDir, url: s.url, runs: o.chainRuns, quick: opts.quick, log });
-  }
-  const child = spawnSync(projectNode, [file], {
-    cwd: root,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, TFLYTE_BENCH_DATA_DIR: s.dataDir, TFLYTE_BENCH_URL: s.url, TFLYTE_BENCH_BINARY: binary },
+  // Each eager sample runs two 20-task workflows: as many samples as the 10-task chain gets.
+  const args = [file, '--binary', binary, '--runs', String(o.chainRuns), ...(opts.quick ? ['--quick'] : [])];
+  const out = await new Promise((resolveOut, reject) => {
+    const child = spawn(projectNode, args, {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, TFLYTE_BENCH_DATA_DIR: s.dataDir, TFLYTE_BENCH_URL: s.url, TFLYTE_BENCH_BINARY: binary },
+    });
+    let text = '';
+    child.stdout.on('data', (d) => {
+      text += d;
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolveOut(text) : reject(new Error(`scripts/bench-eager.mjs exited with ${code}: ${text.trim().split('\n').pop() ?? ''}`))));
   });
-  process.stdout.write(child.stdout ?? '');
-  if (child.status !== 0) throw new Error(`scripts/bench-eager.mjs exited with ${child.status}`);
+  const last = out.trim().split('\n').pop() ?? '';
   try {
-    const parsed = JSON.parse((child.stdout ?? '').trim().split('\n').pop() ?? '');
+    const parsed = JSON.parse(last);
     if (Array.isArray(parsed)) return parsed;
   } catch {
-    // Plain output: shown above.
+    // Not rows: show what it printed.
   }
+  process.stdout.write(out);
   return [];
 }

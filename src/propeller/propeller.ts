@@ -309,21 +309,28 @@ export function createPropeller(deps: PropellerDeps, config: ResolvedPropellerCo
       logger.warn('fault injected after persist', { execution: r.key, point: (e as FaultInjectedError).point });
       return;
     }
+    const runSideEffects = async (): Promise<boolean> => {
+      for (const fn of rd.afterSave) {
+        try {
+          await fn();
+        } catch (e) {
+          if (e instanceof FaultInjectedError) {
+            r.crashed = true;
+            cancelAll(r);
+            return false;
+          }
+          logger.warn('post-round side effect failed', { execution: r.key, error: (e as Error).message });
+        }
+      }
+      return true;
+    };
+    // When the execution ends in this round, clean up first: once the terminal event is out,
+    // users (and `run --wait`) expect no container of it to be left.
+    if (terminal && !(await runSideEffects())) return;
     const sent = await send(next.status.outbox, false);
     const sentDoc: ExecutionDocument = { ...next, status: { ...next.status, outbox: next.status.outbox.slice(sent) } };
     r.saved = { doc: sentDoc, version: r.saved!.version };
-    for (const fn of rd.afterSave) {
-      try {
-        await fn();
-      } catch (e) {
-        if (e instanceof FaultInjectedError) {
-          r.crashed = true;
-          cancelAll(r);
-          return;
-        }
-        logger.warn('post-round side effect failed', { execution: r.key, error: (e as Error).message });
-      }
-    }
+    if (!terminal && !(await runSideEffects())) return;
     if (sentDoc.status.outbox.length > 0) {
       wakeAt(r, 'resend', clock.now() + config.roundRetryDelayMs);
       return;
