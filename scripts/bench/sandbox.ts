@@ -13,7 +13,7 @@ import { AdminClient } from '../../src/admin/index.ts';
 import type { flyteidl } from '../../src/core/idl.ts';
 import type { BenchRow } from './report.ts';
 import {
-  freePort, median, mustRun, NODE, now, pool, processMemoryMb, ROOT, stopChild, tempDir, timed, timeServerStart, waitForHttp,
+  freePort, median, mustRun, NODE, now, pool, processMemoryMb, stopChild, tempDir, timed, timeServerStart, waitForHttp,
 } from './util.ts';
 
 /** Options every section gets. */
@@ -471,7 +471,7 @@ export async function benchRss(sbx: BenchSandbox, label: string): Promise<BenchR
   return memoryRowsWithBaseline(label, m ? [m] : []);
 }
 
-/** The runtime image's tag and size, for the report. */
+/** The Docker engine version, for the report. */
 export async function dockerDescription(): Promise<string> {
   const v = await timed('docker', ['version', '--format', '{{.Server.Version}}']);
   return v.exitCode === 0 ? `Docker ${v.stdout.trim()}` : 'no Docker engine';
@@ -482,4 +482,3 @@ export async function dockerAnswers(): Promise<boolean> {
   return (await timed('docker', ['info'], { timeoutMs: 20_000 })).exitCode === 0;
 }
 
-export { ROOT };

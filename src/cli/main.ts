@@ -18,8 +18,8 @@ export function buildProgram(): Command {
   program
     .command('run')
     .description('run a task, workflow or launch plan from a file (in-process; in the sandbox with --remote)')
-    .argument('<file>', 'a .ts file that exports the entity')
-    .argument('<entity>', 'the export name (or full name) of a task, workflow or launch plan')
+    .argument('[file]', 'a .ts file that exports the entity')
+    .argument('[entity]', 'the export name (or full name) of a task, workflow or launch plan')
     .argument('[inputs...]', 'inputs as --name value (run FILE ENTITY --help lists them)')
     .option('--remote', 'register and run in the sandbox')
     .option('--wait', 'with --remote: follow the execution until it ends; exit non-zero if it fails')
@@ -30,7 +30,14 @@ export function buildProgram(): Command {
     .option('--data-dir <dir>', 'sandbox data dir (default: $TFLYTE_HOME or ~/.tflyte/sandbox)')
     .allowUnknownOption(true)
     .helpOption('--usage', 'show usage of run itself')
-    .action(async (file: string, entity: string, inputs: string[], opts: Record<string, unknown>) => {
+    .action(async (file: string | undefined, entity: string | undefined, inputs: string[], opts: Record<string, unknown>, cmd: Command) => {
+      if (file === '--help' || entity === '--help' || (!entity && inputs.length === 0 && !file)) {
+        cmd.outputHelp();
+        return;
+      }
+      if (!file || !entity || entity.startsWith('--')) {
+        throw new UsageError(`run needs a file and an entity: tflyte-sandbox run [--remote] FILE ENTITY [--input value]... (run FILE ENTITY --help lists the inputs)`);
+      }
       const { runLocal } = await import('./commands/run.ts');
       if (opts.remote) {
         const { runRemote } = await import('./commands/run-remote.ts');

@@ -214,6 +214,19 @@ describe.skipIf(!hasBinary)('start, status, stop (process launcher)', () => {
     expect(bad.stderr).toContain(`${path.join(cfgHome, 'config.yaml')}: port must be an integer`);
   });
 
+  test('teardown --data --keep-images stops it, removes the data dir and leaves the images alone', async () => {
+    const home2 = newHome('keep');
+    expect((await cli(home2, ['start', '--port', String(await freePort()), '--launcher', 'process'])).exitCode).toBe(0);
+    const pid2 = stateOf(home2).pid;
+    const t = await cli(home2, ['teardown', '--data', '--keep-images']);
+    expect(t.exitCode, t.stderr).toBe(0);
+    expect(t.stdout).toContain('kept the runtime images (--keep-images)');
+    expect(t.stdout).toMatch(/and 0 runtime image\(s\)|no Docker engine answers/);
+    expect(t.stdout).toContain(`removed ${home2}`);
+    expect(fs.existsSync(home2)).toBe(false);
+    expect(alive(pid2)).toBe(false);
+  });
+
   test('start writes a commented default config.yaml into a new data dir', async () => {
     const fresh = newHome('fresh');
     fs.rmSync(fresh, { recursive: true });
@@ -230,7 +243,6 @@ describe.skipIf(!hasDocker)('a Docker sandbox and a second one side by side', ()
   let dockerHome: string;
   let processHome: string;
   let userDir: string;
-  let userFile: string;
   let dockerUrl: string;
   let processUrl: string;
 
@@ -245,7 +257,7 @@ describe.skipIf(!hasDocker)('a Docker sandbox and a second one side by side', ()
     dockerHome = newHome('docker');
     processHome = newHome('second');
     userDir = newHome('user');
-    userFile = writeUserFiles(userDir);
+    writeUserFiles(userDir);
     const d = await cli(dockerHome, ['start', '--port', String(await freePort())]);
     expect(d.exitCode, d.stderr).toBe(0);
     expect(stateOf(dockerHome).launcher).toBe('docker');

@@ -71,3 +71,14 @@ describe.each(flavors)('run (local) — %s', (flavor) => {
     expect(r.stderr).toContain('my_wf (workflow)');
   });
 });
+
+describe('run usage', () => {
+  test('run --help prints the usage of run; run FILE without an entity is a usage error', async () => {
+    const help = await runCli('source', ['run', '--help']);
+    expect(help.exitCode).toBe(0);
+    expect(help.stdout).toContain('Usage: tflyte-sandbox run [options] [file] [entity] [inputs...]');
+    const missing = await runCli('source', ['run', 'examples/basic_workflow.ts']);
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toContain('run needs a file and an entity');
+  });
+});

@@ -169,16 +169,18 @@ export async function stop(opts: { dataDir?: string; quiet?: boolean }): Promise
 /**
  * `teardown`: stops the sandbox, removes its task containers and the runtime images, and with
  * `--data` its data. The images are shared by every sandbox on the machine, so they stay while
- * another sandbox (another data dir) still runs.
+ * another sandbox (another data dir) still runs, or when `--keep-images` says so.
  */
 export async function teardown(opts: { dataDir?: string; data?: boolean; keepImages?: boolean }): Promise<void> {
   const dataDir = resolveDataDir(opts.dataDir);
   await stop({ ...opts, quiet: true });
   const others = otherRunningSandboxes(dataDir);
   const { removeSandboxDockerResources } = await import('../docker-cleanup.ts');
-  const removed = await removeSandboxDockerResources(dataDir, { keepImages: others.length > 0 });
+  const removed = await removeSandboxDockerResources(dataDir, { keepImages: opts.keepImages === true || others.length > 0 });
   console.log(removed.message);
-  if (others.length > 0) {
+  if (opts.keepImages) {
+    console.log('kept the runtime images (--keep-images)');
+  } else if (others.length > 0) {
     console.log(`kept the runtime images: ${others.length} other sandbox(es) still use them (${others.map((o) => o.dataDir).join(', ')})`);
   }
   if (opts.data) {
