@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encode } from '../../src/core/idl.ts';
 import { closure, createHarness, lit, promise, taskNode, taskTemplate, T, workflowTemplate } from '../support/fake-propeller-harness.ts';
 import type { Harness } from '../support/fake-propeller-harness.ts';
+import { eventually } from '../support/eventually.ts';
 
 let h: Harness;
 beforeEach(async () => {
@@ -15,16 +16,6 @@ afterEach(async () => {
   await h.cleanup();
 });
 
-async function eventually<T>(fn: () => T | Promise<T>, what = 'condition'): Promise<T> {
-  // Bounded by time, not iterations: a loaded CI machine makes each turn slow.
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    const v = await fn();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 const attemptOf = (spec: { env: Record<string, string> }): number => Number(spec.env.FLYTE_ATTEMPT_NUMBER);
 

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { closure, createHarness, lit, promise, taskNode, taskTemplate, T, workflowTemplate } from '../support/fake-propeller-harness.ts';
 import type { Harness } from '../support/fake-propeller-harness.ts';
 import type { ExecutionDocument } from '../../src/propeller/state.ts';
+import { eventually } from '../support/eventually.ts';
 
 let h: Harness;
 beforeEach(async () => {
@@ -15,14 +16,6 @@ afterEach(async () => {
   await h.cleanup();
 });
 
-async function eventually<T>(fn: () => T | Promise<T>, what = 'condition'): Promise<T> {
-  for (let i = 0; i < 2000; i++) {
-    const v = await fn();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 function oneTask(t = taskTemplate('t', { x: T.INT }, { o0: T.INT })) {
   const wf = workflowTemplate('w', [taskNode('n0', t, { x: promise('', 'a') })], {

@@ -8,6 +8,7 @@ import {
   closure, createHarness, lit, promise, taskNode, taskTemplate, T, workflowTemplate,
 } from '../support/fake-propeller-harness.ts';
 import type { Harness } from '../support/fake-propeller-harness.ts';
+import { eventually } from '../support/eventually.ts';
 
 let h: Harness;
 beforeEach(async () => {
@@ -78,14 +79,6 @@ describe('static workflows', () => {
 });
 
 /** Polls `fn` until it returns truthy (no timing assertion: the test timeout is the limit). */
-async function eventually<T>(fn: () => T | Promise<T>, what = 'condition'): Promise<T> {
-  for (let i = 0; i < 2000; i++) {
-    const v = await fn();
-    if (v) return v;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 const fanNodes = (n: number, t: flyteidl.core.ITaskTemplate): flyteidl.core.INode[] =>
   Array.from({ length: n }, (_, i) => taskNode(`p${i}`, t, { x: promise('', 'a') }));
