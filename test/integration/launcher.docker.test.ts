@@ -11,6 +11,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../support/eventually.ts';
 import { DockerLauncher } from '../../src/launcher/docker-launcher.ts';
 import { ensureRuntimeImage, RUNTIME_IMAGE_LABEL, runtimeImageTag, runtimeMount } from '../../src/launcher/image-builder.ts';
 import type { LaunchSpec } from '../../src/launcher/index.ts';
@@ -89,8 +90,9 @@ suite('DockerLauncher against a real engine', () => {
     const s = spec('readopt', script);
     const first = mk();
     await first.launch(s);
-    while (!fs.existsSync(ready)) await new Promise((r) => setTimeout(r, 20));
-    while (!fs.readFileSync(s.logPath, 'utf8').includes('line-1')) await new Promise((r) => setTimeout(r, 20));
+    await eventually(() => fs.existsSync(ready), 'the container to start');
+    // The log file is written by the launcher's log follower, which may lag behind the container.
+    await eventually(() => fs.existsSync(s.logPath) && fs.readFileSync(s.logPath, 'utf8').includes('line-1'), 'line-1 in the log');
     await first.close(); // the sandbox "stops"; the container keeps running
 
     const second = mk();

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLauncher, isLauncherError, LAUNCHER_ERROR_CODES } from '../../src/launcher/index.ts';
 import type { Launcher, LaunchSpec } from '../../src/launcher/index.ts';
+import { eventually } from '../support/eventually.ts';
 import { FakeLauncher } from '../support/fake-launcher.ts';
 import { describeLauncherContract, nodeScenarioScript } from '../support/launcher-contract.ts';
 
@@ -74,7 +75,7 @@ describe('ProcessLauncher specifics', () => {
       require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(c.pid)); setTimeout(() => {}, 120000);`;
     const s = spec('group', { command: ['-e', script] });
     await launcher.launch(s);
-    while (!fs.existsSync(pidFile) || fs.readFileSync(pidFile, 'utf8') === '') await new Promise((r) => setTimeout(r, 20));
+    await eventually(() => fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8') !== '', 'the grandchild pid file');
     const grandchild = Number(fs.readFileSync(pidFile, 'utf8'));
     await launcher.abort('group');
     expect(await launcher.wait('group')).toMatchObject({ exitCode: 137, signal: 'SIGKILL' });

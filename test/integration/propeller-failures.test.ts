@@ -214,7 +214,9 @@ describe('engine errors', () => {
   });
 
   it('keeps unsent events and re-sends them when the sink recovers', async () => {
-    h.task('n0', () => ({ outputs: { o0: lit.int(1) } }));
+    // Held, so that nothing but the resend timer can wake the execution: a finishing attempt
+    // would start a round that re-sends the events on its own (correct, but not what this tests).
+    h.task('n0', () => ({ outputs: { o0: lit.int(1) } }), { hold: true });
     const original = h.sink.nodeEvent.bind(h.sink);
     let failures = 1;
     h.sink.nodeEvent = async (ev) => {
@@ -227,7 +229,11 @@ describe('engine errors', () => {
     const name = await h.launch(oneTask(), { a: lit.int(1) });
     await eventually(() => h.clock.pending > 0, 'resend timer');
     expect(h.sink.workflowPhase(name)).toBe('RUNNING');
+    expect(h.sink.nodePhases(name, 'n0')).toEqual([]);
     h.clock.advance(1_000);
+    await eventually(() => h.sink.nodePhases(name, 'n0').length === 2, 're-sent node events');
+    expect(h.sink.nodePhases(name, 'n0')).toEqual(['QUEUED', 'RUNNING']);
+    h.launcher.finish(h.launcher.launched[0]!.key, { exitCode: 0 });
     expect((await h.sink.waitForTerminal(name)).phase).toBe(4);
     expect(h.sink.nodePhases(name, 'n0')).toEqual(['QUEUED', 'RUNNING', 'SUCCEEDED']);
   });
