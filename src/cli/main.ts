@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { isSandboxError } from '../core/errors.ts';
+import { enableUserCompileCache } from './cache-dir.ts';
 import { CommandError, UsageError } from './usage-error.ts';
 import { version } from './version.ts';
 
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
       if (!file || !entity || entity.startsWith('--')) {
         throw new UsageError(`run needs a file and an entity: tflyte-sandbox run [--remote] FILE ENTITY [--input value]... (run FILE ENTITY --help lists the inputs)`);
       }
+      enableUserCompileCache();
       const { runLocal } = await import('./commands/run.ts');
       if (opts.remote) {
         const { runRemote } = await import('./commands/run-remote.ts');
@@ -111,6 +113,7 @@ export function buildProgram(): Command {
     .option('-d, --domain <domain>', 'domain', 'development')
     .option(...dataDirOption)
     .action(async (files: string[], opts: Record<string, string>) => {
+      enableUserCompileCache();
       const { register } = await import('./commands/inspect.ts');
       await register(files, opts);
     });

@@ -8,7 +8,6 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import YAML from 'yaml';
 import { UsageError } from './usage-error.ts';
 
 /** The settings of one sandbox (config.yaml, overridden by flags). */
@@ -111,13 +110,15 @@ export function validateConfig(raw: Record<string, unknown>, source: string): Pa
 }
 
 /** Reads config.yaml (if any) and applies flags over it. */
-export function loadConfig(dataDir: string, flags: Record<string, unknown> = {}): SandboxConfig {
+export async function loadConfig(dataDir: string, flags: Record<string, unknown> = {}): Promise<SandboxConfig> {
   const p = homePaths(dataDir).config;
   let fromFile: Partial<SandboxConfig> = {};
   if (fs.existsSync(p)) {
+    const text = fs.readFileSync(p, 'utf8');
     let parsed: unknown;
     try {
-      parsed = YAML.parse(fs.readFileSync(p, 'utf8'));
+      // The YAML parser loads only for a file with settings (the default file is all comments).
+      parsed = /^[ \t]*[^#\s]/m.test(text) ? (await import('yaml')).default.parse(text) : null;
     } catch (e) {
       throw new UsageError(`${p} is not valid YAML: ${e instanceof Error ? e.message : String(e)}`);
     }

@@ -20,6 +20,7 @@ import { DEFAULT_IMAGE } from '../sdk/internal.ts';
 import { isSandboxError } from '../core/errors.ts';
 import { LocalDataStore } from '../storage/index.ts';
 import { baseUrl, homePaths, loadConfig, writeState, clearState, type SandboxConfig } from './sandbox-home.ts';
+import { sqliteNativeBinding } from './native-addon.ts';
 import { selfBinary, selfCommand } from './self.ts';
 import { version } from './version.ts';
 
@@ -165,7 +166,7 @@ function webApp(adminApp: Express, dataStore: LocalDataStore): Express {
 export async function serve(opts: { dataDir: string; port?: string; host?: string; launcher?: string }): Promise<void> {
   const log = makeLogger();
   const dataDir = path.resolve(opts.dataDir);
-  const config = loadConfig(dataDir, { port: opts.port, host: opts.host, launcher: opts.launcher });
+  const config = await loadConfig(dataDir, { port: opts.port, host: opts.host, launcher: opts.launcher });
   const paths = homePaths(dataDir);
   fs.mkdirSync(paths.logs, { recursive: true });
   const attemptLogs = path.join(paths.logs, 'tasks');
@@ -176,7 +177,8 @@ export async function serve(opts: { dataDir: string; port?: string; host?: strin
   fs.rmSync(socketPath, { force: true });
 
   const dataStore = new LocalDataStore(paths.blobs);
-  const db = openAdminDb(paths.db);
+  const nativeBinding = sqliteNativeBinding();
+  const db = openAdminDb(paths.db, nativeBinding ? { nativeBinding } : {});
   const runner = createDeferredRunner();
   const admin = createAdmin(
     { db, dataStore, compileWorkflow: adaptCompiler(compileWorkflow), runner, logger: log },

@@ -2,14 +2,13 @@
  * Builds the default task image from the sandbox binary itself (no registry needed), and tells
  * how to run that binary inside any other image. Loads dockerode only through the instance passed in.
  */
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
-import { execa } from 'execa';
-import { Header } from 'tar';
 import type { Mount } from './launcher.ts';
 import { launcherError, LAUNCHER_ERROR_CODES, type LauncherError } from './errors.ts';
 
@@ -53,7 +52,7 @@ export interface LinkedLibraries {
 
 /** Runs `ldd` on `binaryPath`. A static executable has no loader and no libraries. */
 export async function linkedLibraries(binaryPath: string): Promise<LinkedLibraries> {
-  const r = await execa('ldd', [binaryPath], { reject: false });
+  const r = await run('ldd', [binaryPath]);
   if (r.exitCode !== 0) {
     if (/not a dynamic executable|statically linked/.test(`${r.stdout}${r.stderr}`)) return { libs: [] };
     throw launcherError(LAUNCHER_ERROR_CODES.IMAGE_BUILD_FAILED, `ldd ${binaryPath} failed: ${r.stderr || r.stdout}`);
@@ -107,12 +106,12 @@ export async function ensureRuntimeImage(docker: Dockerode, opts: RuntimeImageOp
       repo,
       tag,
       // Repeated `changes` query parameters, as `docker import --change` sends them.
-      // HOME and PKG_NATIVE_CACHE_PATH point at /tmp so a non-root uid (the launcher runs tasks
-      // as the host user) can write there, e.g. pkg unpacking a native addon.
+      // HOME points at /tmp so a non-root uid (the launcher runs tasks as the host user) can write
+      // its caches there.
       changes: [
         `ENTRYPOINT ["${RUNTIME_BINARY_PATH}"]`,
         `LABEL ${RUNTIME_IMAGE_LABEL}=1`,
-        'ENV PATH=/usr/local/bin:/usr/bin:/bin HOME=/tmp PKG_NATIVE_CACHE_PATH=/tmp',
+        'ENV PATH=/usr/local/bin:/usr/bin:/bin HOME=/tmp',
       ],
     });
   } catch (e) {
@@ -153,8 +152,20 @@ export async function runtimeRootfs(opts: RuntimeImageOptions): Promise<RootfsEn
   return [...[...dirs.values()].sort((a, b) => a.path.localeCompare(b.path)), ...files];
 }
 
+/** Runs a command to its end; never rejects for a non-zero exit (`exitCode` says). */
+function run(cmd: string, args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { encoding: 'utf8' }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : 127) : 0;
+      resolve({ exitCode: code, stdout, stderr: stderr || (err && code === 127 ? err.message : '') });
+    });
+  });
+}
+
 /** A plain ustar stream of `entries` (sources dereferenced), ending with the two zero blocks. */
 async function* tarStream(entries: RootfsEntry[]): AsyncGenerator<Buffer> {
+  // Loaded here: only an image build needs tar, not every daemon start.
+  const { Header } = await import('tar');
   const mtime = new Date(0);
   for (const e of entries) {
     const size = e.type === 'Directory' ? 0 : e.content ? e.content.length : (await fsp.stat(e.source as string)).size;

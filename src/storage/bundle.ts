@@ -6,7 +6,6 @@ import { createHash } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { create, extract, list } from 'tar';
 import type { ReadEntry } from 'tar';
 import { StorageError, STORAGE_ERROR_CODES } from './errors.ts';
 
@@ -71,6 +70,7 @@ export async function createBundle(input: BundleInput): Promise<Bundle> {
       const st = await fsp.stat(f.absPath);
       await fsp.chmod(dest, st.mode & 0o111 ? 0o755 : 0o644);
     }
+    const { create } = await loadTar();
     const stream = create(
       { gzip: true, cwd: stage, portable: true, mtime: EPOCH, noDirRecurse: true },
       sorted.map((f) => f.relPath),
@@ -99,6 +99,7 @@ export async function extractBundle(source: Uint8Array | string, destDir: string
       file = path.join(tmpDir, 'bundle.tar.gz');
       await fsp.writeFile(file, source as Uint8Array);
     }
+    const { list, extract } = await loadTar();
     const entries: string[] = [];
     let problem: string | undefined;
     try {
@@ -120,6 +121,11 @@ export async function extractBundle(source: Uint8Array | string, destDir: string
   } finally {
     if (tmpDir) await fsp.rm(tmpDir, { recursive: true, force: true });
   }
+}
+
+/** tar, loaded on first use: the daemon imports this module but never packs or unpacks. */
+function loadTar(): Promise<typeof import('tar')> {
+  return import('tar');
 }
 
 function entryProblem(e: ReadEntry): string | undefined {

@@ -237,6 +237,36 @@ describe.skipIf(!hasBinary)('start, status, stop (process launcher)', () => {
     expect(cfg).toContain('# launcher: "docker"');
     expect((await cli(fresh, ['stop'])).exitCode).toBe(0);
   });
+
+  test('the binary writes its SQLite addon once to TFLYTE_NATIVE_CACHE and loads it from there', async () => {
+    const home = newHome('addon');
+    const cache = newHome('addon-cache');
+    const env = { TFLYTE_HOME: home, TFLYTE_NATIVE_CACHE: cache };
+    const r = await runCli('binary', ['start', '--port', String(await freePort()), '--launcher', 'process'], { env });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const written = fs.readdirSync(cache, { recursive: true }).map(String).filter((f) => f.endsWith('better_sqlite3.node'));
+    expect(written).toHaveLength(1);
+    const original = fs.readFileSync(path.join(ROOT, 'node_modules/better-sqlite3/prebuilds/linux-x64.node'));
+    const file = path.join(cache, written[0]!);
+    expect(fs.readFileSync(file).equals(original)).toBe(true);
+    // A second daemon reuses the file instead of writing it again.
+    const before = fs.statSync(file).mtimeMs;
+    expect((await runCli('binary', ['stop'], { env })).exitCode).toBe(0);
+    expect((await runCli('binary', ['start', '--port', String(await freePort()), '--launcher', 'process'], { env })).exitCode).toBe(0);
+    expect(fs.statSync(file).mtimeMs).toBe(before);
+    expect(fs.readdirSync(cache, { recursive: true }).map(String).filter((f) => f.includes('.tmp'))).toEqual([]);
+    expect((await runCli('binary', ['stop'], { env })).exitCode).toBe(0);
+  });
+
+  test('an unwritable addon cache falls back to the temp dir', async () => {
+    const home = newHome('addon-fallback');
+    const env = { TFLYTE_HOME: home, TFLYTE_NATIVE_CACHE: '/dev/null/not-a-dir' };
+    const r = await runCli('binary', ['start', '--port', String(await freePort()), '--launcher', 'process'], { env });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const fallback = path.join(os.tmpdir(), `tflyte-sandbox-${process.getuid?.() ?? 'user'}`);
+    expect(fs.readdirSync(fallback, { recursive: true }).map(String).some((f) => f.endsWith('better_sqlite3.node'))).toBe(true);
+    expect((await runCli('binary', ['stop'], { env })).exitCode).toBe(0);
+  });
 });
 
 describe.skipIf(!hasDocker)('a Docker sandbox and a second one side by side', () => {

@@ -22,6 +22,11 @@ export interface OpenAdminDbOptions {
   seedProjects?: readonly string[];
   /** Milliseconds since the epoch, for seeded rows. @default Date.now */
   now?: () => number;
+  /**
+   * better-sqlite3's loaded addon, when the caller loads it itself (the single binary does: see
+   * `src/cli/native-addon.ts`). @default better-sqlite3 finds its own
+   */
+  nativeBinding?: object;
 }
 
 /**
@@ -30,7 +35,8 @@ export interface OpenAdminDbOptions {
  */
 export function openAdminDb(file: string, options: OpenAdminDbOptions = {}): AdminDb {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  const db = new Database(file);
+  // better-sqlite3 takes the loaded addon object too; its typings know only a path.
+  const db = options.nativeBinding ? new Database(file, { nativeBinding: options.nativeBinding as unknown as string }) : new Database(file);
   try {
     db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');

@@ -76,7 +76,7 @@ export async function start(opts: { dataDir?: string; port?: string; launcher?: 
   fs.mkdirSync(dataDir, { recursive: true });
   ensureConfigFile(dataDir);
   const flags: Record<string, unknown> = { port: opts.port, launcher: opts.launcher, host: opts.host };
-  const config: SandboxConfig = loadConfig(dataDir, flags);
+  const config: SandboxConfig = await loadConfig(dataDir, flags);
   const running = await runningSandbox(dataDir);
   if (running) {
     if (await isHealthy(running.url)) {
