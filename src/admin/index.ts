@@ -22,7 +22,7 @@ export { AdminEventSink } from './adapters/admin-event-sink.ts';
 export { AdminChildPort } from './adapters/admin-child-port.ts';
 export { SqliteStateStore } from './adapters/sqlite-state-store.ts';
 export { createDeferredRunner, type DeferredRunner } from './adapters/deferred-runner.ts';
-export { AdminClient, AdminApiError, createHttpEventSink, createSocketFetch, type AdminClientOptions, type ListOptions } from './client.ts';
+export { AdminClient, AdminApiError, createHttpEventSink, type AdminClientOptions, type ListOptions } from './client.ts';
 export type { AdminManagers } from './routes/helpers.ts';
 export { ProjectRepository } from './repositories/project-repository.ts';
 export { TaskRepository, WorkflowRepository, LaunchPlanRepository } from './repositories/entity-repository.ts';

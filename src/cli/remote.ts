@@ -6,7 +6,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { AdminApiError, AdminClient } from '../admin/index.ts';
+// The client only: the admin barrel would load the whole server (express) into every CLI call.
+import { AdminApiError, AdminClient } from '../admin/client.ts';
 import { literalMapToJs, type flyteidl } from '../core/index.ts';
 import {
   collectRefs,
@@ -185,17 +186,9 @@ export async function registerFile(conn: Connection, file: string, project: stri
 }
 
 /** Whether the entity a registration step creates already exists. */
-async function stepDone(conn: Connection, step: RegistrationStep): Promise<boolean> {
+function stepDone(conn: Connection, step: RegistrationStep): Promise<boolean> {
   const key = { project: step.id.project ?? '', domain: step.id.domain ?? '', name: step.id.name ?? '', version: step.id.version ?? '' };
-  try {
-    if (step.kind === 'task') await conn.client.getTask(key);
-    else if (step.kind === 'workflow') await conn.client.getWorkflow(key);
-    else await conn.client.getLaunchPlan(key);
-    return true;
-  } catch (e) {
-    if (e instanceof AdminApiError && e.status === 404) return false;
-    throw e;
-  }
+  return conn.client.exists(step.kind, key);
 }
 
 /** The id an execution of `def` is created from (a task id for tasks, else a launch plan id). */

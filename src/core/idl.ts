@@ -246,7 +246,8 @@ export function jsToStruct(o: Record<string, unknown>, p = '$'): { fields: Recor
   return { fields };
 }
 
-function wellKnownToJson(fullName: string, v: Record<string, unknown>): unknown {
+function wellKnownToJson(type: protobuf.Type, v: Record<string, unknown>): unknown {
+  const fullName = type.fullName;
   switch (fullName) {
     case '.google.protobuf.Timestamp':
       return timestampToJson(v);
@@ -259,12 +260,16 @@ function wellKnownToJson(fullName: string, v: Record<string, unknown>): unknown 
     case '.google.protobuf.ListValue':
       return ((v as { values?: StructValue[] }).values ?? []).map(structValueToJs);
     default:
-      if (fullName.startsWith('.google.protobuf.') && fullName.endsWith('Value') && 'value' in v) return v.value;
+      if (fullName.startsWith('.google.protobuf.') && fullName.endsWith('Value') && 'value' in v) {
+        const field = type.fields.value;
+        return field && v.value !== undefined && v.value !== null ? scalarToJson(field, v.value) : v.value;
+      }
       return undefined;
   }
 }
 
-function wellKnownFromJson(fullName: string, v: unknown, p: string): object | undefined {
+function wellKnownFromJson(type: protobuf.Type, v: unknown, p: string): object | undefined {
+  const fullName = type.fullName;
   switch (fullName) {
     case '.google.protobuf.Timestamp':
       return timestampFromJson(v, p);
@@ -279,24 +284,36 @@ function wellKnownFromJson(fullName: string, v: unknown, p: string): object | un
       if (!Array.isArray(v)) throw new IdlJsonError(p, 'expected a JSON array');
       return { values: v.map((x, i) => jsToStructValue(x, `${p}[${i}]`)) };
     default:
-      if (fullName.startsWith('.google.protobuf.') && fullName.endsWith('Value')) return { value: v };
+      if (fullName.startsWith('.google.protobuf.') && fullName.endsWith('Value')) {
+        const field = type.fields.value;
+        return { value: field && v !== null && v !== undefined ? scalarFromJson(field, v, p) : v };
+      }
       return undefined;
   }
 }
 
+/**
+ * One scalar as protobuf JSON. Takes what callers hand in as well as what `decode` gives: enum
+ * numbers or names; int64 as string, number, bigint or Long; bytes as Buffer/Uint8Array or
+ * base64 text (so `toJson` needs no normalising pass through protobufjs' generated code).
+ */
 function scalarToJson(field: protobuf.Field, v: unknown): unknown {
   if (field.resolvedType instanceof protobuf.Enum) {
+    if (typeof v === 'string' && v in field.resolvedType.values) return v;
     const name = field.resolvedType.valuesById[Number(v)];
     return name ?? Number(v);
   }
-  if (INT64_TYPES.has(field.type)) return String(v);
-  if (field.type === 'bytes') return Buffer.from(v as Uint8Array).toString('base64');
+  if (INT64_TYPES.has(field.type)) return typeof v === 'number' ? String(Math.trunc(v)) : String(v);
+  if (INT32_TYPES.has(field.type)) return field.type.startsWith('u') || field.type === 'fixed32' ? Number(v) >>> 0 : Number(v) | 0;
+  if (field.type === 'bytes') return typeof v === 'string' ? v : Buffer.from(v as Uint8Array).toString('base64');
   if (field.type === 'double' || field.type === 'float') {
     const n = Number(v);
     if (Number.isNaN(n)) return 'NaN';
     if (!Number.isFinite(n)) return n > 0 ? 'Infinity' : '-Infinity';
     return n;
   }
+  if (field.type === 'bool') return Boolean(v);
+  if (field.type === 'string') return String(v);
   return v;
 }
 
@@ -349,7 +366,7 @@ function messageToJson(type: protobuf.Type, obj: Record<string, unknown>): Recor
 }
 
 function valueToJson(type: protobuf.Type, obj: Record<string, unknown>): unknown {
-  const wk = wellKnownToJson(type.fullName, obj);
+  const wk = wellKnownToJson(type, obj);
   if (wk !== undefined) return wk;
   return messageToJson(type, obj);
 }
@@ -359,10 +376,8 @@ function valueToJson(type: protobuf.Type, obj: Record<string, unknown>): unknown
  * for scalar fields like flyteadmin's REST gateway).
  */
 export function toJson(typeName: string, value: object): Record<string, unknown> {
-  const type = messageType(typeName);
-  // Normalise first so callers may pass numbers, Longs or strings for int64 alike.
-  const obj = type.toObject(type.fromObject(value as Record<string, unknown>), TO_OBJECT_OPTIONS);
-  return valueToJson(type, obj) as Record<string, unknown>;
+  // Straight from the caller's object: scalarToJson accepts every shape fromObject would.
+  return valueToJson(messageType(typeName), value as Record<string, unknown>) as Record<string, unknown>;
 }
 
 function scalarFromJson(field: protobuf.Field, v: unknown, p: string): unknown {
@@ -388,7 +403,7 @@ function scalarFromJson(field: protobuf.Field, v: unknown, p: string): unknown {
     }
     const big = BigInt(s);
     if (big > 0xffffffffffffffffn || big < -0x8000000000000000n) throw new IdlJsonError(p, 'integer out of 64-bit range');
-    return s;
+    return big.toString();
   }
   switch (field.type) {
     case 'string':
@@ -414,7 +429,7 @@ function scalarFromJson(field: protobuf.Field, v: unknown, p: string): unknown {
 }
 
 function messageFromJson(type: protobuf.Type, json: unknown, p: string): object {
-  const wk = wellKnownFromJson(type.fullName, json, p);
+  const wk = wellKnownFromJson(type, json, p);
   if (wk !== undefined) return wk;
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
     throw new IdlJsonError(p, `expected an object (${type.name}), got ${JSON.stringify(json)}`);
@@ -443,10 +458,11 @@ function messageFromJson(type: protobuf.Type, json: unknown, p: string): object 
       if (typeof v !== 'object' || Array.isArray(v)) throw new IdlJsonError(fp, 'expected an object (a map)');
       const m: Record<string, unknown> = {};
       for (const [k, x] of Object.entries(v as Record<string, unknown>)) m[k] = conv(x, `${fp}.${k}`);
-      out[field.name] = m;
+      // Like decode: an empty map or list is left out.
+      if (Object.keys(m).length > 0) out[field.name] = m;
     } else if (field.repeated) {
       if (!Array.isArray(v)) throw new IdlJsonError(fp, 'expected a list');
-      out[field.name] = v.map((x, i) => conv(x, `${fp}[${i}]`));
+      if (v.length > 0) out[field.name] = v.map((x, i) => conv(x, `${fp}[${i}]`));
     } else {
       out[field.name] = conv(v, fp);
     }
@@ -460,9 +476,9 @@ function messageFromJson(type: protobuf.Type, json: unknown, p: string): object 
  * naming their path (rooted at `rootPath`, default `body`).
  */
 export function fromJson<T = Record<string, unknown>>(typeName: string, json: unknown, rootPath = 'body'): T {
-  const type = messageType(typeName);
-  const obj = messageFromJson(type, json, rootPath);
-  return type.toObject(type.fromObject(obj as Record<string, unknown>), TO_OBJECT_OPTIONS) as T;
+  // messageFromJson gives the shape decode gives (int64 as canonical strings, enums as numbers,
+  // bytes as Buffers, empty lists and maps left out): no pass through generated code needed.
+  return messageFromJson(messageType(typeName), json, rootPath) as T;
 }
 
 /** Reads an int64 field (string, number or Long) as a JS number; exact up to 2^53. */

@@ -3,6 +3,7 @@
  * plans; idempotency, conflicts, validation errors with field paths, lists, malformed input.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AdminClient } from '../../src/admin/client.ts';
 import { ensureProject, http, INT, launchPlanBody, STR, startAdminHarness, taskBody, workflowBody, type AdminHarness } from './admin-harness.ts';
 
 let h: AdminHarness;
@@ -46,6 +47,17 @@ describe('tasks', () => {
     const task = await h.client.getTask({ project: P, domain: 'development', name: 'wf.t1', version: 'v1' });
     expect(task.closure?.compiledTask?.template?.type).toBe('python-task');
     expect(Object.keys(task.closure?.compiledTask?.template?.interface?.inputs?.variables ?? {}).sort()).toEqual(['a', 'b']);
+  });
+
+  it('client.exists says whether a task version is registered, and rethrows other errors', async () => {
+    await http(`${h.url}/api/v1/tasks`, 'POST', taskBody(P, 'wf.exists', 'v1'));
+    const id = { project: P, domain: 'development', name: 'wf.exists', version: 'v1' };
+    expect(await h.client.exists('task', id)).toBe(true);
+    expect(await h.client.exists('task', { ...id, version: 'v2' })).toBe(false);
+    expect(await h.client.exists('workflow', id)).toBe(false);
+    expect(await h.client.exists('launchPlan', id)).toBe(false);
+    // Anything but a 404 is not an answer: an unreachable admin is an error, not "missing".
+    await expect(new AdminClient('http://127.0.0.1:1').exists('task', id)).rejects.toMatchObject({ code: 'SBX_ADMIN_CLIENT_UNREACHABLE', status: 0 });
   });
 
   it('rejects the same id with a different spec with 409 SBX_ADMIN_ALREADY_EXISTS_DIFFERENT', async () => {

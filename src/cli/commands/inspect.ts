@@ -1,7 +1,7 @@
 /**
  * `register`, `get executions`, `get execution NAME`, `logs EXECUTION [--node ID]`.
  */
-import { AdminApiError, type AdminClient } from '../../admin/index.ts';
+import { AdminApiError, type AdminClient } from '../../admin/client.ts';
 import type { flyteidl, google } from '../../core/idl.ts';
 import { literalMapToJs } from '../../core/index.ts';
 import { connect, nodePhaseName, phaseName, registerFile } from '../remote.ts';

@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -25,13 +26,22 @@ import { selfCommand } from '../self.ts';
 import { CommandError } from '../usage-error.ts';
 
 /** Answers true if the sandbox at `url` is healthy. */
-export async function isHealthy(url: string, timeoutMs = 1000): Promise<boolean> {
-  try {
-    const r = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(timeoutMs) });
-    return r.ok;
-  } catch {
-    return false;
-  }
+export function isHealthy(url: string, timeoutMs = 1000): Promise<boolean> {
+  // node:http rather than fetch: loading fetch's implementation costs every CLI call ~25 ms.
+  return new Promise((resolve) => {
+    let req: http.ClientRequest;
+    try {
+      req = http.get(`${url}/healthz`, { timeout: timeoutMs }, (res) => {
+        res.resume();
+        resolve(res.statusCode === 200);
+      });
+    } catch {
+      resolve(false); // not an http:// URL
+      return;
+    }
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+  });
 }
 
 function portFree(host: string, port: number): Promise<boolean> {
