@@ -90,6 +90,22 @@ type Transport = (method: string, url: string, body: string | undefined, signal:
  */
 function nodeTransport(socketPath?: string): Transport {
   const agent = new http.Agent({ keepAlive: true });
+  const send = sendOnce(agent, socketPath);
+  return async (method, url, body, signal) => {
+    try {
+      return await send(method, url, body, signal);
+    } catch (e) {
+      // A kept-alive connection the server closed just as it was reused: the request never
+      // reached the server, so send it once more on a fresh connection (Node's documented remedy).
+      if ((e as { reusedSocket?: boolean }).reusedSocket && (e as NodeJS.ErrnoException).code === 'ECONNRESET' && !signal?.aborted) {
+        return send(method, url, body, signal);
+      }
+      throw e;
+    }
+  };
+}
+
+function sendOnce(agent: http.Agent, socketPath: string | undefined): Transport {
   return (method, url, body, signal) => {
     const u = new URL(url);
     if (u.protocol !== 'http:') return Promise.reject(new Error(`only http:// URLs are supported, not ${u.protocol}`));
@@ -115,7 +131,7 @@ function nodeTransport(socketPath?: string): Transport {
           chunks: () => res,
         });
       });
-      req.on('error', reject);
+      req.on('error', (e) => reject(Object.assign(e, { reusedSocket: req.reusedSocket })));
       if (signal) {
         const abort = () => req.destroy(new DOMException('the request was aborted', 'AbortError'));
         if (signal.aborted) abort();
