@@ -184,6 +184,14 @@ function serverMs(e: ExecJson): number {
   return time(e.closure.updated_at) - time(e.closure.created_at);
 }
 
+/** Long-polls an execution until it ends (whatever its phase). */
+async function waitTerminal(sbx: BenchSandbox, name: string): Promise<void> {
+  for (;;) {
+    const r = await sbx.client.waitForExecution({ project: PROJECT, domain: DOMAIN, name }, { waitSeconds: 60 });
+    if (TERMINAL.has(PHASES[Number(r.closure?.phase ?? 0)] ?? '')) return;
+  }
+}
+
 /**
  * Creates an execution through the API and long-polls it (`wait_for_terminal`: answered the
  * moment it ends, so no polling interval is measured).
@@ -304,9 +312,10 @@ export async function benchOneTask(sbx: BenchSandbox, o: SandboxBenchOptions): P
     const nw = await sbx.cli(['run', '--remote', '--json', WORKFLOWS, 'one_task', '--x', String(i)]);
     if (nw.exitCode !== 0) throw new Error(`run --remote without --wait failed: ${nw.stderr}`);
     noWaitMs.push(nw.ms);
+    // Let it finish: the next sample must not share the machine with its container.
+    const started = JSON.parse(nw.stdout.trim().split('\n').pop() ?? '{}') as { execution: string };
+    await waitTerminal(sbx, started.execution);
   }
-  // Let the executions started without --wait finish before the next section.
-  await sleep(3000);
   const bare = { name: 'bare `docker run --rm` of the task', value: median(bareMs), samples: bareMs };
   return [
     {

@@ -168,6 +168,16 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('build-task-image', { hidden: true })
+    .description("build the default task image from the binary (the daemon runs this in a child process)")
+    .requiredOption('--binary <path>', 'the single binary to put in the image')
+    .requiredOption('--tag <tag>', 'image name:tag')
+    .action(async (opts: { binary: string; tag: string }) => {
+      const [{ default: Dockerode }, { ensureRuntimeImage }] = await Promise.all([import('dockerode'), import('../launcher/index.ts')]);
+      await ensureRuntimeImage(new Dockerode(), { binaryPath: opts.binary, tag: opts.tag });
+    });
+
+  program
     .command('execute', { hidden: true })
     .description('run one task attempt (the entrypoint inside task containers)')
     .requiredOption('--inputs <uri>')

@@ -5,6 +5,7 @@
  * containers use to reach the API without exposing it to the network), and resumes every
  * execution that was running when the sandbox last stopped.
  */
+import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -66,6 +67,27 @@ export function runtimeBinary(): string | undefined {
   return fs.existsSync(built) ? built : undefined;
 }
 
+async function imageExists(docker: import('dockerode'), tag: string): Promise<boolean> {
+  try {
+    await docker.getImage(tag).inspect();
+    return true;
+  } catch (e) {
+    if ((e as { statusCode?: number }).statusCode === 404) return false;
+    throw e;
+  }
+}
+
+/** Runs `tflyte-sandbox build-task-image` and waits for it; rejects with what it printed. */
+function buildImageInChild(binary: string, tag: string): Promise<void> {
+  const [cmd, ...pre] = selfCommand();
+  return new Promise((resolve, reject) => {
+    execFile(cmd as string, [...pre, 'build-task-image', '--binary', binary, '--tag', tag], { maxBuffer: 1 << 20 }, (err, _stdout, stderr) => {
+      if (!err) resolve();
+      else reject(new Error(`building the task image ${tag} failed: ${stderr.trim() || err.message}`));
+    });
+  });
+}
+
 interface LauncherSetup {
   launcher: Launcher;
   kind: 'docker' | 'process';
@@ -110,6 +132,9 @@ async function setupLauncher(config: SandboxConfig, dataDir: string, socketPath:
       runtimeTag = tag;
       const buildImage = async (): Promise<void> => {
         const t0 = Date.now();
+        // A missing image is built by a short-lived child process: streaming the 100 MB binary
+        // into `docker import` would leave the daemon holding tens of MB it never gives back.
+        if (!(await imageExists(d, tag))) await buildImageInChild(binary, tag);
         await ensureRuntimeImage(d, { binaryPath: binary, tag });
         const [repo, t] = DEFAULT_IMAGE.split(':') as [string, string];
         await d.getImage(tag).tag({ repo, tag: t });
