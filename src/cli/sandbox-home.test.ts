@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { forgetRunning, isAlive, otherRunningSandboxes, recordRunning, runningRegistryDir, writeState } from './sandbox-home.ts';
+import { ensureConfigFile, forgetRunning, isAlive, otherRunningSandboxes, recordRunning, runningRegistryDir, writeState } from './sandbox-home.ts';
 
 let tmp: string;
 let savedTmpdir: string | undefined;
@@ -69,5 +69,15 @@ describe('isAlive', () => {
     expect(isAlive(process.pid)).toBe(true);
     const pid = spawnSync(process.execPath, ['-e', '0']).pid as number;
     expect(isAlive(pid)).toBe(false);
+  });
+});
+
+describe('the default config', () => {
+  test('sandbox/config.yaml is exactly what start writes into a new data dir', () => {
+    ensureConfigFile(tmp);
+    const written = fs.readFileSync(path.join(tmp, 'config.yaml'), 'utf8');
+    const shipped = fs.readFileSync(path.resolve(import.meta.dirname, '../../sandbox/config.yaml'), 'utf8');
+    expect(shipped).toBe(written);
+    expect(written).toContain('# launcher: "docker"');
   });
 });
