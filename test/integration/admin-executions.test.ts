@@ -236,3 +236,46 @@ describe('terminate and relaunch', () => {
     expect(exec.closure?.error?.message).toContain('engine down');
   });
 });
+
+describe('file inputs stay inside the data store', () => {
+  const FILE = { blob: { format: '', dimensionality: 'SINGLE' } };
+  const fileLit = (uri: string) => ({ scalar: { blob: { metadata: { type: { format: '', dimensionality: 'SINGLE' } }, uri } } });
+  const taskId = { resource_type: 'TASK', project: P, domain: D, name: 'ex.readfile', version: 'v1' };
+
+  beforeAll(async () => {
+    expect((await http(`${h.url}/api/v1/tasks`, 'POST', taskBody(P, 'ex.readfile', 'v1', { a: FILE }, { o0: INT }))).status).toBe(200);
+    expect((await http(`${h.url}/api/v1/workflows`, 'POST', workflowBody(P, 'ex.filewf', 'v1', { name: 'ex.readfile', version: 'v1' }, { a: FILE }))).status).toBe(200);
+  });
+
+  it.each([
+    ['a host file', 'file:///etc/passwd'],
+    ['a path that climbs out of the store', () => `${h.store.rootUri}/../../../etc/passwd`],
+    ['another scheme', 's3://bucket/key'],
+  ])('refuses %s with 400 SBX_ADMIN_INPUT_OUTSIDE_STORE and writes nothing', async (_what, uri) => {
+    const u = typeof uri === 'function' ? uri() : uri;
+    const before = h.runner.started.length;
+    const r = await http(`${h.url}/api/v1/executions`, 'POST', { project: P, domain: D, name: 'e-outside', spec: { launch_plan: taskId }, inputs: { literals: { a: fileLit(u) } } });
+    expect(r.status).toBe(400);
+    expect(r.json.error).toMatchObject({ code: 'SBX_ADMIN_INPUT_OUTSIDE_STORE', path: 'body.inputs.literals.a' });
+    expect(r.json.error.message).toContain(u);
+    expect(h.runner.started.length).toBe(before);
+    expect((await http(`${h.url}/api/v1/executions/${P}/${D}/e-outside`, 'GET')).status).toBe(404);
+  });
+
+  it('accepts a file in the store', async () => {
+    const uri = h.store.join(h.store.rootUri, 'uploads', 'in.txt');
+    await h.store.write(uri, new TextEncoder().encode('hello'));
+    const r = await http(`${h.url}/api/v1/executions`, 'POST', { project: P, domain: D, name: 'e-inside', spec: { launch_plan: taskId }, inputs: { literals: { a: fileLit(uri) } } });
+    expect(r.status, r.text).toBe(200);
+  });
+
+  it('refuses a launch plan whose fixed or default file input points outside the store', async () => {
+    const fixed = await http(`${h.url}/api/v1/launch_plans`, 'POST', launchPlanBody(P, 'ex.filelp', 'v1', { name: 'ex.filewf', version: 'v1' }, { fixed_inputs: { literals: { a: fileLit('file:///etc/shadow') } } }));
+    expect(fixed.status).toBe(400);
+    expect(fixed.json.error).toMatchObject({ code: 'SBX_ADMIN_INPUT_OUTSIDE_STORE', path: 'body.spec.fixed_inputs.literals.a' });
+    const dflt = await http(`${h.url}/api/v1/launch_plans`, 'POST', launchPlanBody(P, 'ex.filelp', 'v2', { name: 'ex.filewf', version: 'v1' }, { default_inputs: { parameters: { a: { var: { type: FILE }, default: fileLit('file:///etc/shadow') } } } }));
+    expect(dflt.status).toBe(400);
+    expect(dflt.json.error).toMatchObject({ code: 'SBX_ADMIN_INPUT_OUTSIDE_STORE', path: 'body.spec.default_inputs.parameters.a.default' });
+    expect((await http(`${h.url}/api/v1/launch_plans/${P}/${D}/ex.filelp/v1`, 'GET')).status).toBe(404);
+  });
+});

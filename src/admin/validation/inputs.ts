@@ -4,8 +4,9 @@
  * inputs must be given, every literal must fit its declared type. Errors name the input.
  */
 import type { flyteidl } from '../../core/idl.ts';
+import type { DataStore } from '../../storage/index.ts';
 import { adminError } from '../errors.ts';
-import { checkLiteral, describeType } from './literal-check.ts';
+import { checkLiteral, describeType, literalUris } from './literal-check.ts';
 
 type VariableMap = Record<string, flyteidl.core.IVariable>;
 
@@ -94,4 +95,37 @@ export function mergeExecutionInputs(
   }
   for (const [name, lit] of Object.entries(fixedLits)) merged[name] = lit;
   return { literals: merged };
+}
+
+/**
+ * Refuses input values that point outside the sandbox's data store (`file:///etc/passwd`, another
+ * user's files, a bucket the sandbox cannot reach): a task would read whatever such a value names.
+ * `inStore` says whether a URI is inside the store. Local files reach the store through the CLI,
+ * which uploads the paths it is given.
+ */
+export function assertInputsInStore(
+  literals: Record<string, flyteidl.core.ILiteral | null | undefined>,
+  inStore: (uri: string) => boolean,
+  path: (name: string) => string,
+): void {
+  for (const [name, lit] of Object.entries(literals)) {
+    for (const { uri, at } of literalUris(lit)) {
+      if (inStore(uri)) continue;
+      throw adminError(
+        'SBX_ADMIN_INPUT_OUTSIDE_STORE',
+        `input "${name}"${at ? ` at ${at}` : ''} points outside the sandbox's data store (${uri}): pass a local path to run --remote, which uploads it, or a URI the sandbox gave out`,
+        { path: path(name) },
+      );
+    }
+  }
+}
+
+/** Whether `uri` names a place inside `store` (symbolic links resolved). */
+export function inStore(store: DataStore, uri: string): boolean {
+  try {
+    store.localPath(uri);
+    return true;
+  } catch {
+    return false;
+  }
 }

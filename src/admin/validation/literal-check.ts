@@ -106,3 +106,24 @@ export function checkLiteral(lit: Literal | null | undefined, type: LiteralType 
   if (type.schema) return scalar?.schema ? undefined : `value${where} is not a schema`;
   return undefined;
 }
+
+/**
+ * Every storage location a literal points at (files, directories, structured datasets, schemas,
+ * offloaded literals), with where it sits in the value (`[2]`, `.key`).
+ */
+export function literalUris(lit: Literal | null | undefined, at = ''): { uri: string; at: string }[] {
+  if (!lit) return [];
+  const out: { uri: string; at: string }[] = [];
+  const add = (uri: string | null | undefined) => {
+    if (uri) out.push({ uri, at });
+  };
+  add(lit.offloadedMetadata?.uri);
+  const scalar = lit.scalar;
+  add(scalar?.blob?.uri);
+  add(scalar?.structuredDataset?.uri);
+  add(scalar?.schema?.uri);
+  if (scalar?.union) out.push(...literalUris(scalar.union.value, at));
+  (lit.collection?.literals ?? []).forEach((item, i) => out.push(...literalUris(item, `${at}[${i}]`)));
+  for (const [k, v] of Object.entries(lit.map?.literals ?? {})) out.push(...literalUris(v, `${at}.${k}`));
+  return out;
+}
