@@ -57,3 +57,30 @@ export const all_types_wf = workflow({ inputs: everything, outputs: everything }
 export const file_wf = workflow({ inputs: { text: t.str }, outputs: t.str }, ({ text }) =>
   read_file({ file: write_file({ text }) }),
 );
+
+/** Writes a directory of numbered files and returns it. */
+export const write_dir = task({ inputs: { count: t.int }, outputs: t.dir }, async ({ count }) => {
+  const fs = await import('node:fs/promises');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tflyte-example-dir-'));
+  await fs.mkdir(path.join(dir, 'sub'));
+  for (let i = 0; i < count; i++) await fs.writeFile(path.join(dir, i % 2 ? 'sub' : '.', `part-${i}.txt`), `part ${i}`);
+  return dir;
+});
+
+/** Lists a directory given as a local path: its files (relative paths), sorted, with their text. */
+export const list_dir = task({ inputs: { dir: t.dir }, outputs: t.list(t.str) }, async ({ dir }) => {
+  const fs = await import('node:fs/promises');
+  const path = await import('node:path');
+  const names = (await fs.readdir(dir, { recursive: true, withFileTypes: true }))
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)));
+  names.sort();
+  return Promise.all(names.map(async (n) => `${n}: ${await fs.readFile(path.join(dir, n), 'utf8')}`));
+});
+
+/** A directory produced by one task and consumed by another. */
+export const dir_wf = workflow({ inputs: { count: t.int }, outputs: t.list(t.str) }, ({ count }) =>
+  list_dir({ dir: write_dir({ count }) }),
+);

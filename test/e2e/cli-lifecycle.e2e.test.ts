@@ -309,6 +309,48 @@ describe.skipIf(!hasDocker)('a Docker sandbox and a second one side by side', ()
     expect(await containersOf(`${SANDBOX_LABEL}=${sandboxId(dockerHome)}`)).toEqual([]);
   });
 
+  test('run --remote --wait without --json prints the execution, its console URL, node progress and the outputs', async () => {
+    const r = await cli(dockerHome, ['run', '--remote', '--wait', 'examples/basic_workflow.ts', 'my_wf', '--a', '2', '--b', 'yo']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const lines = r.stdout.split('\n');
+    const head = /^execution (\w+) of examples\.basic_workflow\.my_wf \(version (\S+)\)$/.exec(lines[0] ?? '');
+    expect(head, r.stdout).not.toBeNull();
+    expect(lines[1]?.trim()).toBe(`${dockerUrl}/console/projects/flytesnacks/domains/development/executions/${head![1]}`);
+    // Each task node's phases, in order, with the time since the start.
+    const progress = lines.filter((l) => /^\s+\d+\.\ds\s+n[01]\s/.test(l)).map((l) => l.trim().split(/\s+/).slice(1).join(' '));
+    expect(progress.filter((p) => p.startsWith('n0'))).toEqual(expect.arrayContaining(['n0 SUCCEEDED']));
+    expect(progress.filter((p) => p.startsWith('n1')).at(-1)).toBe('n1 SUCCEEDED');
+    expect(progress.findIndex((p) => p === 'n0 SUCCEEDED')).toBeLessThan(progress.findIndex((p) => p === 'n1 SUCCEEDED'));
+    expect(r.stdout).toMatch(/examples\.basic_workflow\.my_wf succeeded in \d+\.\ds/);
+    expect(lines).toContain('  o0: 4');
+    expect(lines).toContain('  o1: "yoworld"');
+  });
+
+  test('register FILE registers every entity of the file without running anything', async () => {
+    const file = path.join(userDir, 'wf.ts');
+    const before = (JSON.parse((await cli(dockerHome, ['get', 'executions', '--json'])).stdout) as unknown[]).length;
+    const r = await cli(dockerHome, ['register', file], { cwd: userDir });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const version = /registered .*wf\.ts as version (\S+):/.exec(r.stdout)?.[1];
+    expect(version, r.stdout).toBeDefined();
+    for (const line of ['  task         wf.shout', '  task         wf.exclaim', '  workflow     wf.loud', '  launch plan  wf.loud']) expect(r.stdout).toContain(line);
+    for (const [route, name] of [['tasks', 'wf.shout'], ['workflows', 'wf.loud'], ['launch_plans', 'wf.loud']]) {
+      expect((await fetch(`${dockerUrl}/api/v1/${route}/flytesnacks/development/${name}/${version}`)).status, `${route} ${name}`).toBe(200);
+    }
+    expect((JSON.parse((await cli(dockerHome, ['get', 'executions', '--json'])).stdout) as unknown[]).length).toBe(before);
+    // Registering the same file again is a no-op that succeeds.
+    expect((await cli(dockerHome, ['register', file], { cwd: userDir })).exitCode).toBe(0);
+  });
+
+  test('demo runs every example in the sandbox and points at the console', async () => {
+    const { DEMO_RUNS } = await import('../../src/cli/commands/demo.ts');
+    const r = await cli(processHome, ['demo']);
+    expect(r.exitCode, `${r.stdout}\n${r.stderr}`).toBe(0);
+    for (const [file, entity] of DEMO_RUNS) expect(r.stdout).toContain(`$ tflyte-sandbox run --remote --wait examples/${file} ${entity}`);
+    expect(r.stdout.match(/ succeeded in \d+\.\ds/g)).toHaveLength(DEMO_RUNS.length);
+    expect(r.stdout).toContain(`Open the console: ${processUrl}/console`);
+  });
+
   test('TFLYTE_HOME picks the sandbox: run --remote in the second one runs there, not in the first', async () => {
     const r = await cli(processHome, ['run', '--remote', '--wait', '--json', 'examples/basic_workflow.ts', 'my_wf', '--a', '1', '--b', 'x']);
     expect(r.exitCode, r.stderr).toBe(0);

@@ -25,4 +25,24 @@ describe.each(launchers)('static workflow in the sandbox (%s launcher)', (launch
     const ids = (nodes.nodeExecutions ?? []).map((n) => n.id?.nodeId).filter((id) => id === 'n0' || id === 'n1');
     expect(ids.sort()).toEqual(['n0', 'n1']);
   });
+
+  test.skipIf(!available)('all_types: a file and a directory written by one task are read by the next', async () => {
+    const f = await sbx.run('examples/all_types.ts', 'file_wf', ['--text', 'through the store']);
+    expect([f.phase, f.outputs]).toEqual(['SUCCEEDED', { o0: 'through the store' }]);
+    const d = await sbx.run('examples/all_types.ts', 'dir_wf', ['--count', '3']);
+    expect([d.phase, d.outputs]).toEqual(['SUCCEEDED', { o0: ['part-0.txt: part 0', 'part-2.txt: part 2', 'sub/part-1.txt: part 1'] }]);
+  });
+
+  test.skipIf(!available)('a directory given on the command line is uploaded and read by the task', async () => {
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tflyte-cli-dir-'));
+    fs.mkdirSync(path.join(dir, 'nested'));
+    fs.writeFileSync(path.join(dir, 'a.txt'), 'A');
+    fs.writeFileSync(path.join(dir, 'nested', 'b.txt'), 'B');
+    const r = await sbx.run('examples/all_types.ts', 'list_dir', ['--dir', dir]);
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect([r.phase, r.outputs]).toEqual(['SUCCEEDED', { o0: ['a.txt: A', 'nested/b.txt: B'] }]);
+  });
 });

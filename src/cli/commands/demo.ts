@@ -27,6 +27,8 @@ export const DEMO_RUNS: [string, string, string[]][] = [
   ['dynamic_workflow.ts', 'merge_sort', ['--numbers', '[1813, 3105, 3260, 2634, 383, 7037, 3291, 2403, 315, 7164]', '--numbers_count', '10']],
   ['conditional_map.ts', 'sum_of_squares', ['--xs', '[1, 2, 3, 4]']],
   ['eager_workflows.ts', 'simple_eager_workflow', ['--x', '10']],
+  ['all_types.ts', 'file_wf', ['--text', 'a file through the blob store']],
+  ['all_types.ts', 'dir_wf', ['--count', '3']],
 ];
 
 /** Runs the demo. */

@@ -2,7 +2,7 @@
 import { describe, expect, test } from 'vitest';
 import { launchPlan, NonRetryableError, task, TaskFailedError, t, workflow } from 'tflyte';
 import { my_wf, t1 } from '../../../examples/basic_workflow.ts';
-import { all_types_wf, file_wf } from '../../../examples/all_types.ts';
+import { all_types_wf, dir_wf, file_wf } from '../../../examples/all_types.ts';
 
 describe('examples run locally', () => {
   test('basic_workflow: my_wf(a=50, b="hello") → [52, "helloworld"]', async () => {
@@ -23,6 +23,10 @@ describe('examples run locally', () => {
 
   test('all_types: a file returned by one task is read by the next', async () => {
     expect(await file_wf({ text: 'hello file' })).toBe('hello file');
+  });
+
+  test('all_types: a directory returned by one task is listed by the next', async () => {
+    expect(await dir_wf({ count: 3 })).toEqual(['part-0.txt: part 0', 'part-2.txt: part 2', 'sub/part-1.txt: part 1']);
   });
 });
 
