@@ -196,6 +196,16 @@ describe.skipIf(!dockerOk)('sandbox engine (Docker launcher)', () => {
     expect(left.stdout.trim()).toBe('');
   });
 
+  test('a task with its own image runs in that image, with the runtime mounted into it', async () => {
+    const r = await sbx.run(FIXTURE, 'in_shell_image', ['--x', '5']);
+    expect(r.phase, r.stderr).toBe('SUCCEEDED');
+    // The image's own files, not the runtime image's; the runtime started from the mount (through
+    // the mounted dynamic loader, which is what Node reports as its executable).
+    expect(r.outputs).toEqual({ o0: 'sh:true runtime-image:false exec:/opt/tflyte/lib/ld-linux-x86-64.so.2 x:15' });
+    const [template] = (await sbx.client.listTasks('flytesnacks', 'development', 'test.fixtures.sandbox.features.in_shell_image')).tasks ?? [];
+    expect(template?.closure?.compiledTask?.template?.container?.image).toBe('tflyte-test-shell:1');
+  });
+
   test('a raw container task (a shell script in a local image) reads and writes files', async () => {
     const r = await sbx.run(FIXTURE, 'shell_wf', ['--a', '41']);
     expect(r.phase, JSON.stringify(r.error)).toBe('SUCCEEDED');
