@@ -174,3 +174,17 @@ describe('generic compiler checks (templates registered through the API)', () =>
 });
 
 void ENTITY;
+
+describe('options in the templates', () => {
+  test('interruptible and the failure policy are written where Flyte reads them', async () => {
+    const mod = await loadUserModule(path.join(fixtures, 'options.ts'), path.resolve(fixtures, '../../..'));
+    const keep = serializeWorkflow(mod.entities.get('keep_going') as WorkflowDef, LOCAL_SETTINGS);
+    expect(keep.template.metadata?.onFailure).toBe(1); // FAIL_AFTER_EXECUTABLE_NODES_COMPLETE
+    const byName = new Map([...keep.tasks.values()].map((x) => [x.template.id?.name?.split('.').pop(), x.template]));
+    expect(byName.get('preemptible')?.metadata?.interruptible).toBe(true);
+    expect(byName.get('preemptible')?.metadata?.retries?.retries).toBe(2);
+    expect(byName.get('steady')?.metadata?.interruptible).toBeUndefined();
+    const stop = serializeWorkflow(mod.entities.get('stop_at_once') as WorkflowDef, LOCAL_SETTINGS);
+    expect(stop.template.metadata?.onFailure).toBe(0); // FAIL_IMMEDIATELY
+  });
+});
