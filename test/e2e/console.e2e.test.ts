@@ -378,6 +378,8 @@ describe.skipIf(!available)('web console in headless Chromium (process launcher)
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('node-tab-io');
     await page.keyboard.press('Escape');
     await page.waitForSelector('aside.panel', { state: 'detached' });
+    // Focus returns to the node (waited for: a live refresh may redraw the graph meanwhile).
+    await page.waitForFunction(() => document.activeElement?.closest('.gnode')?.getAttribute('data-node') === 'n0', undefined, { timeout: 10_000 });
     expect(await page.evaluate(() => document.activeElement?.closest('.gnode')?.getAttribute('data-node'))).toBe('n0');
     // "/" focuses the list's name filter.
     await open(url(`projects/${P}/domains/${D}/executions`));

@@ -49,7 +49,13 @@ export function executionView(root, route, app) {
     const was = query.node;
     panel.close();
     setQuery({ node: undefined });
-    if (was) requestAnimationFrame(() => root.querySelector(`[data-node="${CSS.escape(was)}"] .gnode-head, button[data-node="${CSS.escape(was)}"]`)?.focus());
+    if (!was) return;
+    // Back to the node the panel was about, at once (draw() has rendered it); a graph not drawn
+    // yet gets it on the next frame.
+    const target = () => root.querySelector(`[data-node="${CSS.escape(was)}"] .gnode-head, button[data-node="${CSS.escape(was)}"]`);
+    const el = target();
+    if (el) el.focus();
+    else requestAnimationFrame(() => target()?.focus());
   };
   const syncPanel = () => {
     if (!snap || !query.node) return;
