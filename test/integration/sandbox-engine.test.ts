@@ -40,13 +40,14 @@ function phaseOf(e: { closure?: { phase?: unknown } | null }): string {
 
 afterAll(() => fs.rmSync(markers, { recursive: true, force: true }));
 
-describe('sandbox engine (process launcher)', () => {
+/**
+ * What must hold whatever runs the tasks (no host files involved): registered for each launcher,
+ * with that launcher's sandbox.
+ */
+function launcherIndependentTests(get: () => TestSandbox): void {
   let sbx: TestSandbox;
-  beforeAll(async () => {
-    sbx = await startTestSandbox({ launcher: 'process', name: 'engine' });
-  });
-  afterAll(async () => {
-    await sbx?.destroy();
+  beforeAll(() => {
+    sbx = get();
   });
 
   test('sub-workflows run inline and their outputs flow on', async () => {
@@ -107,6 +108,18 @@ describe('sandbox engine (process launcher)', () => {
     expect(r.phase).not.toBe('SUCCEEDED');
     expect(JSON.stringify(r.error)).toMatch(/Timeout|timed out/i);
   });
+}
+
+describe('sandbox engine (process launcher)', () => {
+  let sbx: TestSandbox;
+  beforeAll(async () => {
+    sbx = await startTestSandbox({ launcher: 'process', name: 'engine' });
+  });
+  afterAll(async () => {
+    await sbx?.destroy();
+  });
+
+  launcherIndependentTests(() => sbx);
 
   test('terminate aborts a running execution and kills its task', async () => {
     const marker = path.join(markers, 'terminate.txt');
@@ -169,6 +182,8 @@ describe.skipIf(!dockerOk)('sandbox engine (Docker launcher)', () => {
   afterAll(async () => {
     await sbx?.destroy();
   });
+
+  launcherIndependentTests(() => sbx);
 
   test('a restart in the middle of an execution re-adopts the running container and completes', async () => {
     // The container has its own /tmp: the marker is written there, and the log tells how often it ran.
