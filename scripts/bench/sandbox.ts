@@ -184,11 +184,12 @@ function serverMs(e: ExecJson): number {
   return time(e.closure.updated_at) - time(e.closure.created_at);
 }
 
-/** Long-polls an execution until it ends (whatever its phase). */
-async function waitTerminal(sbx: BenchSandbox, name: string): Promise<void> {
+/** Long-polls an execution until it ends (whatever its phase); returns the phase. */
+async function waitTerminal(sbx: BenchSandbox, name: string): Promise<string> {
   for (;;) {
     const r = await sbx.client.waitForExecution({ project: PROJECT, domain: DOMAIN, name }, { waitSeconds: 60 });
-    if (TERMINAL.has(PHASES[Number(r.closure?.phase ?? 0)] ?? '')) return;
+    const phase = PHASES[Number(r.closure?.phase ?? 0)] ?? String(r.closure?.phase);
+    if (TERMINAL.has(phase)) return phase;
   }
 }
 
@@ -200,16 +201,11 @@ async function runViaApi(sbx: BenchSandbox, launchPlan: flyteidl.core.IIdentifie
   const t0 = now();
   const id = await sbx.client.createExecution({ project: PROJECT, domain: DOMAIN, spec: { launchPlan, metadata: { mode: 0, principal: 'bench' } }, inputs });
   const name = id.name ?? '';
-  for (;;) {
-    const r = await sbx.client.waitForExecution({ project: PROJECT, domain: DOMAIN, name }, { waitSeconds: 60 });
-    const phase = PHASES[Number(r.closure?.phase ?? 0)] ?? String(r.closure?.phase);
-    if (TERMINAL.has(phase)) {
-      const ms = now() - t0;
-      const e = await execJson(sbx, name);
-      if (phase !== 'SUCCEEDED') throw new Error(`execution ${name} ended ${phase}: ${e.closure.error?.message ?? ''}`);
-      return { ms, name, exec: e };
-    }
-  }
+  const phase = await waitTerminal(sbx, name);
+  const ms = now() - t0;
+  const e = await execJson(sbx, name);
+  if (phase !== 'SUCCEEDED') throw new Error(`execution ${name} ended ${phase}: ${e.closure.error?.message ?? ''}`);
+  return { ms, name, exec: e };
 }
 
 const intLit = (n: number): flyteidl.core.ILiteral => ({ scalar: { primitive: { integer: String(n) } } });
