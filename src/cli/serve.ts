@@ -126,7 +126,7 @@ async function setupLauncher(config: SandboxConfig, dataDir: string, socketPath:
       }
     }
     if (!problem && docker && binary) {
-      const { ensureRuntimeImage, runtimeImageTag, runtimeMount } = await import('../launcher/index.ts');
+      const { runtimeImageTag, runtimeMount } = await import('../launcher/index.ts');
       const tag = await runtimeImageTag(binary);
       const d = docker;
       runtimeTag = tag;
@@ -135,7 +135,6 @@ async function setupLauncher(config: SandboxConfig, dataDir: string, socketPath:
         // A missing image is built by a short-lived child process: streaming the 100 MB binary
         // into `docker import` would leave the daemon holding tens of MB it never gives back.
         if (!(await imageExists(d, tag))) await buildImageInChild(binary, tag);
-        await ensureRuntimeImage(d, { binaryPath: binary, tag });
         const [repo, t] = DEFAULT_IMAGE.split(':') as [string, string];
         await d.getImage(tag).tag({ repo, tag: t });
         log.info('task image ready', { image: DEFAULT_IMAGE, from: tag, ms: Date.now() - t0 });
