@@ -1,10 +1,11 @@
 /**
  * Vitest configuration for tflyte-sandbox.
  *
- * Three projects, all run by `npm test` (scripts/run-tests.mjs):
+ * Four projects, all run by `npm test` (scripts/run-tests.mjs):
  * - `unit`:        co-located `src/**\/*.test.ts` and `test/unit/**\/*.test.ts`
  * - `integration`: `test/integration/**\/*.test.ts` (real Docker, real SQLite)
  * - `e2e`:         `test/e2e/**\/*.test.ts` (the built binary, the browser)
+ * - `security`:    `test/security/**\/*.test.ts` (attacks on a real sandbox: SECURITY.md)
  *
  * Pick one with `npm test -- --project unit`, or filter by path: `npm test -- test/unit`.
  * Timeouts are generous so a slow Docker start does not flake; tests must not rely on them.
@@ -41,6 +42,11 @@ export default defineConfig({
       {
         extends: true,
         test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], retry: process.env.CI ? 1 : 0 },
+      },
+      // Each attack of SECURITY.md's threat model against a real sandbox and real containers.
+      {
+        extends: true,
+        test: { name: 'security', include: ['test/security/**/*.test.ts'], retry: process.env.CI ? 1 : 0 },
       },
     ],
   },

@@ -10,6 +10,7 @@ import { AdminChildPort } from './adapters/admin-child-port.ts';
 import { AdminEventSink } from './adapters/admin-event-sink.ts';
 import { SqliteStateStore } from './adapters/sqlite-state-store.ts';
 import { createAdminContext, type AdminContext } from './context.ts';
+import { requireJsonBodies } from './http/browser-boundary.ts';
 import { errorMiddleware, notFoundHandler } from './http/error-middleware.ts';
 import { EventManager } from './managers/event-manager.ts';
 import { ExecutionManager } from './managers/execution-manager.ts';
@@ -54,8 +55,9 @@ export function createAdmin(deps: AdminDeps, options: AdminOptions = {}): Admin 
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  // Parse every body as JSON whatever its content type (curl's default is form-encoded).
-  app.use(express.json({ limit: ctx.options.maxBodyBytes, type: () => true, strict: true }));
+  // Bodies must be JSON and say so: a web page cannot send that to another origin unasked.
+  app.use(requireJsonBodies());
+  app.use(express.json({ limit: ctx.options.maxBodyBytes, type: 'application/json', strict: true }));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });

@@ -4,7 +4,10 @@
  * (camelCase); the wire is protobuf JSON. Every failure throws {@link AdminApiError} (a
  * SandboxError carrying the server's code).
  */
+import fs from 'node:fs';
 import http from 'node:http';
+import nodePath from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { ErrorCategory, SandboxError } from '../core/errors.ts';
 import { fromJson, toJson, type flyteidl } from '../core/idl.ts';
 import type { ExecutionEventSink } from '../propeller/ports.ts';
@@ -74,6 +77,7 @@ function taskExecPath(id: flyteidl.core.ITaskExecutionIdentifier): string {
 interface Reply {
   status: number;
   ok: boolean;
+  headers: http.IncomingHttpHeaders;
   text(): Promise<string>;
   json(): Promise<unknown>;
   /** The body as it arrives (read once, instead of text/json). */
@@ -88,9 +92,9 @@ type Transport = (method: string, url: string, body: string | undefined, signal:
  * connections alive. With `socketPath`, every request goes over that unix socket whatever the
  * URL's host: task containers reach the admin this way without the API on the network.
  */
-function nodeTransport(socketPath?: string): Transport {
+function nodeTransport(socketPath?: string, token?: string): Transport {
   const agent = new http.Agent({ keepAlive: true });
-  const send = sendOnce(agent, socketPath);
+  const send = sendOnce(agent, socketPath, token);
   return async (method, url, body, signal) => {
     try {
       return await send(method, url, body, signal);
@@ -105,11 +109,11 @@ function nodeTransport(socketPath?: string): Transport {
   };
 }
 
-function sendOnce(agent: http.Agent, socketPath: string | undefined): Transport {
+function sendOnce(agent: http.Agent, socketPath: string | undefined, token: string | undefined): Transport {
   return (method, url, body, signal) => {
     const u = new URL(url);
     if (u.protocol !== 'http:') return Promise.reject(new Error(`only http:// URLs are supported, not ${u.protocol}`));
-    const headers: Record<string, string> = { host: u.host || 'localhost' };
+    const headers: Record<string, string> = { host: u.host || 'localhost', ...(token ? { authorization: `Bearer ${token}` } : {}) };
     if (body !== undefined) {
       headers['content-type'] = 'application/json';
       headers['content-length'] = String(Buffer.byteLength(body));
@@ -125,6 +129,7 @@ function sendOnce(agent: http.Agent, socketPath: string | undefined): Transport 
         };
         resolve({
           status,
+          headers: res.headers,
           ok: status >= 200 && status < 300,
           text,
           json: async () => JSON.parse(await text()) as unknown,
@@ -152,6 +157,8 @@ export interface AdminClientOptions {
    * host is not contacted). Task containers get it as `TFLYTE_ADMIN_SOCKET`.
    */
   socketPath?: string;
+  /** Sent as `Authorization: Bearer …`: an eager task's credential (`TFLYTE_ADMIN_TOKEN`). */
+  token?: string;
 }
 
 /** Client of one admin server. */
@@ -162,7 +169,7 @@ export class AdminClient {
   /** @param baseUrl e.g. `http://127.0.0.1:30080` (no trailing `/api/v1`). */
   constructor(baseUrl: string, options: AdminClientOptions = {}) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
-    this.#send = nodeTransport(options.socketPath);
+    this.#send = nodeTransport(options.socketPath, options.token);
   }
 
   async #raw(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Reply> {
@@ -354,6 +361,27 @@ export class AdminClient {
   }
   getExecutionData(id: ExecId): Promise<flyteidl.admin.IWorkflowExecutionGetDataResponse> {
     return this.#call('GET', `/api/v1/data/executions/${exec3(id)}`, 'flyteidl.admin.WorkflowExecutionGetDataResponse');
+  }
+
+  /**
+   * Copies a stored file or directory (`uri`, an output of `execution`) to the local path `dest`
+   * through `GET /api/v1/blobs` — how an eager task reads what its children returned without the
+   * store being mounted. Directories are fetched entry by entry.
+   */
+  async downloadBlob(uri: string, execution: string, dest: string, signal?: AbortSignal): Promise<void> {
+    const res = await this.#raw('GET', `/api/v1/blobs?uri=${enc(uri)}&execution=${enc(execution)}`, undefined, signal);
+    if (res.headers['x-tflyte-blob'] === 'dir') {
+      const listing = (await res.json()) as { entries?: { name: string; uri: string }[] };
+      await fs.promises.mkdir(dest, { recursive: true });
+      for (const e of listing.entries ?? []) {
+        if (!e.name || e.name.includes('/') || e.name === '.' || e.name === '..') continue;
+        await this.downloadBlob(e.uri, execution, nodePath.join(dest, e.name), signal);
+      }
+      return;
+    }
+    await fs.promises.mkdir(nodePath.dirname(dest), { recursive: true });
+    const out = fs.createWriteStream(dest);
+    await pipeline(res.chunks(), out);
   }
 
   // --- node and task executions ------------------------------------------------------------

@@ -78,6 +78,7 @@ export function resolveAdminOptions(dataStore: DataStore, options: AdminOptions 
     maxParallelism: options.maxParallelism ?? 25,
     maxBodyBytes: options.maxBodyBytes ?? 20 * 1024 * 1024,
     version: options.version ?? '0.1.0',
+    attemptLogFile: options.attemptLogFile,
   };
 }
 

@@ -33,3 +33,5 @@ export { FLYTEGEN_PREFIX } from './managers/single-task.ts';
 export { toErrorResponse, type ErrorBody } from './http/error-middleware.ts';
 export { adaptCompiler, type WholeClosureCompiler, type LaunchPlanLookup } from './compile-adapter.ts';
 export { consoleSupportRoutes } from './routes/console-support.ts';
+export { browserBoundary, isLoopbackHost, requireJsonBodies, type BrowserBoundaryOptions } from './http/browser-boundary.ts';
+export { TaskCredentials, taskCredentialGuard, TASK_TOKEN_ENV, type TaskScope } from './http/task-credential.ts';

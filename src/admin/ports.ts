@@ -89,6 +89,12 @@ export interface AdminOptions {
   maxBodyBytes?: number;
   /** Shown by `GET /api/v1/version`. */
   version?: string;
+  /**
+   * The one local log file of a task attempt (absolute path), as the engine writes it. A task
+   * event may name a `file://` log only if it is this file; without it, only files under
+   * `<dataDir>/logs/` are accepted.
+   */
+  attemptLogFile?: (attempt: { execution: string; nodeId: string; retryAttempt: number }) => string;
 }
 
 /** {@link AdminOptions} with every field resolved. */
@@ -99,4 +105,5 @@ export interface ResolvedAdminOptions {
   maxParallelism: number;
   maxBodyBytes: number;
   version: string;
+  attemptLogFile: ((attempt: { execution: string; nodeId: string; retryAttempt: number }) => string) | undefined;
 }

@@ -58,9 +58,10 @@ export function buildProgram(): Command {
     .option('--port <port>', 'HTTP port of the API and console (default 30080)')
     .option('--host <host>', 'interface to listen on (default 127.0.0.1)')
     .option('--launcher <kind>', 'docker (default) or process')
-    .action(async (opts: Record<string, string>) => {
+    .option('--expose', 'allow a non-loopback --host (the API has no authentication: anyone reaching it can run code)')
+    .action(async (opts: Record<string, string | boolean>) => {
       const { start } = await import('./commands/lifecycle.ts');
-      await start(opts);
+      await start(opts as { dataDir?: string; port?: string; host?: string; launcher?: string; expose?: boolean });
     });
 
   program
@@ -100,9 +101,10 @@ export function buildProgram(): Command {
     .option('--port <port>')
     .option('--host <host>')
     .option('--launcher <kind>')
-    .action(async (opts: Record<string, string>) => {
+    .option('--expose')
+    .action(async (opts: Record<string, string | boolean>) => {
       const { serve } = await import('./serve.ts');
-      await serve(opts as { dataDir: string });
+      await serve(opts as { dataDir: string; expose?: boolean });
     });
 
   program

@@ -24,6 +24,25 @@ export interface SandboxConfig {
   eagerConcurrency: number;
   /** Max depth of nested dynamic/launch-plan executions. @default 10 */
   maxNesting: number;
+  /**
+   * Extra names the API answers to in the `Host` header, besides loopback names and `host`
+   * (a request naming any other host is refused: DNS rebinding). @default []
+   */
+  allowedHosts: string[];
+  /** Must be true (`start --expose`) to listen on a non-loopback `host`. @default false */
+  expose: boolean;
+  /**
+   * Limits of a task container that sets none (like flyte-sandbox's task resource defaults):
+   * Kubernetes quantities. @default { cpu: "1", memory: "1Gi" }
+   */
+  taskResourceDefaults: { cpu: string; memory: string };
+  /**
+   * `uid:gid` task containers run as. `""` (default): the daemon's own uid:gid, or 65532:65532
+   * when the daemon runs as root (tasks never run as uid 0 unless this says `0:0`).
+   */
+  taskUser: string;
+  /** Most bytes the sandbox reads or copies of one attempt's outputs. @default 1 GiB */
+  maxTaskOutputBytes: number;
 }
 
 /** Defaults like `flytectl demo`'s. */
@@ -34,6 +53,11 @@ export const DEFAULT_CONFIG: SandboxConfig = {
   maxParallelism: 25,
   eagerConcurrency: 10,
   maxNesting: 10,
+  allowedHosts: [],
+  expose: false,
+  taskResourceDefaults: { cpu: '1', memory: '1Gi' },
+  taskUser: '',
+  maxTaskOutputBytes: 1024 ** 3,
 };
 
 /** What `start` records about the running daemon, for the other commands. */
@@ -101,6 +125,37 @@ export function validateConfig(raw: Record<string, unknown>, source: string): Pa
         break;
       case 'maxNesting':
         out.maxNesting = checkInt(v, `${source}: maxNesting`, 1, 100);
+        break;
+      case 'allowedHosts':
+        if (!Array.isArray(v) || !v.every((h) => typeof h === 'string' && /^[A-Za-z0-9.:\-\[\]]+$/.test(h))) {
+          throw new UsageError(`${source}: allowedHosts must be a list of host names or addresses (e.g. [my-laptop.local]), got ${JSON.stringify(v)}`);
+        }
+        out.allowedHosts = (v as string[]).map((h) => h.toLowerCase());
+        break;
+      case 'expose':
+        if (typeof v !== 'boolean') throw new UsageError(`${source}: expose must be true or false, got ${JSON.stringify(v)}`);
+        out.expose = v;
+        break;
+      case 'taskResourceDefaults': {
+        const o = v as Record<string, unknown>;
+        if (typeof v !== 'object' || v === null || Array.isArray(v) || Object.keys(o).some((k2) => k2 !== 'cpu' && k2 !== 'memory')) {
+          throw new UsageError(`${source}: taskResourceDefaults must be a mapping with cpu and memory (e.g. { cpu: "1", memory: "1Gi" })`);
+        }
+        const cpu = String(o.cpu ?? DEFAULT_CONFIG.taskResourceDefaults.cpu);
+        const memory = String(o.memory ?? DEFAULT_CONFIG.taskResourceDefaults.memory);
+        if (!/^\d+(\.\d+)?m?$/.test(cpu) || Number.parseFloat(cpu) <= 0) throw new UsageError(`${source}: taskResourceDefaults.cpu must be cores like "1" or "500m", got ${JSON.stringify(o.cpu)}`);
+        if (!/^\d+(\.\d+)?([kMGT]i?|Ki)?$/.test(memory) || Number.parseFloat(memory) <= 0) {
+          throw new UsageError(`${source}: taskResourceDefaults.memory must be a quantity like "512Mi" or "1Gi", got ${JSON.stringify(o.memory)}`);
+        }
+        out.taskResourceDefaults = { cpu, memory };
+        break;
+      }
+      case 'taskUser':
+        if (typeof v !== 'string' || !/^(\d+:\d+)?$/.test(v)) throw new UsageError(`${source}: taskUser must be "uid:gid" (numbers) or "", got ${JSON.stringify(v)}`);
+        out.taskUser = v;
+        break;
+      case 'maxTaskOutputBytes':
+        out.maxTaskOutputBytes = checkInt(v, `${source}: maxTaskOutputBytes`, 1, Number.MAX_SAFE_INTEGER);
         break;
       default:
         throw new UsageError(`${source}: unknown setting "${k}" (known: ${Object.keys(DEFAULT_CONFIG).join(', ')})`);

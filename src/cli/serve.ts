@@ -12,17 +12,19 @@ import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
-import { adaptCompiler, consoleSupportRoutes, createAdmin, createDeferredRunner, openAdminDb } from '../admin/index.ts';
+import { adaptCompiler, browserBoundary, consoleSupportRoutes, createAdmin, createDeferredRunner, openAdminDb, TaskCredentials, taskCredentialGuard } from '../admin/index.ts';
 import { compileWorkflow } from '../compiler/index.ts';
 import { consoleRouter } from '../console/index.ts';
 import type { Launcher, LaunchSpec, LaunchedAttempt } from '../launcher/launcher.ts';
-import { createPropeller, resolvePropellerConfig, systemClock, type Logger } from '../propeller/index.ts';
+import { attemptKey, createPropeller, resolvePropellerConfig, systemClock, type Logger } from '../propeller/index.ts';
+import { parseCpu, parseMemory } from '../propeller/resources.ts';
 import { DEFAULT_IMAGE } from '../sdk/internal.ts';
 import { isSandboxError } from '../core/errors.ts';
 import { LocalDataStore } from '../storage/index.ts';
 import { baseUrl, homePaths, loadConfig, writeState, clearState, type SandboxConfig } from './sandbox-home.ts';
 import { sqliteNativeBinding } from './native-addon.ts';
 import { selfBinary, selfCommand } from './self.ts';
+import { exposureWarning } from './exposure.ts';
 import { version } from './version.ts';
 
 /** Label that ties containers to the sandbox (data dir) that started them. */
@@ -142,7 +144,7 @@ async function setupLauncher(config: SandboxConfig, dataDir: string, socketPath:
       rebuildImage = buildImage;
       const imageReady = buildImage();
       imageReady.catch((e: unknown) => log.error('building the task image failed', { error: String(e) }));
-      const launcher = await createLauncher('docker', { docker, adminSocketPath: socketPath });
+      const launcher = await createLauncher('docker', { docker, adminSocketPath: socketPath, ...(config.taskUser ? { user: config.taskUser } : {}) });
       const mount = await runtimeMount(binary);
       return {
         launcher,
@@ -170,10 +172,11 @@ async function setupLauncher(config: SandboxConfig, dataDir: string, socketPath:
  * read-only helper routes, then the admin app. Admin ends with a JSON 404 for every other path,
  * so these are mounted in front of it rather than on it.
  */
-function webApp(adminApp: Express, dataStore: LocalDataStore): Express {
+function webApp(adminApp: Express, dataStore: LocalDataStore, guard: express.RequestHandler): Express {
   const web = express();
   web.disable('x-powered-by');
   web.set('etag', false);
+  web.use(guard);
   web.get('/', (_req, res) => {
     res.redirect(302, '/console/');
   });
@@ -187,18 +190,23 @@ function webApp(adminApp: Express, dataStore: LocalDataStore): Express {
  * Runs the sandbox until SIGTERM/SIGINT. Records its pid and URL in the data dir once it
  * listens, and removes them when it stops.
  */
-export async function serve(opts: { dataDir: string; port?: string; host?: string; launcher?: string }): Promise<void> {
+export async function serve(opts: { dataDir: string; port?: string; host?: string; launcher?: string; expose?: boolean }): Promise<void> {
   const log = makeLogger();
   const dataDir = path.resolve(opts.dataDir);
-  const config = await loadConfig(dataDir, { port: opts.port, host: opts.host, launcher: opts.launcher });
+  const config = await loadConfig(dataDir, { port: opts.port, host: opts.host, launcher: opts.launcher, ...(opts.expose ? { expose: true } : {}) });
+  const exposure = exposureWarning(config);
+  if (exposure) log.warn(exposure);
   const paths = homePaths(dataDir);
   fs.mkdirSync(paths.logs, { recursive: true });
   const attemptLogs = path.join(paths.logs, 'tasks');
   fs.mkdirSync(attemptLogs, { recursive: true });
-  // In a directory of its own: the Docker launcher mounts the directory into task containers.
+  // In a directory of its own: the Docker launcher mounts the directory into eager task
+  // containers, which may run as another uid (every request over it needs a task credential).
   const socketPath = path.join(dataDir, 'run', 'admin.sock');
-  fs.mkdirSync(path.dirname(socketPath), { recursive: true, mode: 0o700 });
+  fs.mkdirSync(path.dirname(socketPath), { recursive: true });
+  fs.chmodSync(path.dirname(socketPath), 0o755);
   fs.rmSync(socketPath, { force: true });
+  const credentials = TaskCredentials.forDataDir(dataDir);
 
   const dataStore = new LocalDataStore(paths.blobs);
   const nativeBinding = sqliteNativeBinding();
@@ -206,7 +214,12 @@ export async function serve(opts: { dataDir: string; port?: string; host?: strin
   const runner = createDeferredRunner();
   const admin = createAdmin(
     { db, dataStore, compileWorkflow: adaptCompiler(compileWorkflow), runner, logger: log },
-    { dataDir, version: version(), maxParallelism: config.maxParallelism },
+    {
+      dataDir,
+      version: version(),
+      maxParallelism: config.maxParallelism,
+      attemptLogFile: (a) => path.join(attemptLogs, `${attemptKey(a.execution, a.nodeId, a.retryAttempt)}.log`),
+    },
   );
   const setup = await setupLauncher(config, dataDir, socketPath, log);
   const launcher = withSandboxLabel(setup.launcher, sandboxId(dataDir));
@@ -229,21 +242,28 @@ export async function serve(opts: { dataDir: string; port?: string; host?: strin
   };
 
   const servers: http.Server[] = [];
-  const web = webApp(admin.app, dataStore);
-  const listen = (target: { port: number; host: string } | { path: string }): Promise<http.Server> =>
+  // TCP: the browser boundary (Host, Origin); the task socket: a task credential instead.
+  const web = webApp(admin.app, dataStore, browserBoundary({ listenHost: config.host, allowedHosts: config.allowedHosts }));
+  const socketJson = express.json({ limit: 20 * 1024 * 1024, type: 'application/json', strict: true });
+  const guard = taskCredentialGuard(credentials, admin.managers, dataStore);
+  const taskWeb = webApp(admin.app, dataStore, (req, res, next) => {
+    socketJson(req, res, (err?: unknown) => (err ? next(err) : guard(req, res, next)));
+  });
+  const listen = (app: Express, target: { port: number; host: string } | { path: string }): Promise<http.Server> =>
     new Promise((resolve, reject) => {
-      const srv = http.createServer(web);
+      const srv = http.createServer(app);
       srv.once('error', reject);
       srv.listen(target, () => resolve(srv));
     });
-  const main = await listen({ port: config.port, host: config.host });
+  const main = await listen(web, { port: config.port, host: config.host });
   servers.push(main);
   const port = (main.address() as { port: number }).port;
   const url = baseUrl(config.host, port);
-  servers.push(await listen({ path: socketPath }));
+  servers.push(await listen(taskWeb, { path: socketPath }));
+  fs.chmodSync(socketPath, 0o666);
 
   const propeller = createPropeller(
-    { clock: systemClock, launcher: imageAwareLauncher, store: admin.stateStore, events: admin.eventSink, data: dataStore, children: admin.childPort, logger: log },
+    { clock: systemClock, launcher: imageAwareLauncher, store: admin.stateStore, events: admin.eventSink, data: dataStore, children: admin.childPort, logger: log, credentials },
     resolvePropellerConfig({
       logDir: attemptLogs,
       runtime: { command: setup.runtimeCommand },
@@ -253,6 +273,11 @@ export async function serve(opts: { dataDir: string; port?: string; host?: strin
       maxParallelism: config.maxParallelism,
       maxNesting: config.maxNesting,
       eagerConcurrency: config.eagerConcurrency,
+      taskResourceDefaults: {
+        cpu: parseCpu(config.taskResourceDefaults.cpu) as number,
+        memoryBytes: parseMemory(config.taskResourceDefaults.memory) as number,
+      },
+      maxTaskOutputBytes: config.maxTaskOutputBytes,
     }),
   );
   runner.bind(propeller);

@@ -32,9 +32,9 @@ export interface DockerLauncherOptions {
   docker?: Docker;
   dockerOptions?: Docker.DockerOptions;
   /**
-   * `uid:gid` the containers run as. Containers drop every capability, so they can write to the
-   * bind-mounted blob store only as its owner: default the launching process's own uid:gid.
-   * `''` keeps the image's user.
+   * `uid:gid` the containers run as. Default: the launching process's own uid:gid, or
+   * 65534:65534 (`nobody`) when that is root, so tasks never run as uid 0 by default; writable
+   * mounts are handed to this user. `''` keeps the image's user.
    */
   user?: string;
   /**
@@ -103,6 +103,7 @@ export class DockerLauncher implements Launcher {
     }
     const offset = logSize(spec.logPath);
     const createOptions = this.#createOptions(spec, offset);
+    await giveWritableMounts(spec.mounts, createOptions.User);
     try {
       await this.docker.createContainer(createOptions);
     } catch (e) {
@@ -309,7 +310,7 @@ export class DockerLauncher implements Launcher {
         env.TFLYTE_ADMIN_URL = rewriteLoopback(spec.adminUrl);
       }
     }
-    const user = this.#opts.user ?? defaultUser();
+    const user = this.#opts.user ?? defaultTaskUser();
     const hostConfig: Docker.HostConfig = {
       Mounts: mounts,
       Privileged: false,
@@ -429,8 +430,32 @@ export function rewriteLoopback(url: string): string {
   return u.href.endsWith('/') && !url.endsWith('/') ? u.href.slice(0, -1) : u.href;
 }
 
-function defaultUser(): string {
-  return typeof process.getuid === 'function' && typeof process.getgid === 'function' ? `${process.getuid()}:${process.getgid()}` : '';
+/** uid:gid of tasks when the launching process is root: `nobody` (in the runtime image's passwd). */
+export const NON_ROOT_TASK_USER = '65534:65534';
+
+/** The launching process's uid:gid, or {@link NON_ROOT_TASK_USER} when that is root. */
+export function defaultTaskUser(): string {
+  if (typeof process.getuid !== 'function' || typeof process.getgid !== 'function') return '';
+  return process.getuid() === 0 ? NON_ROOT_TASK_USER : `${process.getuid()}:${process.getgid()}`;
+}
+
+/**
+ * Containers drop every capability, so they write to a bind mount only as its owner: a root
+ * launcher hands the writable mounts (fresh, per-attempt directories) to the container's user.
+ */
+async function giveWritableMounts(mounts: readonly { hostPath: string; readOnly: boolean }[], user: string | undefined): Promise<void> {
+  const m = /^(\d+):(\d+)$/.exec(user ?? '');
+  if (!m || typeof process.getuid !== 'function' || process.getuid() !== 0) return;
+  const [uid, gid] = [Number(m[1]), Number(m[2])];
+  for (const mount of mounts) {
+    if (mount.readOnly) continue;
+    try {
+      const st = await fs.promises.stat(mount.hostPath);
+      if (st.isDirectory() && (st.uid !== uid || st.gid !== gid)) await fs.promises.chown(mount.hostPath, uid, gid);
+    } catch {
+      // Missing: Docker reports the mount when it creates the container.
+    }
+  }
 }
 
 function logSize(p: string): number {

@@ -43,6 +43,24 @@ export interface PropellerDeps {
   catalog?: Catalog;
   /** Named crash points for tests; default: a fresh set that is never armed (no-ops). */
   faultPoints?: FaultPoints;
+  /** Issues the admin credential of an eager attempt; without it eager tasks get none. */
+  credentials?: TaskCredentialIssuer;
+}
+
+/** What an eager attempt's admin credential allows: its own execution and node, and its data. */
+export interface TaskCredentialScope {
+  project: string;
+  domain: string;
+  execution: string;
+  nodeId: string;
+  attempt: number;
+  rawOutputPrefix: string;
+  inputsUri: string;
+}
+
+/** Port: issues admin credentials for eager attempts (admin's `TaskCredentials`). */
+export interface TaskCredentialIssuer {
+  issue(scope: TaskCredentialScope): string;
 }
 
 /** How to run the in-container runtime (`tflyte-sandbox execute …`). */
@@ -85,6 +103,10 @@ export interface ResolvedPropellerConfig {
   maxRoundFailures: number;
   /** `producer_id` of every event. */
   producerId: string;
+  /** Limits of a task container whose template sets none (cores, bytes). @default {} (none) */
+  taskResourceDefaults: { cpu?: number; memoryBytes?: number };
+  /** Most bytes read or copied of one attempt's outputs (documents, raw-container outputs). @default 1 GiB */
+  maxTaskOutputBytes: number;
 }
 
 /** User-facing options; see {@link ResolvedPropellerConfig} for meanings. */
@@ -106,8 +128,10 @@ export function resolvePropellerConfig(o: PropellerOptions): ResolvedPropellerCo
     roundRetryDelayMs: o.roundRetryDelayMs ?? 1_000,
     maxRoundFailures: o.maxRoundFailures ?? 10,
     producerId: o.producerId ?? 'tflyte-propeller',
+    taskResourceDefaults: o.taskResourceDefaults ?? {},
+    maxTaskOutputBytes: o.maxTaskOutputBytes ?? 1024 ** 3,
   };
-  for (const k of ['maxParallelism', 'maxSystemRetries', 'maxNesting', 'eagerConcurrency', 'childPollIntervalMs', 'roundRetryDelayMs', 'maxRoundFailures'] as const) {
+  for (const k of ['maxTaskOutputBytes', 'maxParallelism', 'maxSystemRetries', 'maxNesting', 'eagerConcurrency', 'childPollIntervalMs', 'roundRetryDelayMs', 'maxRoundFailures'] as const) {
     if (!Number.isInteger(cfg[k]) || cfg[k] < 0) throw new RangeError(`propeller config ${k} must be a non-negative integer, got ${cfg[k]}`);
   }
   if (cfg.runtime.command.length === 0) throw new RangeError('propeller config runtime.command must not be empty');

@@ -44,6 +44,8 @@ export const EXECUTION_ERROR_CODES = {
   LAUNCH_FAILED: 'LaunchFailed',
   /** A binding could not be resolved (missing upstream output, bad attribute path). */
   BINDING_RESOLUTION: 'BindingResolutionFailure',
+  /** An attempt's outputs point outside its own directories (a link, a foreign URI) or exceed the size limit. */
+  UNSAFE_OUTPUT: 'SBX_PROPELLER_UNSAFE_OUTPUT',
   /** A raw container's copilot inputs/outputs could not be handled, or it wrote `_ERROR`. */
   RAW_CONTAINER: 'RawContainerError',
   /** A task wrote `futures.pb` where a generated workflow cannot run (a map item). */

@@ -4,6 +4,10 @@
  * named deterministically, run at most `concurrency` at a time, waited for with the admin's
  * long-poll, and its outputs turned back into JS values. See ARCHITECTURE.md beside this file.
  */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { AdminApiError, type AdminClient } from '../admin/client.ts';
 import { createError } from '../core/errors.ts';
@@ -381,7 +385,20 @@ export class EagerController implements ExecutionContext {
     for (const [k, v] of Object.entries(full.literals ?? {})) {
       local[k] = await mapBlobs(v, async (b) => {
         const uri = b.uri ?? '';
-        const p = uriToPath(uri);
+        let p = uriToPath(uri);
+        if (p !== uri && !fs.existsSync(p)) {
+          // The store is not mounted into this container: fetch the child's file through the API.
+          p = path.join(os.tmpdir(), 'tflyte-children', name, createHash('sha256').update(uri).digest('hex').slice(0, 16), path.basename(p));
+          if (!fs.existsSync(p)) {
+            const part = `${p}.part`;
+            const dest = p;
+            await this.#retrying(`downloading ${uri} returned by child execution ${name}`, async (signal) => {
+              await fsp.rm(part, { recursive: true, force: true });
+              await this.#client.downloadBlob(uri, name, part, signal);
+            });
+            await fsp.rename(part, dest);
+          }
+        }
         if (p !== uri) this.#materialized.set(path.resolve(p), uri);
         return { ...b, uri: p };
       });

@@ -24,7 +24,7 @@ function positiveInt(text: string | undefined, fallback: number): number {
  * Reads the attempt's environment (set by propeller and the launcher): the execution and node
  * of this task, the admin API and where called entities are registered.
  */
-export function eagerSettingsFromEnv(env: NodeJS.ProcessEnv, rawOutputPrefix: string, taskName: string): EagerSettings & { adminUrl: string; adminSocket?: string } {
+export function eagerSettingsFromEnv(env: NodeJS.ProcessEnv, rawOutputPrefix: string, taskName: string): EagerSettings & { adminUrl: string; adminSocket?: string; token?: string } {
   const adminUrl = env.TFLYTE_ADMIN_URL;
   const execution = env.FLYTE_INTERNAL_EXECUTION_ID;
   if (!adminUrl || !execution) {
@@ -41,6 +41,7 @@ export function eagerSettingsFromEnv(env: NodeJS.ProcessEnv, rawOutputPrefix: st
   return {
     adminUrl,
     ...(env.TFLYTE_ADMIN_SOCKET ? { adminSocket: env.TFLYTE_ADMIN_SOCKET } : {}),
+    ...(env.TFLYTE_ADMIN_TOKEN ? { token: env.TFLYTE_ADMIN_TOKEN } : {}),
     project,
     domain,
     execution,
@@ -58,7 +59,10 @@ export function eagerSettingsFromEnv(env: NodeJS.ProcessEnv, rawOutputPrefix: st
 /** The `eager` kind runner (registered in `index.ts`). */
 export async function runEager(def: TaskDef, inputs: Record<string, unknown>, ctx: RuntimeContext): Promise<TaskOutcome> {
   const settings = eagerSettingsFromEnv(ctx.env, ctx.args.rawOutputDataPrefix, entityName(def));
-  const client = new AdminClient(settings.adminUrl, settings.adminSocket ? { socketPath: settings.adminSocket } : {});
+  const client = new AdminClient(settings.adminUrl, {
+    ...(settings.adminSocket ? { socketPath: settings.adminSocket } : {}),
+    ...(settings.token ? { token: settings.token } : {}),
+  });
   const log = (line: string): void => {
     process.stderr.write(`[eager ${settings.execution}] ${line}\n`);
   };

@@ -109,6 +109,9 @@ export class LocalDataStore implements DataStore {
       // Copy into a temp sibling then rename, so a half-copied directory is never visible.
       const tmp = tempSibling(dest);
       await fsp.cp(localPath, tmp, { recursive: true, dereference: true, errorOnExist: false });
+      // Task containers may run as another uid: what is stored is readable by all (like a file
+      // written by `write`), whatever the modes of the copied originals (a 0700 temp dir).
+      await makeWorldReadable(tmp);
       await fsp.rm(dest, { recursive: true, force: true });
       await fsp.rename(tmp, dest);
     } catch (e) {
@@ -154,6 +157,17 @@ export class LocalDataStore implements DataStore {
     this.#assertLexicallyInside(p, uri);
     await this.#assertPhysicallyInside(p, uri);
     return p;
+  }
+}
+
+async function makeWorldReadable(p: string): Promise<void> {
+  const st = await fsp.lstat(p);
+  if (st.isSymbolicLink()) return;
+  if (st.isDirectory()) {
+    await fsp.chmod(p, (st.mode & 0o7777) | 0o555);
+    for (const name of await fsp.readdir(p)) await makeWorldReadable(path.join(p, name));
+  } else {
+    await fsp.chmod(p, (st.mode & 0o7777) | 0o444);
   }
 }
 

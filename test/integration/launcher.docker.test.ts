@@ -199,6 +199,9 @@ suite('DockerLauncher against a real engine', () => {
       socketPath = path.join(dir, 'admin.sock');
       unixServer = http.createServer(handler);
       await new Promise<void>((r) => unixServer.listen(socketPath, r));
+      // Containers run as another uid than this root test (as the sandbox does): open the way.
+      fs.chmodSync(dir, 0o755);
+      fs.chmodSync(socketPath, 0o666);
     });
     afterAll(async () => {
       loopback?.close();

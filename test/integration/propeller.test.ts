@@ -69,9 +69,14 @@ describe('static workflows', () => {
       FLYTE_INTERNAL_TASK_NAME: 't',
       FLYTE_INTERNAL_TASK_VERSION: 'v1',
       FLYTE_ATTEMPT_NUMBER: '0',
-      TFLYTE_ADMIN_URL: 'http://127.0.0.1:30080',
     });
-    expect(spec.mounts[0]).toEqual({ hostPath: h.data.rootPath, containerPath: h.data.rootPath, readOnly: false });
+    // Only eager tasks reach the admin; a task mounts its own areas, never the whole store.
+    expect(spec.env).not.toHaveProperty('TFLYTE_ADMIN_URL');
+    expect(spec.adminUrl).toBeUndefined();
+    expect(spec.mounts.some((m) => m.hostPath === h.data.rootPath)).toBe(false);
+    expect(spec.mounts[0]).toMatchObject({ readOnly: false });
+    expect(spec.mounts[0]?.hostPath).toMatch(/\/n0\/data\/0$/);
+    expect(spec.mounts.filter((m) => m.readOnly).map((m) => m.hostPath)).toContainEqual(expect.stringMatching(/\/n0\/data\/inputs\.pb$/));
     expect(spec.logPath).toBe(`${h.dir}/logs/${spec.key}.log`);
     const running = h.sink.taskEvents.find((e) => e.phase === 2)!;
     expect(running.logs).toEqual([{ uri: `file://${spec.logPath}`, name: 'stdout/stderr' }]);

@@ -218,7 +218,7 @@ describe.skipIf(!dockerOk)('sandbox engine (Docker launcher)', () => {
     // the mounted dynamic loader, which is what Node reports as its executable).
     expect(r.outputs).toEqual({ o0: 'sh:true runtime-image:false exec:/opt/tflyte/lib/ld-linux-x86-64.so.2 x:15' });
     const [template] = (await sbx.client.listTasks('flytesnacks', 'development', 'test.fixtures.sandbox.features.in_shell_image')).tasks ?? [];
-    expect(template?.closure?.compiledTask?.template?.container?.image).toBe('tflyte-test-shell:1');
+    expect(template?.closure?.compiledTask?.template?.container?.image).toBe('tflyte-test-shell:2');
   });
 
   test('a raw container task (a shell script in a local image) reads and writes files', async () => {

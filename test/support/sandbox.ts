@@ -53,9 +53,10 @@ export async function dockerSandboxAvailable(): Promise<boolean> {
   return (await dockerAvailable()) && binaryAvailable();
 }
 
-/** Starts a sandbox; `launcher: 'docker'` uses the binary, `'process'` the sources. */
-export async function startTestSandbox(opts: { launcher: 'docker' | 'process'; name?: string }): Promise<TestSandbox> {
+/** Starts a sandbox; `launcher: 'docker'` uses the binary, `'process'` the sources; `config` is written as its config.yaml first. */
+export async function startTestSandbox(opts: { launcher: 'docker' | 'process'; name?: string; config?: string }): Promise<TestSandbox> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `tflyte-it-${opts.name ?? 'sbx'}-`));
+  if (opts.config !== undefined) fs.writeFileSync(path.join(dataDir, 'config.yaml'), opts.config);
   const flavor: CliFlavor = opts.launcher === 'docker' ? 'binary' : 'source';
   let port = 0;
   const startIt = async (): Promise<string> => {

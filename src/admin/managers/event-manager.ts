@@ -8,11 +8,14 @@
  * `SBX_ADMIN_INVALID_TRANSITION`. Node and task rows are created on their first event; a task
  * event needs its node execution to exist.
  */
+import nodePath from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { encode, type flyteidl } from '../../core/idl.ts';
 import { CACHE_STATUSES, NodePhases, TaskPhases, WorkflowPhases, type NodePhase, type WorkflowPhase } from '../../core/phases.ts';
 import { canonicalBytes, formatId, fromBlob, timestampToMs, toBlob, type ExecutionKey } from '../codec.ts';
 import type { AdminContext } from '../context.ts';
 import { adminError } from '../errors.ts';
+import { assertInStore } from './execution-views.ts';
 import type { NodeExecutionPatch, NodeExecutionRow } from '../repositories/node-execution-repository.ts';
 import type { TaskExecutionKey, TaskExecutionPatch, TaskExecutionRow } from '../repositories/task-execution-repository.ts';
 import { requireIdentifier, requirePart } from '../validation/identifiers.ts';
@@ -196,6 +199,45 @@ export class EventManager {
     });
   }
 
+  /**
+   * Like flyteadmin, a task event's data URIs must be in the blob store; and a `file://` log may
+   * only be the attempt's own log file (any http(s) link is kept as a link), so a forged event can
+   * neither make the log route serve another file nor replace the real log link.
+   */
+  #checkTaskEventUris(ev: flyteidl.event.ITaskExecutionEvent, attempt: { execution: string; nodeId: string; retryAttempt: number }, path: string): void {
+    const ctx = this.#ctx;
+    if (ev.outputUri) assertInStore(ctx.dataStore, ev.outputUri, `${path}.output_uri`);
+    if (ev.inputUri) assertInStore(ctx.dataStore, ev.inputUri, `${path}.input_uri`);
+    const logsRoot = nodePath.join(ctx.options.dataDir, 'logs');
+    for (const [i, l] of (ev.logs ?? []).entries()) {
+      const uri = l.uri ?? '';
+      const where = `${path}.logs[${i}].uri`;
+      let url: URL;
+      try {
+        url = new URL(uri);
+      } catch {
+        throw adminError('SBX_ADMIN_INVALID_ARGUMENT', `log URI ${JSON.stringify(uri)} is not a URL`, { path: where });
+      }
+      if (url.protocol === 'http:' || url.protocol === 'https:') continue;
+      if (url.protocol !== 'file:') throw adminError('SBX_ADMIN_INVALID_ARGUMENT', `log URI ${uri} must be a file:// log of the attempt or an http(s) link`, { path: where });
+      let p: string;
+      try {
+        p = nodePath.resolve(fileURLToPath(url));
+      } catch {
+        throw adminError('SBX_ADMIN_LOG_OUTSIDE_DATA_DIR', `log URI ${uri} is not a local path`, { path: where });
+      }
+      const own = ctx.options.attemptLogFile?.(attempt);
+      const ok = own !== undefined ? p === nodePath.resolve(own) : p.startsWith(logsRoot + nodePath.sep);
+      if (!ok) {
+        throw adminError(
+          'SBX_ADMIN_LOG_OUTSIDE_DATA_DIR',
+          `log URI ${uri} is not the log file of attempt ${attempt.retryAttempt} of node ${attempt.nodeId}${own ? ` (${own})` : ` (under ${logsRoot})`}`,
+          { path: where },
+        );
+      }
+    }
+  }
+
   async taskEvent(ev: flyteidl.event.ITaskExecutionEvent, path = 'event'): Promise<void> {
     const ctx = this.#ctx;
     const taskId = requireIdentifier(ev.taskId, `${path}.task_id`);
@@ -207,6 +249,7 @@ export class EventManager {
     const occurred = timestampToMs(ev.occurredAt) ?? ctx.clock.now();
     const key: TaskExecutionKey = { exec, nodeId, task: taskId, retryAttempt };
     if (!ctx.repos.executions.get(exec)) throw adminError('SBX_ADMIN_EXECUTION_NOT_FOUND', `execution ${formatId(exec)} not found`, { path: `${path}.parent_node_execution_id.execution_id` });
+    this.#checkTaskEventUris(ev, { execution: exec.name, nodeId, retryAttempt }, path);
     const outputUri = ev.outputUri || (await this.#offload(exec, ['nodes', nodeId, String(retryAttempt), 'outputs.pb'], ev.outputData));
     const inputUri = ev.inputUri || (await this.#offload(exec, ['nodes', nodeId, 'inputs.pb'], ev.inputData));
 

@@ -72,9 +72,11 @@ async function serveBlob(store: DataStore, req: Request, res: Response): Promise
         return { name: d.name, uri: store.join(uri, d.name), size: s?.isFile() ? s.size : 0, dir: Boolean(s?.isDirectory()) };
       }),
     );
+    res.setHeader('X-Tflyte-Blob', 'dir');
     res.json({ uri, entries });
     return;
   }
+  res.setHeader('X-Tflyte-Blob', 'file');
   const data = await store.read(uri);
   const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   const name = path.basename(local).replace(/[^\w.-]/g, '_');

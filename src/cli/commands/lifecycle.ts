@@ -23,6 +23,7 @@ import {
   type SandboxState,
 } from '../sandbox-home.ts';
 import { selfCommand } from '../self.ts';
+import { exposureWarning } from '../exposure.ts';
 import { CommandError } from '../usage-error.ts';
 
 /** Answers true if the sandbox at `url` is healthy. */
@@ -81,12 +82,13 @@ function printUrls(state: SandboxState, dataDir: string, already: boolean): void
 }
 
 /** `start`: idempotent; fails clearly if the port is taken or the daemon does not come up. */
-export async function start(opts: { dataDir?: string; port?: string; launcher?: string; host?: string; quiet?: boolean }): Promise<SandboxState> {
+export async function start(opts: { dataDir?: string; port?: string; launcher?: string; host?: string; expose?: boolean; quiet?: boolean }): Promise<SandboxState> {
   const dataDir = resolveDataDir(opts.dataDir);
   fs.mkdirSync(dataDir, { recursive: true });
   ensureConfigFile(dataDir);
-  const flags: Record<string, unknown> = { port: opts.port, launcher: opts.launcher, host: opts.host };
+  const flags: Record<string, unknown> = { port: opts.port, launcher: opts.launcher, host: opts.host, ...(opts.expose ? { expose: true } : {}) };
   const config: SandboxConfig = await loadConfig(dataDir, flags);
+  const exposure = exposureWarning(config);
   const running = await runningSandbox(dataDir);
   if (running) {
     if (await isHealthy(running.url)) {
@@ -109,7 +111,7 @@ export async function start(opts: { dataDir?: string; port?: string; launcher?: 
   const [cmd, ...pre] = selfCommand();
   const child = spawn(
     cmd as string,
-    [...pre, 'serve', '--data-dir', dataDir, '--port', String(config.port), '--host', config.host, '--launcher', config.launcher],
+    [...pre, 'serve', '--data-dir', dataDir, '--port', String(config.port), '--host', config.host, '--launcher', config.launcher, ...(config.expose ? ['--expose'] : [])],
     { detached: true, stdio: ['ignore', log, log], env: process.env },
   );
   fs.closeSync(log);
@@ -127,6 +129,7 @@ export async function start(opts: { dataDir?: string; port?: string; launcher?: 
     if (state && state.pid === child.pid && (await isHealthy(state.url, 500))) {
       recordRunning(dataDir, state);
       if (!opts.quiet) printUrls(state, dataDir, false);
+      if (exposure) console.warn(`warning: ${exposure}`);
       return state;
     }
     await sleep(20);

@@ -16,6 +16,7 @@ import type { flyteidl } from '../../core/idl.ts';
 import { encode, structToJs } from '../../core/idl.ts';
 import type { DataStore } from '../../storage/data-store.ts';
 import { literalFromText, primitiveText } from '../literals.ts';
+import { copyConfined, readConfinedText, UnsafeOutputError } from './output-guard.ts';
 
 /** Name of the file a raw container writes to fail itself. */
 export const COPILOT_ERROR_FILE = '_ERROR';
@@ -64,35 +65,63 @@ export type CopilotOutputs =
   | { ok: false; userError: string }
   | { ok: false; missing: string };
 
-/** Reads the declared outputs from `dir`; blobs are uploaded under `rawPrefix/<var>`. */
+/**
+ * Reads the declared outputs from `dir`; blobs are copied under `rawPrefix/<var>`. Nothing is
+ * read through a link that leads outside `dir`, and at most `limit` bytes are read or copied in
+ * all (a violation is a user error naming the output).
+ */
 export async function readCopilotOutputs(
   data: DataStore,
   vars: flyteidl.core.IVariableMap | null | undefined,
   dir: string,
   rawPrefix: string,
+  limit: number,
 ): Promise<CopilotOutputs> {
-  const errText = await fs.readFile(path.join(dir, COPILOT_ERROR_FILE), 'utf8').catch(() => undefined);
-  if (errText !== undefined) return { ok: false, userError: `User Error: ${errText}` };
-  const literals: Record<string, flyteidl.core.ILiteral> = {};
-  for (const [name, v] of Object.entries(vars?.variables ?? {})) {
-    const file = path.join(dir, name);
-    const stat = await fs.stat(file).catch(() => undefined);
-    if (!stat) return { ok: false, missing: `output ${name} was not written at ${file}` };
-    const t = v.type ?? {};
-    if (t.blob) {
-      const uri = data.join(rawPrefix, name);
-      await data.upload(file, uri);
-      literals[name] = { scalar: { blob: { metadata: { type: t.blob }, uri } } };
-    } else if (t.simple !== undefined && t.simple !== null) {
-      if (stat.isDirectory()) return { ok: false, userError: `User Error: expected a file for output ${name}, found a directory` };
-      try {
-        literals[name] = literalFromText(t.simple, await fs.readFile(file, 'utf8'));
-      } catch (e) {
-        return { ok: false, userError: `User Error: output ${name}: ${(e as Error).message}` };
-      }
-    } else {
-      return { ok: false, userError: `User Error: copilot does not support the type of output ${name}` };
+  const budget = { left: limit };
+  try {
+    const errFile = path.join(dir, COPILOT_ERROR_FILE);
+    if (await fs.lstat(errFile).catch(() => undefined)) {
+      return { ok: false, userError: `User Error: ${await readConfinedText(errFile, dir, Math.min(limit, 1 << 20), COPILOT_ERROR_FILE)}` };
     }
+    const literals: Record<string, flyteidl.core.ILiteral> = {};
+    for (const [name, v] of Object.entries(vars?.variables ?? {})) {
+      const file = path.join(dir, name);
+      const stat = await fs.stat(file).catch(() => undefined);
+      if (!stat) {
+        if (await fs.lstat(file).catch(() => undefined)) throw new UnsafeOutputError(`output ${name} is a link to something that does not exist in the task's output directory`);
+        return { ok: false, missing: `output ${name} was not written at ${file}` };
+      }
+      const t = v.type ?? {};
+      if (t.blob) {
+        const uri = data.join(rawPrefix, name);
+        const dest = data.localPath(uri);
+        const staging = `${dest}.staging-${process.pid}`;
+        await fs.rm(staging, { recursive: true, force: true });
+        await fs.mkdir(path.dirname(dest), { recursive: true });
+        try {
+          await copyConfined(file, staging, dir, budget, `output ${name}`);
+          await fs.rm(dest, { recursive: true, force: true });
+          await fs.rename(staging, dest);
+        } finally {
+          await fs.rm(staging, { recursive: true, force: true });
+        }
+        literals[name] = { scalar: { blob: { metadata: { type: t.blob }, uri } } };
+      } else if (t.simple !== undefined && t.simple !== null) {
+        if (stat.isDirectory()) return { ok: false, userError: `User Error: expected a file for output ${name}, found a directory` };
+        const text = await readConfinedText(file, dir, budget.left, `output ${name}`);
+        budget.left -= Buffer.byteLength(text);
+        try {
+          literals[name] = literalFromText(t.simple, text);
+        } catch (e) {
+          return { ok: false, userError: `User Error: output ${name}: ${(e as Error).message}` };
+        }
+      } else {
+        return { ok: false, userError: `User Error: copilot does not support the type of output ${name}` };
+      }
+    }
+    return { ok: true, outputs: { literals } };
+  } catch (e) {
+    if (e instanceof UnsafeOutputError) return { ok: false, userError: `User Error: ${e.message}` };
+    throw e;
   }
-  return { ok: true, outputs: { literals } };
 }

@@ -8,7 +8,9 @@ import path from 'node:path';
 import type { flyteidl } from '../../core/idl.ts';
 import type { TaskPhase } from '../../core/phases.ts';
 import type { AttemptExit, LaunchSpec, Mount } from '../../launcher/launcher.ts';
-import { attemptRawPrefix, attemptUris } from '../../storage/layout.ts';
+import { attemptRawPrefix, attemptUris, rawDataRoot } from '../../storage/layout.ts';
+import { attemptMounts, literalMapUris, literalUris } from './attempt-mounts.ts';
+import { confinedTo, documentState } from './output-guard.ts';
 import type { AttemptUris } from '../../storage/layout.ts';
 import { readProto, writeProto } from '../../storage/proto-io.ts';
 import { catalogKeyFor, catalogKeyString, catalogMetadata } from '../catalog.ts';
@@ -114,8 +116,7 @@ async function buildLaunchSpec(
   const args = renderAll(container.args, params);
   const command = renderAll(container.command, params);
   const image = container.image || config.defaultImage;
-  const storeRoot = data.localPath(data.rootUri);
-  const mounts: Mount[] = [{ hostPath: storeRoot, containerPath: storeRoot, readOnly: false }];
+  const mounts: Mount[] = [];
   let cmd: string[];
   let entrypoint: string[] | undefined;
   if (command.length === 0 && args[0] === RUNTIME_ARG0) {
@@ -129,14 +130,42 @@ async function buildLaunchSpec(
   } else {
     cmd = [...command, ...args];
   }
+  const inputs = await exec.readLiteralMap(ctx.inputsUri);
   if (isRawContainer(task)) {
+    // Copilot: the container sees its input and output directories, nothing of the store.
     const dc = container.dataConfig ?? {};
     const dirs = copilotDirs(ctx, uris);
-    await writeCopilotInputs(data, await exec.readLiteralMap(ctx.inputsUri), dirs.inputs);
+    await writeCopilotInputs(data, inputs, dirs.inputs);
     await fs.mkdir(dirs.outputs, { recursive: true });
     mounts.push({ hostPath: dirs.inputs, containerPath: dc.inputPath || '/var/inputs', readOnly: true });
     mounts.push({ hostPath: dirs.outputs, containerPath: dc.outputPath || '/var/outputs', readOnly: false });
+  } else {
+    mounts.push(
+      ...(await attemptMounts(data, {
+        inputsUri: ctx.inputsUri,
+        inputs,
+        attemptDir: uris.dir,
+        rawPrefix,
+        ...(params.prevCheckpointPrefix ? { prevCheckpoint: params.prevCheckpointPrefix } : {}),
+        argv: [...command, ...args],
+        rawRoot: rawDataRoot(data),
+      })),
+    );
   }
+  // Only eager tasks reach the admin, with a credential scoped to their own execution and node.
+  const eager = !!task.metadata?.isEager && !!config.adminUrl;
+  const token =
+    eager && deps.credentials
+      ? deps.credentials.issue({
+          project: request.id.project,
+          domain: request.id.domain,
+          execution: request.id.name,
+          nodeId: ctx.uniqueId,
+          attempt: ctx.attempt,
+          rawOutputPrefix: rawPrefix,
+          inputsUri: ctx.inputsUri,
+        })
+      : undefined;
   const env: Record<string, string> = {
     FLYTE_INTERNAL_EXECUTION_ID: request.id.name,
     FLYTE_INTERNAL_EXECUTION_PROJECT: request.id.project,
@@ -150,10 +179,11 @@ async function buildLaunchSpec(
     // Eager tasks link their child executions to this node and bound how many run at once.
     TFLYTE_NODE_ID: ctx.uniqueId,
     ...(task.metadata?.isEager ? { TFLYTE_EAGER_CONCURRENCY: String(config.eagerConcurrency) } : {}),
-    ...(config.adminUrl ? { TFLYTE_ADMIN_URL: config.adminUrl } : {}),
+    ...(eager ? { TFLYTE_ADMIN_URL: config.adminUrl } : {}),
+    ...(token ? { TFLYTE_ADMIN_TOKEN: token } : {}),
     ...request.envs,
   };
-  for (const kv of container.env ?? []) if (kv.key) env[kv.key] = kv.value ?? '';
+  for (const kv of container.env ?? []) if (kv.key && !kv.key.startsWith('TFLYTE_ADMIN_')) env[kv.key] = kv.value ?? '';
   const spec: LaunchSpec = {
     key,
     labels: {
@@ -166,11 +196,11 @@ async function buildLaunchSpec(
     image,
     command: cmd,
     env,
-    resources: containerResources(container.resources),
+    resources: { ...config.taskResourceDefaults, ...containerResources(container.resources) },
     mounts,
     logPath: path.join(config.logDir, `${key}.log`),
     ...(entrypoint ? { entrypoint } : {}),
-    ...(config.adminUrl ? { adminUrl: config.adminUrl } : {}),
+    ...(eager ? { adminUrl: config.adminUrl } : {}),
   };
   return spec;
 }
@@ -238,8 +268,17 @@ export function createTaskHandler(): TaskNodeHandler {
       const c = { taskEvents: [event(ctx, task, 'FAILED', { error: err, logs })], patch: { ...patch, task: { ...st, phase: 'FAILED' } } };
       return retryable ? Transition.retryableFailure(err, c) : Transition.failure(err, c);
     };
-    // One round trip for the three documents an attempt may leave.
-    const [hasFutures, hasError, hasOutputsDoc] = await Promise.all([data.exists(uris.futures), data.exists(uris.error), data.exists(uris.outputs)]);
+    // The three documents an attempt may leave: regular files of its own directory, never links.
+    const limit = ctx.exec.config.maxTaskOutputBytes;
+    const docs = await Promise.all([uris.futures, uris.error, uris.outputs].map((u) => documentState(data, u, uris.dir)));
+    for (const [i, d] of docs.entries()) {
+      const name = ['futures.pb', 'error.pb', 'outputs.pb'][i];
+      if (d.kind === 'unsafe') return fail(false, executionError('USER', EXECUTION_ERROR_CODES.UNSAFE_OUTPUT, `the task's ${name} was not read: ${d.why}`));
+      if (d.kind === 'file' && d.size > limit) {
+        return fail(false, executionError('USER', EXECUTION_ERROR_CODES.UNSAFE_OUTPUT, `the task's ${name} is ${d.size} bytes, more than the limit of ${limit} (maxTaskOutputBytes in config.yaml)`));
+      }
+    }
+    const [hasFutures, hasError, hasOutputsDoc] = docs.map((d) => d.kind === 'file') as [boolean, boolean, boolean];
     if (hasFutures) {
       return {
         phase: 'FUTURES',
@@ -271,7 +310,7 @@ export function createTaskHandler(): TaskNodeHandler {
     if (isRawContainer(task) && !hasOutputsDoc) {
       const dirs = copilotDirs(ctx, uris);
       const rawPrefix = data.join(uris.dir, '_copilot', 'raw');
-      const r = await readCopilotOutputs(data, task.interface?.outputs, dirs.outputs, rawPrefix);
+      const r = await readCopilotOutputs(data, task.interface?.outputs, dirs.outputs, rawPrefix, limit);
       if (!r.ok) {
         if ('userError' in r) return fail(false, executionError('USER', EXECUTION_ERROR_CODES.RAW_CONTAINER, r.userError));
         return fail(true, executionError('USER', EXECUTION_ERROR_CODES.OUTPUTS_NOT_FOUND, r.missing));
@@ -280,6 +319,24 @@ export function createTaskHandler(): TaskNodeHandler {
       outputsUri = uris.outputs;
     } else if (declared && !hasOutputsDoc) {
       return fail(true, executionError('USER', EXECUTION_ERROR_CODES.OUTPUTS_NOT_FOUND, `outputs not generated by task: no ${uris.outputs}`));
+    } else if (outputsUri) {
+      // Files and directories an output names: in the attempt's own areas or given to it as input.
+      const request = ctx.exec.request;
+      const rawPrefix = attemptRawPrefix(data, request.rawOutputPrefix, { execution: request.id.name, nodeId: ctx.uniqueId, attempt: ctx.attempt });
+      const roots = [uris.dir, rawPrefix, ...literalMapUris(await ctx.exec.readLiteralMap(ctx.inputsUri))];
+      let outputs: flyteidl.core.ILiteralMap;
+      try {
+        outputs = await ctx.exec.readLiteralMap(outputsUri);
+      } catch (e) {
+        return fail(false, executionError('USER', EXECUTION_ERROR_CODES.UNSAFE_OUTPUT, `the task's outputs.pb could not be read: ${(e as Error).message}`));
+      }
+      for (const [name, lit] of Object.entries(outputs.literals ?? {})) {
+        for (const u of literalUris(lit)) {
+          if (!(await confinedTo(data, u, roots))) {
+            return fail(false, executionError('USER', EXECUTION_ERROR_CODES.UNSAFE_OUTPUT, `output ${name} names ${u}, which is not data of this attempt (its outputs or its inputs): a task may return only files it wrote or was given`));
+          }
+        }
+      }
     }
     const patch: StatusPatch = { task: { ...st, phase: 'SUCCEEDED' } };
     const info: EventInfo = {};

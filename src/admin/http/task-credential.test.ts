@@ -1,0 +1,43 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { TaskCredentials, type TaskScope } from './task-credential.ts';
+
+const scope: TaskScope = {
+  project: 'flytesnacks',
+  domain: 'development',
+  execution: 'a1',
+  nodeId: 'n0',
+  attempt: 0,
+  rawOutputPrefix: 'file:///s/raw/ab/a1-n0-0',
+  inputsUri: 'file:///s/metadata/flytesnacks/development/a1/n0/data/inputs.pb',
+};
+
+describe('TaskCredentials', () => {
+  it('verifies the tokens it issued, with their scope', () => {
+    const c = new TaskCredentials(Buffer.alloc(32, 7));
+    expect(c.verify(c.issue(scope))).toEqual(scope);
+  });
+
+  it('refuses tampered, foreign, malformed and missing tokens', () => {
+    const c = new TaskCredentials(Buffer.alloc(32, 7));
+    const token = c.issue(scope);
+    const [body, sig] = token.split('.') as [string, string];
+    const other = Buffer.from(JSON.stringify({ ...scope, execution: 'victim' })).toString('base64url');
+    for (const bad of [`${other}.${sig}`, `${body}.${sig.slice(1)}x`, `${body}.${sig}.x`, body, '', undefined, new TaskCredentials(Buffer.alloc(32, 8)).issue(scope)]) {
+      expect(c.verify(bad), String(bad)).toBeUndefined();
+    }
+  });
+
+  it('keeps its key in the data dir, private, and the same across restarts', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tflyte-cred-'));
+    try {
+      const token = TaskCredentials.forDataDir(dir).issue(scope);
+      expect(TaskCredentials.forDataDir(dir).verify(token)).toEqual(scope);
+      expect(fs.statSync(path.join(dir, 'task-credential.key')).mode & 0o777).toBe(0o600);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

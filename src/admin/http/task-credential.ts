@@ -1,0 +1,240 @@
+/**
+ * Credentials of eager tasks, and the rule of the unix socket that task containers reach the API
+ * through. Only eager tasks get the socket; each attempt gets a token (HMAC-SHA256 over its scope,
+ * keyed by a secret kept in the data dir, so tokens outlive a daemon restart as their containers
+ * do) that lets it do exactly what an eager body needs and nothing else:
+ *
+ * - create child executions of its own node (`parent_node_execution` = its execution and node),
+ *   whose file and directory inputs are data it may read (below), with no raw output prefix of
+ *   their own choosing;
+ * - read those children: `GET executions/…`, `GET data/executions/…`, `GET children/executions/`
+ *   of its own execution;
+ * - download files its children returned: `GET blobs?uri=…&execution=<child>`.
+ *
+ * Data an attempt may read: its raw output area, the blobs of its inputs, and the outputs of its
+ * children. Every other request over the socket is refused (401 without a valid token, 403 out of
+ * scope).
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { flyteidl } from '../../core/idl.ts';
+import type { DataStore } from '../../storage/data-store.ts';
+import { readLiteralMap } from '../managers/execution-views.ts';
+import type { AdminManagers } from '../routes/helpers.ts';
+import { refuse } from './browser-boundary.ts';
+
+/** Header carrying the token (`Authorization: Bearer <token>`). */
+export const TASK_TOKEN_ENV = 'TFLYTE_ADMIN_TOKEN';
+
+/** What one eager attempt may do: its own execution and node, and where its data lives. */
+export interface TaskScope {
+  project: string;
+  domain: string;
+  execution: string;
+  nodeId: string;
+  attempt: number;
+  /** The attempt's raw output prefix (files it uploads before passing them to children). */
+  rawOutputPrefix: string;
+  /** The node's `inputs.pb` (its blobs may be passed on to children). */
+  inputsUri: string;
+}
+
+/** Issues and checks task tokens with one secret. */
+export class TaskCredentials {
+  readonly #key: Buffer;
+
+  constructor(key: Buffer) {
+    if (key.length < 32) throw new RangeError('a task credential key needs at least 32 bytes');
+    this.#key = key;
+  }
+
+  /**
+   * Reads the key file of a data dir (`<data dir>/task-credential.key`, never mounted into a
+   * container), creating it (mode 0600) on first use.
+   */
+  static forDataDir(dataDir: string): TaskCredentials {
+    const file = path.join(dataDir, 'task-credential.key');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    try {
+      fs.writeFileSync(file, randomBytes(32), { flag: 'wx', mode: 0o600 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    return new TaskCredentials(fs.readFileSync(file));
+  }
+
+  issue(scope: TaskScope): string {
+    const body = Buffer.from(JSON.stringify(scope)).toString('base64url');
+    return `${body}.${this.#sign(body)}`;
+  }
+
+  /** The scope of a genuine token; undefined for anything else. */
+  verify(token: string | undefined): TaskScope | undefined {
+    if (!token) return undefined;
+    const [body, sig, extra] = token.split('.');
+    if (!body || !sig || extra !== undefined) return undefined;
+    const want = Buffer.from(this.#sign(body));
+    const got = Buffer.from(sig);
+    if (want.length !== got.length || !timingSafeEqual(want, got)) return undefined;
+    try {
+      return JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as TaskScope;
+    } catch {
+      return undefined;
+    }
+  }
+
+  #sign(body: string): string {
+    return createHmac('sha256', this.#key).update(body).digest('base64url');
+  }
+}
+
+function bearer(req: Request): string | undefined {
+  const h = req.headers.authorization;
+  const m = h ? /^Bearer\s+(\S+)$/i.exec(h) : null;
+  return m?.[1];
+}
+
+/** Every string under a `uri` key in a JSON value (blob literals, offloaded literals…). */
+function urisIn(v: unknown, out: string[] = []): string[] {
+  if (Array.isArray(v)) for (const x of v) urisIn(x, out);
+  else if (v && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      if (k === 'uri' && typeof x === 'string') out.push(x);
+      else urisIn(x, out);
+    }
+  }
+  return out;
+}
+
+/** Blob URIs of a literal map. */
+function blobUris(map: flyteidl.core.ILiteralMap | undefined): string[] {
+  return map ? urisIn(JSON.parse(JSON.stringify(map)) as unknown) : [];
+}
+
+function realOrUndefined(p: string): string | undefined {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return undefined;
+  }
+}
+
+function inside(p: string, root: string): boolean {
+  return p === root || p.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
+}
+
+/**
+ * Whether `uri` (a store URI) lies physically inside one of `roots` (store URIs): symlinks are
+ * resolved on both sides, so a link inside an allowed area cannot lead elsewhere.
+ */
+function within(store: DataStore, uri: string, roots: string[]): boolean {
+  let p: string;
+  try {
+    p = store.localPath(uri);
+  } catch {
+    return false;
+  }
+  const real = realOrUndefined(p);
+  if (!real) return false;
+  for (const r of roots) {
+    let rp: string;
+    try {
+      rp = store.localPath(r);
+    } catch {
+      continue;
+    }
+    const realRoot = realOrUndefined(rp);
+    if (realRoot && inside(real, realRoot)) return true;
+  }
+  return false;
+}
+
+type Managers = Pick<AdminManagers, 'executions'>;
+
+/**
+ * Express middleware of the unix socket: every request needs a valid task token and must fall in
+ * its scope (see the module comment). Mount after a JSON body parser.
+ */
+export function taskCredentialGuard(creds: TaskCredentials, managers: Managers, store: DataStore): RequestHandler {
+  const childOf = (scope: TaskScope, project: string, domain: string, name: string): boolean => {
+    if (project !== scope.project || domain !== scope.domain) return false;
+    try {
+      const row = managers.executions.getRow({ project, domain, name });
+      return row.parent_project === scope.project && row.parent_domain === scope.domain && row.parent_name === scope.execution;
+    } catch {
+      return false;
+    }
+  };
+  const childOutputs = async (scope: TaskScope, name: string): Promise<string[]> => {
+    if (!childOf(scope, scope.project, scope.domain, name)) return [];
+    const row = managers.executions.getRow({ project: scope.project, domain: scope.domain, name });
+    return blobUris(await readLiteralMap(store, row.outputs_uri));
+  };
+  /** May `scope` pass `uri` on to a child? */
+  const mayPass = async (scope: TaskScope, uri: string): Promise<boolean> => {
+    if (within(store, uri, [scope.rawOutputPrefix])) return true;
+    if (within(store, uri, blobUris(await readLiteralMap(store, scope.inputsUri)))) return true;
+    const children = managers.executions.listChildren(
+      { project: scope.project, domain: scope.domain, name: scope.execution },
+      undefined,
+      { limit: 10_000, offset: 0, filters: 'eq(phase,SUCCEEDED)', sortDirection: 'ASCENDING' },
+    );
+    for (const ex of children.executions ?? []) {
+      if (within(store, uri, await childOutputs(scope, ex.id?.name ?? ''))) return true;
+    }
+    return false;
+  };
+
+  return (req: Request, res: Response, next: NextFunction) => {
+    void (async () => {
+      if (req.method === 'GET' && req.path === '/healthz') return next();
+      const scope = creds.verify(bearer(req));
+      if (!scope) {
+        refuse(res, 'SBX_ADMIN_UNAUTHENTICATED', 'requests over the task socket need the credential of an eager task attempt (TFLYTE_ADMIN_TOKEN)');
+        return;
+      }
+      const forbid = (why: string): void => refuse(res, 'SBX_ADMIN_FORBIDDEN', `the credential of ${scope.execution}/${scope.nodeId} does not allow this: ${why}`);
+      const m = /^\/api\/v1\/(executions|data\/executions|children\/executions)\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(req.path);
+      if (req.method === 'GET' && m) {
+        const [, kind, p, d, name] = m.map((x) => decodeURIComponent(x ?? '')) as [string, string, string, string, string];
+        if (kind === 'children/executions') {
+          if (p === scope.project && d === scope.domain && name === scope.execution) return next();
+          return forbid('an eager task may list only its own execution\'s children');
+        }
+        if (childOf(scope, p, d, name)) return next();
+        return forbid(`execution ${p}/${d}/${name} is not a child of ${scope.execution}`);
+      }
+      if (req.method === 'GET' && req.path === '/api/v1/blobs') {
+        const uri = typeof req.query.uri === 'string' ? req.query.uri : '';
+        const child = typeof req.query.execution === 'string' ? req.query.execution : '';
+        if (uri && child && within(store, uri, await childOutputs(scope, child))) return next();
+        return forbid('an eager task may download only what its own child executions returned (blobs?uri=…&execution=<child>)');
+      }
+      if (req.method === 'POST' && req.path === '/api/v1/executions') {
+        // Protobuf JSON may name fields in snake_case or camelCase: read both.
+        const f = (o: unknown, snake: string): unknown => {
+          const r = (o ?? {}) as Record<string, unknown>;
+          return r[snake] ?? r[snake.replace(/_([a-z])/g, (_x, c: string) => c.toUpperCase())];
+        };
+        const body = (req.body ?? {}) as Record<string, unknown>;
+        const spec = f(body, 'spec');
+        const parent = f(f(spec, 'metadata'), 'parent_node_execution');
+        const pe = f(parent, 'execution_id');
+        if (
+          f(body, 'project') !== scope.project || f(body, 'domain') !== scope.domain || f(pe, 'project') !== scope.project ||
+          f(pe, 'domain') !== scope.domain || f(pe, 'name') !== scope.execution || f(parent, 'node_id') !== scope.nodeId
+        ) {
+          return forbid('an eager task may create only child executions of its own node (spec.metadata.parent_node_execution)');
+        }
+        if (f(spec, 'raw_output_data_config') !== undefined) return forbid('a child execution of an eager task writes to the sandbox\'s raw output area');
+        for (const uri of urisIn([f(body, 'inputs'), f(spec, 'inputs')])) {
+          if (!(await mayPass(scope, uri))) return forbid(`input ${uri} is not data this task may read (its inputs, its own outputs or its children's outputs)`);
+        }
+        return next();
+      }
+      return forbid(`${req.method} ${req.path} is not an eager task's call`);
+    })().catch(next);
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * What of the blob store one attempt's container sees (least privilege): its node's `inputs.pb`,
+ * the files and directories its inputs point at, and the code bundle its command names, all
+ * read-only; its own attempt directory (`outputs.pb`, `error.pb`, `futures.pb`) and raw output
+ * area read-write. Nothing else of the store — no other execution's data, no other node's
+ * outputs, no cache — is mounted. Raw containers see only their copilot directories.
+ */
+import fs from 'node:fs/promises';
+import type { flyteidl } from '../../core/idl.ts';
+import type { Mount } from '../../launcher/launcher.ts';
+import type { DataStore } from '../../storage/data-store.ts';
+
+/** Past this many input blobs, each producing attempt's raw area is mounted instead of each blob. */
+const MAX_BLOB_MOUNTS = 100;
+
+/** Every URI a literal refers to: blobs (files, directories) and offloaded literals. */
+export function literalUris(lit: flyteidl.core.ILiteral | null | undefined, out: string[] = []): string[] {
+  if (!lit) return out;
+  if (lit.scalar?.blob?.uri) out.push(lit.scalar.blob.uri);
+  if (lit.scalar?.structuredDataset?.uri) out.push(lit.scalar.structuredDataset.uri);
+  if (lit.scalar?.union?.value) literalUris(lit.scalar.union.value, out);
+  if (lit.offloadedMetadata?.uri) out.push(lit.offloadedMetadata.uri);
+  for (const x of lit.collection?.literals ?? []) literalUris(x, out);
+  for (const x of Object.values(lit.map?.literals ?? {})) literalUris(x, out);
+  return out;
+}
+
+/** URIs of every literal of a map. */
+export function literalMapUris(map: flyteidl.core.ILiteralMap | null | undefined): string[] {
+  const out: string[] = [];
+  for (const l of Object.values(map?.literals ?? {})) literalUris(l, out);
+  return out;
+}
+
+function isInside(p: string, root: string): boolean {
+  return p === root || p.startsWith(root.endsWith('/') ? root : `${root}/`);
+}
+
+/** The local path of a store URI, or undefined when it is not one (other scheme, outside). */
+function storePath(data: DataStore, uri: string): string | undefined {
+  try {
+    return data.localPath(uri);
+  } catch {
+    return undefined;
+  }
+}
+
+async function exists(p: string): Promise<boolean> {
+  return fs.stat(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** What {@link attemptMounts} needs to know about the attempt. */
+export interface AttemptMountPlan {
+  /** The node's `inputs.pb`. */
+  inputsUri: string;
+  /** The node's inputs (their blobs are mounted read-only). */
+  inputs: flyteidl.core.ILiteralMap;
+  /** The attempt's directory (`<data>/<attempt>`), read-write. */
+  attemptDir: string;
+  /** The attempt's raw output area, read-write. */
+  rawPrefix: string;
+  /** The previous attempt's checkpoint prefix, if any (read-only). */
+  prevCheckpoint?: string;
+  /** The rendered command and args: store URIs they name (the code bundle) are mounted read-only. */
+  argv: string[];
+  /** The root of the raw data (`<store>/raw`), to group many input blobs by producing attempt. */
+  rawRoot: string;
+}
+
+/**
+ * The bind mounts of one attempt (each at its own host path), creating the writable directories.
+ * Mounts are de-duplicated: a path inside an already mounted one is not mounted again.
+ */
+export async function attemptMounts(data: DataStore, plan: AttemptMountPlan): Promise<Mount[]> {
+  const rw: string[] = [];
+  for (const uri of [plan.attemptDir, plan.rawPrefix]) {
+    const p = data.localPath(uri);
+    await fs.mkdir(p, { recursive: true });
+    rw.push(p);
+  }
+  const ro: string[] = [];
+  const addRo = async (uri: string): Promise<void> => {
+    const p = storePath(data, uri);
+    if (p && (await exists(p))) ro.push(p);
+  };
+  await addRo(plan.inputsUri);
+  if (plan.prevCheckpoint) await addRo(plan.prevCheckpoint);
+  for (const a of plan.argv) if (/^file:\/\//.test(a)) await addRo(a);
+  const blobs = literalMapUris(plan.inputs);
+  if (blobs.length <= MAX_BLOB_MOUNTS) {
+    for (const b of blobs) await addRo(b);
+  } else {
+    // Many blobs: the raw areas (`<raw>/<shard>/<attempt id>`) of the attempts that made them.
+    const rawRoot = storePath(data, plan.rawRoot);
+    const areas = new Set<string>();
+    for (const b of blobs) {
+      const p = storePath(data, b);
+      if (!p) continue;
+      if (rawRoot && isInside(p, rawRoot) && p !== rawRoot) {
+        const rest = p.slice(rawRoot.length + 1).split('/');
+        areas.add(rest.length >= 2 ? `${rawRoot}/${rest[0]}/${rest[1]}` : p);
+      } else areas.add(p);
+    }
+    for (const a of areas) if (await exists(a)) ro.push(a);
+  }
+  const mounts: Mount[] = [];
+  const covered = (p: string): boolean => mounts.some((m) => isInside(p, m.hostPath));
+  for (const p of rw) if (!covered(p)) mounts.push({ hostPath: p, containerPath: p, readOnly: false });
+  // Shortest first, so a directory is mounted before (and instead of) what lies inside it.
+  for (const p of [...new Set(ro)].sort((a, b) => a.length - b.length)) {
+    if (!covered(p)) mounts.push({ hostPath: p, containerPath: p, readOnly: true });
+  }
+  return mounts;
+}

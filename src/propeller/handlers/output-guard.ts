@@ -1,0 +1,121 @@
+/**
+ * Reading what an attempt left without trusting it. A task controls every byte and every link in
+ * its writable directories, and the sandbox reads them on the host, so:
+ *
+ * - an attempt document (`outputs.pb`, `error.pb`, `futures.pb`) must be a regular file, not a
+ *   symbolic link, inside the attempt's own directory and no larger than the output limit;
+ * - a file or directory an output names must lie (after resolving every link) inside the
+ *   attempt's own output areas or inside data the attempt was given as input;
+ * - copying a directory out of a raw container never follows a link out of it.
+ *
+ * Violations are the task's fault: USER errors naming the output.
+ */
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { DataStore } from '../../storage/data-store.ts';
+
+/** An attempt document's state on disk. */
+export type DocumentState = { kind: 'missing' } | { kind: 'file'; size: number } | { kind: 'unsafe'; why: string };
+
+/** Looks at `uri` without following a link. */
+export async function documentState(data: DataStore, uri: string, attemptDir: string): Promise<DocumentState> {
+  let p: string;
+  try {
+    p = data.localPath(uri);
+  } catch {
+    return { kind: 'unsafe', why: 'it resolves outside the data store' };
+  }
+  let st: import('node:fs').Stats;
+  try {
+    st = await fs.lstat(p);
+  } catch {
+    return { kind: 'missing' };
+  }
+  if (st.isSymbolicLink()) return { kind: 'unsafe', why: 'it is a symbolic link' };
+  if (!st.isFile()) return { kind: 'unsafe', why: 'it is not a regular file' };
+  const real = await fs.realpath(p).catch(() => '');
+  const dir = await fs.realpath(data.localPath(attemptDir)).catch(() => '');
+  if (!real || !dir || !isInside(real, dir)) return { kind: 'unsafe', why: "it is not inside the attempt's own directory" };
+  return { kind: 'file', size: st.size };
+}
+
+/** True if `p` is `root` or below it (both absolute, normalised). */
+export function isInside(p: string, root: string): boolean {
+  return p === root || p.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
+}
+
+/**
+ * Whether a `file://` URI an output names stays, after resolving links, inside one of `roots`
+ * (store URIs). A URI outside the store, or one that does not exist, is not confined. URIs of
+ * other schemes are not the sandbox's to read and pass as they are.
+ */
+export async function confinedTo(data: DataStore, uri: string, roots: string[]): Promise<boolean> {
+  if (!/^file:/i.test(uri)) return true;
+  let real: string;
+  try {
+    real = await fs.realpath(data.localPath(uri));
+  } catch {
+    return false;
+  }
+  for (const r of roots) {
+    try {
+      if (isInside(real, await fs.realpath(data.localPath(r)))) return true;
+    } catch {
+      // a root that does not exist or is outside the store confines nothing
+    }
+  }
+  return false;
+}
+
+/** Thrown by {@link copyConfined} and {@link readConfinedText}; its message is for the user. */
+export class UnsafeOutputError extends Error {
+  override name = 'UnsafeOutputError';
+}
+
+/**
+ * Reads a text output file of a raw container: no link may lead outside `root`; at most `limit` bytes.
+ */
+export async function readConfinedText(file: string, root: string, limit: number, what: string): Promise<string> {
+  const real = await fs.realpath(file);
+  const realRoot = await fs.realpath(root);
+  if (!isInside(real, realRoot)) throw new UnsafeOutputError(`${what} is a link to ${real}, outside the task's output directory`);
+  const st = await fs.stat(real);
+  if (st.size > limit) throw new UnsafeOutputError(`${what} is ${st.size} bytes, more than the limit of ${limit} (maxTaskOutputBytes in config.yaml)`);
+  return fs.readFile(real, 'utf8');
+}
+
+/**
+ * Copies `src` (a file or directory inside `root`) to `dest`, dereferencing only links that stay
+ * inside `root`, and counting bytes against `budget.left`. Special files are skipped.
+ */
+export async function copyConfined(src: string, dest: string, root: string, budget: { left: number }, what: string): Promise<void> {
+  const realRoot = await fs.realpath(root);
+  const onPath = new Set<string>();
+  const visit = async (from: string, to: string, depth: number): Promise<void> => {
+    if (depth > 64) throw new UnsafeOutputError(`${what} nests directories more than 64 deep`);
+    let real: string;
+    try {
+      real = await fs.realpath(from);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ELOOP' || code === 'ENOENT' || code === 'ENAMETOOLONG') throw new UnsafeOutputError(`${what} contains ${path.relative(src, from) || '.'}, a broken or looping link`);
+      throw e;
+    }
+    if (!isInside(real, realRoot)) {
+      throw new UnsafeOutputError(`${what} ${from === src ? 'is' : `contains ${path.relative(src, from)},`} a link to ${real}, outside the task's output directory`);
+    }
+    const st = await fs.stat(real);
+    if (st.isDirectory()) {
+      if (onPath.has(real)) throw new UnsafeOutputError(`${what} contains ${path.relative(src, from)}, a link back to a directory that contains it`);
+      onPath.add(real);
+      await fs.mkdir(to, { recursive: true });
+      for (const name of await fs.readdir(real)) await visit(path.join(from, name), path.join(to, name), depth + 1);
+      onPath.delete(real);
+    } else if (st.isFile()) {
+      budget.left -= st.size;
+      if (budget.left < 0) throw new UnsafeOutputError(`${what} is larger than the limit on a task's outputs (maxTaskOutputBytes in config.yaml)`);
+      await fs.copyFile(real, to);
+    }
+  };
+  await visit(src, dest, 0);
+}
