@@ -70,7 +70,7 @@ describe('the boundary middleware', () => {
     const host = `localhost:${port}`;
     expect((await send({ host, origin: `http://${host}`, 'sec-fetch-site': 'same-origin' })).status).toBe(200);
     expect((await send({ host, 'sec-fetch-site': 'none' })).status).toBe(200);
-    for (const h of <Record<string, string>[]>[{ origin: 'http://evil.example.com' }, { origin: 'null' }, { origin: `http://127.0.0.1:${port}` }, { origin: `https://${host}x` }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }]) {
+    for (const h of [{ origin: 'http://evil.example.com' }, { origin: 'null' }, { origin: `http://127.0.0.1:${port}` }, { origin: `https://${host}x` }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }] as Record<string, string>[]) {
       expect(await send({ host, ...h }), JSON.stringify(h)).toEqual({ status: 403, code: 'SBX_ADMIN_CROSS_ORIGIN' });
     }
   });
