@@ -235,6 +235,12 @@ describe.skipIf(!haveDocker)('security: attacks on a real sandbox', () => {
     });
   });
 
+  it("an eager task still reads its children's files and directories and passes them on", async () => {
+    const r = await sbx.run(FIXTURE, 'eager_reads_children', ['--text', 'hi']);
+    expect(r.phase, r.error?.message).toBe('SUCCEEDED');
+    expect(r.outputs.o0).toBe('hi|hi!|hi');
+  });
+
   describe('forged events', () => {
     it('cannot point an attempt\'s log at another file of the data dir, nor lose the real log', async () => {
       const exec = { project: 'flytesnacks', domain: 'development', name: victim.name };
