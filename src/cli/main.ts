@@ -120,6 +120,19 @@ export function buildProgram(): Command {
       await register(files, opts);
     });
 
+  program
+    .command('package')
+    .description('write what register would send as a flytectl package (tasks _1.pb, workflows _2.pb, launch plans _3.pb, code bundles) for flytectl register files / compile')
+    .argument('<files...>', '.ts files')
+    .option('-o, --output <file>', 'the .tgz to write', 'flyte-package.tgz')
+    .option('-p, --project <project>', 'project', 'flytesnacks')
+    .option('-d, --domain <domain>', 'domain', 'development')
+    .action(async (files: string[], opts: Record<string, string>) => {
+      enableUserCompileCache();
+      const { packageCommand } = await import('./commands/package.ts');
+      await packageCommand(files, opts);
+    });
+
   const get = program.command('get').description('show executions');
   get
     .command('executions')

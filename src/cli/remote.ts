@@ -9,28 +9,12 @@ import path from 'node:path';
 // The client only: the admin barrel would load the whole server (express) into every CLI call.
 import { AdminApiError, AdminClient } from '../admin/client.ts';
 import { literalMapToJs, type flyteidl } from '../core/index.ts';
-import {
-  collectRefs,
-  DEFAULT_IMAGE,
-  entityName,
-  launchPlanSpec,
-  loadUserModule,
-  SDK_VERSION,
-  serializeWorkflow,
-  taskTemplate,
-  type EntityDef,
-  type LaunchPlanDef,
-  type LoadedModule,
-  type SerializationSettings,
-  type SerializedWorkflow,
-  type TaskDef,
-  type WorkflowDef,
-} from '../sdk/internal.ts';
-import { createBundle, LocalDataStore } from '../storage/index.ts';
+import { entityName, type EntityDef, type LoadedModule, type SerializationSettings } from '../sdk/internal.ts';
+import { LocalDataStore } from '../storage/index.ts';
 import { homePaths, resolveDataDir, type SandboxState } from './sandbox-home.ts';
 import { isHealthy, runningSandbox } from './commands/lifecycle.ts';
-import { setupSdk } from './sdk-setup.ts';
 import { CommandError } from './usage-error.ts';
+import { planRegistration, type PlannedEntity } from './registration-plan.ts';
 
 /** A running sandbox and a client for it. */
 export interface Connection {
@@ -77,18 +61,23 @@ async function ignoreExisting(p: Promise<unknown>): Promise<void> {
   }
 }
 
-/** One registration request, planned before any is sent. */
-interface RegistrationStep {
-  kind: 'task' | 'workflow' | 'launchPlan';
-  id: flyteidl.core.IIdentifier;
-  send: () => Promise<void>;
+/** Sends one planned entity to the sandbox (an identical existing one is fine). */
+function send(conn: Connection, e: PlannedEntity): Promise<void> {
+  switch (e.kind) {
+    case 'task':
+      return ignoreExisting(conn.client.createTask({ id: e.id, spec: e.spec }));
+    case 'workflow':
+      return ignoreExisting(conn.client.createWorkflow({ id: e.id, spec: e.spec }));
+    case 'launchPlan':
+      return ignoreExisting(conn.client.createLaunchPlan({ id: e.id, spec: e.spec }));
+  }
 }
 
 /**
  * Bundles the code a file loads, uploads the bundle into the sandbox's blob store and registers
- * every entity the loaded files export (tasks, workflows with their default launch plans, launch
- * plans). The version is a hash of the bundle and settings, so re-registering unchanged code is a
- * no-op and changed code gets a new version.
+ * every entity the loaded files export (see {@link planRegistration}). The version is a hash of
+ * the bundle and settings, so re-registering unchanged code is a no-op and changed code gets a
+ * new version.
  *
  * The requests are planned first, in dependency order, and sent one at a time; a step fails the
  * whole registration. So when the plan's last entity already exists, an earlier registration of
@@ -96,77 +85,14 @@ interface RegistrationStep {
  * one per entity: this is most of `run --remote`'s time on a re-run).
  */
 export async function registerFile(conn: Connection, file: string, project: string, domain: string): Promise<Registration> {
-  setupSdk();
-  const loaded = await loadUserModule(file);
-  const bundle = await createBundle({ files: loaded.files.map((relPath) => ({ relPath, absPath: path.join(loaded.root, relPath) })) });
-  const bundleUri = conn.store.join(conn.store.rootUri, 'bundles', `${bundle.sha256}.tar.gz`);
-  if (!(await conn.store.exists(bundleUri))) await conn.store.write(bundleUri, bundle.bytes);
-  const version = crypto.createHash('sha256').update(`${bundle.sha256}|${DEFAULT_IMAGE}|${SDK_VERSION}`).digest('hex').slice(0, 16);
-  const settings: SerializationSettings = { project, domain, version, image: DEFAULT_IMAGE, bundleUri };
-  const all: SerializedWorkflow = { template: {}, subWorkflows: new Map(), tasks: new Map(), launchPlans: new Map(), entities: new Map() };
-  const workflows = new Map<string, WorkflowDef>();
-  for (const def of loaded.allEntities.values()) {
-    const name = entityName(def);
-    if (def.kind === 'workflow') {
-      const s = serializeWorkflow(def as WorkflowDef, settings);
-      workflows.set(name, def as WorkflowDef);
-      for (const [k, v] of s.tasks) all.tasks.set(k, v);
-      for (const [k, v] of s.launchPlans) all.launchPlans.set(k, v);
-      for (const [k, v] of s.entities) if (v.kind === 'workflow' && !s.subWorkflows.has(k)) workflows.set(k, v as WorkflowDef);
-    } else if (def.kind === 'launchPlan') {
-      collectRefs(def, settings, all);
-      workflows.set(entityName((def as LaunchPlanDef).workflow[Symbol.for('tflyte.entity') as never] as EntityDef), (def as LaunchPlanDef).workflow[Symbol.for('tflyte.entity') as never] as WorkflowDef);
-    } else if (def.kind === 'map') {
-      // A map is registered through the task it maps.
-    } else {
-      all.tasks.set(name, { def: def as TaskDef, template: taskTemplate(def as TaskDef, settings) });
-    }
-  }
-  const steps: RegistrationStep[] = [];
-  const createLp = (lpId: flyteidl.core.IIdentifier, spec: flyteidl.admin.ILaunchPlanSpec): void => {
-    steps.push({ kind: 'launchPlan', id: lpId, send: () => ignoreExisting(conn.client.createLaunchPlan({ id: lpId, spec })) });
-  };
-  for (const { template } of all.tasks.values()) {
-    steps.push({ kind: 'task', id: template.id ?? {}, send: () => ignoreExisting(conn.client.createTask({ id: template.id ?? null, spec: { template } })) });
-  }
-  // A workflow's launch-plan nodes need their workflows registered first: register leaves first.
-  const registered = new Set<string>();
-  const registerWorkflow = (name: string, def: WorkflowDef): void => {
-    if (registered.has(name)) return;
-    registered.add(name);
-    const s = serializeWorkflow(def, settings);
-    for (const lp of s.launchPlans.values()) {
-      const wf = (lp.def.workflow as unknown as Record<symbol, WorkflowDef>)[Symbol.for('tflyte.entity')] as WorkflowDef;
-      registerWorkflow(entityName(wf), wf);
-      createLp(id(RT.LAUNCH_PLAN, entityName(lp.def), settings), launchPlanSpec(lp.def, settings));
-    }
-    steps.push({
-      kind: 'workflow',
-      id: s.template.id ?? {},
-      send: () => ignoreExisting(conn.client.createWorkflow({ id: s.template.id ?? null, spec: { template: s.template, subWorkflows: [...s.subWorkflows.values()] } })),
-    });
-    // The default launch plan, named like the workflow (flytekit registers one per workflow).
-    const defaultLp: LaunchPlanDef = {
-      kind: 'launchPlan',
-      name,
-      fallbackName: name,
-      iface: def.iface,
-      defaults: {},
-      fixed: {},
-      workflow: { [Symbol.for('tflyte.entity')]: def } as never,
-    };
-    createLp(id(RT.LAUNCH_PLAN, name, settings), launchPlanSpec(defaultLp, settings));
-  };
-  for (const [name, def] of workflows) registerWorkflow(name, def);
-  for (const { def } of all.launchPlans.values()) createLp(id(RT.LAUNCH_PLAN, entityName(def), settings), launchPlanSpec(def, settings));
-  for (const def of loaded.allEntities.values()) {
-    if (def.kind === 'launchPlan') createLp(id(RT.LAUNCH_PLAN, entityName(def), settings), launchPlanSpec(def as LaunchPlanDef, settings));
-  }
-  const last = steps.at(-1);
+  const plan = await planRegistration(file, project, domain, (sha) => conn.store.join(conn.store.rootUri, 'bundles', `${sha}.tar.gz`));
+  const bundleUri = plan.settings.bundleUri as string;
+  if (!(await conn.store.exists(bundleUri))) await conn.store.write(bundleUri, plan.bundle.bytes);
+  const last = plan.entities.at(-1);
   if (!last || !(await stepDone(conn, last))) {
-    for (const step of steps) {
+    for (const step of plan.entities) {
       try {
-        await step.send();
+        await send(conn, step);
       } catch (e) {
         // The server's answer names the field; say which entity of which file it was about.
         if (e instanceof AdminApiError && e.status >= 400 && e.status < 500) {
@@ -176,17 +102,12 @@ export async function registerFile(conn: Connection, file: string, project: stri
       }
     }
   }
-  return {
-    loaded,
-    settings,
-    tasks: [...all.tasks.keys()],
-    workflows: [...registered],
-    launchPlans: [...new Set([...all.launchPlans.keys(), ...registered])],
-  };
+  const names = (k: PlannedEntity['kind']) => [...new Set(plan.entities.filter((e) => e.kind === k).map((e) => e.id.name as string))];
+  return { loaded: plan.loaded, settings: plan.settings, tasks: names('task'), workflows: plan.workflows, launchPlans: names('launchPlan') };
 }
 
 /** Whether the entity a registration step creates already exists. */
-function stepDone(conn: Connection, step: RegistrationStep): Promise<boolean> {
+function stepDone(conn: Connection, step: PlannedEntity): Promise<boolean> {
   const key = { project: step.id.project ?? '', domain: step.id.domain ?? '', name: step.id.name ?? '', version: step.id.version ?? '' };
   return conn.client.exists(step.kind, key);
 }

@@ -39,6 +39,9 @@ import (
 	"github.com/flyteorg/flyte/flytepropeller/pkg/compiler/transformers/k8s"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/durationpb"
+	"google.golang.org/protobuf/types/known/structpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
 type entry struct {
@@ -253,7 +256,8 @@ func (c *checker) requirements(what string, wf *core.WorkflowTemplate, subs []*c
 	for _, t := range extra {
 		have[key(t.GetTemplate().GetId())] = t
 	}
-	var tasks []*core.CompiledTask
+	// Flyte's compiler wants a list, even an empty one (admin passes one).
+	tasks := []*core.CompiledTask{}
 	ok := true
 	for _, id := range reqs.GetRequiredTaskIds() {
 		k := key(id)
@@ -292,7 +296,7 @@ func (c *checker) compileAndBuild(what string, wf *core.WorkflowTemplate, subs [
 		return nil
 	}
 	execID := &core.WorkflowExecutionIdentifier{Project: wf.GetId().GetProject(), Domain: wf.GetId().GetDomain(), Name: "flytecheck"}
-	if _, err := k8s.BuildFlyteWorkflow(closure, &core.LiteralMap{}, execID, "flytesnacks-development"); err != nil {
+	if _, err := k8s.BuildFlyteWorkflow(closure, sampleInputs(wf.GetInterface().GetInputs()), execID, "flytesnacks-development"); err != nil {
 		c.fail("%s: BuildFlyteWorkflow: %v", what, err)
 	}
 	return closure
@@ -345,6 +349,53 @@ func (c *checker) checkFutures() {
 			c.compare(filepath.Base(n)+".futures", closure, c.ours[n+".futures"])
 		}
 	}
+}
+
+// sampleInputs gives every input a value of its type, as admin hands BuildFlyteWorkflow the
+// execution's inputs.
+func sampleInputs(vars *core.VariableMap) *core.LiteralMap {
+	m := &core.LiteralMap{Literals: map[string]*core.Literal{}}
+	for name, v := range vars.GetVariables() {
+		m.Literals[name] = sampleLiteral(v.GetType())
+	}
+	return m
+}
+
+func sampleLiteral(t *core.LiteralType) *core.Literal {
+	scalar := func(s *core.Scalar) *core.Literal { return &core.Literal{Value: &core.Literal_Scalar{Scalar: s}} }
+	prim := func(p *core.Primitive) *core.Literal {
+		return scalar(&core.Scalar{Value: &core.Scalar_Primitive{Primitive: p}})
+	}
+	switch {
+	case t.GetCollectionType() != nil:
+		return &core.Literal{Value: &core.Literal_Collection{Collection: &core.LiteralCollection{Literals: []*core.Literal{sampleLiteral(t.GetCollectionType())}}}}
+	case t.GetMapValueType() != nil:
+		return &core.Literal{Value: &core.Literal_Map{Map: &core.LiteralMap{Literals: map[string]*core.Literal{"k": sampleLiteral(t.GetMapValueType())}}}}
+	case t.GetBlob() != nil:
+		return scalar(&core.Scalar{Value: &core.Scalar_Blob{Blob: &core.Blob{Metadata: &core.BlobMetadata{Type: t.GetBlob()}, Uri: "s3://bucket/sample"}}})
+	case t.GetUnionType() != nil && len(t.GetUnionType().GetVariants()) > 0:
+		variant := t.GetUnionType().GetVariants()[0]
+		return scalar(&core.Scalar{Value: &core.Scalar_Union{Union: &core.Union{Value: sampleLiteral(variant), Type: variant}}})
+	case t.GetEnumType() != nil && len(t.GetEnumType().GetValues()) > 0:
+		return prim(&core.Primitive{Value: &core.Primitive_StringValue{StringValue: t.GetEnumType().GetValues()[0]}})
+	}
+	switch t.GetSimple() {
+	case core.SimpleType_INTEGER:
+		return prim(&core.Primitive{Value: &core.Primitive_Integer{Integer: 1}})
+	case core.SimpleType_FLOAT:
+		return prim(&core.Primitive{Value: &core.Primitive_FloatValue{FloatValue: 1.5}})
+	case core.SimpleType_STRING:
+		return prim(&core.Primitive{Value: &core.Primitive_StringValue{StringValue: "s"}})
+	case core.SimpleType_BOOLEAN:
+		return prim(&core.Primitive{Value: &core.Primitive_Boolean{Boolean: true}})
+	case core.SimpleType_DATETIME:
+		return prim(&core.Primitive{Value: &core.Primitive_Datetime{Datetime: &timestamppb.Timestamp{Seconds: 1}}})
+	case core.SimpleType_DURATION:
+		return prim(&core.Primitive{Value: &core.Primitive_Duration{Duration: &durationpb.Duration{Seconds: 1}}})
+	case core.SimpleType_STRUCT:
+		return scalar(&core.Scalar{Value: &core.Scalar_Generic{Generic: &structpb.Struct{Fields: map[string]*structpb.Value{}}}})
+	}
+	return scalar(&core.Scalar{Value: &core.Scalar_NoneType{NoneType: &core.Void{}}})
 }
 
 // normalise turns a closure into JSON values with connections dropped and nodes, tasks and

@@ -1,0 +1,123 @@
+/**
+ * What registering a file means, planned without sending anything: the code bundle, the version
+ * derived from it, and every task, workflow (with its default launch plan) and launch plan the
+ * loaded files export, as Flyte's registration payloads in dependency order. `register` and
+ * `run --remote` send the plan to the sandbox; `package` writes it in `pyflyte package`'s format.
+ */
+import crypto from 'node:crypto';
+import path from 'node:path';
+import type { flyteidl } from '../core/index.ts';
+import {
+  collectRefs,
+  DEFAULT_IMAGE,
+  entityName,
+  launchPlanSpec,
+  loadUserModule,
+  SDK_VERSION,
+  serializeWorkflow,
+  taskTemplate,
+  type EntityDef,
+  type LaunchPlanDef,
+  type LoadedModule,
+  type SerializationSettings,
+  type SerializedWorkflow,
+  type TaskDef,
+  type WorkflowDef,
+} from '../sdk/internal.ts';
+import { createBundle } from '../storage/index.ts';
+import { setupSdk } from './sdk-setup.ts';
+
+/** Flyte's `ResourceType` numbers. */
+const RT = { TASK: 1, WORKFLOW: 2, LAUNCH_PLAN: 3 } as const;
+
+/** One entity to register, with its Flyte payload. */
+export type PlannedEntity =
+  | { kind: 'task'; id: flyteidl.core.IIdentifier; spec: flyteidl.admin.ITaskSpec }
+  | { kind: 'workflow'; id: flyteidl.core.IIdentifier; spec: flyteidl.admin.IWorkflowSpec }
+  | { kind: 'launchPlan'; id: flyteidl.core.IIdentifier; spec: flyteidl.admin.ILaunchPlanSpec };
+
+/** A planned registration of one file. */
+export interface RegistrationPlan {
+  loaded: LoadedModule;
+  /** The deterministic code bundle (`tar.gz` of the files the module loaded). */
+  bundle: { sha256: string; bytes: Uint8Array };
+  settings: SerializationSettings;
+  /** In dependency order: tasks, then each workflow after what it calls, then launch plans. */
+  entities: PlannedEntity[];
+  /** Full names of the workflows. */
+  workflows: string[];
+}
+
+/**
+ * Plans the registration of `file`. `bundleUri` names where the bundle will be (`--bundle` of the
+ * task templates), given its SHA-256. The version is a hash of the bundle, the default image and
+ * the SDK version, so the same code always plans the same payloads.
+ */
+export async function planRegistration(file: string, project: string, domain: string, bundleUri: (sha256: string) => string): Promise<RegistrationPlan> {
+  setupSdk();
+  const loaded = await loadUserModule(file);
+  const bundle = await createBundle({ files: loaded.files.map((relPath) => ({ relPath, absPath: path.join(loaded.root, relPath) })) });
+  const version = crypto.createHash('sha256').update(`${bundle.sha256}|${DEFAULT_IMAGE}|${SDK_VERSION}`).digest('hex').slice(0, 16);
+  const settings: SerializationSettings = { project, domain, version, image: DEFAULT_IMAGE, bundleUri: bundleUri(bundle.sha256) };
+  const id = (kind: number, name: string): flyteidl.core.IIdentifier => ({ resourceType: kind, project, domain, name, version });
+  const all: SerializedWorkflow = { template: {}, subWorkflows: new Map(), tasks: new Map(), launchPlans: new Map(), entities: new Map() };
+  const workflows = new Map<string, WorkflowDef>();
+  const entityOf = (lp: LaunchPlanDef): WorkflowDef => (lp.workflow as unknown as Record<symbol, WorkflowDef>)[Symbol.for('tflyte.entity')] as WorkflowDef;
+  for (const def of loaded.allEntities.values()) {
+    const name = entityName(def);
+    if (def.kind === 'workflow') {
+      const s = serializeWorkflow(def as WorkflowDef, settings);
+      workflows.set(name, def as WorkflowDef);
+      for (const [k, v] of s.tasks) all.tasks.set(k, v);
+      for (const [k, v] of s.launchPlans) all.launchPlans.set(k, v);
+      for (const [k, v] of s.entities) if (v.kind === 'workflow' && !s.subWorkflows.has(k)) workflows.set(k, v as WorkflowDef);
+    } else if (def.kind === 'launchPlan') {
+      collectRefs(def, settings, all);
+      const wf = entityOf(def as LaunchPlanDef);
+      workflows.set(entityName(wf as unknown as EntityDef), wf);
+    } else if (def.kind === 'map') {
+      // A map is registered through the task it maps.
+    } else {
+      all.tasks.set(name, { def: def as TaskDef, template: taskTemplate(def as TaskDef, settings) });
+    }
+  }
+  const entities: PlannedEntity[] = [];
+  const planned = new Set<string>();
+  const add = (e: PlannedEntity): void => {
+    const k = `${e.kind}/${e.id.name}`;
+    if (planned.has(k)) return;
+    planned.add(k);
+    entities.push(e);
+  };
+  for (const { template } of all.tasks.values()) add({ kind: 'task', id: template.id ?? {}, spec: { template } });
+  // A workflow's launch-plan nodes need their workflows registered first: leaves first.
+  const registered = new Set<string>();
+  const planWorkflow = (name: string, def: WorkflowDef): void => {
+    if (registered.has(name)) return;
+    registered.add(name);
+    const s = serializeWorkflow(def, settings);
+    for (const lp of s.launchPlans.values()) {
+      const wf = entityOf(lp.def);
+      planWorkflow(entityName(wf as unknown as EntityDef), wf);
+      add({ kind: 'launchPlan', id: id(RT.LAUNCH_PLAN, entityName(lp.def)), spec: launchPlanSpec(lp.def, settings) });
+    }
+    add({ kind: 'workflow', id: s.template.id ?? {}, spec: { template: s.template, subWorkflows: [...s.subWorkflows.values()] } });
+    // The default launch plan, named like the workflow (flytekit registers one per workflow).
+    const defaultLp: LaunchPlanDef = {
+      kind: 'launchPlan',
+      name,
+      fallbackName: name,
+      iface: def.iface,
+      defaults: {},
+      fixed: {},
+      workflow: { [Symbol.for('tflyte.entity')]: def } as never,
+    };
+    add({ kind: 'launchPlan', id: id(RT.LAUNCH_PLAN, name), spec: launchPlanSpec(defaultLp, settings) });
+  };
+  for (const [name, def] of workflows) planWorkflow(name, def);
+  for (const { def } of all.launchPlans.values()) add({ kind: 'launchPlan', id: id(RT.LAUNCH_PLAN, entityName(def)), spec: launchPlanSpec(def, settings) });
+  for (const def of loaded.allEntities.values()) {
+    if (def.kind === 'launchPlan') add({ kind: 'launchPlan', id: id(RT.LAUNCH_PLAN, entityName(def)), spec: launchPlanSpec(def as LaunchPlanDef, settings) });
+  }
+  return { loaded, bundle, settings, entities, workflows: [...registered] };
+}
