@@ -152,7 +152,9 @@ class WorkflowCompiler {
 
   /**
    * An array node (map) takes its sub-node's inputs as lists, except `boundInputs`, and returns
-   * each output as a list (of optionals when some runs may fail).
+   * each output as a list (of optionals when some runs may fail) — unless the sub-node's
+   * interface is not the original task's (`is_original_sub_node_interface: false`), which is then
+   * the array node's as is.
    */
   private arrayInterface(node: INode, scope: Scope): flyteidl.core.ITypedInterface | undefined {
     const an = node.arrayNode ?? {};
@@ -163,6 +165,9 @@ class WorkflowCompiler {
     }
     const iface = this.nodeInterface(sub, scope);
     if (!iface) return undefined;
+    // Flyte 1.16: a sub-node whose task is already list-typed (flytekit's `-arraynode` task, and
+    // ours) gives the array node its interface as is.
+    if (an.isOriginalSubNodeInterface && !an.isOriginalSubNodeInterface.value) return iface;
     const bound = new Set(an.boundInputs ?? []);
     const partial = (an.minSuccessRatio ?? 1) < 1 || (an.minSuccesses !== undefined && an.minSuccesses !== null);
     const inputs: Record<string, flyteidl.core.IVariable> = {};

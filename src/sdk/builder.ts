@@ -9,7 +9,7 @@ import { CompileCode, type Diagnostic } from '../core/diagnostics.ts';
 import { ENTITY, entityName, shortName, type EntityDef, type LaunchPlanDef, type TaskDef } from './entities.ts';
 import { describe } from './interface.ts';
 import { containsOutput, NodeOutput, wrapOutput, type AttrPathElement } from './promise.ts';
-import type { MapDef } from './map.ts';
+import { arrayNodeTask, type MapDef } from './map.ts';
 import { t as types } from '../core/types.ts';
 
 const tList = (d: TypeDescriptor): TypeDescriptor => types.list(d);
@@ -279,7 +279,10 @@ export class WorkflowBuilder {
       }
     }
     const bindings = this.bindInputs(nodeId, callee, declared, given, {}, upstream);
-    const taskId = this.idOf(task);
+    // The sub-node references the list-typed variant of the task (Flyte 1.16 takes the array
+    // node's interface from it as is); each item still runs the task itself.
+    const variant = arrayNodeTask(task, declared, def.minSuccessRatio < 1);
+    const taskId = this.idOf(variant);
     const sub: flyteidl.core.INode = {
       id: `${nodeId}-0`,
       metadata: { name: shortName(task), ...(task.options.retries ? { retries: { retries: task.options.retries } } : {}) },
@@ -297,11 +300,12 @@ export class WorkflowBuilder {
         ...(def.minSuccessRatio < 1 ? { minSuccessRatio: def.minSuccessRatio } : {}),
         boundInputs: bound,
         dataMode: 1,
+        isOriginalSubNodeInterface: { value: false },
       },
     };
     const nodeDef: MapDef = { ...def, iface: { ...def.iface, inputs: declared } };
     this.nodes.push({ node, def: nodeDef });
-    this.references.set(entityName(task), task);
+    this.references.set(entityName(variant), variant);
     return this.outputsOf(nodeId, nodeDef);
   }
 

@@ -17,7 +17,7 @@ import {
 } from './entities.ts';
 import { packOutputs, unpackOutputs } from './interface.ts';
 import { evaluateCondition } from '../core/conditions.ts';
-import type { MapDef } from './map.ts';
+import { mappedTaskOf, type MapDef } from './map.ts';
 import { LOCAL_SETTINGS, workflowTemplate } from './serialize.ts';
 
 type ILiteral = flyteidl.core.ILiteral;
@@ -234,8 +234,9 @@ const runtime: LocalRuntime = {
       }
       if (n.arrayNode) {
         const sub = n.arrayNode.node ?? {};
-        const task = refs.get(targetName(sub) ?? '') as TaskDef | undefined;
-        if (!task) throw new Error(`node ${n.id}: no local definition for the mapped task`);
+        const ref = refs.get(targetName(sub) ?? '') as TaskDef | undefined;
+        if (!ref) throw new Error(`node ${n.id}: no local definition for the mapped task`);
+        const task = mappedTaskOf(ref);
         const literals: Record<string, ILiteral> = {};
         for (const b of n.inputs ?? []) literals[b.var ?? ''] = resolveBinding(b.binding ?? {}, outputs);
         outputs.set(

@@ -6,6 +6,7 @@
  */
 import { ENTITY, entityName, makeEntity, shortName, type CallResult, type EntityDef, type TaskDef, type TaskEntity } from './entities.ts';
 import type { InputSpec, OutputSpec, ResolvedInterface } from './interface.ts';
+import { createHash } from 'node:crypto';
 import { t, type TypeDescriptor, type ValueOf } from '../core/types.ts';
 
 /** Options of a map. */
@@ -22,6 +23,38 @@ export interface MapDef extends EntityDef {
   readonly task: TaskDef;
   readonly concurrency?: number;
   readonly minSuccessRatio: number;
+}
+
+/** Where an array-node task variant keeps the task it maps. */
+export const MAPPED_TASK = Symbol.for('tflyte.mappedTask');
+
+/**
+ * The task an array node's sub-node references, as flytekit registers it for Flyte 1.16 (whose
+ * compiler takes an array node's interface as is from its sub-node): the mapped task's container,
+ * under the name `<module>.map_<task>_<hash>-arraynode`, with every mapped input and every output
+ * a list (of optionals when failures are allowed). Each item still runs the mapped task's own
+ * function on one element: the container's args name the original task.
+ */
+export interface ArrayNodeTaskDef extends TaskDef {
+  readonly [MAPPED_TASK]: TaskDef;
+}
+
+/** The task a task def runs: the mapped task of an array-node variant, else itself. */
+export function mappedTaskOf(def: TaskDef): TaskDef {
+  return (def as Partial<ArrayNodeTaskDef>)[MAPPED_TASK] ?? def;
+}
+
+/** The array-node variant of `task` with these (already list-typed where mapped) inputs. */
+export function arrayNodeTask(task: TaskDef, inputs: Map<string, TypeDescriptor>, partial: boolean): ArrayNodeTaskDef {
+  const base = entityName(task);
+  const dot = base.lastIndexOf('.');
+  const mapped = [...inputs].filter(([k, d]) => d !== task.iface.inputs.get(k)).map(([k]) => k).sort();
+  const hash = createHash('sha256').update(JSON.stringify({ mapped, partial })).digest('hex').slice(0, 8);
+  const name = `${base.slice(0, dot + 1)}map_${base.slice(dot + 1)}_${hash}-arraynode`;
+  const outputs = new Map<string, TypeDescriptor>();
+  for (const [k, d] of task.iface.outputs) outputs.set(k, t.list(partial ? t.optional(d) : d));
+  const { origin: _origin, ...rest } = task;
+  return { ...rest, name, fallbackName: name, iface: { inputs, outputs, outputShape: task.iface.outputShape }, [MAPPED_TASK]: task };
 }
 
 /** Outputs of a mapped task: each output becomes a list (of optionals when failures are allowed). */

@@ -19,6 +19,7 @@ import {
 import { toTypedInterface } from './interface.ts';
 import { PromiseReadError } from './promise.ts';
 import { parseDuration } from './time.ts';
+import { mappedTaskOf } from './map.ts';
 
 /** Version of the SDK, recorded in task metadata. */
 export const SDK_VERSION = '0.1.0';
@@ -80,8 +81,10 @@ export function runtimeArgs(def: TaskDef, s: SerializationSettings): string[] {
     '{{.prevCheckpointPrefix}}',
   ];
   if (s.bundleUri) args.push('--bundle', s.bundleUri);
-  if (def.origin) args.push('--module', def.origin.module, '--entity', def.origin.exportName);
-  else args.push('--entity', entityName(def));
+  // An array-node variant runs the task it maps.
+  const target = mappedTaskOf(def);
+  if (target.origin) args.push('--module', target.origin.module, '--entity', target.origin.exportName);
+  else args.push('--entity', entityName(target));
   return args;
 }
 

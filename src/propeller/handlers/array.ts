@@ -116,6 +116,15 @@ async function abortItems(ctx: NodeContext, sub: flyteidl.core.INode, n: number,
   for (let i = 0; i < n; i++) await ctx.exec.abortNode(ctx.scope, itemNode(sub, i), itemUid(ctx, i), reason);
 }
 
+/**
+ * The name of the task a map runs: flytekit's (and our SDK's) array-node variant
+ * `<module>.map_<task>_<hash>-arraynode` runs `<module>.<task>`.
+ */
+export function mappedTaskName(name: string): string {
+  const m = /^(.*\.)?map_(.+)_[0-9a-f]{6,}-arraynode$/.exec(name);
+  return m ? `${m[1] ?? ''}${m[2]}` : name;
+}
+
 /** The array node handler. */
 export const arrayHandler: NodeHandler = {
   countsForParallelism: true,
@@ -167,7 +176,7 @@ export const arrayHandler: NodeHandler = {
 
     if (n - failed < min) {
       await abortItems(ctx, sub, n, `map node ${ctx.node.id} cannot reach its minimum successes`);
-      const task = sub.taskNode.referenceId?.name ?? 'task';
+      const task = mappedTaskName(sub.taskNode.referenceId?.name ?? 'task');
       return Transition.failure(
         executionError(
           'USER',
