@@ -373,7 +373,9 @@ class WorkflowCompiler {
       ...nodes.map((n) => ({ ...n, upstreamNodeIds: [...(upstream.get(n.id ?? '') ?? [])].sort() })),
       { id: END_NODE, inputs: template.outputs ?? [] },
     ];
-    return { template: { ...template, nodes: compiledNodes }, connections: { upstream: up, downstream: down } };
+    // Like Flyte's compiler, a missing side of the interface becomes an empty variable map.
+    const iface = { inputs: template.interface?.inputs ?? { variables: {} }, outputs: template.interface?.outputs ?? { variables: {} } };
+    return { template: { ...template, interface: { ...template.interface, ...iface }, nodes: compiledNodes }, connections: { upstream: up, downstream: down } };
   }
 
   private checkCycles(upstream: Map<string, Set<string>>, scope: Scope): void {

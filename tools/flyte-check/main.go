@@ -296,7 +296,9 @@ func (c *checker) compileAndBuild(what string, wf *core.WorkflowTemplate, subs [
 		return nil
 	}
 	execID := &core.WorkflowExecutionIdentifier{Project: wf.GetId().GetProject(), Domain: wf.GetId().GetDomain(), Name: "flytecheck"}
-	if _, err := k8s.BuildFlyteWorkflow(closure, sampleInputs(wf.GetInterface().GetInputs()), execID, "flytesnacks-development"); err != nil {
+	// BuildFlyteWorkflow strips interface metadata from the closure it is given: give it a copy,
+	// and compare what CompileWorkflow made (what admin stores) with ours.
+	if _, err := k8s.BuildFlyteWorkflow(proto.Clone(closure).(*core.CompiledWorkflowClosure), sampleInputs(wf.GetInterface().GetInputs()), execID, "flytesnacks-development"); err != nil {
 		c.fail("%s: BuildFlyteWorkflow: %v", what, err)
 	}
 	return closure
