@@ -2,7 +2,8 @@
  * `npm run flyte-check`: Flyte's own compiler as the second judge of everything we compile.
  *
  * 1. Builds `tools/flyte-check` (flytepropeller v1.16.8's compiler, in Go) into `.build/`, with
- *    the module and build caches under `~/.cache/tflyte-go` (skipped when it is up to date).
+ *    modules cached under `~/.cache/tflyte-go/mod` and Go's own build cache (skipped when the
+ *    binary is newer than its sources).
  * 2. Packages every example, every test fixture that should compile and a set of generated random
  *    workflows exactly as `tflyte-sandbox package` does (`_1/_2/_3.pb`), with our own compiled
  *    closure of each workflow beside it (`_2.closure.pb`).
@@ -53,7 +54,7 @@ function buildChecker(): void {
   execFileSync('go', ['build', '-o', BINARY, '.'], {
     cwd: TOOL_DIR,
     stdio: 'inherit',
-    env: { ...process.env, GOMODCACHE: path.join(cache, 'mod'), GOCACHE: path.join(cache, 'build'), GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local' },
+    env: { ...process.env, GOMODCACHE: path.join(cache, 'mod'), GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local' },
   });
   console.log(`flyte-check: built in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
