@@ -11,6 +11,7 @@ import { AdminEventSink } from './adapters/admin-event-sink.ts';
 import { SqliteStateStore } from './adapters/sqlite-state-store.ts';
 import { createAdminContext, type AdminContext } from './context.ts';
 import { requireJsonBodies } from './http/browser-boundary.ts';
+import { diskOf } from './http/disk.ts';
 import { errorMiddleware, notFoundHandler } from './http/error-middleware.ts';
 import { EventManager } from './managers/event-manager.ts';
 import { ExecutionManager } from './managers/execution-manager.ts';
@@ -59,7 +60,7 @@ export function createAdmin(deps: AdminDeps, options: AdminOptions = {}): Admin 
   app.use(requireJsonBodies());
   app.use(express.json({ limit: ctx.options.maxBodyBytes, type: 'application/json', strict: true }));
   app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
+    res.json({ status: 'ok', disk: diskOf(ctx.options.dataDir) });
   });
   app.get('/api/v1/version', (_req, res) => {
     // Written by hand: the proto's capitalised field names do not survive the camelCase mapping.

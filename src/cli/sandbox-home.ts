@@ -43,6 +43,8 @@ export interface SandboxConfig {
   taskUser: string;
   /** Most bytes the sandbox reads or copies of one attempt's outputs. @default 1 GiB */
   maxTaskOutputBytes: number;
+  /** Seconds a client has to send a whole request (headers: at most 10) before a 408. @default 30 */
+  requestTimeoutSeconds: number;
 }
 
 /** Defaults like `flytectl demo`'s. */
@@ -58,6 +60,7 @@ export const DEFAULT_CONFIG: SandboxConfig = {
   taskResourceDefaults: { cpu: '1', memory: '1Gi' },
   taskUser: '',
   maxTaskOutputBytes: 1024 ** 3,
+  requestTimeoutSeconds: 30,
 };
 
 /** What `start` records about the running daemon, for the other commands. */
@@ -153,6 +156,9 @@ export function validateConfig(raw: Record<string, unknown>, source: string): Pa
       case 'taskUser':
         if (typeof v !== 'string' || !/^(\d+:\d+)?$/.test(v)) throw new UsageError(`${source}: taskUser must be "uid:gid" (numbers) or "", got ${JSON.stringify(v)}`);
         out.taskUser = v;
+        break;
+      case 'requestTimeoutSeconds':
+        out.requestTimeoutSeconds = checkInt(v, `${source}: requestTimeoutSeconds`, 1, 3600);
         break;
       case 'maxTaskOutputBytes':
         out.maxTaskOutputBytes = checkInt(v, `${source}: maxTaskOutputBytes`, 1, Number.MAX_SAFE_INTEGER);

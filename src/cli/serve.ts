@@ -38,7 +38,11 @@ export function sandboxId(dataDir: string): string {
 function makeLogger(): Logger & { info(msg: string, f?: Record<string, unknown>): void } {
   const line = (level: string, msg: string, fields?: Record<string, unknown>): void => {
     const extra = fields && Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : '';
-    process.stderr.write(`${new Date().toISOString()} ${level} ${msg}${extra}\n`);
+    try {
+      process.stderr.write(`${new Date().toISOString()} ${level} ${msg}${extra}\n`);
+    } catch {
+      // The daemon log is on a full disk: lose the line, keep serving.
+    }
   };
   return {
     debug: () => undefined,
@@ -186,12 +190,39 @@ function webApp(adminApp: Express, dataStore: LocalDataStore, guard: express.Req
   return web;
 }
 
+/** Error codes of a full disk or quota: never a reason for the daemon to stop. */
+const DISK_FULL = new Set(['ENOSPC', 'EDQUOT']);
+
+/**
+ * A full disk must cost the write that hit it, never the daemon: an ENOSPC/EDQUOT that escaped
+ * every handler (a stream's 'error' event, a rejected promise nobody awaited) is logged and
+ * dropped; anything else still ends the process, as it would without this.
+ */
+function surviveFullDisk(log: Logger): void {
+  process.stderr.on('error', () => undefined);
+  const handle = (e: unknown, origin: string): void => {
+    if (DISK_FULL.has((e as NodeJS.ErrnoException)?.code ?? '')) {
+      log.error('the disk is full; a write failed', { origin, error: String((e as Error)?.message ?? e) });
+      return;
+    }
+    try {
+      process.stderr.write(`${(e as Error)?.stack ?? String(e)}\n`);
+    } catch {
+      // nothing left to tell it with
+    }
+    process.exit(1);
+  };
+  process.on('uncaughtException', (e) => handle(e, 'uncaughtException'));
+  process.on('unhandledRejection', (e) => handle(e, 'unhandledRejection'));
+}
+
 /**
  * Runs the sandbox until SIGTERM/SIGINT. Records its pid and URL in the data dir once it
  * listens, and removes them when it stops.
  */
 export async function serve(opts: { dataDir: string; port?: string; host?: string; launcher?: string; expose?: boolean }): Promise<void> {
   const log = makeLogger();
+  surviveFullDisk(log);
   const dataDir = path.resolve(opts.dataDir);
   const config = await loadConfig(dataDir, { port: opts.port, host: opts.host, launcher: opts.launcher, ...(opts.expose ? { expose: true } : {}) });
   const exposure = exposureWarning(config);
@@ -251,7 +282,9 @@ export async function serve(opts: { dataDir: string; port?: string; host?: strin
   });
   const listen = (app: Express, target: { port: number; host: string } | { path: string }): Promise<http.Server> =>
     new Promise((resolve, reject) => {
-      const srv = http.createServer(app);
+      // A client that stops sending mid-request (a body shorter than its Content-Length, headers
+      // that never end) gets 408 and its connection closed instead of holding it forever.
+      const srv = http.createServer({ connectionsCheckingInterval: 1000, headersTimeout: Math.min(10_000, config.requestTimeoutSeconds * 1000), requestTimeout: config.requestTimeoutSeconds * 1000 }, app);
       srv.once('error', reject);
       srv.listen(target, () => resolve(srv));
     });

@@ -80,6 +80,9 @@ export class DockerLauncher implements Launcher {
   readonly #starting = new Map<string, Promise<void>>();
   /** Why a container this instance started could not start (reported by `wait`). */
   readonly #startFailures = new Map<string, string>();
+  /** Removals that failed and are being retried in the background. */
+  readonly #removals = new Map<string, NodeJS.Timeout>();
+  #closed = false;
 
   constructor(opts: DockerLauncherOptions = {}) {
     this.docker = opts.docker ?? new Docker(opts.dockerOptions);
@@ -185,7 +188,7 @@ export class DockerLauncher implements Launcher {
   async wait(key: string, signal?: AbortSignal): Promise<AttemptExit> {
     signal?.throwIfAborted();
     await this.#settled(key, signal);
-    if (this.#startFailures.has(key)) return { state: 'EXITED', exitCode: START_FAILED_EXIT_CODE, oomKilled: false };
+    if (this.#startFailures.has(key)) return { state: 'EXITED', exitCode: START_FAILED_EXIT_CODE, oomKilled: false, startFailed: this.#startFailures.get(key) as string };
     let info = await this.#inspect(key);
     if (!info) return { state: 'NOT_FOUND' };
     if (info.State.Status === 'created') {
@@ -195,7 +198,7 @@ export class DockerLauncher implements Launcher {
       const logPath = labels[LOG_PATH_LABEL];
       if (logPath) {
         await this.#startInBackground(key, logPath, Number(labels[LOG_OFFSET_LABEL] ?? 0));
-        if (this.#startFailures.has(key)) return { state: 'EXITED', exitCode: START_FAILED_EXIT_CODE, oomKilled: false };
+        if (this.#startFailures.has(key)) return { state: 'EXITED', exitCode: START_FAILED_EXIT_CODE, oomKilled: false, startFailed: this.#startFailures.get(key) as string };
         info = await this.#inspect(key);
         if (!info) return { state: 'NOT_FOUND' };
       }
@@ -228,6 +231,9 @@ export class DockerLauncher implements Launcher {
       ...(signalName ? { signal: signalName } : {}),
       ...(validDate(st.StartedAt) ? { startedAt: new Date(st.StartedAt) } : {}),
       ...(validDate(st.FinishedAt) ? { finishedAt: new Date(st.FinishedAt) } : {}),
+      // The engine's own error (a network endpoint it could not create, a mount it refused):
+      // the task did not fail, the engine did.
+      ...(st.Error ? { startFailed: st.Error } : {}),
     };
   }
 
@@ -253,13 +259,36 @@ export class DockerLauncher implements Launcher {
     await this.#settled(key);
     this.#startFailures.delete(key);
     try {
+      await this.#remove(key);
+    } catch (e) {
+      // The engine is away or busy: keep trying in the background until the container is gone,
+      // so none is left behind by one failed removal.
+      this.#retryRemoval(key, 1_000);
+      throw e;
+    } finally {
+      this.#stopFollower(key);
+    }
+  }
+
+  async #remove(key: string): Promise<void> {
+    try {
       await this.docker.getContainer(key).remove({ force: true, v: true });
     } catch (e) {
       const s = statusOf(e);
       // 404: already gone; 409: removal already in progress.
       if (s !== 404 && s !== 409) throw engineError(e, `remove container ${key}`);
     }
-    this.#stopFollower(key);
+  }
+
+  /** Retries the removal of `key` with backoff (up to a minute apart) until it succeeds or the launcher closes. */
+  #retryRemoval(key: string, delayMs: number): void {
+    if (this.#closed || (this.#removals.has(key) && delayMs === 1_000)) return;
+    const timer = setTimeout(() => {
+      this.#removals.delete(key);
+      this.#remove(key).catch(() => this.#retryRemoval(key, Math.min(delayMs * 2, 60_000)));
+    }, delayMs);
+    timer.unref();
+    this.#removals.set(key, timer);
   }
 
   async list(labels: Record<string, string>): Promise<LaunchedAttempt[]> {
@@ -279,6 +308,9 @@ export class DockerLauncher implements Launcher {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
+    for (const t of this.#removals.values()) clearTimeout(t);
+    this.#removals.clear();
     for (const key of [...this.#followers.keys()]) this.#stopFollower(key);
   }
 
@@ -392,6 +424,13 @@ export class DockerLauncher implements Launcher {
         return;
       }
       const out = fs.createWriteStream(logPath, { flags: 'a' });
+      // A full disk (ENOSPC) must cost the log lines, never the daemon: an unhandled 'error'
+      // event of this stream would end the process. The container's output is still drained.
+      let broken = false;
+      out.on('error', () => {
+        broken = true;
+        out.emit('drain');
+      });
       const demux = new DockerLogDemuxer();
       try {
         for await (const chunk of stream) {
@@ -402,11 +441,15 @@ export class DockerLauncher implements Launcher {
               payload = payload.subarray(n);
               if (payload.length === 0) continue;
             }
+            if (broken) continue;
             if (!out.write(payload)) await new Promise((r) => out.once('drain', r));
           }
         }
       } finally {
-        await new Promise<void>((r) => out.end(r));
+        await new Promise<void>((r) => {
+          if (broken || out.destroyed) r();
+          else out.end(() => r());
+        });
       }
     })().catch(() => {
       // The container went away or the launcher closed: the log has what was delivered.

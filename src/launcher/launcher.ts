@@ -55,7 +55,16 @@ export interface Mount {
 
 /** How an attempt ended, as the launcher observed it. */
 export type AttemptExit =
-  | { state: 'EXITED'; exitCode: number; oomKilled: boolean; signal?: string; startedAt?: Date; finishedAt?: Date }
+  | {
+      state: 'EXITED';
+      exitCode: number;
+      oomKilled: boolean;
+      signal?: string;
+      startedAt?: Date;
+      finishedAt?: Date;
+      /** Set when the engine could not start the attempt at all (the task never ran): why. */
+      startFailed?: string;
+    }
   | { state: 'NOT_FOUND' };
 
 export interface LaunchedAttempt {

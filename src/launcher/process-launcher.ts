@@ -135,7 +135,11 @@ export class ProcessLauncher implements Launcher {
       if (r.failed && r.exitCode === undefined && signal === undefined) {
         // Spawn failure (ENOENT, EACCES): the shell convention for "command not found/runnable".
         exitCode = 127;
-        fs.appendFileSync(spec.logPath, `tflyte: cannot run ${file}: ${r.message}\n`);
+        try {
+          fs.appendFileSync(spec.logPath, `tflyte: cannot run ${file}: ${r.message}\n`);
+        } catch {
+          // A full disk loses this line, not the attempt's exit.
+        }
       }
       settle({
         state: 'EXITED',

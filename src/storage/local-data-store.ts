@@ -225,6 +225,14 @@ function translateFsError(e: unknown, what: string): StorageError {
   if (code === 'ENOENT') {
     return new StorageError(STORAGE_ERROR_CODES.NOT_FOUND, `not found: ${what}`, { cause: e });
   }
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    const where = what.startsWith('file:') ? (() => { try { return fileURLToPath(what); } catch { return what; } })() : what;
+    return new StorageError(
+      STORAGE_ERROR_CODES.IO,
+      `the disk holding ${path.dirname(where)} is full (${code}): free space there (tflyte-sandbox status shows what is left), then retry`,
+      { cause: e, retryable: true },
+    );
+  }
   return new StorageError(STORAGE_ERROR_CODES.IO, `storage I/O failed for ${what}: ${String((e as Error)?.message ?? e)}`, {
     cause: e,
     retryable: true,

@@ -141,13 +141,15 @@ suite('DockerLauncher against a real engine', () => {
     });
   });
 
-  it('reports a container the engine cannot start as exit 125, with the reason in its log', async () => {
+  it('reports a container the engine cannot start as exit 125 with startFailed, and the reason in its log', async () => {
     // launch returns once the container exists (starts run in the background so a round can
     // launch a fan-out at once); a start the engine refuses must still end the attempt.
     const l = mk();
     const s = spec('nostart', '0', { entrypoint: ['/no/such/entrypoint'] });
     await l.launch(s);
-    expect(await l.wait(s.key)).toMatchObject({ state: 'EXITED', exitCode: 125 });
+    const exit = await l.wait(s.key);
+    // Marked as the engine's failure (the task never ran), so propeller counts it as SYSTEM.
+    expect(exit).toMatchObject({ state: 'EXITED', exitCode: 125, startFailed: expect.stringMatching(/failed to start: .*no such/i) });
     expect(fs.readFileSync(s.logPath, 'utf8')).toContain(`container ${s.key} failed to start`);
     await l.cleanup(s.key);
     expect(await l.wait(s.key)).toEqual({ state: 'NOT_FOUND' });

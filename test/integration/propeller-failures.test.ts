@@ -90,6 +90,24 @@ describe('retries', () => {
     }
   });
 
+  it('counts an attempt the engine could not start as a SYSTEM failure, not one of the task\'s retries', async () => {
+    h.launcher.script(/-n0-\d+$/, [
+      { exitCode: 125, startFailed: 'failed to create endpoint on network bridge' },
+      { exitCode: 125, startFailed: 'socket hang up' },
+      { exitCode: 0, writeFiles: async (spec) => void (await h.data.write(h.data.join(spec.command[spec.command.indexOf('--output-prefix') + 1] as string, 'outputs.pb'), encode('flyteidl.core.LiteralMap', { literals: { o0: lit.int(7) } }))) },
+    ]);
+    // No task retries at all: only the system budget can absorb the engine's failures.
+    const r = await h.run(oneTask(taskTemplate('t', { x: T.INT }, { o0: T.INT }, { retries: 0 })), { a: lit.int(1) });
+    expect(r.phase).toBe('SUCCEEDED');
+    expect(h.launcher.launched).toHaveLength(3);
+    const failed = h.sink.taskEvents.filter((e) => e.phase === 5);
+    expect(failed.map((e) => [e.error?.kind, e.error?.code])).toEqual([
+      [2, 'LaunchFailed'],
+      [2, 'LaunchFailed'],
+    ]);
+    expect(failed[0]?.error?.message).toMatch(/the container engine could not start the task: failed to create endpoint/);
+  });
+
   it('explains an OOM kill with the memory limit', async () => {
     h.launcher.script(/-n0-\d+$/, { exitCode: 137, oomKilled: true });
     const r = await h.run(oneTask(taskTemplate('t', { x: T.INT }, { o0: T.INT }, { limits: { mem: '512Mi' } })), { a: lit.int(1) });

@@ -16,6 +16,8 @@ export interface FakeOutcome {
   oomKilled?: boolean;
   /** Signal name reported with the exit. */
   signal?: string;
+  /** The engine could not start the attempt (as Docker reports a refused create/start): why. */
+  startFailed?: string;
   /** Run when the attempt starts, before it can exit: write outputs, error documents, … */
   writeFiles?: (spec: LaunchSpec) => Promise<void>;
   /** Appended to `spec.logPath` when the attempt starts. */
@@ -95,6 +97,7 @@ export class FakeLauncher implements Launcher {
           exitCode: outcome.exitCode,
           oomKilled: outcome.oomKilled ?? false,
           ...(outcome.signal ? { signal: outcome.signal } : {}),
+          ...(outcome.startFailed ? { startFailed: outcome.startFailed } : {}),
         },
         startedAt,
       );
@@ -145,7 +148,7 @@ export class FakeLauncher implements Launcher {
     return { exitCode: 0 };
   }
 
-  #finish(a: FakeAttempt, x: { exitCode: number; oomKilled: boolean; signal?: string }, startedAt?: Date): void {
+  #finish(a: FakeAttempt, x: { exitCode: number; oomKilled: boolean; signal?: string; startFailed?: string }, startedAt?: Date): void {
     if (!a.running) return;
     clearTimeout(a.timer);
     a.running = false;
@@ -154,6 +157,7 @@ export class FakeLauncher implements Launcher {
       exitCode: x.exitCode,
       oomKilled: x.oomKilled,
       ...(x.signal ? { signal: x.signal } : {}),
+      ...(x.startFailed ? { startFailed: x.startFailed } : {}),
       ...(startedAt ? { startedAt } : {}),
       finishedAt: new Date(),
     });

@@ -24,6 +24,7 @@ import {
 } from '../sandbox-home.ts';
 import { selfCommand } from '../self.ts';
 import { exposureWarning } from '../exposure.ts';
+import { diskOf } from '../../admin/http/disk.ts';
 import { CommandError } from '../usage-error.ts';
 
 /** Answers true if the sandbox at `url` is healthy. */
@@ -147,13 +148,15 @@ export async function status(opts: { dataDir?: string; json?: boolean }): Promis
   const dataDir = resolveDataDir(opts.dataDir);
   const state = await runningSandbox(dataDir);
   const healthy = state ? await isHealthy(state.url) : false;
+  const disk = diskOf(dataDir);
   if (opts.json) {
-    console.log(JSON.stringify({ running: !!state, healthy, dataDir, ...(state ?? {}) }));
+    console.log(JSON.stringify({ running: !!state, healthy, dataDir, ...(disk ? { disk } : {}), ...(state ?? {}) }));
   } else if (state) {
     console.log(`sandbox running (pid ${state.pid}, ${healthy ? 'healthy' : 'NOT answering'}, launcher ${state.launcher}, version ${state.version})`);
     console.log(`  API:      ${state.url}/api/v1`);
     console.log(`  Console:  ${state.url}/console`);
-    console.log(`  Data dir: ${dataDir}`);
+    console.log(`  Data dir: ${dataDir}${disk ? ` (${(disk.freeBytes / 1024 ** 2).toFixed(0)} MiB free)` : ''}`);
+    if (disk?.low) console.log(`  warning: the disk of the data dir is almost full: executions cannot write their data until space is freed`);
   } else {
     console.log(`no sandbox running for ${dataDir} (start one with: tflyte-sandbox start${opts.dataDir ? ` --data-dir ${opts.dataDir}` : ''})`);
   }

@@ -294,6 +294,11 @@ export function createTaskHandler(): TaskNodeHandler {
       const kind = ce.origin === ErrorKindNum.SYSTEM ? 'SYSTEM' : ce.origin === ErrorKindNum.USER ? 'USER' : 'UNKNOWN';
       return fail(ce.kind === 1, executionError(kind, ce.code || 'UnknownError', ce.message ?? '', { errorUri: uris.error }));
     }
+    if (exit.state === 'EXITED' && exit.startFailed !== undefined) {
+      // The engine never ran the task (create/start refused, the engine went away meanwhile):
+      // the sandbox's failure, retried within the system budget, not the task's retries.
+      return fail(true, executionError('SYSTEM', EXECUTION_ERROR_CODES.LAUNCH_FAILED, `the container engine could not start the task: ${exit.startFailed}`));
+    }
     if (exit.state === 'EXITED' && exit.exitCode !== 0) {
       if (exit.oomKilled) {
         const limit = containerResources(task.container?.resources).memoryBytes;
