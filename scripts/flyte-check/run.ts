@@ -9,8 +9,11 @@
  *    closure of each workflow beside it (`_2.closure.pb`).
  * 3. Runs every dynamic task it finds through our runtime's dynamic runner on sample inputs and
  *    keeps the futures file it writes, the task's template and our compiled closure of it.
- * 4. Runs the checker over all of it with `tools/flyte-check/known-differences.json`; exits with
- *    its status (any compile error or unexplained difference fails).
+ * 4. Runs the checker over all of it with `tools/flyte-check/known-differences.json` (any compile
+ *    error or unexplained difference fails).
+ * 5. Builds flyteorg/flyte's own `flytectl` v0.9.8 (`tools/flytectl`) and runs `flytectl compile
+ *    --file` over a package of the examples and fixtures, as `tflyte-sandbox package --no-code`
+ *    writes it. Exits non-zero if either judge objects.
  *
  * Flags: `--random N` (default 30) generated files, `--seed S` (default 1) the first seed,
  * `--keep DIR` keeps the inputs in DIR.
@@ -44,20 +47,23 @@ function newestMtime(files: string[]): number {
   return Math.max(...files.map((f) => fs.statSync(f).mtimeMs));
 }
 
-/** Builds the Go checker unless the binary is newer than its sources. */
-function buildChecker(): void {
-  const sources = ['main.go', 'go.mod', 'go.sum'].map((f) => path.join(TOOL_DIR, f));
-  if (fs.existsSync(BINARY) && fs.statSync(BINARY).mtimeMs > newestMtime(sources)) return;
+/** Builds a Go program of tools/ unless its binary is newer than its sources. */
+export function buildGoTool(dir: string, binary: string, what: string): void {
+  const sources = ['main.go', 'go.mod', 'go.sum'].map((f) => path.join(dir, f));
+  if (fs.existsSync(binary) && fs.statSync(binary).mtimeMs > newestMtime(sources)) return;
   const cache = path.join(os.homedir(), '.cache', 'tflyte-go');
   const t0 = Date.now();
-  console.log('flyte-check: building tools/flyte-check (Flyte v1.16.8 compiler; the first build takes minutes)');
-  execFileSync('go', ['build', '-o', BINARY, '.'], {
-    cwd: TOOL_DIR,
+  console.log(`flyte-check: building ${path.relative(ROOT, dir)} (${what}; the first build takes minutes)`);
+  execFileSync('go', ['build', '-o', binary, '.'], {
+    cwd: dir,
     stdio: 'inherit',
     env: { ...process.env, GOMODCACHE: path.join(cache, 'mod'), GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local' },
   });
   console.log(`flyte-check: built in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
+
+/** flyteorg/flyte's own flytectl v0.9.8, for `flytectl compile --file` on our packages. */
+export const FLYTECTL = path.join(ROOT, '.build', 'flytectl');
 
 function filesUnder(dir: string): string[] {
   return fs
@@ -203,8 +209,26 @@ async function writeFutures(dir: string, plans: RegistrationPlan[]): Promise<num
   return n;
 }
 
+/** `flytectl compile --file` (Flyte's own CLI) over a package of every file, without code. */
+async function flytectlCompile(files: string[], dir: string): Promise<boolean> {
+  buildGoTool(path.join(ROOT, 'tools', 'flytectl'), FLYTECTL, 'flytectl v0.9.8');
+  const { entries } = await packageEntries(files, 'flytesnacks', 'development', { code: false });
+  const tgz = path.join(dir, 'all.tgz');
+  const pbDir = path.join(dir, 'flytectl-pkg');
+  fs.mkdirSync(pbDir, { recursive: true });
+  for (const e of entries) fs.writeFileSync(path.join(pbDir, e.name), e.bytes);
+  execFileSync('tar', ['-czf', tgz, '-C', pbDir, ...entries.map((e) => e.name)]);
+  const r = spawnSync(FLYTECTL, ['compile', '--file', tgz], { encoding: 'utf8', env: { ...process.env, HOME: dir } });
+  const out = `${r.stdout}${r.stderr}`;
+  const ok = r.status === 0 && out.includes('All Workflows compiled successfully!');
+  const summary = out.split('\n').filter((l) => /found in package|compiled successfully|Error|error/i.test(l));
+  console.log(`flytectl compile --file (${entries.length} files): ${ok ? 'ok' : 'FAILED'}\n  ${summary.join('\n  ')}`);
+  if (!ok) console.log(out);
+  return ok;
+}
+
 async function main(): Promise<void> {
-  buildChecker();
+  buildGoTool(TOOL_DIR, BINARY, "Flyte v1.16.8's compiler");
   const keep = arg('--keep', '');
   const out = keep ? path.resolve(keep) : fs.mkdtempSync(path.join(os.tmpdir(), 'tflyte-flyte-check-'));
   fs.rmSync(out, { recursive: true, force: true });
@@ -228,8 +252,11 @@ async function main(): Promise<void> {
   }
   console.log(`flyte-check: ${files.length} files (${randomCount} generated, seeds ${firstSeed}–${firstSeed + randomCount - 1}), ${futures} futures files, in ${out}`);
   const r = spawnSync(BINARY, ['-known', path.join(TOOL_DIR, 'known-differences.json'), path.join(out, 'pkg')], { stdio: 'inherit' });
+  // The package format, judged by Flyte's own CLI (the examples and fixtures; the generated
+  // files went through the same compiler above).
+  const compiled = await flytectlCompile(files.filter((f) => !f.startsWith(randomDir)), out);
   if (!keep) fs.rmSync(out, { recursive: true, force: true });
-  process.exit(r.status ?? 1);
+  process.exit(r.status === 0 && compiled ? 0 : 1);
 }
 
 await main();

@@ -127,10 +127,11 @@ export function buildProgram(): Command {
     .option('-o, --output <file>', 'the .tgz to write', 'flyte-package.tgz')
     .option('-p, --project <project>', 'project', 'flytesnacks')
     .option('-d, --domain <domain>', 'domain', 'development')
-    .action(async (files: string[], opts: Record<string, string>) => {
+    .option('--no-code', 'leave the code bundles out (flytectl compile reads every file of the package as protobuf)')
+    .action(async (files: string[], opts: Record<string, string | boolean>) => {
       enableUserCompileCache();
       const { packageCommand } = await import('./commands/package.ts');
-      await packageCommand(files, opts);
+      await packageCommand(files, opts as { output?: string; project?: string; domain?: string; code?: boolean });
     });
 
   const get = program.command('get').description('show executions');

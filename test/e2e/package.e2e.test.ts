@@ -53,6 +53,22 @@ describe.each(flavors)('package — %s', (flavor) => {
     expect(lps.every((l) => l.spec?.workflowId?.name === l.id?.name)).toBe(true);
   });
 
+  test('--no-code leaves the bundles out; launch plans carry their expected inputs and outputs', async () => {
+    const out = path.join(tmp, `${flavor}-nocode.tgz`);
+    expect((await runCli(flavor, ['package', '--no-code', 'test/fixtures/sandbox/features.ts', '-o', out])).exitCode).toBe(0);
+    const files = await unpack(out);
+    expect([...files.keys()].some((n) => n.endsWith('.tar.gz'))).toBe(false);
+    const lp = [...files.entries()]
+      .filter(([n]) => n.endsWith('_3.pb'))
+      .map(([, b]) => decode<flyteidl.admin.ILaunchPlan>('flyteidl.admin.LaunchPlan', b))
+      .find((l) => l.id?.name === 'sum3_lp');
+    // a is fixed (not expected), b has a default, c is required.
+    expect(Object.keys(lp?.closure?.expectedInputs?.parameters ?? {}).sort()).toEqual(['b', 'c']);
+    expect(lp?.closure?.expectedInputs?.parameters?.b?.default?.scalar?.primitive?.integer).toBeDefined();
+    expect(lp?.closure?.expectedInputs?.parameters?.c?.required).toBe(true);
+    expect(Object.keys(lp?.closure?.expectedOutputs?.variables ?? {})).toEqual(['o0']);
+  });
+
   test('the same code packages to the same bytes', async () => {
     const a = path.join(tmp, `${flavor}-a.tgz`);
     const b = path.join(tmp, `${flavor}-b.tgz`);

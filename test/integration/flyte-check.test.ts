@@ -96,6 +96,26 @@ describe.skipIf(!haveChecker)("Flyte's compiler as the second judge", () => {
     expect(r.out).toMatch(/DIFF .*array_node\.parallelism flyte=(3|"3") ours=(99|"99")/);
   });
 
+  it("is read by Flyte's own flytectl: `flytectl compile --file` accepts a package written with --no-code", async () => {
+    const flytectl = path.join(ROOT, '.build', 'flytectl');
+    expect(fs.existsSync(flytectl), 'npm run flyte-check builds .build/flytectl').toBe(true);
+    const { entries: all } = await packageEntries(
+      ['basic_workflow.ts', 'conditional_map.ts', 'dynamic_workflow.ts'].map((f) => path.join(ROOT, 'examples', f)),
+      'flytesnacks',
+      'development',
+      { code: false },
+    );
+    const dir = path.join(tmp, 'flytectl');
+    fs.mkdirSync(dir);
+    for (const e of all) fs.writeFileSync(path.join(dir, e.name), e.bytes);
+    const tgz = path.join(tmp, 'flytectl.tgz');
+    execFileSync('tar', ['-czf', tgz, '-C', dir, ...all.map((e) => e.name)]);
+    const r = spawnSync(flytectl, ['compile', '--file', tgz], { encoding: 'utf8', env: { ...process.env, HOME: tmp } });
+    expect(r.stdout, r.stderr).toContain('All Workflows compiled successfully!');
+    expect(r.stdout).toMatch(/\b6\s+workflows found in package/);
+    expect(r.status).toBe(0);
+  });
+
   it('generates the same random workflows for the same seed, and different ones for others', () => {
     expect(randomWorkflowSource(7)).toBe(randomWorkflowSource(7));
     expect(randomWorkflowSource(7)).not.toBe(randomWorkflowSource(8));
