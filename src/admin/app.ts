@@ -60,7 +60,7 @@ export function createAdmin(deps: AdminDeps, options: AdminOptions = {}): Admin 
   app.use(requireJsonBodies());
   app.use(express.json({ limit: ctx.options.maxBodyBytes, type: 'application/json', strict: true }));
   app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok', disk: diskOf(ctx.options.dataDir) });
+    res.json({ status: 'ok', disk: diskOf(ctx.options.dataDir), ...ctx.options.healthExtras?.() });
   });
   app.get('/api/v1/version', (_req, res) => {
     // Written by hand: the proto's capitalised field names do not survive the camelCase mapping.

@@ -223,6 +223,16 @@ export class AdminClient {
     }
   }
 
+  /** What `/healthz` says (disk, container engine), or undefined when it does not answer. */
+  async health(): Promise<{ status?: string; disk?: { freeBytes: number; low: boolean }; engine?: { endpoint: string; reachable: boolean; since?: number; error?: string } } | undefined> {
+    try {
+      const res = await this.#send('GET', `${this.baseUrl}/healthz`, undefined, undefined);
+      return res.ok ? ((await res.json()) as never) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   async version(): Promise<{ Build: string; Version: string; BuildTime: string }> {
     const res = await this.#raw('GET', '/api/v1/version');
     return ((await res.json()) as { control_plane_version: { Build: string; Version: string; BuildTime: string } }).control_plane_version;

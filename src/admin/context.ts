@@ -79,6 +79,7 @@ export function resolveAdminOptions(dataStore: DataStore, options: AdminOptions 
     maxBodyBytes: options.maxBodyBytes ?? 20 * 1024 * 1024,
     version: options.version ?? '0.1.0',
     attemptLogFile: options.attemptLogFile,
+    healthExtras: options.healthExtras,
   };
 }
 

@@ -95,6 +95,8 @@ export interface AdminOptions {
    * `<dataDir>/logs/` are accepted.
    */
   attemptLogFile?: (attempt: { execution: string; nodeId: string; retryAttempt: number }) => string;
+  /** More fields of `/healthz` (the composition root adds the container engine's state). */
+  healthExtras?: () => Record<string, unknown>;
 }
 
 /** {@link AdminOptions} with every field resolved. */
@@ -106,4 +108,5 @@ export interface ResolvedAdminOptions {
   maxBodyBytes: number;
   version: string;
   attemptLogFile: ((attempt: { execution: string; nodeId: string; retryAttempt: number }) => string) | undefined;
+  healthExtras: (() => Record<string, unknown>) | undefined;
 }

@@ -14,6 +14,7 @@ import { LocalDataStore } from '../storage/index.ts';
 import { homePaths, resolveDataDir, type SandboxState } from './sandbox-home.ts';
 import { isHealthy, runningSandbox } from './commands/lifecycle.ts';
 import { CommandError } from './usage-error.ts';
+import { engineWaitMessage } from './engine-message.ts';
 import { planRegistration, type PlannedEntity } from './registration-plan.ts';
 
 /** A running sandbox and a client for it. */
@@ -172,8 +173,34 @@ export async function follow(
   exec: { project: string; domain: string; name: string },
   onNode?: (nodeId: string, phase: string, node: flyteidl.admin.INodeExecution) => void,
   progressMs = 250,
+  onEngine: (message: string) => void = (m) => process.stderr.write(`${m}\n`),
 ): Promise<flyteidl.admin.IExecution> {
   const seen = new Map<string, string>();
+  // Say so while the container engine does not answer, and when it does again.
+  let engineDown = false;
+  const engineWatch = setInterval(() => {
+    void conn.client.health().then((h) => {
+      const e = h?.engine;
+      if (e && !e.reachable && !engineDown) onEngine(engineWaitMessage(e));
+      else if (e?.reachable && engineDown) onEngine(`the Docker engine at ${e.endpoint} answers again`);
+      if (e) engineDown = !e.reachable;
+    });
+  }, 3000);
+  engineWatch.unref();
+  try {
+    return await followUntilTerminal(conn, exec, onNode, progressMs, seen);
+  } finally {
+    clearInterval(engineWatch);
+  }
+}
+
+async function followUntilTerminal(
+  conn: Connection,
+  exec: { project: string; domain: string; name: string },
+  onNode: ((nodeId: string, phase: string, node: flyteidl.admin.INodeExecution) => void) | undefined,
+  progressMs: number,
+  seen: Map<string, string>,
+): Promise<flyteidl.admin.IExecution> {
   const waitMs = onNode ? progressMs : 30_000;
   for (;;) {
     const asked = Date.now();

@@ -45,6 +45,11 @@ export interface SandboxConfig {
   maxTaskOutputBytes: number;
   /** Seconds a client has to send a whole request (headers: at most 10) before a 408. @default 30 */
   requestTimeoutSeconds: number;
+  /**
+   * Seconds an attempt waits for a Docker engine that stopped answering before it fails as a
+   * SYSTEM error (retried within the system budget). @default 600
+   */
+  engineWaitSeconds: number;
 }
 
 /** Defaults like `flytectl demo`'s. */
@@ -61,6 +66,7 @@ export const DEFAULT_CONFIG: SandboxConfig = {
   taskUser: '',
   maxTaskOutputBytes: 1024 ** 3,
   requestTimeoutSeconds: 30,
+  engineWaitSeconds: 600,
 };
 
 /** What `start` records about the running daemon, for the other commands. */
@@ -156,6 +162,9 @@ export function validateConfig(raw: Record<string, unknown>, source: string): Pa
       case 'taskUser':
         if (typeof v !== 'string' || !/^(\d+:\d+)?$/.test(v)) throw new UsageError(`${source}: taskUser must be "uid:gid" (numbers) or "", got ${JSON.stringify(v)}`);
         out.taskUser = v;
+        break;
+      case 'engineWaitSeconds':
+        out.engineWaitSeconds = checkInt(v, `${source}: engineWaitSeconds`, 1, 86_400);
         break;
       case 'requestTimeoutSeconds':
         out.requestTimeoutSeconds = checkInt(v, `${source}: requestTimeoutSeconds`, 1, 3600);

@@ -250,9 +250,16 @@ export async function serve(opts: { dataDir: string; port?: string; host?: strin
       version: version(),
       maxParallelism: config.maxParallelism,
       attemptLogFile: (a) => path.join(attemptLogs, `${attemptKey(a.execution, a.nodeId, a.retryAttempt)}.log`),
+      // The container engine's state (Docker): status, run --wait and the console show it.
+      healthExtras: () => {
+        const engine = (setupRef.launcher as { engineState?: () => unknown } | undefined)?.engineState?.();
+        return engine ? { engine } : {};
+      },
     },
   );
+  const setupRef: { launcher?: Launcher } = {};
   const setup = await setupLauncher(config, dataDir, socketPath, log);
+  setupRef.launcher = setup.launcher;
   const launcher = withSandboxLabel(setup.launcher, sandboxId(dataDir));
   const imageAwareLauncher: Launcher = {
     ...launcher,
@@ -311,6 +318,7 @@ export async function serve(opts: { dataDir: string; port?: string; host?: strin
         memoryBytes: parseMemory(config.taskResourceDefaults.memory) as number,
       },
       maxTaskOutputBytes: config.maxTaskOutputBytes,
+      engineWaitTimeoutMs: config.engineWaitSeconds * 1000,
     }),
   );
   runner.bind(propeller);

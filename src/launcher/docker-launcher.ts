@@ -50,6 +50,22 @@ export interface DockerLauncherOptions {
   readOnlyRootfs?: boolean;
   /** Maximum number of processes per container. @default 4096 */
   pidsLimit?: number;
+  /**
+   * While waiting for a container, how often the engine is pinged: a wait on an engine that died
+   * would otherwise never end. @default 5000
+   */
+  enginePingMs?: number;
+}
+
+/** Whether the engine answers, as the launcher last saw it. */
+export interface EngineState {
+  /** Where the engine is reached (`unix:///var/run/docker.sock`, `tcp://…`). */
+  endpoint: string;
+  reachable: boolean;
+  /** Since when it has been unreachable (epoch ms), when it is. */
+  since?: number;
+  /** The last error, when unreachable. */
+  error?: string;
 }
 
 interface Follower {
@@ -83,6 +99,7 @@ export class DockerLauncher implements Launcher {
   /** Removals that failed and are being retried in the background. */
   readonly #removals = new Map<string, NodeJS.Timeout>();
   #closed = false;
+  #engine: { reachable: boolean; since?: number; error?: string } = { reachable: true };
 
   constructor(opts: DockerLauncherOptions = {}) {
     this.docker = opts.docker ?? new Docker(opts.dockerOptions);
@@ -208,13 +225,11 @@ export class DockerLauncher implements Launcher {
     const status = info.State.Status;
     if (status !== 'exited' && status !== 'dead') {
       try {
-        await this.docker.getContainer(key).wait({
-          condition: status === 'created' ? 'next-exit' : 'not-running',
-          ...(signal ? { abortSignal: signal } : {}),
-        });
+        await this.#waitWatched(key, status === 'created' ? 'next-exit' : 'not-running', signal);
       } catch (e) {
         if (signal?.aborted) throw signal.reason;
         if (statusOf(e) === 404) return { state: 'NOT_FOUND' };
+        this.#saw(e);
         throw engineError(e, `wait for container ${key}`);
       }
       info = await this.#inspect(key);
@@ -314,6 +329,63 @@ export class DockerLauncher implements Launcher {
     for (const key of [...this.#followers.keys()]) this.#stopFollower(key);
   }
 
+  /** Whether the engine answered the launcher's last call, and since when it has not. */
+  engineState(): EngineState {
+    const m = this.docker.modem as unknown as { socketPath?: string; host?: string; port?: number; protocol?: string };
+    const endpoint = m.socketPath ? `unix://${m.socketPath}` : `${m.protocol ?? 'http'}://${m.host ?? 'localhost'}:${m.port ?? ''}`;
+    return { endpoint, ...this.#engine };
+  }
+
+  /** Records the engine's answer (or its absence) to a call. */
+  #saw(e?: unknown): void {
+    if (e === undefined) {
+      if (!this.#engine.reachable) this.#engine = { reachable: true };
+      return;
+    }
+    if (isEngineGone(e)) {
+      this.#engine = { reachable: false, since: this.#engine.since ?? Date.now(), error: (e as Error)?.message ?? String(e) };
+    }
+  }
+
+  /**
+   * Waits for a container to stop while pinging the engine: a wait request to an engine that was
+   * killed may never end, so a failed ping aborts it with ENGINE_UNAVAILABLE (the caller waits
+   * again once the engine is back, and finds the container, or not).
+   */
+  async #waitWatched(key: string, condition: 'next-exit' | 'not-running', signal?: AbortSignal): Promise<void> {
+    const ac = new AbortController();
+    const onAbort = (): void => ac.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let lost: unknown;
+    const every = this.#opts.enginePingMs ?? 5000;
+    const timer = setInterval(() => {
+      const limit = Math.max(1000, every - 500);
+      const ping = Promise.race([
+        this.docker.ping() as Promise<unknown>,
+        new Promise((_, reject) => setTimeout(() => reject(Object.assign(new Error(`no answer within ${limit} ms`), { code: 'ECONNRESET' })), limit).unref()),
+      ]);
+      void ping.then(
+        () => this.#saw(),
+        (e: unknown) => {
+          lost = Object.assign(new Error(`the engine stopped answering (${(e as Error)?.message ?? String(e)})`), { code: 'ECONNREFUSED' });
+          this.#saw(lost);
+          ac.abort(lost);
+        },
+      );
+    }, every);
+    timer.unref();
+    try {
+      await this.docker.getContainer(key).wait({ condition, abortSignal: ac.signal });
+      this.#saw();
+    } catch (e) {
+      if (lost !== undefined && !signal?.aborted) throw lost;
+      throw e;
+    } finally {
+      clearInterval(timer);
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
   /** The container create options for a spec (exported through the class for tests). @internal */
   createOptionsFor(spec: LaunchSpec): Docker.ContainerCreateOptions {
     return this.#createOptions(spec, logSize(spec.logPath));
@@ -381,9 +453,15 @@ export class DockerLauncher implements Launcher {
 
   async #inspect(key: string): Promise<Docker.ContainerInspectInfo | undefined> {
     try {
-      return await this.docker.getContainer(key).inspect();
+      const info = await this.docker.getContainer(key).inspect();
+      this.#saw();
+      return info;
     } catch (e) {
-      if (statusOf(e) === 404) return undefined;
+      if (statusOf(e) === 404) {
+        this.#saw();
+        return undefined;
+      }
+      this.#saw(e);
       throw engineError(e, `inspect container ${key}`);
     }
   }
@@ -517,9 +595,15 @@ function validDate(s: string | undefined): s is string {
   return !!s && !s.startsWith('0001-01-01');
 }
 
-function engineError(e: unknown, what: string): LauncherError {
+/** True for the errors of an engine that does not answer (socket gone, connection cut). */
+function isEngineGone(e: unknown): boolean {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  const unavailable = code === 'ECONNREFUSED' || code === 'ENOENT' || code === 'EACCES' || code === 'ECONNRESET';
+  const msg = String((e as Error)?.message ?? '');
+  return code === 'ECONNREFUSED' || code === 'ENOENT' || code === 'EACCES' || code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/i.test(msg);
+}
+
+function engineError(e: unknown, what: string): LauncherError {
+  const unavailable = isEngineGone(e);
   return launcherError(
     unavailable ? LAUNCHER_ERROR_CODES.ENGINE_UNAVAILABLE : LAUNCHER_ERROR_CODES.OPERATION_FAILED,
     `Docker failed to ${what}: ${(e as Error)?.message ?? String(e)}`,

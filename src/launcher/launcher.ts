@@ -65,7 +65,7 @@ export type AttemptExit =
       /** Set when the engine could not start the attempt at all (the task never ran): why. */
       startFailed?: string;
     }
-  | { state: 'NOT_FOUND' };
+  | { state: 'NOT_FOUND'; /** Why it could not be found or waited for, when known. */ reason?: string };
 
 export interface LaunchedAttempt {
   key: string;

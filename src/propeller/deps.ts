@@ -107,6 +107,12 @@ export interface ResolvedPropellerConfig {
   taskResourceDefaults: { cpu?: number; memoryBytes?: number };
   /** Most bytes read or copied of one attempt's outputs (documents, raw-container outputs). @default 1 GiB */
   maxTaskOutputBytes: number;
+  /**
+   * How long an attempt waits for a container engine that stopped answering (to launch it, or
+   * to learn how it ended) before it fails as a SYSTEM error, retried within the system budget.
+   * @default 600000 (10 minutes)
+   */
+  engineWaitTimeoutMs: number;
 }
 
 /** User-facing options; see {@link ResolvedPropellerConfig} for meanings. */
@@ -130,8 +136,9 @@ export function resolvePropellerConfig(o: PropellerOptions): ResolvedPropellerCo
     producerId: o.producerId ?? 'tflyte-propeller',
     taskResourceDefaults: o.taskResourceDefaults ?? {},
     maxTaskOutputBytes: o.maxTaskOutputBytes ?? 1024 ** 3,
+    engineWaitTimeoutMs: o.engineWaitTimeoutMs ?? 600_000,
   };
-  for (const k of ['maxTaskOutputBytes', 'maxParallelism', 'maxSystemRetries', 'maxNesting', 'eagerConcurrency', 'childPollIntervalMs', 'roundRetryDelayMs', 'maxRoundFailures'] as const) {
+  for (const k of ['engineWaitTimeoutMs', 'maxTaskOutputBytes', 'maxParallelism', 'maxSystemRetries', 'maxNesting', 'eagerConcurrency', 'childPollIntervalMs', 'roundRetryDelayMs', 'maxRoundFailures'] as const) {
     if (!Number.isInteger(cfg[k]) || cfg[k] < 0) throw new RangeError(`propeller config ${k} must be a non-negative integer, got ${cfg[k]}`);
   }
   if (cfg.runtime.command.length === 0) throw new RangeError('propeller config runtime.command must not be empty');

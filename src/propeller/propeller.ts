@@ -65,6 +65,8 @@ interface Runner {
   timers: Map<string, AbortController>;
   watchers: Map<string, AbortController>;
   exits: Map<string, AttemptExit>;
+  /** Attempts whose engine stopped answering, and since when. */
+  engineLost: Map<string, number>;
   wake: () => void;
 }
 
@@ -105,6 +107,7 @@ export function createPropeller(deps: PropellerDeps, config: ResolvedPropellerCo
         timers: new Map(),
         watchers: new Map(),
         exits: new Map(),
+        engineLost: new Map(),
         wake: () => requestRound(key),
       };
       runners.set(key, nr);
@@ -155,6 +158,10 @@ export function createPropeller(deps: PropellerDeps, config: ResolvedPropellerCo
       dagOf,
       readClosure,
       exitOf: (k) => r.exits.get(k),
+      engineWaitSince: (k) => {
+        if (!r.engineLost.has(k)) r.engineLost.set(k, clock.now());
+        return r.engineLost.get(k) as number;
+      },
       watchAttempt: (k) => watchAttempt(r, k),
       wakeAt: (id, at) => wakeAt(r, id, at),
       wakeSoon: r.wake,
@@ -169,12 +176,24 @@ export function createPropeller(deps: PropellerDeps, config: ResolvedPropellerCo
       (exit) => {
         if (ac.signal.aborted) return;
         r.watchers.delete(key);
+        r.engineLost.delete(key);
         r.exits.set(key, exit);
         requestRound(r.key);
       },
       (e: unknown) => {
         if (ac.signal.aborted) return;
         r.watchers.delete(key);
+        if ((e as { code?: string })?.code === 'SBX_LAUNCHER_ENGINE_UNAVAILABLE') {
+          // The engine is away: wait for it, within a bound; past it the attempt is lost (SYSTEM).
+          const since = r.engineLost.get(key) ?? clock.now();
+          r.engineLost.set(key, since);
+          if (clock.now() - since >= config.engineWaitTimeoutMs) {
+            r.engineLost.delete(key);
+            r.exits.set(key, { state: 'NOT_FOUND', reason: `the container engine did not answer for ${Math.round((clock.now() - since) / 1000)} s (${(e as Error).message})` });
+            requestRound(r.key);
+            return;
+          }
+        }
         logger.warn('launcher.wait failed; will wait again', { key, error: (e as Error).message });
         wakeAt(r, `rewatch:${key}`, clock.now() + config.roundRetryDelayMs);
       },

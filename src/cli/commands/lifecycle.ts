@@ -25,6 +25,8 @@ import {
 import { selfCommand } from '../self.ts';
 import { exposureWarning } from '../exposure.ts';
 import { diskOf } from '../../admin/http/disk.ts';
+import { AdminClient } from '../../admin/client.ts';
+import { engineWaitMessage } from '../engine-message.ts';
 import { CommandError } from '../usage-error.ts';
 
 /** Answers true if the sandbox at `url` is healthy. */
@@ -157,6 +159,8 @@ export async function status(opts: { dataDir?: string; json?: boolean }): Promis
     console.log(`  Console:  ${state.url}/console`);
     console.log(`  Data dir: ${dataDir}${disk ? ` (${(disk.freeBytes / 1024 ** 2).toFixed(0)} MiB free)` : ''}`);
     if (disk?.low) console.log(`  warning: the disk of the data dir is almost full: executions cannot write their data until space is freed`);
+    const engine = healthy ? (await new AdminClient(state.url).health())?.engine : undefined;
+    if (engine && !engine.reachable) console.log(`  ${engineWaitMessage(engine)}`);
   } else {
     console.log(`no sandbox running for ${dataDir} (start one with: tflyte-sandbox start${opts.dataDir ? ` --data-dir ${opts.dataDir}` : ''})`);
   }

@@ -241,6 +241,14 @@ export function createTaskHandler(): TaskNodeHandler {
       await exec.deps.launcher.launch(spec);
     } catch (e) {
       if (!isLauncherError(e)) throw e;
+      if (e.code === 'SBX_LAUNCHER_ENGINE_UNAVAILABLE') {
+        // No engine to launch with: wait for it (within the bound) instead of spending retries.
+        const since = exec.engineWaitSince(key);
+        if (exec.now - since < exec.config.engineWaitTimeoutMs) {
+          exec.wakeAt(`engine:${key}`, exec.now + Math.min(5_000, exec.config.engineWaitTimeoutMs));
+          return Transition.queued({ patch, info });
+        }
+      }
       const err = executionError(e.kind === 'USER' ? 'USER' : 'SYSTEM', EXECUTION_ERROR_CODES.LAUNCH_FAILED, `${e.code}: ${e.message}`);
       const evs = [event(ctx, task, 'FAILED', { error: err })];
       return e.retryable ? Transition.retryableFailure(err, { patch, info, taskEvents: evs }) : Transition.failure(err, { patch, info, taskEvents: evs });
@@ -308,7 +316,7 @@ export function createTaskHandler(): TaskNodeHandler {
       return fail(true, executionError(kind, EXECUTION_ERROR_CODES.NON_ZERO_EXIT, `container exited with code ${exit.exitCode}${exit.signal ? ` (${exit.signal})` : ''}; see ${st.logUri}`));
     }
     if (exit.state === 'NOT_FOUND' && !hasOutputsDoc) {
-      return fail(true, executionError('SYSTEM', EXECUTION_ERROR_CODES.ATTEMPT_LOST, `attempt ${st.key} is gone and left no outputs`));
+      return fail(true, executionError('SYSTEM', EXECUTION_ERROR_CODES.ATTEMPT_LOST, `attempt ${st.key} is gone and left no outputs${exit.reason ? `: ${exit.reason}` : ''}`));
     }
     const declared = Object.keys(task.interface?.outputs?.variables ?? {}).length > 0;
     let outputsUri: string | undefined = hasOutputsDoc ? uris.outputs : undefined;

@@ -18,7 +18,29 @@ const shell = document.getElementById('app');
 const header = h('header', { class: 'topbar' });
 const main = h('main', { id: 'main', class: 'main', tabindex: '-1' });
 const toasts = h('div', { class: 'toasts', role: 'status', 'aria-live': 'polite' });
-shell.replaceChildren(h('a', { class: 'skip', href: '#main' }, 'Skip to content'), header, main, toasts);
+// Says so while the sandbox cannot run tasks: its container engine away, its disk full.
+const banner = h('div', { class: 'banner', role: 'alert', hidden: true });
+shell.replaceChildren(h('a', { class: 'skip', href: '#main' }, 'Skip to content'), header, banner, main, toasts);
+
+async function checkHealth() {
+  let text = '';
+  try {
+    const res = await fetch('/healthz', { cache: 'no-store' });
+    const health = await res.json();
+    if (health.engine && !health.engine.reachable) {
+      const since = health.engine.since ? ` since ${new Date(health.engine.since).toLocaleTimeString()}` : '';
+      text = `Waiting for the Docker engine at ${health.engine.endpoint}${since}: running tasks continue once it is back.`;
+    } else if (health.disk && health.disk.low) {
+      text = `The disk holding ${health.disk.path} is almost full: executions cannot write their data until space is freed.`;
+    }
+  } catch {
+    text = 'The sandbox does not answer: is it running? (tflyte-sandbox status)';
+  }
+  banner.textContent = text;
+  banner.hidden = text === '';
+}
+void checkHealth();
+setInterval(checkHealth, 5000);
 
 let projects = [];
 let current; // { route, view, key }
