@@ -343,7 +343,11 @@ export class DockerLauncher implements Launcher {
       return;
     }
     if (isEngineGone(e)) {
+      const wasReachable = this.#engine.reachable;
       this.#engine = { reachable: false, since: this.#engine.since ?? Date.now(), error: (e as Error)?.message ?? String(e) };
+      // Log streams of a dead engine may never end: drop them. Once it is back, waiting follows
+      // each container again, and the replay skips what the log file already has.
+      if (wasReachable) for (const key of [...this.#followers.keys()]) this.#stopFollower(key);
     }
   }
 
@@ -374,8 +378,16 @@ export class DockerLauncher implements Launcher {
       );
     }, every);
     timer.unref();
+    // The request may never settle once the engine is gone (not even when aborted): race it
+    // with the abort itself.
+    const aborted = new Promise<never>((_, reject) => {
+      if (ac.signal.aborted) reject(ac.signal.reason);
+      ac.signal.addEventListener('abort', () => reject(ac.signal.reason), { once: true });
+    });
+    const waiting = this.docker.getContainer(key).wait({ condition, abortSignal: ac.signal }) as Promise<unknown>;
+    waiting.catch(() => undefined);
     try {
-      await this.docker.getContainer(key).wait({ condition, abortSignal: ac.signal });
+      await Promise.race([waiting, aborted]);
       this.#saw();
     } catch (e) {
       if (lost !== undefined && !signal?.aborted) throw lost;

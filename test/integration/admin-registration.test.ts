@@ -19,7 +19,7 @@ afterAll(async () => {
 
 describe('service routes', () => {
   it('answers healthz, version, domains and the seeded flytesnacks project', async () => {
-    expect((await http(`${h.url}/healthz`, 'GET')).json).toEqual({ status: 'ok' });
+    expect((await http(`${h.url}/healthz`, 'GET')).json).toEqual({ status: 'ok', disk: { path: expect.any(String), freeBytes: expect.any(Number), low: expect.any(Boolean) } });
     expect((await h.client.version()).Version).toBe('0.1.0');
     const domains = await h.client.listDomains();
     expect(domains.domains?.map((d) => d.id)).toEqual(['development', 'staging', 'production']);
