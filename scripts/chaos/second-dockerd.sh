@@ -41,6 +41,8 @@ case "$cmd" in
       kill -9 "$pid" 2>/dev/null || true
     fi
     ip link del "$bridge" 2>/dev/null || true
+    # dockerd bind-mounts its roots onto themselves: undo that so the directory can go.
+    for m in $(awk -v d="$dir/" 'index($2, d) == 1 { print $2 }' /proc/self/mounts | sort -r); do umount -l "$m" 2>/dev/null || true; done
     ;;
   *) echo "unknown command $cmd" >&2; exit 2 ;;
 esac

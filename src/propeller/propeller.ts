@@ -133,7 +133,13 @@ export function createPropeller(deps: PropellerDeps, config: ResolvedPropellerCo
       try {
         await round(r);
       } catch (e) {
-        logger.error('propeller round crashed', { execution: r.key, error: (e as Error).message });
+        // Loading, saving or sending failed (a full disk, a locked database): nothing changed
+        // for sure, so read the state again and retry later; once the store works, the
+        // execution moves on where it stopped.
+        r.failures++;
+        r.saved = undefined;
+        logger.error('propeller round crashed; will retry', { execution: r.key, attempt: r.failures, error: (e as Error).message });
+        wakeAt(r, 'round-retry', clock.now() + Math.min(30_000, config.roundRetryDelayMs * 2 ** Math.min(r.failures - 1, 10)));
       }
       if (!r.again || stopped || r.crashed) {
         r.running = undefined;
