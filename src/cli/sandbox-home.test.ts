@@ -81,3 +81,26 @@ describe('the default config', () => {
     expect(written).toContain('# launcher: "docker"');
   });
 });
+
+describe('the security and fault settings', () => {
+  test('are validated with errors that name the setting', async () => {
+    const { validateConfig } = await import('./sandbox-home.ts');
+    expect(
+      validateConfig(
+        { allowedHosts: ['My-Box.local'], expose: true, taskResourceDefaults: { cpu: '500m', memory: '2Gi' }, taskUser: '1000:1000', maxTaskOutputBytes: 10, requestTimeoutSeconds: 5, engineWaitSeconds: 60 },
+        'config.yaml',
+      ),
+    ).toEqual({ allowedHosts: ['my-box.local'], expose: true, taskResourceDefaults: { cpu: '500m', memory: '2Gi' }, taskUser: '1000:1000', maxTaskOutputBytes: 10, requestTimeoutSeconds: 5, engineWaitSeconds: 60 });
+    for (const [bad, msg] of [
+      [{ allowedHosts: 'x' }, /allowedHosts must be a list/],
+      [{ expose: 'yes' }, /expose must be true or false/],
+      [{ taskResourceDefaults: { cpu: 'lots' } }, /taskResourceDefaults\.cpu must be cores/],
+      [{ taskResourceDefaults: { memory: '1 GB' } }, /taskResourceDefaults\.memory must be a quantity/],
+      [{ taskUser: 'root' }, /taskUser must be "uid:gid"/],
+      [{ requestTimeoutSeconds: 0 }, /requestTimeoutSeconds must be an integer from 1/],
+      [{ engineWaitSeconds: -1 }, /engineWaitSeconds must be an integer from 1/],
+    ] as const) {
+      expect(() => validateConfig(bad as Record<string, unknown>, 'config.yaml'), JSON.stringify(bad)).toThrow(msg);
+    }
+  });
+});
