@@ -24,6 +24,8 @@ const DOCKERD = path.join(ROOT, 'scripts', 'chaos', 'second-dockerd.sh');
 const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'chaos', 'naps.ts');
 const EXECUTIONS = Number(process.env.CHAOS_EXECUTIONS ?? 6);
 const DEADLINE_MS = 180_000;
+/** `CHAOS_ONLY=engine,disk` runs some scenarios; `CHAOS_KEEP=1` keeps the disk scenario's data dir. */
+const ONLY = (process.env.CHAOS_ONLY ?? 'engine,daemon,disk').split(',').map((s) => s.trim());
 
 interface Row {
   fault: string;
@@ -197,6 +199,11 @@ async function diskFault(): Promise<Row> {
     cli(['stop', '--data-dir', dataDir]);
     return row;
   } finally {
+    if (process.env.CHAOS_KEEP) {
+      const kept = fs.mkdtempSync(path.join(os.tmpdir(), 'tflyte-chaos-kept-'));
+      spawnSync('cp', ['-a', dataDir, kept]);
+      console.log(`chaos: disk scenario's data dir kept in ${kept}`);
+    }
     spawnSync('umount', [mount]);
     rmQuietly(mount);
   }
@@ -208,7 +215,13 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   if (!fs.existsSync(BIN)) throw new Error(`${BIN} is missing: npm run build first`);
-  const rows = [await engineFault(), await daemonFault(), await diskFault()];
+  const scenarios: Record<string, () => Promise<Row>> = { engine: engineFault, daemon: daemonFault, disk: diskFault };
+  const rows: Row[] = [];
+  for (const name of ONLY) {
+    const run = scenarios[name];
+    if (!run) throw new Error(`CHAOS_ONLY: unknown scenario ${name} (known: ${Object.keys(scenarios).join(', ')})`);
+    rows.push(await run());
+  }
   const head = ['fault', 'executions', 'succeeded', 'failed', 'lost', 'duplicated', 'stuck', 'leftover containers', 'note'];
   const table = [head, ...rows.map((r) => [r.fault, r.executions, r.succeeded, r.failed, r.lost, r.duplicated, r.stuck, r.leftover, r.note].map(String))];
   console.log(`\n| ${head.join(' | ')} |\n| ${head.map(() => '---').join(' | ')} |`);

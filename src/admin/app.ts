@@ -11,7 +11,7 @@ import { AdminEventSink } from './adapters/admin-event-sink.ts';
 import { SqliteStateStore } from './adapters/sqlite-state-store.ts';
 import { createAdminContext, type AdminContext } from './context.ts';
 import { requireJsonBodies } from './http/browser-boundary.ts';
-import { diskOf } from './http/disk.ts';
+import { diskOf } from '../storage/disk.ts';
 import { errorMiddleware, notFoundHandler } from './http/error-middleware.ts';
 import { EventManager } from './managers/event-manager.ts';
 import { ExecutionManager } from './managers/execution-manager.ts';

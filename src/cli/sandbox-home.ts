@@ -46,8 +46,9 @@ export interface SandboxConfig {
   /** Seconds a client has to send a whole request (headers: at most 10) before a 408. @default 30 */
   requestTimeoutSeconds: number;
   /**
-   * Seconds an attempt waits for a Docker engine that stopped answering before it fails as a
-   * SYSTEM error (retried within the system budget). @default 600
+   * Seconds an attempt waits for a Docker engine that stopped answering, or a task waits for space
+   * on a full data disk before it launches, before it fails as a SYSTEM error (retried within the
+   * system budget). @default 600
    */
   engineWaitSeconds: number;
 }

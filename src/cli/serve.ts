@@ -20,7 +20,7 @@ import { attemptKey, createPropeller, resolvePropellerConfig, systemClock, type 
 import { parseCpu, parseMemory } from '../propeller/resources.ts';
 import { DEFAULT_IMAGE } from '../sdk/internal.ts';
 import { isSandboxError } from '../core/errors.ts';
-import { LocalDataStore } from '../storage/index.ts';
+import { diskFullReason, LocalDataStore } from '../storage/index.ts';
 import { baseUrl, homePaths, loadConfig, writeState, clearState, type SandboxConfig } from './sandbox-home.ts';
 import { sqliteNativeBinding } from './native-addon.ts';
 import { selfBinary, selfCommand } from './self.ts';
@@ -39,7 +39,10 @@ function makeLogger(): Logger & { info(msg: string, f?: Record<string, unknown>)
   const line = (level: string, msg: string, fields?: Record<string, unknown>): void => {
     const extra = fields && Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : '';
     try {
-      process.stderr.write(`${new Date().toISOString()} ${level} ${msg}${extra}\n`);
+      // Written to fd 2 directly, not through process.stderr: a stream that failed once (a full
+      // disk under the daemon log) is destroyed and drops every later line, while a plain write
+      // loses only the lines written while the disk is full.
+      fs.writeSync(2, `${new Date().toISOString()} ${level} ${msg}${extra}\n`);
     } catch {
       // The daemon log is on a full disk: lose the line, keep serving.
     }
@@ -303,7 +306,7 @@ export async function serve(opts: { dataDir: string; port?: string; host?: strin
   fs.chmodSync(socketPath, 0o666);
 
   const propeller = createPropeller(
-    { clock: systemClock, launcher: imageAwareLauncher, store: admin.stateStore, events: admin.eventSink, data: dataStore, children: admin.childPort, logger: log, credentials },
+    { clock: systemClock, launcher: imageAwareLauncher, store: admin.stateStore, events: admin.eventSink, data: dataStore, children: admin.childPort, logger: log, credentials, storageFull: () => diskFullReason(dataDir) },
     resolvePropellerConfig({
       logDir: attemptLogs,
       runtime: { command: setup.runtimeCommand },

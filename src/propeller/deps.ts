@@ -43,6 +43,12 @@ export interface PropellerDeps {
   catalog?: Catalog;
   /** Named crash points for tests; default: a fresh set that is never armed (no-ops). */
   faultPoints?: FaultPoints;
+  /**
+   * Why the data store cannot take writes now (a full disk), or undefined when it can. Tasks wait
+   * for space before they launch, and a task that failed while it was full fails as SYSTEM.
+   * Default: never full.
+   */
+  storageFull?: () => string | undefined;
   /** Issues the admin credential of an eager attempt; without it eager tasks get none. */
   credentials?: TaskCredentialIssuer;
 }

@@ -65,8 +65,8 @@ interface Runner {
   timers: Map<string, AbortController>;
   watchers: Map<string, AbortController>;
   exits: Map<string, AttemptExit>;
-  /** Attempts whose engine stopped answering, and since when. */
-  engineLost: Map<string, number>;
+  /** What this execution waits for (an attempt's engine, disk space for a launch), and since when. */
+  waits: Map<string, number>;
   wake: () => void;
 }
 
@@ -107,7 +107,7 @@ export function createPropeller(deps: PropellerDeps, config: ResolvedPropellerCo
         timers: new Map(),
         watchers: new Map(),
         exits: new Map(),
-        engineLost: new Map(),
+        waits: new Map(),
         wake: () => requestRound(key),
       };
       runners.set(key, nr);
@@ -138,6 +138,7 @@ export function createPropeller(deps: PropellerDeps, config: ResolvedPropellerCo
         // execution moves on where it stopped.
         r.failures++;
         r.saved = undefined;
+        r.again = false; // the retry below waits, backing off, whatever the round asked for
         logger.error('propeller round crashed; will retry', { execution: r.key, attempt: r.failures, error: (e as Error).message });
         wakeAt(r, 'round-retry', clock.now() + Math.min(30_000, config.roundRetryDelayMs * 2 ** Math.min(r.failures - 1, 10)));
       }
@@ -164,9 +165,9 @@ export function createPropeller(deps: PropellerDeps, config: ResolvedPropellerCo
       dagOf,
       readClosure,
       exitOf: (k) => r.exits.get(k),
-      engineWaitSince: (k) => {
-        if (!r.engineLost.has(k)) r.engineLost.set(k, clock.now());
-        return r.engineLost.get(k) as number;
+      waitingSince: (k) => {
+        if (!r.waits.has(k)) r.waits.set(k, clock.now());
+        return r.waits.get(k) as number;
       },
       watchAttempt: (k) => watchAttempt(r, k),
       wakeAt: (id, at) => wakeAt(r, id, at),
@@ -175,14 +176,21 @@ export function createPropeller(deps: PropellerDeps, config: ResolvedPropellerCo
   }
 
   function watchAttempt(r: Runner, key: string): void {
-    if (r.watchers.has(key) || r.exits.has(key) || stopped || r.crashed) return;
+    if (stopped || r.crashed) return;
+    if (r.exits.has(key)) {
+      // The attempt already ended, seen by a round whose work was lost (a save that failed on a
+      // full disk): the round that asked to watch it must not be the last one.
+      r.again = true;
+      return;
+    }
+    if (r.watchers.has(key)) return;
     const ac = new AbortController();
     r.watchers.set(key, ac);
     launcher.wait(key, ac.signal).then(
       (exit) => {
         if (ac.signal.aborted) return;
         r.watchers.delete(key);
-        r.engineLost.delete(key);
+        r.waits.delete(key);
         r.exits.set(key, exit);
         requestRound(r.key);
       },
@@ -191,10 +199,10 @@ export function createPropeller(deps: PropellerDeps, config: ResolvedPropellerCo
         r.watchers.delete(key);
         if ((e as { code?: string })?.code === 'SBX_LAUNCHER_ENGINE_UNAVAILABLE') {
           // The engine is away: wait for it, within a bound; past it the attempt is lost (SYSTEM).
-          const since = r.engineLost.get(key) ?? clock.now();
-          r.engineLost.set(key, since);
+          const since = r.waits.get(key) ?? clock.now();
+          r.waits.set(key, since);
           if (clock.now() - since >= config.engineWaitTimeoutMs) {
-            r.engineLost.delete(key);
+            r.waits.delete(key);
             r.exits.set(key, { state: 'NOT_FOUND', reason: `the container engine did not answer for ${Math.round((clock.now() - since) / 1000)} s (${(e as Error).message})` });
             requestRound(r.key);
             return;

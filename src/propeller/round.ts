@@ -38,7 +38,7 @@ export interface RoundServices {
   /** Reads a compiled closure document, cached across rounds. */
   readClosure(uri: string): Promise<flyteidl.core.ICompiledWorkflowClosure>;
   exitOf(key: string): AttemptExit | undefined;
-  engineWaitSince(key: string): number;
+  waitingSince(key: string): number;
   watchAttempt(key: string): void;
   wakeAt(id: string, atMs: number): void;
   wakeSoon(): void;
@@ -133,8 +133,8 @@ export class Round implements ExecContext {
   exitOf(key: string): AttemptExit | undefined {
     return this.#svc.exitOf(key);
   }
-  engineWaitSince(key: string): number {
-    return this.#svc.engineWaitSince(key);
+  waitingSince(key: string): number {
+    return this.#svc.waitingSince(key);
   }
   watchAttempt(key: string): void {
     this.#svc.watchAttempt(key);

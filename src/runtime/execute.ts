@@ -156,6 +156,13 @@ export function toContainerError(e: unknown, code = 'USER:RuntimeError'): flytei
   };
 }
 
+/** A write that failed because the disk is full: the sandbox's failure (SYSTEM, retried), not the task's. */
+function diskFullError(e: unknown): flyteidl.core.IContainerError | undefined {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (code !== 'ENOSPC' && code !== 'EDQUOT') return undefined;
+  return { code: 'SYSTEM:DiskFull', message: `the disk is full: ${(e as Error).message}`, kind: 1, origin: 2 };
+}
+
 /**
  * Runs one task attempt. Never throws for a failure of the user's code: the failure goes to
  * `error.pb`. Throws only if even the error document cannot be written.
@@ -180,8 +187,11 @@ export async function execute(args: ExecuteArgs, sdkExports: Record<string, unkn
     }
     inputs = Object.fromEntries(literalsToValues(def.iface.inputs, localized, 'inputs'));
   } catch (e) {
-    const error = toContainerError(e, 'USER:LoadFailed');
-    error.kind = 0;
+    let error = diskFullError(e);
+    if (!error) {
+      error = toContainerError(e, 'USER:LoadFailed');
+      error.kind = 0;
+    }
     await writeAtomic(errorUri, encode(MessageName.ErrorDocument, { error }));
     return { ok: false, error };
   }
@@ -203,7 +213,7 @@ export async function execute(args: ExecuteArgs, sdkExports: Record<string, unkn
     else await writeAtomic(outputsUri, encode(MessageName.LiteralMap, outcome.outputs));
     return { ok: true };
   } catch (e) {
-    const error = toContainerError(e);
+    const error = diskFullError(e) ?? toContainerError(e);
     await writeAtomic(errorUri, encode(MessageName.ErrorDocument, { error }));
     return { ok: false, error };
   }

@@ -231,6 +231,82 @@ describe('engine errors', () => {
     expect(r.error?.message).toContain('task flytesnacks/development/t@v1 is not in the closure');
   });
 
+  it('finishes an attempt whose exit was seen by a round that could not save (a full disk)', async () => {
+    // Measured by the chaos suite: the round that launched attempt 1 failed to save; attempt 1
+    // ended while that round's work was lost; the next round re-adopted attempt 1 and saved it
+    // RUNNING — and nothing ever looked at its (already known) exit again.
+    h.task('n0', (_in, spec) => (attemptOf(spec) === 0 ? { error: { code: 'Flaky', message: 'again', recoverable: true } } : { outputs: { o0: lit.int(5) } }));
+    const save = h.store.save.bind(h.store);
+    let failed = 0;
+    h.store.save = async (key, state, version, active) => {
+      if (failed === 0 && JSON.stringify(state).includes('-n0-1"')) {
+        failed++;
+        throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+      }
+      return save(key, state, version, active);
+    };
+    const name = await h.launch(oneTask(taskTemplate('t', { x: T.INT }, { o0: T.INT }, { retries: 1 })), { a: lit.int(1) });
+    await eventually(() => failed === 1 && h.clock.pending > 0, 'the failed save and its retry timer');
+    // The retried round re-adopts attempt 1, whose exit is already known; it must not be the last.
+    h.clock.advance(60_000);
+    expect((await h.sink.waitForTerminal(name)).phase).toBe(4);
+    expect(failed).toBe(1);
+    expect(await h.outputsOf(name)).toEqual({ o0: 5 });
+    expect(h.launcher.launched.map((s) => attemptOf(s))).toEqual([0, 1]);
+  });
+
+  it('waits for disk space before launching, within engineWaitSeconds, and spends no retry', async () => {
+    h.task('n0', () => ({ outputs: { o0: lit.int(3) } }));
+    h.diskFull = 'the disk holding /data is full (0 KiB free)';
+    const name = await h.launch(oneTask(), { a: lit.int(1) });
+    await eventually(() => h.clock.pending > 0, 'a wait for space');
+    h.clock.advance(5_000);
+    await eventually(() => h.clock.pending > 0, 'still waiting');
+    expect(h.launcher.launched).toHaveLength(0);
+    h.diskFull = undefined;
+    h.clock.advance(5_000);
+    expect((await h.sink.waitForTerminal(name)).phase).toBe(4);
+    expect(h.launcher.launched.map((s) => attemptOf(s))).toEqual([0]);
+  });
+
+  it('fails as SYSTEM DiskFull when space does not come back within the bound', async () => {
+    await h.cleanup();
+    h = await createHarness({ engineWaitTimeoutMs: 10_000 });
+    h.task('n0', () => ({ outputs: { o0: lit.int(3) } }));
+    h.diskFull = 'the disk holding /data is full (0 KiB free)';
+    const name = await h.launch(oneTask(), { a: lit.int(1) });
+    for (let i = 0; i < 8 && h.sink.workflowPhase(name) !== 'FAILED'; i++) {
+      await eventually(() => h.clock.pending > 0 || h.sink.workflowPhase(name) === 'FAILED', 'a wait or the end');
+      h.clock.advance(2_000);
+    }
+    const end = await h.sink.waitForTerminal(name);
+    expect(end.phase).toBe(6);
+    expect(end.error).toMatchObject({ code: 'DiskFull', kind: 2 });
+    expect(end.error?.message).toContain('is full (0 KiB free)');
+    expect(h.launcher.launched).toHaveLength(0);
+  });
+
+  it('counts a task that exited non-zero on a full disk as a SYSTEM failure, retried after space returns', async () => {
+    h.task('n0', (_in, spec) => {
+      if (attemptOf(spec) === 0) {
+        h.diskFull = 'the disk holding /data is full (3 KiB free)';
+        return { nothing: true };
+      }
+      return { outputs: { o0: lit.int(4) } };
+    }, { exitCode: 1 });
+    h.launcher.script(/-n0-[1-9]$/, { exitCode: 0, writeFiles: async (spec) => {
+      await h.data.write(h.data.join(spec.command[spec.command.indexOf('--output-prefix') + 1]!, 'outputs.pb'), encode('flyteidl.core.LiteralMap', { literals: { o0: lit.int(4) } }));
+    } });
+    const name = await h.launch(oneTask(), { a: lit.int(1) });
+    await eventually(() => h.sink.taskPhases(name, 'n0').includes('0:FAILED'), 'attempt 0 failed');
+    const failedEvent = h.sink.taskEvents.find((e) => e.phase === 5);
+    expect(failedEvent?.error).toMatchObject({ code: 'DiskFull', kind: 2 });
+    h.diskFull = undefined;
+    h.clock.advance(5_000);
+    expect((await h.sink.waitForTerminal(name)).phase).toBe(4);
+    expect(await h.outputsOf(name)).toEqual({ o0: 4 });
+  });
+
   it('keeps unsent events and re-sends them when the sink recovers', async () => {
     // Held, so that nothing but the resend timer can wake the execution: a finishing attempt
     // would start a round that re-sends the events on its own (correct, but not what this tests).

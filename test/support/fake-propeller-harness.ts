@@ -175,6 +175,8 @@ export interface Harness {
   sink: RecordingEventSink;
   children: FakeChildExecutions;
   propeller: Propeller;
+  /** While set, the data store reports itself full with this reason (propeller's `storageFull`). */
+  diskFull: string | undefined;
   /** A new propeller over the same store/launcher/sink (simulated restart); becomes `propeller`. */
   restart(): Promise<Propeller>;
   /** Script attempts whose key contains `node` with a fake task body. */
@@ -203,7 +205,7 @@ export async function createHarness(opts: Partial<PropellerOptions> = {}): Promi
   const config = resolvePropellerConfig({ logDir, runtime: { command: ['node', '/opt/tflyte/main.ts'] }, adminUrl: 'http://127.0.0.1:30080', ...opts });
   const made: Propeller[] = [];
   const make = (): Propeller => {
-    const p = createPropeller({ clock, launcher, store, events: sink, data, children, logger: process.env.PROPELLER_DEBUG ? { debug() {}, info() {}, warn: (m: string, f?: unknown) => console.warn(m, f), error: (m: string, f?: unknown) => console.error(m, f) } : silentLogger }, config);
+    const p = createPropeller({ clock, launcher, store, events: sink, data, children, storageFull: () => h.diskFull, logger: process.env.PROPELLER_DEBUG ? { debug() {}, info() {}, warn: (m: string, f?: unknown) => console.warn(m, f), error: (m: string, f?: unknown) => console.error(m, f) } : silentLogger }, config);
     made.push(p);
     children.runner = p;
     return p;
@@ -216,6 +218,7 @@ export async function createHarness(opts: Partial<PropellerOptions> = {}): Promi
     store,
     sink,
     children,
+    diskFull: undefined,
     propeller: make(),
     async restart() {
       await h.propeller.stop();

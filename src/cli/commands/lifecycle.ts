@@ -24,7 +24,7 @@ import {
 } from '../sandbox-home.ts';
 import { selfCommand } from '../self.ts';
 import { exposureWarning } from '../exposure.ts';
-import { diskOf } from '../../admin/http/disk.ts';
+import { diskOf } from '../../storage/disk.ts';
 import { AdminClient } from '../../admin/client.ts';
 import { engineWaitMessage } from '../engine-message.ts';
 import { CommandError } from '../usage-error.ts';

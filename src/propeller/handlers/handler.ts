@@ -64,8 +64,8 @@ export interface ExecContext {
   readClosure(uri: string): Promise<flyteidl.core.ICompiledWorkflowClosure>;
   /** The exit of an attempt, if its `launcher.wait` has resolved in this process. */
   exitOf(key: string): AttemptExit | undefined;
-  /** When the container engine was first seen unreachable for attempt `key` (recorded now if not yet). */
-  engineWaitSince(key: string): number;
+  /** When this process began waiting for `key` (the engine of an attempt, disk space), recorded now if not yet. */
+  waitingSince(key: string): number;
   /** Makes sure something waits for this attempt's exit and requests a round when it comes. */
   watchAttempt(key: string): void;
   /** Requests a round at `atMs` (deduplicated by `id`). */

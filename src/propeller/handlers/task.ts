@@ -236,6 +236,18 @@ export function createTaskHandler(): TaskNodeHandler {
       return Transition.failure(executionError('USER', EXECUTION_ERROR_CODES.RUNTIME, `task ${task.id?.name} has no container target`), { patch, info });
     }
     const key = attemptKey(exec.request.id.name, ctx.uniqueId, ctx.attempt);
+    const full = exec.deps.storageFull?.();
+    if (full !== undefined) {
+      // No room for its inputs and outputs: wait for space (within the bound) rather than launch
+      // a task bound to fail, and spend no retry on it.
+      const since = exec.waitingSince(`disk:${key}`);
+      if (exec.now - since < exec.config.engineWaitTimeoutMs) {
+        exec.wakeAt(`disk:${key}`, exec.now + Math.min(2_000, exec.config.engineWaitTimeoutMs));
+        return Transition.queued({ patch, info });
+      }
+      const err = executionError('SYSTEM', EXECUTION_ERROR_CODES.DISK_FULL, `waited ${Math.round((exec.now - since) / 1000)} s for disk space (engineWaitSeconds): ${full}`);
+      return Transition.failure(err, { patch, info });
+    }
     const spec = await buildLaunchSpec(ctx, task, uris, key);
     try {
       await exec.deps.launcher.launch(spec);
@@ -243,7 +255,7 @@ export function createTaskHandler(): TaskNodeHandler {
       if (!isLauncherError(e)) throw e;
       if (e.code === 'SBX_LAUNCHER_ENGINE_UNAVAILABLE') {
         // No engine to launch with: wait for it (within the bound) instead of spending retries.
-        const since = exec.engineWaitSince(key);
+        const since = exec.waitingSince(key);
         if (exec.now - since < exec.config.engineWaitTimeoutMs) {
           exec.wakeAt(`engine:${key}`, exec.now + Math.min(5_000, exec.config.engineWaitTimeoutMs));
           return Transition.queued({ patch, info });
@@ -311,6 +323,11 @@ export function createTaskHandler(): TaskNodeHandler {
       if (exit.oomKilled) {
         const limit = containerResources(task.container?.resources).memoryBytes;
         return fail(true, executionError('USER', EXECUTION_ERROR_CODES.OOM_KILLED, `container was killed because it ran out of memory (limit ${limit !== undefined ? formatBytes(limit) : 'unknown'})`));
+      }
+      const full = ctx.exec.deps.storageFull?.();
+      if (full !== undefined) {
+        // It could not write (its outputs, its error document): the sandbox's disk, not the task.
+        return fail(true, executionError('SYSTEM', EXECUTION_ERROR_CODES.DISK_FULL, `container exited with code ${exit.exitCode} while ${full}; see ${st.logUri}`));
       }
       const kind = exit.signal === 'SIGKILL' ? 'SYSTEM' : 'USER';
       return fail(true, executionError(kind, EXECUTION_ERROR_CODES.NON_ZERO_EXIT, `container exited with code ${exit.exitCode}${exit.signal ? ` (${exit.signal})` : ''}; see ${st.logUri}`));
