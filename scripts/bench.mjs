@@ -10,6 +10,7 @@
  *   chain     10-task chain vs 10 sequential bare `docker run`s; gaps between dependent tasks
  *   map       100-item map at concurrency 10 vs 100 bare `docker run`s 10 at a time
  *   rss       idle RSS of the daemon after start and after the runs
+ *   burst     200 executions created at once while clients read: read latency and memory vs idle
  *   engine    engine overhead per node: 1,000-node static chain / fan-out / dynamic fan-out
  *   eager     scripts/bench-eager.mjs when it exists (issue 5's eager figures)
  *
@@ -46,7 +47,7 @@ if (Number(process.versions.node.split('.')[0]) < 24) {
   process.exit(r.status ?? 1);
 }
 
-const ALL = ['start', 'rss', 'one-task', 'chain', 'map', 'eager', 'engine'];
+const ALL = ['start', 'rss', 'one-task', 'chain', 'map', 'eager', 'burst', 'engine'];
 const { values: opts } = parseArgs({
   options: {
     only: { type: 'string' },
@@ -70,6 +71,7 @@ if (!existsSync(binary)) {
 }
 
 const sandboxMod = await import(pathToFileURL(join(root, 'scripts/bench/sandbox.ts')).href);
+const burstMod = await import(pathToFileURL(join(root, 'scripts/bench/burst.ts')).href);
 const report = await import(pathToFileURL(join(root, 'scripts/bench/report.ts')).href);
 const util = await import(pathToFileURL(join(root, 'scripts/bench/util.ts')).href);
 
@@ -124,7 +126,7 @@ process.once('SIGINT', () => {
 });
 
 try {
-  const needsSandbox = ['one-task', 'chain', 'map', 'rss', 'eager'].some((s) => only.has(s));
+  const needsSandbox = ['one-task', 'chain', 'map', 'rss', 'eager', 'burst'].some((s) => only.has(s));
   if (docker && needsSandbox) {
     log('starting a sandbox for the workflow measurements (waits for its task image)');
     sbx = await sandboxMod.openBenchSandbox(o);
@@ -133,7 +135,7 @@ try {
     if (only.has('rss')) rows.push(...(await sandboxMod.benchRss(sbx, 'idle after start and the task image build')));
   }
   if (!docker) {
-    for (const k of ['one-task', 'chain', 'map', 'rss']) {
+    for (const k of ['one-task', 'chain', 'map', 'rss', 'burst']) {
       if (only.has(k)) rows.push({ section: k, name: k, value: null, unit: 'ms', note: 'skipped: no Docker engine answers' });
     }
   }
@@ -147,6 +149,7 @@ try {
       await new Promise((r) => setTimeout(r, 2000));
       rows.push(...(await sandboxMod.benchRss(sbx, 'idle after the runs above')));
     }
+    await section('burst', '200 creates at once while clients read', () => burstMod.benchBurst(sbx, o, opts.quick ? 60 : 200));
   }
   await section('engine', 'engine overhead (1,000 nodes, no-op launcher)', () => runEngineBench());
 } finally {

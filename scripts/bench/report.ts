@@ -17,7 +17,7 @@ export interface BenchTarget {
 
 /** One measured figure (the median of its samples) and, usually, its baseline from the same run. */
 export interface BenchRow {
-  /** Section key: `start`, `one-task`, `chain`, `rss`, `map`, `engine`, `eager`. */
+  /** Section key: `start`, `one-task`, `chain`, `rss`, `map`, `engine`, `eager`, `burst`. */
   section: string;
   /** What was measured. */
   name: string;

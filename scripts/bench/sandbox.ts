@@ -211,7 +211,7 @@ async function runViaApi(sbx: BenchSandbox, launchPlan: flyteidl.core.IIdentifie
 const intLit = (n: number): flyteidl.core.ILiteral => ({ scalar: { primitive: { integer: String(n) } } });
 
 /** What a warm-up `run --remote` of an entity taught us: its launch plan and how to run its task bare. */
-interface Prepared {
+export interface Prepared {
   launchPlan: flyteidl.core.IIdentifier;
   /** `docker run` arguments (before the output prefix) that run the same task on the same inputs. */
   bareArgs: (outputPrefix: string) => string[];
@@ -260,7 +260,7 @@ async function prepare(sbx: BenchSandbox, entity: string, inputs: string[]): Pro
 const oneTaskPrepared = new WeakMap<BenchSandbox, Promise<Prepared>>();
 
 /** The one-task workflow's launch plan and bare run (its task is `noop` on one int): made once per sandbox. */
-function oneTask(sbx: BenchSandbox): Promise<Prepared> {
+export function prepareOneTask(sbx: BenchSandbox): Promise<Prepared> {
   let p = oneTaskPrepared.get(sbx);
   if (!p) {
     p = prepare(sbx, 'one_task', ['--x', '1']);
@@ -289,7 +289,7 @@ const nextTag = (): string => `${process.pid}-${++bareCounter}`;
  * task on the same inputs. Plus the parts of the CLI's time, to show where it goes.
  */
 export async function benchOneTask(sbx: BenchSandbox, o: SandboxBenchOptions): Promise<BenchRow[]> {
-  const p = await oneTask(sbx);
+  const p = await prepareOneTask(sbx);
   const cliMs: number[] = [];
   const serverSide: number[] = [];
   const apiMs: number[] = [];
@@ -392,7 +392,7 @@ export async function benchMap(sbx: BenchSandbox, o: SandboxBenchOptions): Promi
   const name = `map of ${o.mapItems} items, concurrency 10: API create → terminal`;
   const baselineName = `${o.mapItems} bare \`docker run\`s, 10 at a time`;
   // The bare runs run the map's task (noop) on one item, as the one-task workflow does.
-  const bare = await oneTask(sbx);
+  const bare = await prepareOneTask(sbx);
   let p: Prepared;
   try {
     p = await prepare(sbx, 'map10', ['--xs', '[1, 2]']);

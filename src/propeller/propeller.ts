@@ -18,7 +18,7 @@ import { executionError, EXECUTION_ERROR_CODES, FaultInjectedError, PROPELLER_ER
 import { createFaultPoints } from './fault-points.ts';
 import type { FaultPoints } from './fault-points.ts';
 import { createHandlerRegistry } from './handlers/index.ts';
-import type { NodeHandler } from './handlers/handler.ts';
+import type { NodeHandler, ObservedExit } from './handlers/handler.ts';
 import { executionKey } from './ids.ts';
 import type { ExecutionRequest } from './ports.ts';
 import { createClosureCache, createDagCache } from './caches.ts';
@@ -64,7 +64,7 @@ interface Runner {
   failures: number;
   timers: Map<string, AbortController>;
   watchers: Map<string, AbortController>;
-  exits: Map<string, AttemptExit>;
+  exits: Map<string, ObservedExit>;
   /** What this execution waits for (an attempt's engine, disk space for a launch), and since when. */
   waits: Map<string, number>;
   wake: () => void;
@@ -191,7 +191,8 @@ export function createPropeller(deps: PropellerDeps, config: ResolvedPropellerCo
         if (ac.signal.aborted) return;
         r.watchers.delete(key);
         r.waits.delete(key);
-        r.exits.set(key, exit);
+        const full = exit.state === 'EXITED' && exit.exitCode !== 0 ? fullDeps.storageFull?.() : undefined;
+        r.exits.set(key, full === undefined ? exit : { ...exit, storageFull: full });
         requestRound(r.key);
       },
       (e: unknown) => {

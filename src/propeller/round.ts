@@ -21,7 +21,7 @@ import type { Dag } from './dag.ts';
 import type { PropellerDeps, ResolvedPropellerConfig } from './deps.ts';
 import { BadClosureError, executionError, ErrorKindNum, EXECUTION_ERROR_CODES, PROPELLER_ERROR_CODES } from './errors.ts';
 import { nodeEvent, workflowEvent } from './events.ts';
-import type { ExecContext, ExecuteNodeOptions, HandlerResult, NodeContext, NodeHandler, Scope, ScopeOutcome } from './handlers/handler.ts';
+import type { ExecContext, ExecuteNodeOptions, HandlerResult, ObservedExit, NodeContext, NodeHandler, Scope, ScopeOutcome } from './handlers/handler.ts';
 import { executionKey, uniqueNodeId } from './ids.ts';
 import { durationToMs, formatMs } from './literals.ts';
 import type { ExecutionRequest } from './ports.ts';
@@ -37,7 +37,7 @@ export interface RoundServices {
   dagOf(template: flyteidl.core.IWorkflowTemplate, connections?: flyteidl.core.IConnectionSet | null): Dag;
   /** Reads a compiled closure document, cached across rounds. */
   readClosure(uri: string): Promise<flyteidl.core.ICompiledWorkflowClosure>;
-  exitOf(key: string): AttemptExit | undefined;
+  exitOf(key: string): ObservedExit | undefined;
   waitingSince(key: string): number;
   watchAttempt(key: string): void;
   wakeAt(id: string, atMs: number): void;
@@ -130,7 +130,7 @@ export class Round implements ExecContext {
     return this.#svc.readClosure(uri);
   }
 
-  exitOf(key: string): AttemptExit | undefined {
+  exitOf(key: string): ObservedExit | undefined {
     return this.#svc.exitOf(key);
   }
   waitingSince(key: string): number {

@@ -19,6 +19,13 @@ import type { ExecutionRequest } from '../ports.ts';
 import type { NodeKind, NodeStatus } from '../state.ts';
 
 /** A (sub-)workflow being walked: its graph and how its node ids map to unique ids. */
+/**
+ * An attempt's exit as propeller saw it arrive: with `storageFull` when it ended non-zero while the
+ * data disk was full (the task could not write; the sandbox's failure, judged when it happened
+ * rather than when a later round reads the exit).
+ */
+export type ObservedExit = AttemptExit & { storageFull?: string };
+
 export interface Scope {
   readonly dag: Dag;
   /** The closure its task and sub-workflow references resolve in (a dynamic node brings its own). */
@@ -63,7 +70,7 @@ export interface ExecContext {
   /** Reads a compiled closure document (a dynamic node's), cached across rounds by URI. */
   readClosure(uri: string): Promise<flyteidl.core.ICompiledWorkflowClosure>;
   /** The exit of an attempt, if its `launcher.wait` has resolved in this process. */
-  exitOf(key: string): AttemptExit | undefined;
+  exitOf(key: string): ObservedExit | undefined;
   /** When this process began waiting for `key` (the engine of an attempt, disk space), recorded now if not yet. */
   waitingSince(key: string): number;
   /** Makes sure something waits for this attempt's exit and requests a round when it comes. */

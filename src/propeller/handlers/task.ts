@@ -24,7 +24,7 @@ import { renderAll } from '../template-render.ts';
 import type { TemplateParams } from '../template-render.ts';
 import { readCopilotOutputs, writeCopilotInputs } from './copilot.ts';
 import { Transition } from './handler.ts';
-import type { AbortResult, Common, EventInfo, HandlerResult, NodeContext, NodeHandler, StatusPatch } from './handler.ts';
+import type { AbortResult, Common, EventInfo, HandlerResult, NodeContext, NodeHandler, ObservedExit, StatusPatch } from './handler.ts';
 
 /** `core.CatalogCacheStatus` numbers. */
 export const CacheStatusNum = {
@@ -281,7 +281,7 @@ export function createTaskHandler(): TaskNodeHandler {
   }
 
   /** Turns an attempt's exit and documents into the node's next state. */
-  async function outcome(ctx: NodeContext, task: flyteidl.core.ITaskTemplate, st: TaskAttemptState, exit: AttemptExit, uris: AttemptUris): Promise<AttemptResult> {
+  async function outcome(ctx: NodeContext, task: flyteidl.core.ITaskTemplate, st: TaskAttemptState, exit: ObservedExit, uris: AttemptUris): Promise<AttemptResult> {
     const data = ctx.exec.deps.data;
     const logs = logsOf(st);
     const fail = (retryable: boolean, err: flyteidl.core.IExecutionError, patch: StatusPatch = {}): HandlerResult => {
@@ -324,7 +324,7 @@ export function createTaskHandler(): TaskNodeHandler {
         const limit = containerResources(task.container?.resources).memoryBytes;
         return fail(true, executionError('USER', EXECUTION_ERROR_CODES.OOM_KILLED, `container was killed because it ran out of memory (limit ${limit !== undefined ? formatBytes(limit) : 'unknown'})`));
       }
-      const full = ctx.exec.deps.storageFull?.();
+      const full = exit.storageFull ?? ctx.exec.deps.storageFull?.();
       if (full !== undefined) {
         // It could not write (its outputs, its error document): the sandbox's disk, not the task.
         return fail(true, executionError('SYSTEM', EXECUTION_ERROR_CODES.DISK_FULL, `container exited with code ${exit.exitCode} while ${full}; see ${st.logUri}`));
