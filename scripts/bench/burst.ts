@@ -16,6 +16,12 @@ import { median, now, processMemoryMb } from './util.ts';
 const PROJECT = 'flytesnacks';
 const DOMAIN = 'development';
 
+/** The daemon's V8 heap in use, as `/healthz` reports it. */
+async function heapUsedMb(url: string): Promise<number | null> {
+  const h = (await (await fetch(`${url}/healthz`)).json()) as { memory?: { heapUsedMb?: number } };
+  return h.memory?.heapUsedMb ?? null;
+}
+
 /** The q-quantile (0..1) of the samples, nearest rank. */
 export function quantile(xs: number[], q: number): number {
   if (xs.length === 0) return Number.NaN;
@@ -61,6 +67,7 @@ export async function benchBurst(sbx: BenchSandbox, o: SandboxBenchOptions, crea
   // Idle: the same reads for 3 s, the memory after a pause.
   await sleep(2000);
   const idleMem = processMemoryMb(sbx.pid);
+  const idleHeap = await heapUsedMb(sbx.url);
   const idleEnd = now() + 3000;
   const idle = await readWhile(urls, readers, () => now() > idleEnd);
 
@@ -104,9 +111,10 @@ export async function benchBurst(sbx: BenchSandbox, o: SandboxBenchOptions, crea
     }
   }
   const allDone = now() - t0;
-  await sleep(5000);
+  await sleep(10_000);
   clearInterval(sampler);
   const afterMem = processMemoryMb(sbx.pid);
+  const afterHeap = await heapUsedMb(sbx.url);
   if (failed.length > 0) throw new Error(`${failed.length} of ${creates} burst executions did not succeed (e.g. ${failed[0]})`);
   const row = (kind: string, label: string, q: number, target?: BenchRow['target']): BenchRow => {
     const d = during.get(kind)!;
@@ -137,10 +145,11 @@ export async function benchBurst(sbx: BenchSandbox, o: SandboxBenchOptions, crea
   ];
   if (idleMem && afterMem) {
     rows.push(
+      { section: 'burst', name: 'daemon V8 heap used 10 s after the burst ended (/healthz)', value: afterHeap, unit: 'MB', baseline: { name: 'idle before', value: idleHeap } },
       { section: 'burst', name: 'daemon RSS at the peak of the burst', value: peakRss, unit: 'MB', baseline: { name: 'idle before', value: idleMem.rss } },
       {
         section: 'burst',
-        name: 'daemon RSS 5 s after the burst ended',
+        name: 'daemon RSS 10 s after the burst ended',
         value: afterMem.rss,
         unit: 'MB',
         baseline: { name: 'idle before', value: idleMem.rss },

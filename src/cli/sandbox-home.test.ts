@@ -99,8 +99,19 @@ describe('the security and fault settings', () => {
       [{ taskUser: 'root' }, /taskUser must be "uid:gid"/],
       [{ requestTimeoutSeconds: 0 }, /requestTimeoutSeconds must be an integer from 1/],
       [{ engineWaitSeconds: -1 }, /engineWaitSeconds must be an integer from 1/],
+      [{ maxRunningTasks: -3 }, /maxRunningTasks must be an integer from 0/],
     ] as const) {
       expect(() => validateConfig(bad as Record<string, unknown>, 'config.yaml'), JSON.stringify(bad)).toThrow(msg);
     }
+  });
+});
+
+describe('maxRunningTasks', () => {
+  test('0 means 4 per core, at least 16; a number is taken as it is', async () => {
+    const { runningTaskLimit, validateConfig } = await import('./sandbox-home.ts');
+    expect(validateConfig({ maxRunningTasks: 3 }, 'config.yaml')).toEqual({ maxRunningTasks: 3 });
+    expect(runningTaskLimit({ maxRunningTasks: 3 }, 2)).toBe(3);
+    expect(runningTaskLimit({ maxRunningTasks: 0 }, 2)).toBe(16);
+    expect(runningTaskLimit({ maxRunningTasks: 0 }, 8)).toBe(32);
   });
 });

@@ -25,6 +25,12 @@ export interface SandboxConfig {
   /** Max depth of nested dynamic/launch-plan executions. @default 10 */
   maxNesting: number;
   /**
+   * Max task attempts running at once across all executions (eager tasks excepted); the others
+   * stay QUEUED until one ends, as pods stay Pending on a full cluster. 0 means 4 per core, at
+   * least 16 (see {@link runningTaskLimit}). @default 0
+   */
+  maxRunningTasks: number;
+  /**
    * Extra names the API answers to in the `Host` header, besides loopback names and `host`
    * (a request naming any other host is refused: DNS rebinding). @default []
    */
@@ -60,6 +66,7 @@ export const DEFAULT_CONFIG: SandboxConfig = {
   launcher: 'docker',
   maxParallelism: 25,
   eagerConcurrency: 10,
+  maxRunningTasks: 0,
   maxNesting: 10,
   allowedHosts: [],
   expose: false,
@@ -129,6 +136,9 @@ export function validateConfig(raw: Record<string, unknown>, source: string): Pa
         break;
       case 'maxParallelism':
         out.maxParallelism = checkInt(v, `${source}: maxParallelism`, 0, 10_000);
+        break;
+      case 'maxRunningTasks':
+        out.maxRunningTasks = checkInt(v, `${source}: maxRunningTasks`, 0, 100_000);
         break;
       case 'eagerConcurrency':
         out.eagerConcurrency = checkInt(v, `${source}: eagerConcurrency`, 1, 1_000);
@@ -200,6 +210,11 @@ export async function loadConfig(dataDir: string, flags: Record<string, unknown>
   }
   const fromFlags = validateConfig(flags, 'command line');
   return { ...DEFAULT_CONFIG, ...fromFile, ...fromFlags };
+}
+
+/** The running-task limit `maxRunningTasks` stands for on this machine (0: 4 per core, at least 16). */
+export function runningTaskLimit(config: Pick<SandboxConfig, 'maxRunningTasks'>, cores = os.availableParallelism()): number {
+  return config.maxRunningTasks > 0 ? config.maxRunningTasks : Math.max(16, 4 * cores);
 }
 
 /** Writes a commented default config.yaml when none exists. */

@@ -21,10 +21,11 @@ import { parseCpu, parseMemory } from '../propeller/resources.ts';
 import { DEFAULT_IMAGE } from '../sdk/internal.ts';
 import { isSandboxError } from '../core/errors.ts';
 import { diskFullReason, LocalDataStore } from '../storage/index.ts';
-import { baseUrl, homePaths, loadConfig, writeState, clearState, type SandboxConfig } from './sandbox-home.ts';
+import { baseUrl, homePaths, loadConfig, runningTaskLimit, writeState, clearState, type SandboxConfig } from './sandbox-home.ts';
 import { sqliteNativeBinding } from './native-addon.ts';
 import { selfBinary, selfCommand } from './self.ts';
 import { exposureWarning } from './exposure.ts';
+import { startMemoryTrim } from './memory-trim.ts';
 import { version } from './version.ts';
 
 /** Label that ties containers to the sandbox (data dir) that started them. */
@@ -256,7 +257,10 @@ export async function serve(opts: { dataDir: string; port?: string; host?: strin
       // The container engine's state (Docker): status, run --wait and the console show it.
       healthExtras: () => {
         const engine = (setupRef.launcher as { engineState?: () => unknown } | undefined)?.engineState?.();
-        return engine ? { engine } : {};
+        const m = process.memoryUsage();
+        const mb = (n: number): number => Math.round((n / 2 ** 20) * 10) / 10;
+        const memory = { rssMb: mb(m.rss), heapUsedMb: mb(m.heapUsed), heapTotalMb: mb(m.heapTotal), externalMb: mb(m.external) };
+        return engine ? { engine, memory } : { memory };
       },
     },
   );
@@ -283,6 +287,7 @@ export async function serve(opts: { dataDir: string; port?: string; host?: strin
   };
 
   const servers: http.Server[] = [];
+  const memoryTrim = startMemoryTrim();
   // TCP: the browser boundary (Host, Origin); the task socket: a task credential instead.
   const web = webApp(admin.app, dataStore, browserBoundary({ listenHost: config.host, allowedHosts: config.allowedHosts }));
   const socketJson = express.json({ limit: 20 * 1024 * 1024, type: 'application/json', strict: true });
@@ -296,6 +301,7 @@ export async function serve(opts: { dataDir: string; port?: string; host?: strin
       // that never end) gets 408 and its connection closed instead of holding it forever.
       const srv = http.createServer({ connectionsCheckingInterval: 1000, headersTimeout: Math.min(10_000, config.requestTimeoutSeconds * 1000), requestTimeout: config.requestTimeoutSeconds * 1000 }, app);
       srv.once('error', reject);
+      srv.on('request', () => memoryTrim.touch());
       srv.listen(target, () => resolve(srv));
     });
   const main = await listen(web, { port: config.port, host: config.host });
@@ -322,6 +328,7 @@ export async function serve(opts: { dataDir: string; port?: string; host?: strin
       },
       maxTaskOutputBytes: config.maxTaskOutputBytes,
       engineWaitTimeoutMs: config.engineWaitSeconds * 1000,
+      maxRunningTasks: runningTaskLimit(config),
     }),
   );
   runner.bind(propeller);
@@ -344,6 +351,7 @@ export async function serve(opts: { dataDir: string; port?: string; host?: strin
     process.once('SIGINT', stop);
   });
   log.info('sandbox stopping');
+  memoryTrim.stop();
   await propeller.stop().catch(() => undefined);
   await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
   for (const s of servers) s.closeAllConnections?.();

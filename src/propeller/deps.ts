@@ -119,6 +119,11 @@ export interface ResolvedPropellerConfig {
    * @default 600000 (10 minutes)
    */
   engineWaitTimeoutMs: number;
+  /**
+   * Most task attempts running at once across all executions (eager tasks excepted); the others
+   * stay QUEUED until one ends, as pods stay Pending on a full cluster. 0: no limit. @default 0
+   */
+  maxRunningTasks: number;
 }
 
 /** User-facing options; see {@link ResolvedPropellerConfig} for meanings. */
@@ -143,6 +148,7 @@ export function resolvePropellerConfig(o: PropellerOptions): ResolvedPropellerCo
     taskResourceDefaults: o.taskResourceDefaults ?? {},
     maxTaskOutputBytes: o.maxTaskOutputBytes ?? 1024 ** 3,
     engineWaitTimeoutMs: o.engineWaitTimeoutMs ?? 600_000,
+    maxRunningTasks: o.maxRunningTasks ?? 0,
   };
   for (const k of ['engineWaitTimeoutMs', 'maxTaskOutputBytes', 'maxParallelism', 'maxSystemRetries', 'maxNesting', 'eagerConcurrency', 'childPollIntervalMs', 'roundRetryDelayMs', 'maxRoundFailures'] as const) {
     if (!Number.isInteger(cfg[k]) || cfg[k] < 0) throw new RangeError(`propeller config ${k} must be a non-negative integer, got ${cfg[k]}`);

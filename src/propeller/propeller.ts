@@ -13,6 +13,7 @@ import { isSandboxError, NotFoundError, UnavailableError } from '../core/errors.
 import { ALREADY_TERMINAL_CODE, INVALID_TRANSITION_CODE, WorkflowPhases } from '../core/phases.ts';
 import type { AttemptExit } from '../launcher/launcher.ts';
 import { CacheReservations, createDataStoreCatalog } from './catalog.ts';
+import { TaskSlots } from './task-slots.ts';
 import type { PropellerDeps, ResolvedPropellerConfig } from './deps.ts';
 import { executionError, EXECUTION_ERROR_CODES, FaultInjectedError, PROPELLER_ERROR_CODES } from './errors.ts';
 import { createFaultPoints } from './fault-points.ts';
@@ -90,6 +91,7 @@ export function createPropeller(deps: PropellerDeps, config: ResolvedPropellerCo
   const { clock, launcher, store, events, logger } = fullDeps;
   const handlers = createHandlerRegistry(extras.handlers);
   const reservations = new CacheReservations();
+  const taskSlots = new TaskSlots(config.maxRunningTasks);
   const dagOf = createDagCache();
   const readClosure = createClosureCache(fullDeps.data);
   const storedRequests = new WeakMap<ExecutionRequest, ExecutionRequest>();
@@ -151,7 +153,10 @@ export function createPropeller(deps: PropellerDeps, config: ResolvedPropellerCo
 
   function cancelAll(r: Runner): void {
     for (const ac of r.timers.values()) ac.abort();
-    for (const ac of r.watchers.values()) ac.abort();
+    for (const [key, ac] of r.watchers) {
+      ac.abort();
+      taskSlots.release(key); // nobody will see this attempt end now
+    }
     r.timers.clear();
     r.watchers.clear();
   }
@@ -161,6 +166,7 @@ export function createPropeller(deps: PropellerDeps, config: ResolvedPropellerCo
       deps: fullDeps,
       config,
       reservations,
+      taskSlots,
       handlers,
       dagOf,
       readClosure,
@@ -191,6 +197,7 @@ export function createPropeller(deps: PropellerDeps, config: ResolvedPropellerCo
         if (ac.signal.aborted) return;
         r.watchers.delete(key);
         r.waits.delete(key);
+        taskSlots.release(key);
         const full = exit.state === 'EXITED' && exit.exitCode !== 0 ? fullDeps.storageFull?.() : undefined;
         r.exits.set(key, full === undefined ? exit : { ...exit, storageFull: full });
         requestRound(r.key);
@@ -204,6 +211,7 @@ export function createPropeller(deps: PropellerDeps, config: ResolvedPropellerCo
           r.waits.set(key, since);
           if (clock.now() - since >= config.engineWaitTimeoutMs) {
             r.waits.delete(key);
+            taskSlots.release(key);
             r.exits.set(key, { state: 'NOT_FOUND', reason: `the container engine did not answer for ${Math.round((clock.now() - since) / 1000)} s (${(e as Error).message})` });
             requestRound(r.key);
             return;

@@ -15,6 +15,7 @@ import { nodeDataDir, nodeInputsUri } from '../storage/layout.ts';
 import { readProto, writeProto } from '../storage/proto-io.ts';
 import { BindingResolutionError, resolveBindings } from './bindings.ts';
 import type { CacheReservations } from './catalog.ts';
+import type { TaskSlots } from './task-slots.ts';
 import { identifierKey, indexClosure } from './closure-index.ts';
 import { downstreamOf, END_NODE, START_NODE } from './dag.ts';
 import type { Dag } from './dag.ts';
@@ -33,6 +34,7 @@ export interface RoundServices {
   deps: Required<Pick<PropellerDeps, 'catalog'>> & PropellerDeps;
   config: ResolvedPropellerConfig;
   reservations: CacheReservations;
+  taskSlots: TaskSlots;
   handlers: Readonly<Record<NodeKind, NodeHandler>>;
   dagOf(template: flyteidl.core.IWorkflowTemplate, connections?: flyteidl.core.IConnectionSet | null): Dag;
   /** Reads a compiled closure document, cached across rounds. */
@@ -57,6 +59,7 @@ export class Round implements ExecContext {
   readonly deps: RoundServices['deps'];
   readonly config: ResolvedPropellerConfig;
   readonly reservations: CacheReservations;
+  readonly taskSlots: TaskSlots;
   readonly now: number;
   readonly executionId: { project: string; domain: string; name: string };
   readonly doc: ExecutionDocument;
@@ -90,6 +93,7 @@ export class Round implements ExecContext {
     this.config = svc.config;
     this.wakeSoon = svc.wakeSoon;
     this.reservations = svc.reservations;
+    this.taskSlots = svc.taskSlots;
     this.now = svc.deps.clock.now();
     this.executionId = { project: doc.request.id.project, domain: doc.request.id.domain, name: doc.request.id.name };
     for (const st of Object.values(doc.status.nodes)) {

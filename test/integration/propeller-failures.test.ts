@@ -307,6 +307,22 @@ describe('engine errors', () => {
     expect(await h.outputsOf(name)).toEqual({ o0: 4 });
   });
 
+  it('runs at most maxRunningTasks attempts across executions; the others stay QUEUED until one ends', async () => {
+    await h.cleanup();
+    h = await createHarness({ maxRunningTasks: 2 });
+    h.task('n0', () => ({ outputs: { o0: lit.int(1) } }), { hold: true });
+    const names = [await h.launch(oneTask(), { a: lit.int(1) }), await h.launch(oneTask(), { a: lit.int(2) }), await h.launch(oneTask(), { a: lit.int(3) })];
+    await eventually(() => h.launcher.launched.length === 2, 'two attempts running');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(h.launcher.launched).toHaveLength(2);
+    const waiting = names.find((n) => !h.launcher.launched.some((s) => s.key.startsWith(n)))!;
+    expect(h.sink.taskPhases(waiting, 'n0')).toEqual([]);
+    h.launcher.finish(h.launcher.launched[0]!.key, { exitCode: 0 });
+    await eventually(() => h.launcher.launched.length === 3, 'the third starts once one ends');
+    for (const s of h.launcher.launched.slice(1)) h.launcher.finish(s.key, { exitCode: 0 });
+    for (const n of names) expect((await h.sink.waitForTerminal(n)).phase).toBe(4);
+  });
+
   it('keeps unsent events and re-sends them when the sink recovers', async () => {
     // Held, so that nothing but the resend timer can wake the execution: a finishing attempt
     // would start a round that re-sends the events on its own (correct, but not what this tests).

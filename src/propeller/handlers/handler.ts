@@ -12,6 +12,7 @@
 import type { flyteidl } from '../../core/idl.ts';
 import type { AttemptExit } from '../../launcher/launcher.ts';
 import type { CacheReservations } from '../catalog.ts';
+import type { TaskSlots } from '../task-slots.ts';
 import type { ClosureIndex } from '../closure-index.ts';
 import type { Dag } from '../dag.ts';
 import type { PropellerDeps, ResolvedPropellerConfig } from '../deps.ts';
@@ -56,6 +57,8 @@ export interface ExecContext {
   readonly deps: Required<Pick<PropellerDeps, 'catalog'>> & PropellerDeps;
   readonly config: ResolvedPropellerConfig;
   readonly reservations: CacheReservations;
+  /** The machine's room for running tasks, shared by all executions. */
+  readonly taskSlots: TaskSlots;
   /** Time of this round (epoch ms). */
   readonly now: number;
   readonly executionId: { project: string; domain: string; name: string };

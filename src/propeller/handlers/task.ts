@@ -248,10 +248,17 @@ export function createTaskHandler(): TaskNodeHandler {
       const err = executionError('SYSTEM', EXECUTION_ERROR_CODES.DISK_FULL, `waited ${Math.round((exec.now - since) / 1000)} s for disk space (engineWaitSeconds): ${full}`);
       return Transition.failure(err, { patch, info });
     }
-    const spec = await buildLaunchSpec(ctx, task, uris, key);
+    if (!task.metadata?.isEager && !exec.taskSlots.tryAcquire(key, exec.wakeSoon)) {
+      // The machine is full: stay QUEUED until a running task ends (a fallback look now and then).
+      exec.wakeAt(`slot:${key}`, exec.now + 5_000);
+      return Transition.queued({ patch, info });
+    }
+    let spec: LaunchSpec;
     try {
+      spec = await buildLaunchSpec(ctx, task, uris, key);
       await exec.deps.launcher.launch(spec);
     } catch (e) {
+      exec.taskSlots.release(key);
       if (!isLauncherError(e)) throw e;
       if (e.code === 'SBX_LAUNCHER_ENGINE_UNAVAILABLE') {
         // No engine to launch with: wait for it (within the bound) instead of spending retries.
