@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { DataStore } from './data-store.ts';
 import { isStorageError, StorageError, STORAGE_ERROR_CODES } from './errors.ts';
+import { isInside } from './path-inside.ts';
 
 /**
  * A {@link DataStore} rooted at a local directory (created if missing).
@@ -174,10 +175,6 @@ async function makeWorldReadable(p: string): Promise<void> {
 /** `file://` URI of an absolute path (percent-encoding what URLs require). */
 export function toFileUri(absPath: string): string {
   return pathToFileURL(absPath).href;
-}
-
-function isInside(p: string, root: string): boolean {
-  return p === root || p.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
 }
 
 function tempSibling(p: string): string {

@@ -9,11 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Response } from 'express';
 import { adminError } from '../errors.ts';
-
-function isInside(child: string, root: string): boolean {
-  const rel = path.relative(root, child);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-}
+import { isInside } from '../../storage/path-inside.ts';
 
 /**
  * The local path of a log URI, checked to be inside `dataDir` (symlinks resolved). Throws

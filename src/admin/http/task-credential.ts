@@ -24,6 +24,7 @@ import type { DataStore } from '../../storage/data-store.ts';
 import { readLiteralMap } from '../managers/execution-views.ts';
 import type { AdminManagers } from '../routes/helpers.ts';
 import { refuse } from './browser-boundary.ts';
+import { isInside } from '../../storage/path-inside.ts';
 
 /** Header carrying the token (`Authorization: Bearer <token>`). */
 export const TASK_TOKEN_ENV = 'TFLYTE_ADMIN_TOKEN';
@@ -121,10 +122,6 @@ function realOrUndefined(p: string): string | undefined {
   }
 }
 
-function inside(p: string, root: string): boolean {
-  return p === root || p.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
-}
-
 /**
  * Whether `uri` (a store URI) lies physically inside one of `roots` (store URIs): symlinks are
  * resolved on both sides, so a link inside an allowed area cannot lead elsewhere.
@@ -146,7 +143,7 @@ function within(store: DataStore, uri: string, roots: string[]): boolean {
       continue;
     }
     const realRoot = realOrUndefined(rp);
-    if (realRoot && inside(real, realRoot)) return true;
+    if (realRoot && isInside(real, realRoot)) return true;
   }
   return false;
 }

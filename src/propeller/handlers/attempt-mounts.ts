@@ -9,6 +9,7 @@ import fs from 'node:fs/promises';
 import type { flyteidl } from '../../core/idl.ts';
 import type { Mount } from '../../launcher/launcher.ts';
 import type { DataStore } from '../../storage/data-store.ts';
+import { isInside } from '../../storage/path-inside.ts';
 
 /** Past this many input blobs, each producing attempt's raw area is mounted instead of each blob. */
 const MAX_BLOB_MOUNTS = 100;
@@ -30,10 +31,6 @@ export function literalMapUris(map: flyteidl.core.ILiteralMap | null | undefined
   const out: string[] = [];
   for (const l of Object.values(map?.literals ?? {})) literalUris(l, out);
   return out;
-}
-
-function isInside(p: string, root: string): boolean {
-  return p === root || p.startsWith(root.endsWith('/') ? root : `${root}/`);
 }
 
 /** The local path of a store URI, or undefined when it is not one (other scheme, outside). */

@@ -13,6 +13,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { DataStore } from '../../storage/data-store.ts';
+import { isInside } from '../../storage/path-inside.ts';
 
 /** An attempt document's state on disk. */
 export type DocumentState = { kind: 'missing' } | { kind: 'file'; size: number } | { kind: 'unsafe'; why: string };
@@ -37,11 +38,6 @@ export async function documentState(data: DataStore, uri: string, attemptDir: st
   const dir = await fs.realpath(data.localPath(attemptDir)).catch(() => '');
   if (!real || !dir || !isInside(real, dir)) return { kind: 'unsafe', why: "it is not inside the attempt's own directory" };
   return { kind: 'file', size: st.size };
-}
-
-/** True if `p` is `root` or below it (both absolute, normalised). */
-export function isInside(p: string, root: string): boolean {
-  return p === root || p.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
 }
 
 /**
