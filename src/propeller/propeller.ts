@@ -11,7 +11,6 @@
  */
 import { isSandboxError, NotFoundError, UnavailableError } from '../core/errors.ts';
 import { ALREADY_TERMINAL_CODE, INVALID_TRANSITION_CODE, WorkflowPhases } from '../core/phases.ts';
-import type { AttemptExit } from '../launcher/launcher.ts';
 import { CacheReservations, createDataStoreCatalog } from './catalog.ts';
 import { TaskSlots } from './task-slots.ts';
 import type { PropellerDeps, ResolvedPropellerConfig } from './deps.ts';
@@ -181,6 +180,14 @@ export function createPropeller(deps: PropellerDeps, config: ResolvedPropellerCo
     };
   }
 
+  /** Records how an attempt ended (its wait over, its slot free) and asks for a round to act on it. */
+  function attemptEnded(r: Runner, key: string, exit: ObservedExit): void {
+    r.waits.delete(key);
+    taskSlots.release(key);
+    r.exits.set(key, exit);
+    requestRound(r.key);
+  }
+
   function watchAttempt(r: Runner, key: string): void {
     if (stopped || r.crashed) return;
     if (r.exits.has(key)) {
@@ -196,11 +203,8 @@ export function createPropeller(deps: PropellerDeps, config: ResolvedPropellerCo
       (exit) => {
         if (ac.signal.aborted) return;
         r.watchers.delete(key);
-        r.waits.delete(key);
-        taskSlots.release(key);
         const full = exit.state === 'EXITED' && exit.exitCode !== 0 ? fullDeps.storageFull?.() : undefined;
-        r.exits.set(key, full === undefined ? exit : { ...exit, storageFull: full });
-        requestRound(r.key);
+        attemptEnded(r, key, full === undefined ? exit : { ...exit, storageFull: full });
       },
       (e: unknown) => {
         if (ac.signal.aborted) return;
@@ -210,10 +214,7 @@ export function createPropeller(deps: PropellerDeps, config: ResolvedPropellerCo
           const since = r.waits.get(key) ?? clock.now();
           r.waits.set(key, since);
           if (clock.now() - since >= config.engineWaitTimeoutMs) {
-            r.waits.delete(key);
-            taskSlots.release(key);
-            r.exits.set(key, { state: 'NOT_FOUND', reason: `the container engine did not answer for ${Math.round((clock.now() - since) / 1000)} s (${(e as Error).message})` });
-            requestRound(r.key);
+            attemptEnded(r, key, { state: 'NOT_FOUND', reason: `the container engine did not answer for ${Math.round((clock.now() - since) / 1000)} s (${(e as Error).message})` });
             return;
           }
         }

@@ -10,7 +10,6 @@ import type { flyteidl } from '../core/idl.ts';
 import { IllegalStateError } from '../core/errors.ts';
 import { NodePhases, WorkflowPhases } from '../core/phases.ts';
 import type { NodePhase, WorkflowPhase } from '../core/phases.ts';
-import type { AttemptExit } from '../launcher/launcher.ts';
 import { nodeDataDir, nodeInputsUri } from '../storage/layout.ts';
 import { readProto, writeProto } from '../storage/proto-io.ts';
 import { BindingResolutionError, resolveBindings } from './bindings.ts';

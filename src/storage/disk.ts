@@ -23,7 +23,7 @@ export function diskOf(dir: string): { path: string; freeBytes: number; low: boo
 }
 
 /**
- * Why `dir`'s disk cannot take writes now ("the disk holding /d has 12 KiB free"), or undefined
+ * Why `dir`'s disk cannot take writes now ("the disk holding /d is full (12 KiB free)"), or undefined
  * when it has room (or cannot be measured: then nothing is blamed on it).
  */
 export function diskFullReason(dir: string): string | undefined {

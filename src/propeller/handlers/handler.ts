@@ -19,7 +19,6 @@ import type { PropellerDeps, ResolvedPropellerConfig } from '../deps.ts';
 import type { ExecutionRequest } from '../ports.ts';
 import type { NodeKind, NodeStatus } from '../state.ts';
 
-/** A (sub-)workflow being walked: its graph and how its node ids map to unique ids. */
 /**
  * An attempt's exit as propeller saw it arrive: with `storageFull` when it ended non-zero while the
  * data disk was full (the task could not write; the sandbox's failure, judged when it happened
@@ -27,6 +26,7 @@ import type { NodeKind, NodeStatus } from '../state.ts';
  */
 export type ObservedExit = AttemptExit & { storageFull?: string };
 
+/** A (sub-)workflow being walked: its graph and how its node ids map to unique ids. */
 export interface Scope {
   readonly dag: Dag;
   /** The closure its task and sub-workflow references resolve in (a dynamic node brings its own). */

@@ -7,7 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { flyteidl } from '../../core/idl.ts';
 import type { TaskPhase } from '../../core/phases.ts';
-import type { AttemptExit, LaunchSpec, Mount } from '../../launcher/launcher.ts';
+import type { LaunchSpec, Mount } from '../../launcher/launcher.ts';
 import { attemptRawPrefix, attemptUris, rawDataRoot } from '../../storage/layout.ts';
 import { attemptMounts, literalMapUris, literalUris } from './attempt-mounts.ts';
 import { confinedTo, documentState } from './output-guard.ts';
@@ -230,6 +230,19 @@ export function createTaskHandler(): TaskNodeHandler {
       ...extra,
     });
 
+  /**
+   * Waits (the node stays QUEUED, no retry spent) for something that should come back — the engine,
+   * disk space — within `engineWaitTimeoutMs`: schedules the next look in `everyMs` and returns
+   * undefined, or, once the bound has passed, returns how long it waited.
+   */
+  function waitWithinBound(ctx: NodeContext, waitKey: string, everyMs: number, wakeId = waitKey): number | undefined {
+    const { exec } = ctx;
+    const waited = exec.now - exec.waitingSince(waitKey);
+    if (waited >= exec.config.engineWaitTimeoutMs) return waited;
+    exec.wakeAt(wakeId, exec.now + Math.min(everyMs, exec.config.engineWaitTimeoutMs));
+    return undefined;
+  }
+
   async function launch(ctx: NodeContext, task: flyteidl.core.ITaskTemplate, uris: AttemptUris, patch: StatusPatch, info: EventInfo): Promise<HandlerResult> {
     const { exec } = ctx;
     if (!task.container) {
@@ -240,12 +253,9 @@ export function createTaskHandler(): TaskNodeHandler {
     if (full !== undefined) {
       // No room for its inputs and outputs: wait for space (within the bound) rather than launch
       // a task bound to fail, and spend no retry on it.
-      const since = exec.waitingSince(`disk:${key}`);
-      if (exec.now - since < exec.config.engineWaitTimeoutMs) {
-        exec.wakeAt(`disk:${key}`, exec.now + Math.min(2_000, exec.config.engineWaitTimeoutMs));
-        return Transition.queued({ patch, info });
-      }
-      const err = executionError('SYSTEM', EXECUTION_ERROR_CODES.DISK_FULL, `waited ${Math.round((exec.now - since) / 1000)} s for disk space (engineWaitSeconds): ${full}`);
+      const waited = waitWithinBound(ctx, `disk:${key}`, 2_000);
+      if (waited === undefined) return Transition.queued({ patch, info });
+      const err = executionError('SYSTEM', EXECUTION_ERROR_CODES.DISK_FULL, `waited ${Math.round(waited / 1000)} s for disk space (engineWaitSeconds): ${full}`);
       return Transition.failure(err, { patch, info });
     }
     if (!task.metadata?.isEager && !exec.taskSlots.tryAcquire(key, exec.wakeSoon)) {
@@ -262,11 +272,7 @@ export function createTaskHandler(): TaskNodeHandler {
       if (!isLauncherError(e)) throw e;
       if (e.code === 'SBX_LAUNCHER_ENGINE_UNAVAILABLE') {
         // No engine to launch with: wait for it (within the bound) instead of spending retries.
-        const since = exec.waitingSince(key);
-        if (exec.now - since < exec.config.engineWaitTimeoutMs) {
-          exec.wakeAt(`engine:${key}`, exec.now + Math.min(5_000, exec.config.engineWaitTimeoutMs));
-          return Transition.queued({ patch, info });
-        }
+        if (waitWithinBound(ctx, key, 5_000, `engine:${key}`) === undefined) return Transition.queued({ patch, info });
       }
       const err = executionError(e.kind === 'USER' ? 'USER' : 'SYSTEM', EXECUTION_ERROR_CODES.LAUNCH_FAILED, `${e.code}: ${e.message}`);
       const evs = [event(ctx, task, 'FAILED', { error: err })];
@@ -331,10 +337,9 @@ export function createTaskHandler(): TaskNodeHandler {
         const limit = containerResources(task.container?.resources).memoryBytes;
         return fail(true, executionError('USER', EXECUTION_ERROR_CODES.OOM_KILLED, `container was killed because it ran out of memory (limit ${limit !== undefined ? formatBytes(limit) : 'unknown'})`));
       }
-      const full = exit.storageFull ?? ctx.exec.deps.storageFull?.();
-      if (full !== undefined) {
+      if (exit.storageFull !== undefined) {
         // It could not write (its outputs, its error document): the sandbox's disk, not the task.
-        return fail(true, executionError('SYSTEM', EXECUTION_ERROR_CODES.DISK_FULL, `container exited with code ${exit.exitCode} while ${full}; see ${st.logUri}`));
+        return fail(true, executionError('SYSTEM', EXECUTION_ERROR_CODES.DISK_FULL, `container exited with code ${exit.exitCode} while ${exit.storageFull}; see ${st.logUri}`));
       }
       const kind = exit.signal === 'SIGKILL' ? 'SYSTEM' : 'USER';
       return fail(true, executionError(kind, EXECUTION_ERROR_CODES.NON_ZERO_EXIT, `container exited with code ${exit.exitCode}${exit.signal ? ` (${exit.signal})` : ''}; see ${st.logUri}`));
