@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { isSandboxError } from '../core/errors.ts';
+import { isUserCodeError } from '../sdk/load-error.ts';
 import { enableUserCompileCache } from './cache-dir.ts';
 import { CommandError, UsageError } from './usage-error.ts';
 import { version } from './version.ts';
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
   const program = new Command('tflyte-sandbox')
     .description("Flyte's workflow system for TypeScript on one machine: run static, dynamic and eager workflows in Docker.")
     .version(version(), '-V, --version')
+    .option('--verbose', 'show internal stack traces of unexpected errors (also: TFLYTE_DEBUG=1)')
     .showHelpAfterError()
     .configureOutput({ outputError: (s, write) => write(s) });
 
@@ -177,6 +179,7 @@ export function buildProgram(): Command {
     .command('demo')
     .description('start the sandbox if needed, run the examples in it and print their results')
     .option(...dataDirOption)
+    .option('--port <port>', 'HTTP port, when it starts the sandbox (default 30080, or the data dir\'s saved port)')
     .option('--launcher <kind>', 'docker (default) or process')
     .action(async (opts: Record<string, string>) => {
       const { demo } = await import('./commands/demo.ts');
@@ -225,10 +228,28 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** Whether internal stack traces are wanted: `--verbose` anywhere before `--`, or `TFLYTE_DEBUG=1`. */
+function verbose(argv: string[]): boolean {
+  const flags = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
+  return flags.includes('--verbose') || /^(1|true|yes)$/i.test(process.env.TFLYTE_DEBUG ?? '');
+}
+
+/**
+ * A reader that stops early (`logs EXEC | head`) closes our stdout: that is the end of the
+ * output, not an error.
+ */
+function endQuietlyOnClosedStdout(): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
+
 /** Runs the CLI with `argv` (user arguments only); resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   program.exitOverride();
+  const debug = verbose(argv);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
@@ -247,7 +268,14 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`error: ${e.message}`);
       return e.category === 'COMPILE' || e.category === 'VALIDATION' ? 2 : 1;
     }
-    console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+    if (isUserCodeError(e)) {
+      // The message points at the user's file:line:col with a code frame; our frames are noise.
+      console.error(`error: ${e.message}`);
+      if (debug && e.cause instanceof Error) console.error(e.cause.stack ?? e.cause.message);
+      return 2;
+    }
+    if (debug) console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+    else console.error(`error: ${e instanceof Error ? e.message : String(e)}\n(an unexpected error: run again with --verbose or TFLYTE_DEBUG=1 for its stack trace)`);
     return 1;
   }
 }
@@ -256,6 +284,7 @@ export async function main(argv: string[]): Promise<number> {
 // container contract); in the runtime image the binary is also the entrypoint, so drop it.
 const argv = process.argv.slice(2);
 if (argv[0] === 'tflyte-sandbox') argv.shift();
+endQuietlyOnClosedStdout();
 main(argv).then(
   (code) => {
     process.exitCode = code;

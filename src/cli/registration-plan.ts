@@ -5,6 +5,7 @@
  * `run --remote` send the plan to the sandbox; `package` writes it in `pyflyte package`'s format.
  */
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { flyteidl } from '../core/index.ts';
 import {
@@ -13,6 +14,8 @@ import {
   entityName,
   launchPlanSpec,
   loadUserModule,
+  packageClosure,
+  packageFiles,
   SDK_VERSION,
   serializeWorkflow,
   taskTemplate,
@@ -24,8 +27,9 @@ import {
   type TaskDef,
   type WorkflowDef,
 } from '../sdk/internal.ts';
-import { createBundle } from '../storage/index.ts';
+import { createBundle, type BundleFile } from '../storage/index.ts';
 import { setupSdk } from './sdk-setup.ts';
+import { isSandboxError } from '../core/errors.ts';
 
 /** Flyte's `ResourceType` numbers. */
 const RT = { TASK: 1, WORKFLOW: 2, LAUNCH_PLAN: 3 } as const;
@@ -46,6 +50,39 @@ export interface RegistrationPlan {
   entities: PlannedEntity[];
   /** Full names of the workflows. */
   workflows: string[];
+  /**
+   * Entities left out because they do not compile (or call one that does not), with why: their
+   * neighbours in the file still register and run, as each entity is its own registration.
+   */
+  skipped: SkippedEntity[];
+}
+
+/** An entity a plan leaves out, and its own error. */
+export interface SkippedEntity {
+  name: string;
+  kind: EntityDef['kind'];
+  error: Error;
+}
+
+/**
+ * What the code bundle holds: the user files the module imports, the project's package.json (its
+ * `"type"` decides how `.js` files load) and every file of the npm packages it imports, with their
+ * dependencies (see `npm-packages.ts`), so the task container needs nothing but the runtime.
+ */
+export function bundleFiles(loaded: LoadedModule): BundleFile[] {
+  const files: BundleFile[] = loaded.files.map((relPath) => ({ relPath, absPath: path.join(loaded.root, relPath) }));
+  const manifest = path.join(loaded.root, 'package.json');
+  if (!loaded.files.includes('package.json') && fs.existsSync(manifest)) files.push({ relPath: 'package.json', absPath: manifest });
+  const taken = new Set(files.map((f) => f.relPath));
+  for (const pkg of packageClosure(loaded.npmImports)) {
+    for (const rel of packageFiles(pkg.dir)) {
+      const relPath = `${pkg.bundleDir}/${rel}`;
+      if (taken.has(relPath)) continue;
+      taken.add(relPath);
+      files.push({ relPath, absPath: path.join(pkg.dir, rel) });
+    }
+  }
+  return files;
 }
 
 /**
@@ -56,15 +93,24 @@ export interface RegistrationPlan {
 export async function planRegistration(file: string, project: string, domain: string, bundleUri: (sha256: string) => string): Promise<RegistrationPlan> {
   setupSdk();
   const loaded = await loadUserModule(file);
-  const bundle = await createBundle({ files: loaded.files.map((relPath) => ({ relPath, absPath: path.join(loaded.root, relPath) })) });
+  const bundle = await createBundle({ files: bundleFiles(loaded) });
   const version = crypto.createHash('sha256').update(`${bundle.sha256}|${DEFAULT_IMAGE}|${SDK_VERSION}`).digest('hex').slice(0, 16);
   const settings: SerializationSettings = { project, domain, version, image: DEFAULT_IMAGE, bundleUri: bundleUri(bundle.sha256) };
   const id = (kind: number, name: string): flyteidl.core.IIdentifier => ({ resourceType: kind, project, domain, name, version });
   const all: SerializedWorkflow = { template: {}, subWorkflows: new Map(), tasks: new Map(), launchPlans: new Map(), entities: new Map() };
   const workflows = new Map<string, WorkflowDef>();
   const entityOf = (lp: LaunchPlanDef): WorkflowDef => (lp.workflow as unknown as Record<symbol, WorkflowDef>)[Symbol.for('tflyte.entity')] as WorkflowDef;
+  const skipped = new Map<string, SkippedEntity>();
   for (const def of loaded.allEntities.values()) {
     const name = entityName(def);
+    try {
+      planEntity(def, name);
+    } catch (e) {
+      if (!isEntityProblem(e)) throw e;
+      skipped.set(name, { name, kind: def.kind, error: e });
+    }
+  }
+  function planEntity(def: EntityDef, name: string): void {
     if (def.kind === 'workflow') {
       const s = serializeWorkflow(def as WorkflowDef, settings);
       workflows.set(name, def as WorkflowDef);
@@ -117,7 +163,12 @@ export async function planRegistration(file: string, project: string, domain: st
   for (const [name, def] of workflows) planWorkflow(name, def);
   for (const { def } of all.launchPlans.values()) add({ kind: 'launchPlan', id: id(RT.LAUNCH_PLAN, entityName(def)), spec: launchPlanSpec(def, settings) });
   for (const def of loaded.allEntities.values()) {
-    if (def.kind === 'launchPlan') add({ kind: 'launchPlan', id: id(RT.LAUNCH_PLAN, entityName(def)), spec: launchPlanSpec(def as LaunchPlanDef, settings) });
+    if (def.kind === 'launchPlan' && !skipped.has(entityName(def))) add({ kind: 'launchPlan', id: id(RT.LAUNCH_PLAN, entityName(def)), spec: launchPlanSpec(def as LaunchPlanDef, settings) });
   }
-  return { loaded, bundle, settings, entities, workflows: [...registered] };
+  return { loaded, bundle, settings, entities, workflows: [...registered], skipped: [...skipped.values()] };
+}
+
+/** An error of one entity's definition (it does not compile, a bad option), not of the tool. */
+function isEntityProblem(e: unknown): e is Error {
+  return (isSandboxError(e) && (e.category === 'COMPILE' || e.category === 'VALIDATION')) || e instanceof TypeError;
 }

@@ -15,7 +15,7 @@ import { homePaths, resolveDataDir, type SandboxState } from './sandbox-home.ts'
 import { isHealthy, runningSandbox } from './commands/lifecycle.ts';
 import { CommandError } from './usage-error.ts';
 import { engineWaitMessage } from './engine-message.ts';
-import { planRegistration, type PlannedEntity } from './registration-plan.ts';
+import { planRegistration, type PlannedEntity, type SkippedEntity } from './registration-plan.ts';
 
 /** A running sandbox and a client for it. */
 export interface Connection {
@@ -45,6 +45,8 @@ export interface Registration {
   tasks: string[];
   workflows: string[];
   launchPlans: string[];
+  /** Entities left out because they do not compile: the others registered. */
+  skipped: SkippedEntity[];
 }
 
 const RT = { TASK: 1, WORKFLOW: 2, LAUNCH_PLAN: 3 } as const;
@@ -104,7 +106,12 @@ export async function registerFile(conn: Connection, file: string, project: stri
     }
   }
   const names = (k: PlannedEntity['kind']) => [...new Set(plan.entities.filter((e) => e.kind === k).map((e) => e.id.name as string))];
-  return { loaded: plan.loaded, settings: plan.settings, tasks: names('task'), workflows: plan.workflows, launchPlans: names('launchPlan') };
+  return { loaded: plan.loaded, settings: plan.settings, tasks: names('task'), workflows: plan.workflows, launchPlans: names('launchPlan'), skipped: plan.skipped };
+}
+
+/** One line per skipped entity: its name and the first line of its error. */
+export function skippedLines(skipped: SkippedEntity[]): string[] {
+  return skipped.map((s) => `${s.kind} ${s.name} was not registered: ${(s.error.message.split('\n')[0] ?? '').replace(/:$/, '')} (run it to see why)`);
 }
 
 /** Whether the entity a registration step creates already exists. */

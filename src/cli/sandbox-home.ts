@@ -230,6 +230,21 @@ export function ensureConfigFile(dataDir: string): void {
   fs.writeFileSync(p, lines.join('\n'));
 }
 
+/**
+ * Records one setting in the data dir's config.yaml, keeping its comments and other settings
+ * (`start --port P` is remembered this way, so a later plain `start` uses P again).
+ */
+export async function saveSetting(dataDir: string, key: keyof SandboxConfig, value: unknown): Promise<void> {
+  ensureConfigFile(dataDir);
+  const p = homePaths(dataDir).config;
+  const { default: YAML } = await import('yaml');
+  const doc = YAML.parseDocument(fs.readFileSync(p, 'utf8'));
+  if (doc.errors.length > 0) return; // loadConfig reports a broken file; never overwrite it
+  doc.set(key, value);
+  fs.writeFileSync(`${p}.tmp`, doc.toString());
+  fs.renameSync(`${p}.tmp`, p);
+}
+
 /** The running daemon's state, or undefined when none was recorded. */
 export function readState(dataDir: string): SandboxState | undefined {
   try {

@@ -108,8 +108,11 @@ export function unpackOutputs(shape: OutputShape, value: unknown, where: string)
       return out;
     }
     case 'named': {
+      // `outputs: {}` declares no outputs: returning nothing is right.
+      if (shape.names.length === 0 && (value === undefined || value === null)) return out;
       if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        throw new TypeError(`${where}: expected an object with outputs ${shape.names.join(', ')}, got ${describe(value)}`);
+        const expected = shape.names.length === 0 ? 'nothing or an empty object (it declares no outputs)' : `an object { ${shape.names.join(', ')} }`;
+        throw new TypeError(`${where}: expected ${expected}, got ${describe(value)}`);
       }
       const rec = value as Record<string, unknown>;
       const missing = shape.names.filter((n) => !(n in rec));

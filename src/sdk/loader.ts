@@ -8,13 +8,41 @@ import module from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { entityDef, type EntityDef } from './entities.ts';
+import { describeLoadError, UserCodeError } from './load-error.ts';
+import { inNodeModules, type NpmImport } from './npm-packages.ts';
 
 const SDK_URL = 'tflyte:sdk';
 const SDK_KEY = Symbol.for('tflyte.sdk.exports');
 
-/** Files of user code imported so far (absolute paths), in load order. */
-const loadedUserFiles = new Set<string>();
+/**
+ * Who imports whom (absolute paths of `file:` modules, user files and npm packages alike): a
+ * module is loaded once per process, so the files one user module needs are the ones reachable
+ * from it here, not the ones loaded after it.
+ */
+const importEdges = new Map<string, Set<string>>();
 let hooksInstalled = false;
+
+function recordImport(parentUrl: string | undefined, url: string): void {
+  if (!parentUrl?.startsWith('file:') || !url.startsWith('file:')) return;
+  const parent = fileURLToPath(parentUrl);
+  let children = importEdges.get(parent);
+  if (!children) importEdges.set(parent, (children = new Set()));
+  children.add(fileURLToPath(url));
+}
+
+/** Every file reachable from `file` through recorded imports, `file` first. */
+function reachableFrom(file: string): string[] {
+  const seen = new Set([file]);
+  const queue = [file];
+  while (queue.length > 0) {
+    for (const child of importEdges.get(queue.shift() as string) ?? []) {
+      if (seen.has(child)) continue;
+      seen.add(child);
+      queue.push(child);
+    }
+  }
+  return [...seen];
+}
 
 /**
  * Makes `import … from "tflyte"` in user files resolve to `sdkExports` (this process's SDK), and
@@ -24,6 +52,7 @@ export function installSdkResolution(sdkExports: Record<string, unknown>): void 
   (globalThis as Record<symbol, unknown>)[SDK_KEY] = sdkExports;
   if (hooksInstalled) return;
   hooksInstalled = true;
+  quietTypelessPackageWarning();
   const names = Object.keys(sdkExports).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n));
   const source =
     `const sdk = globalThis[Symbol.for('tflyte.sdk.exports')];\n` +
@@ -32,14 +61,29 @@ export function installSdkResolution(sdkExports: Record<string, unknown>): void 
   module.registerHooks({
     resolve(specifier, context, next) {
       if (specifier === 'tflyte' || specifier.startsWith('tflyte/')) return { url: SDK_URL, shortCircuit: true, format: 'module' };
-      return next(specifier, context);
+      const resolved = next(specifier, context);
+      recordImport(context.parentURL, resolved.url);
+      return resolved;
     },
     load(url, context, next) {
       if (url === SDK_URL) return { format: 'module', source, shortCircuit: true };
-      if (url.startsWith('file:') && !url.includes('/node_modules/')) loadedUserFiles.add(fileURLToPath(url));
       return next(url, context);
     },
   });
+}
+
+/**
+ * Workflow files are ES modules by contract (they `import … from "tflyte"`), so Node's advice to
+ * add `"type": "module"` to a project's package.json (`MODULE_TYPELESS_PACKAGE_JSON`) is noise in
+ * every run and every task log: that one warning is dropped, every other is kept.
+ */
+function quietTypelessPackageWarning(): void {
+  const emit = process.emitWarning.bind(process) as (...args: unknown[]) => void;
+  process.emitWarning = ((warning: unknown, ...rest: unknown[]) => {
+    const code = typeof rest[0] === 'object' && rest[0] !== null ? (rest[0] as { code?: string }).code : rest[1];
+    if (code === 'MODULE_TYPELESS_PACKAGE_JSON' || (warning as { code?: string } | undefined)?.code === 'MODULE_TYPELESS_PACKAGE_JSON') return;
+    emit(warning, ...rest);
+  }) as typeof process.emitWarning;
 }
 
 /** The project root of a file: the nearest ancestor with a package.json, else the file's folder. */
@@ -71,8 +115,13 @@ export interface LoadedModule {
   relPath: string;
   /** Exported entities by export name. */
   entities: Map<string, EntityDef>;
-  /** Every user file imported while loading (for code bundles), relative paths. */
+  /** Every user file the module imports, itself included (for code bundles), relative paths. */
   files: string[];
+  /**
+   * The npm packages it imports: the first file Node loaded of each, and the user file importing
+   * it (registration closes them over their dependencies: `packageClosure`).
+   */
+  npmImports: NpmImport[];
   /** Every entity exported by any of those files, by full name. */
   allEntities: Map<string, EntityDef>;
 }
@@ -83,19 +132,19 @@ export interface LoadedModule {
  */
 export async function loadUserModule(file: string, root = findProjectRoot(file)): Promise<LoadedModule> {
   const abs = path.resolve(file);
-  if (!fs.existsSync(abs)) throw new Error(`cannot find ${file} (resolved to ${abs})`);
+  if (!fs.existsSync(abs)) throw new UserCodeError(`cannot find ${file} (resolved to ${abs})`);
   let mod: Record<string, unknown>;
   try {
     mod = (await import(pathToFileURL(abs).href)) as Record<string, unknown>;
   } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    throw new Error(`cannot load ${file}: ${msg}`, { cause: e });
+    throw describeLoadError(e, abs, root);
   }
-  loadedUserFiles.add(abs);
+  const reachable = reachableFrom(abs);
+  const userFiles = reachable.filter((f) => f === abs || (f.startsWith(root + path.sep) && !inNodeModules(f)));
   // Name entities from other user modules first, so the main file's names win for re-exports.
   const allEntities = new Map<string, EntityDef>();
-  for (const other of loadedUserFiles) {
-    if (other === abs || !other.startsWith(root + path.sep)) continue;
+  for (const other of userFiles) {
+    if (other === abs) continue;
     try {
       const m = (await import(pathToFileURL(other).href)) as Record<string, unknown>;
       for (const d of nameExports(m, path.relative(root, other)).values()) allEntities.set(d.name ?? d.fallbackName, d);
@@ -106,10 +155,19 @@ export async function loadUserModule(file: string, root = findProjectRoot(file))
   const relPath = path.relative(root, abs).replace(/\\/g, '/');
   const entities = nameExports(mod, relPath);
   for (const d of entities.values()) allEntities.set(d.name ?? d.fallbackName, d);
-  const files = [...loadedUserFiles]
-    .filter((f) => f === abs || f.startsWith(root + path.sep))
-    .map((f) => path.relative(root, f).replace(/\\/g, '/'));
-  return { root, file: abs, relPath, entities, files, allEntities };
+  const files = userFiles.map((f) => path.relative(root, f).replace(/\\/g, '/'));
+  return { root, file: abs, relPath, entities, files, npmImports: npmImports(userFiles, root), allEntities };
+}
+
+/** The first `node_modules` file each user file imports, with who imports it. */
+function npmImports(userFiles: string[], root: string): NpmImport[] {
+  const out: NpmImport[] = [];
+  for (const f of userFiles) {
+    for (const child of importEdges.get(f) ?? []) {
+      if (inNodeModules(child)) out.push({ file: child, importedBy: path.relative(root, f).replace(/\\/g, '/') });
+    }
+  }
+  return out;
 }
 
 function nameExports(mod: Record<string, unknown>, relPath: string): Map<string, EntityDef> {
@@ -134,5 +192,5 @@ export function findEntity(loaded: LoadedModule, name: string): EntityDef {
   if (byExport) return byExport;
   for (const def of loaded.entities.values()) if (def.name === name) return def;
   const known = [...loaded.entities].map(([n, d]) => `${n} (${d.kind})`).join(', ') || 'none';
-  throw new Error(`${loaded.relPath} exports no entity named "${name}". Exported entities: ${known}`);
+  throw new UserCodeError(`${loaded.relPath} exports no entity named "${name}". Exported entities: ${known}`);
 }

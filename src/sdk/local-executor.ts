@@ -38,7 +38,8 @@ export class TaskFailedError extends Error {
   readonly attempts: number;
   constructor(task: string, attempts: number, cause: unknown) {
     const original = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
-    super(`task ${task} failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${original}`, { cause });
+    // No attempt at all: the task could not run here (a container task in a local run).
+    super(attempts === 0 ? `task ${task} did not run: ${cause instanceof Error ? cause.message : String(cause)}` : `task ${task} failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${original}`, { cause });
     this.name = 'TaskFailedError';
     this.task = task;
     this.attempts = attempts;

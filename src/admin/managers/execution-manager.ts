@@ -331,17 +331,26 @@ export class ExecutionManager {
     return { executions: rows.map((r) => toExecution(r, now)), token: nextToken(params.offset, params.limit, rows.length) };
   }
 
-  /** Relaunch: a new execution of the same launch plan with the original user inputs. */
-  async relaunch(req: flyteidl.admin.IExecutionRelaunchRequest): Promise<ExecutionKey> {
-    return this.#again(req.id, req.name ?? '', ExecutionMode.RELAUNCH, { overwriteCache: req.overwriteCache ?? false });
+  /**
+   * Relaunch: a new execution of the same launch plan with the original user inputs, launched by
+   * `principal` (who asked for it, as flyteadmin records the caller; not the original launcher).
+   */
+  async relaunch(req: flyteidl.admin.IExecutionRelaunchRequest, principal = 'sandbox'): Promise<ExecutionKey> {
+    return this.#again(req.id, req.name ?? '', ExecutionMode.RELAUNCH, principal, { overwriteCache: req.overwriteCache ?? false });
   }
 
   /** Recover: like relaunch, with mode RECOVERED and `reference_execution` set (propeller reuses outputs). */
-  async recover(req: flyteidl.admin.IExecutionRecoverRequest): Promise<ExecutionKey> {
-    return this.#again(req.id, req.name ?? '', ExecutionMode.RECOVERED, {});
+  async recover(req: flyteidl.admin.IExecutionRecoverRequest, principal = 'sandbox'): Promise<ExecutionKey> {
+    return this.#again(req.id, req.name ?? '', ExecutionMode.RECOVERED, principal, {});
   }
 
-  async #again(rawId: flyteidl.core.IWorkflowExecutionIdentifier | null | undefined, name: string, mode: number, extra: flyteidl.admin.IExecutionSpec): Promise<ExecutionKey> {
+  async #again(
+    rawId: flyteidl.core.IWorkflowExecutionIdentifier | null | undefined,
+    name: string,
+    mode: number,
+    principal: string,
+    extra: flyteidl.admin.IExecutionSpec,
+  ): Promise<ExecutionKey> {
     const key = {
       project: requirePart(rawId?.project, 'body.id.project'),
       domain: requirePart(rawId?.domain, 'body.id.domain'),
@@ -355,7 +364,7 @@ export class ExecutionManager {
         project: key.project,
         domain: key.domain,
         ...(name ? { name } : {}),
-        spec: { ...spec, ...extra, metadata: { ...spec.metadata, parentNodeExecution: null, mode } },
+        spec: { ...spec, ...extra, metadata: { ...spec.metadata, principal, parentNodeExecution: null, mode } },
         inputs: userInputs,
       },
       { mode, nesting: 0, ...(mode === ExecutionMode.RECOVERED ? { referenceExecution: key } : {}) },

@@ -1,9 +1,18 @@
 /** Executions, their data, and the events endpoints (`/api/v1/...`). */
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import type { flyteidl } from '../../core/idl.ts';
 import { parseBody, parseListQuery } from '../validation/identifiers.ts';
 import { parseWaitDuration } from '../managers/execution-waiters.ts';
 import { execKey, param, queryParam, sendMessage, type AdminManagers } from './helpers.ts';
+
+/**
+ * Who asks (there is no authentication): the `X-Tflyte-Principal` header the console and the CLI
+ * send, when it is a plain name, else `sandbox`.
+ */
+function callerPrincipal(req: Request): string {
+  const h = req.get('x-tflyte-principal');
+  return h && /^[\w.@-]{1,64}$/.test(h) ? h : 'sandbox';
+}
 
 /** Routes for workflow executions and events. */
 export function executionRoutes(m: AdminManagers): Router {
@@ -15,11 +24,11 @@ export function executionRoutes(m: AdminManagers): Router {
     sendMessage(res, 'flyteidl.admin.ExecutionCreateResponse', { id });
   });
   r.post('/executions/relaunch', async (req, res) => {
-    const id = await m.executions.relaunch(parseBody<flyteidl.admin.IExecutionRelaunchRequest>('flyteidl.admin.ExecutionRelaunchRequest', req.body));
+    const id = await m.executions.relaunch(parseBody<flyteidl.admin.IExecutionRelaunchRequest>('flyteidl.admin.ExecutionRelaunchRequest', req.body), callerPrincipal(req));
     sendMessage(res, 'flyteidl.admin.ExecutionCreateResponse', { id });
   });
   r.post('/executions/recover', async (req, res) => {
-    const id = await m.executions.recover(parseBody<flyteidl.admin.IExecutionRecoverRequest>('flyteidl.admin.ExecutionRecoverRequest', req.body));
+    const id = await m.executions.recover(parseBody<flyteidl.admin.IExecutionRecoverRequest>('flyteidl.admin.ExecutionRecoverRequest', req.body), callerPrincipal(req));
     sendMessage(res, 'flyteidl.admin.ExecutionCreateResponse', { id });
   });
   /**

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { start } from './lifecycle.ts';
 import { runRemote } from './run-remote.ts';
+import { CommandError } from '../usage-error.ts';
 
 declare const __TFLYTE_EXAMPLES__: Record<string, string> | undefined;
 
@@ -32,13 +33,13 @@ export const DEMO_RUNS: [string, string, string[]][] = [
 ];
 
 /** Runs the demo. */
-export async function demo(opts: { dataDir?: string; launcher?: string }): Promise<void> {
+export async function demo(opts: { dataDir?: string; launcher?: string; port?: string }): Promise<void> {
   const state = await start({ ...opts, quiet: false });
   // A tiny project: entities are named like in the repository (examples.basic_workflow.my_wf).
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tflyte-demo-'));
   const dir = path.join(root, 'examples');
   fs.mkdirSync(dir);
-  fs.writeFileSync(path.join(root, 'package.json'), '{ "name": "tflyte-demo", "private": true }\n');
+  fs.writeFileSync(path.join(root, 'package.json'), '{ "name": "tflyte-demo", "private": true, "type": "module" }\n');
   const sources = exampleSources();
   for (const [f, src] of Object.entries(sources)) fs.writeFileSync(path.join(dir, f), src);
   let failed = 0;
@@ -53,5 +54,5 @@ export async function demo(opts: { dataDir?: string; launcher?: string }): Promi
   }
   fs.rmSync(root, { recursive: true, force: true });
   console.log(`\nOpen the console: ${state.url}/console`);
-  if (failed > 0) process.exitCode = 1;
+  if (failed > 0) throw new CommandError(`${failed} of ${DEMO_RUNS.length} demo runs did not succeed (see above)`, 1);
 }

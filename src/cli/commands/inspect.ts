@@ -57,13 +57,20 @@ const CACHE = ['DISABLED', 'MISS', 'HIT', 'POPULATED', 'LOOKUP_FAILURE', 'PUT_FA
 /** `register FILE...` */
 export async function register(files: string[], opts: Record<string, string>): Promise<void> {
   const conn = await connect(opts.dataDir);
+  const problems: string[] = [];
   for (const f of files) {
     const r = await registerFile(conn, f, opts.project ?? 'flytesnacks', opts.domain ?? 'development');
     console.log(`registered ${f} as version ${r.settings.version}:`);
     for (const n of r.tasks) console.log(`  task         ${n}`);
     for (const n of r.workflows) console.log(`  workflow     ${n}`);
     for (const n of r.launchPlans) console.log(`  launch plan  ${n}`);
+    for (const s of r.skipped) {
+      problems.push(`${f}: ${s.error.message}`);
+      console.log(`  not registered: ${s.kind} ${s.name} (it does not compile; see below)`);
+    }
   }
+  // The others are registered and can run; the exit code still tells CI that something is wrong.
+  if (problems.length > 0) throw new CommandError(`${problems.length} entit${problems.length === 1 ? 'y was' : 'ies were'} not registered:\n${problems.join('\n')}`, 2);
 }
 
 /** `get executions` */

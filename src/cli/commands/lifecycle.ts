@@ -19,6 +19,7 @@ import {
   readState,
   recordRunning,
   resolveDataDir,
+  saveSetting,
   type SandboxConfig,
   type SandboxState,
 } from '../sandbox-home.ts';
@@ -104,6 +105,7 @@ export async function start(opts: { dataDir?: string; port?: string; launcher?: 
   ensureConfigFile(dataDir);
   const flags: Record<string, unknown> = { port: opts.port, launcher: opts.launcher, host: opts.host, ...(opts.expose ? { expose: true } : {}) };
   const config: SandboxConfig = await loadConfig(dataDir, flags);
+  const saved = await loadConfig(dataDir);
   const exposure = exposureWarning(config);
   const running = await runningSandbox(dataDir);
   if (running) {
@@ -118,7 +120,7 @@ export async function start(opts: { dataDir?: string; port?: string; launcher?: 
   }
   if (config.port !== 0 && !(await portFree(config.host, config.port))) {
     throw new CommandError(
-      `port ${config.port} on ${config.host} is taken by another process. Stop it, or start this sandbox on another port: tflyte-sandbox start --port <port> (or set port in ${homePaths(dataDir).config})`,
+      `port ${config.port} on ${config.host} is taken by another process (another sandbox, or flytectl demo?). Stop it, or start this sandbox on another port: tflyte-sandbox start --port 30081 — later starts of this data dir remember it`,
     );
   }
   const paths = homePaths(dataDir);
@@ -145,6 +147,11 @@ export async function start(opts: { dataDir?: string; port?: string; launcher?: 
     if (state && state.pid === child.pid && (await isHealthy(state.url, 500))) {
       recordRunning(dataDir, state);
       if (!opts.quiet) printUrls(state, dataDir, false);
+      // A port chosen on the command line stays this data dir's port (0, "any free port", does not).
+      if (opts.port !== undefined && config.port !== 0 && config.port !== saved.port) {
+        await saveSetting(dataDir, 'port', config.port);
+        if (!opts.quiet) console.log(`  (port ${config.port} saved in ${homePaths(dataDir).config}: later starts use it)`);
+      }
       if (exposure) console.warn(`warning: ${exposure}`);
       return state;
     }

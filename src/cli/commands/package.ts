@@ -65,6 +65,9 @@ export async function packageEntries(files: string[], project: string, domain: s
   for (const f of files) {
     if (!fs.existsSync(f)) throw new CommandError(`${f} does not exist`);
     const plan = await planRegistration(f, project, domain, () => REMOTE_PACKAGE_PATH);
+    // A package is what a cluster gets: all of the file, or nothing.
+    const broken = plan.skipped[0];
+    if (broken) throw broken.error;
     plans.push(plan);
     const workflows = new Map<string, flyteidl.core.IWorkflowTemplate>();
     for (const e of plan.entities) if (e.kind === 'workflow' && e.spec.template) workflows.set(`${e.id.name}/${e.id.version}`, e.spec.template);

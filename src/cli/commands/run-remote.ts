@@ -4,7 +4,7 @@
  * succeed); with `--json`, print one `{ execution, phase, outputs }` object.
  */
 import { entityName, type EntityDef } from '../../sdk/internal.ts';
-import { connect, consoleUrl, follow, inputsForApi, launchTarget, outputsJson, phaseName, registerFile } from '../remote.ts';
+import { connect, consoleUrl, follow, inputsForApi, launchTarget, outputsJson, phaseName, registerFile, skippedLines } from '../remote.ts';
 import { CommandError } from '../usage-error.ts';
 import { prepareRun } from './run.ts';
 
@@ -21,6 +21,10 @@ export async function runRemote(file: string, entity: string, words: string[], o
   const json = Boolean(opts.json);
   const conn = await connect(opts.dataDir as string | undefined);
   const reg = await registerFile(conn, file, project, domain);
+  // The entity asked for reports its own error; its broken neighbours are only mentioned.
+  const own = reg.skipped.find((s) => s.name === entityName(def));
+  if (own) throw own.error;
+  if (!json) for (const line of skippedLines(reg.skipped)) console.error(`note: ${line}`);
   const literals = await inputsForApi(conn, def, inputs);
   const execId = await conn.client.createExecution({
     project,

@@ -72,6 +72,11 @@ export function minSuccessesOf(an: flyteidl.core.IArrayNode, n: number): number 
   return n;
 }
 
+/** A float32 ratio as it was written: 0.6, not 0.6000000238418579. */
+export function ratioText(ratio: number): string {
+  return String(Number(ratio.toPrecision(6)));
+}
+
 const itemNodes = new WeakMap<flyteidl.core.INode, flyteidl.core.INode[]>();
 
 /** The node item `i` runs: the sub-node's task, retries and timeout, named `<task>[i]`. */
@@ -182,7 +187,7 @@ export const arrayHandler: NodeHandler = {
           'USER',
           EXECUTION_ERROR_CODES.ARRAY_MIN_SUCCESSES,
           `map over ${task} (node ${ctx.node.id}): ${failed} of ${n} items failed, so at most ${n - failed} can succeed but ${min} must` +
-            `${an.minSuccessRatio !== undefined && an.minSuccessRatio !== null ? ` (min success ratio ${an.minSuccessRatio})` : ''}; first failures: ${failures.join('; ')}`,
+            `${an.minSuccessRatio !== undefined && an.minSuccessRatio !== null ? ` (min success ratio ${ratioText(an.minSuccessRatio)})` : ''}; first failures: ${failures.join('; ')}`,
         ),
         { patch },
       );

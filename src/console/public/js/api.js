@@ -29,7 +29,8 @@ async function call(method, path, { body, query, signal } = {}) {
   try {
     res = await fetch(url, {
       method,
-      headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+      // The principal names the console as who asked (relaunch and recover record it).
+      headers: { accept: 'application/json', 'x-tflyte-principal': 'console', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal,
       cache: 'no-store',
@@ -86,6 +87,8 @@ export const api = {
   getExecutionData: (id, signal) => call('GET', `/data/executions/${ex(id)}`, { signal }),
   createExecution: (req) => call('POST', '/executions', { body: req }),
   relaunch: (id, name) => call('POST', '/executions/relaunch', { body: { id, ...(name ? { name } : {}) } }),
+  /** Flyte's RecoverExecution: a new execution that reuses the outputs of the nodes that succeeded. */
+  recover: (id, name) => call('POST', '/executions/recover', { body: { id, ...(name ? { name } : {}) } }),
   terminate: (id, cause) => call('DELETE', `/executions/${ex(id)}`, { body: { cause } }),
 
   listNodeExecutions: (id, parent, signal) =>

@@ -89,6 +89,15 @@ export function executionView(root, route, app) {
       app.toast(errorText(e), 'error');
     }
   };
+  const recover = async () => {
+    try {
+      const r = await api.recover(id);
+      app.toast(`Recovering as ${r.id.name}: nodes that succeeded are not run again`);
+      app.navigate(executionUrl(r.id));
+    } catch (e) {
+      app.toast(errorText(e), 'error');
+    }
+  };
   const terminate = async () => {
     const ok = await app.confirm({ title: `Terminate ${id.name}?`, body: 'Running tasks are stopped and the execution ends as Aborted.', confirm: 'Terminate', danger: true, withCause: true });
     if (!ok) return;
@@ -137,6 +146,9 @@ export function executionView(root, route, app) {
           'div',
           { class: 'actions' },
           button('Relaunch', relaunch, { iconName: 'refresh', title: 'Run again with the same inputs' }),
+          phase === 'FAILED' || phase === 'ABORTED' || phase === 'TIMED_OUT'
+            ? button('Recover', recover, { iconName: 'refresh', title: 'Run again, reusing the outputs of the nodes that succeeded' })
+            : null,
           button('New inputs…', launchAgain, { iconName: 'play', title: 'Launch again with changed inputs' }),
           isTerminal(phase) || phase === 'ABORTING' ? null : button('Terminate', terminate, { variant: 'danger', iconName: 'stop' }),
         ),

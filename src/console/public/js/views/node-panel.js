@@ -10,6 +10,12 @@ import { literalTable } from '../values.js';
 
 const MAX_LOG_CHARS = 2_000_000;
 
+/** "1 line", "12 lines", or "no output" for an empty log (the pane itself says "(empty log)"). */
+export function lineCount(text) {
+  const n = text === '' ? 0 : text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
+  return n === 0 ? 'no output' : n === 1 ? '1 line' : `${n} lines`;
+}
+
 /** Streams (or reads) one attempt's log into memory; calls `onChange` as text arrives. */
 class LogStream {
   constructor(attempt, index, onChange) {
@@ -324,7 +330,7 @@ export class NodePanel {
         : log.state === 'error'
           ? h('span', { class: 'text-error' }, log.error)
           : log.state === 'done'
-            ? h('span', { class: 'muted' }, `${log.text.split('\n').length - (log.text.endsWith('\n') ? 1 : 0)} lines`)
+            ? h('span', { class: 'muted' }, lineCount(log.text))
             : h('span', { class: 'muted' }, 'Loading…');
     const rawHref = logUrl(attempt.id, 0, false);
     const onScroll = (e) => {
