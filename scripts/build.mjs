@@ -9,6 +9,8 @@
  *      __CONSOLE_ASSETS__       { "<path under src/console/public>": "<base64>" }
  *      __TFLYTE_VERSION__       package.json version
  *      __TFLYTE_BUNDLED__       true (false/undefined when running from source)
+ *      __TFLYTE_EXAMPLES__      the examples' sources, for `demo`
+ *      __TFLYTE_SDK_TYPES__     the SDK's .d.ts files (tsconfig.sdk-types.json), for `init`
  *    and `import.meta.url|filename|dirname|main` rewritten to CommonJS equivalents.
  * 2. Node's single executable applications (SEA): the bundle, its V8 code cache and
  *    better-sqlite3's linux-x64 addon (an asset, see src/cli/native-addon.ts) go into a blob
@@ -82,6 +84,22 @@ function exampleSources(dir) {
   return out;
 }
 
+/**
+ * The SDK's declarations (`tsc -p tsconfig.sdk-types.json` → .build/sdk-types), embedded for
+ * `tflyte-sandbox init` (path → text).
+ */
+async function sdkTypes() {
+  const out = join(root, '.build', 'sdk-types');
+  rmSync(out, { recursive: true, force: true });
+  await run(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.sdk-types.json'], 'tsc (SDK declarations)');
+  const files = {};
+  for (const rel of readdirSync(out, { recursive: true, encoding: 'utf8' }).sort()) {
+    const p = join(out, rel);
+    if (statSync(p).isFile()) files[rel.split(sep).join('/')] = readFileSync(p, 'utf8');
+  }
+  return files;
+}
+
 /** Step 1: esbuild → .build/tflyte-sandbox.cjs */
 async function bundle() {
   if (!existsSync(entry)) throw new Error(`entry ${relative(root, entry)} does not exist`);
@@ -106,6 +124,7 @@ async function bundle() {
       __FLYTEIDL_DESCRIPTOR__: descriptor,
       __CONSOLE_ASSETS__: JSON.stringify(assets),
       __TFLYTE_EXAMPLES__: JSON.stringify(exampleSources(join(root, 'examples'))),
+      __TFLYTE_SDK_TYPES__: JSON.stringify(await sdkTypes()),
       __TFLYTE_VERSION__: JSON.stringify(pkgJson.version),
       __TFLYTE_BUNDLED__: 'true',
       __TFLYTE_SQLITE_ADDON_SHA__: JSON.stringify(sha256File(join(root, 'node_modules', 'better-sqlite3', 'prebuilds', 'linux-x64.node')).slice(0, 16)),

@@ -54,6 +54,15 @@ export function buildProgram(): Command {
   const dataDirOption = ['--data-dir <dir>', 'sandbox data dir (default: $TFLYTE_HOME or ~/.tflyte/sandbox)'] as const;
 
   program
+    .command('init')
+    .description("make DIR (default: here) a TypeScript project for workflows: package.json, tsconfig.json with the SDK's types, a first workflow")
+    .argument('[dir]', 'the project directory', '.')
+    .action(async (dir: string) => {
+      const { init } = await import('./commands/init.ts');
+      await init(dir);
+    });
+
+  program
     .command('start')
     .description('start the sandbox in the background (API, engine, console); does nothing if it runs')
     .option(...dataDirOption)

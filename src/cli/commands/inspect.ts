@@ -52,6 +52,13 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
 }
 
+/** `prefix` before every line of `text` (a last line without newline included). */
+export function prefixLines(text: string, prefix: string): string {
+  if (text === '') return '';
+  const lines = text.endsWith('\n') ? text.slice(0, -1).split('\n') : text.split('\n');
+  return `${lines.map((l) => prefix + l).join('\n')}\n`;
+}
+
 const CACHE = ['DISABLED', 'MISS', 'HIT', 'POPULATED', 'LOOKUP_FAILURE', 'PUT_FAILURE', 'SKIPPED', 'EVICTED'];
 
 /** `register FILE...` */
@@ -143,21 +150,57 @@ export async function getExecution(name: string, opts: Record<string, string>): 
   }
 }
 
-/** Every node execution of an execution, children of sub-workflow/dynamic/branch nodes included. */
+/** A node execution and the node it runs inside (sub-workflow, dynamic, branch or map), if any. */
+interface NestedNode {
+  node: flyteidl.admin.INodeExecution;
+  parent?: flyteidl.admin.INodeExecution;
+}
+
+/** Every node execution of an execution, children of sub-workflow/dynamic/branch/map nodes included. */
 async function allNodeExecutions(
   conn: Awaited<ReturnType<typeof connect>>,
   exec: { project: string; domain: string; name: string },
 ): Promise<flyteidl.admin.INodeExecution[]> {
-  const out: flyteidl.admin.INodeExecution[] = [];
-  const visit = async (parent?: string): Promise<void> => {
-    const list = await conn.client.listNodeExecutions(exec, { limit: 1000, ...(parent ? { uniqueParentId: parent } : {}) });
+  return (await nestedNodeExecutions(conn, exec)).map((n) => n.node);
+}
+
+async function nestedNodeExecutions(
+  conn: Awaited<ReturnType<typeof connect>>,
+  exec: { project: string; domain: string; name: string },
+): Promise<NestedNode[]> {
+  const out: NestedNode[] = [];
+  const visit = async (parent?: flyteidl.admin.INodeExecution): Promise<void> => {
+    const parentId = parent?.id?.nodeId;
+    const list = await conn.client.listNodeExecutions(exec, { limit: 1000, ...(parentId ? { uniqueParentId: parentId } : {}) });
     for (const n of inRunOrder(list.nodeExecutions ?? [])) {
-      out.push(n);
-      if (n.metadata?.isParentNode) await visit(n.id?.nodeId ?? '');
+      out.push(parent ? { node: n, parent } : { node: n });
+      if (n.metadata?.isParentNode || n.metadata?.isArray) await visit(n);
     }
   };
   await visit();
   return out;
+}
+
+/** The nodes `--node ID` selects: the node and everything that runs inside it (map items, a dynamic's nodes). */
+function selectNodes(nodes: NestedNode[], wanted: string | undefined): NestedNode[] {
+  if (!wanted) return nodes;
+  const matches = (n: flyteidl.admin.INodeExecution): boolean => n.id?.nodeId === wanted || n.metadata?.specNodeId === wanted;
+  const inside = new Set<string>();
+  return nodes.filter(({ node, parent }) => {
+    const hit = matches(node) || (parent !== undefined && inside.has(parent.id?.nodeId ?? ''));
+    if (hit) inside.add(node.id?.nodeId ?? '');
+    return hit;
+  });
+}
+
+/** How a log section names its node: a map item by its parent and index (`n0[2]`), others by id. */
+function nodeLabel({ node, parent }: NestedNode): { label: string; item: boolean } {
+  const id = node.id?.nodeId ?? '';
+  if (parent?.metadata?.isArray) {
+    const index = /-(\d+)$/.exec(id)?.[1];
+    return { label: `${parent.id?.nodeId ?? ''}[${index ?? id}]`, item: true };
+  }
+  return { label: id, item: false };
 }
 
 /** `logs EXECUTION [--node ID]` */
@@ -165,26 +208,30 @@ export async function logs(name: string, opts: Record<string, string>): Promise<
   const conn = await connect(opts.dataDir);
   const exec = { project: opts.project ?? 'flytesnacks', domain: opts.domain ?? 'development', name };
   await findExecution(conn.client, exec);
-  const nodes = await allNodeExecutions(conn, exec);
-  const wanted = nodes.filter((n) => !opts.node || n.id?.nodeId === opts.node || n.metadata?.specNodeId === opts.node);
+  const nodes = await nestedNodeExecutions(conn, exec);
+  const wanted = selectNodes(nodes, opts.node);
   if (opts.node && wanted.length === 0) {
-    const known = nodes.map((n) => n.id?.nodeId ?? '').filter((id) => !isBookend(id));
+    const known = nodes.map((n) => n.node.id?.nodeId ?? '').filter((id) => !isBookend(id));
     throw new CommandError(`execution ${name} has no node ${opts.node} (its nodes: ${known.join(', ') || 'none yet'})`);
   }
   let printed = 0;
   for (const n of wanted) {
-    const nodeId = n.id?.nodeId ?? '';
+    const nodeId = n.node.id?.nodeId ?? '';
+    const { label, item } = nodeLabel(n);
     const attempts = (await conn.client.listTaskExecutions(exec, nodeId, { limit: 100 })).taskExecutions ?? [];
     for (const a of attempts) {
       if (!a.id) continue;
-      console.log(`=== ${nodeId} attempt ${a.id.retryAttempt ?? 0} (${a.id.taskId?.name ?? ''}) ===`);
+      console.log(`=== ${label}${item ? ` (${nodeId})` : ''} attempt ${a.id.retryAttempt ?? 0} (${a.id.taskId?.name ?? ''}) ===`);
+      let text: string;
       try {
-        process.stdout.write(await conn.client.getTaskLog(a.id));
+        text = await conn.client.getTaskLog(a.id);
       } catch (e) {
-        console.log(`(no log: ${e instanceof Error ? e.message : String(e)})`);
+        text = `(no log: ${e instanceof Error ? e.message : String(e)})\n`;
       }
+      // Map items interleave in time: each line says which item wrote it.
+      process.stdout.write(item ? prefixLines(text, `${label} | `) : text);
       printed++;
     }
   }
-  if (printed === 0) console.log('no task attempts have logs yet');
+  if (printed === 0) console.log(opts.node ? `node ${opts.node} has no task attempts with logs yet` : 'no task attempts have logs yet');
 }
