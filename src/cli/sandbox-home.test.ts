@@ -82,6 +82,29 @@ describe('the default config', () => {
   });
 });
 
+describe('saveSetting', () => {
+  test('records a setting in config.yaml, keeps the comments, and loadConfig reads it back', async () => {
+    const { loadConfig, saveSetting } = await import('./sandbox-home.ts');
+    ensureConfigFile(tmp);
+    await saveSetting(tmp, 'port', 30990);
+    const text = fs.readFileSync(path.join(tmp, 'config.yaml'), 'utf8');
+    expect(text).toContain('# tflyte-sandbox settings; command-line flags override them.');
+    expect(text).toContain('# launcher: "docker"');
+    expect(text).toMatch(/^port: 30990$/m);
+    expect((await loadConfig(tmp)).port).toBe(30990);
+    await saveSetting(tmp, 'port', 30991);
+    expect(fs.readFileSync(path.join(tmp, 'config.yaml'), 'utf8').match(/^port:/gm)).toHaveLength(1);
+    expect((await loadConfig(tmp)).port).toBe(30991);
+  });
+
+  test('never rewrites a config.yaml that does not parse', async () => {
+    const { saveSetting } = await import('./sandbox-home.ts');
+    fs.writeFileSync(path.join(tmp, 'config.yaml'), 'port: [unclosed\n');
+    await saveSetting(tmp, 'port', 30990);
+    expect(fs.readFileSync(path.join(tmp, 'config.yaml'), 'utf8')).toBe('port: [unclosed\n');
+  });
+});
+
 describe('the security and fault settings', () => {
   test('are validated with errors that name the setting', async () => {
     const { validateConfig } = await import('./sandbox-home.ts');

@@ -73,6 +73,40 @@ describe('createRunLoader', () => {
     expect(snap.graph.nodes[0].graph.nodes[0].phase).toBe('SUCCEEDED');
   });
 
+  test('a recursion 12 levels deep, with ids Flyte shortens (f…), shows every case that ran', async () => {
+    // Level i: a dynamic node whose workflow is a branch; its `if` case runs the next dynamic level.
+    const depth = 12;
+    const branch = {
+      id: 'n0',
+      branch_node: { if_else: { case: { condition: {}, then_node: { id: 'n1', task_node: { reference_id: taskId('dyn') } } }, else_node: { id: 'n2', task_node: { reference_id: taskId('leaf') } } } },
+    };
+    const tasks = [
+      { template: { id: taskId('dyn'), type: 'dynamic-task', metadata: {} } },
+      { template: { id: taskId('leaf'), type: 'python-task', metadata: {} } },
+    ];
+    const closure = { primary: { template: { nodes: [{ id: 'top', task_node: { reference_id: taskId('dyn') } }] } }, tasks };
+    const children: Record<string, Any[]> = {};
+    const dynamic: Record<string, Any> = {};
+    let parent = 'top';
+    for (let i = 0; i < depth; i++) {
+      const b = `fb${i}`; // shortened ids, as Flyte's FixedLengthUniqueIDForParts makes them
+      const next = `fs${i}`;
+      dynamic[parent] = { primary: { template: { nodes: [branch] } }, tasks };
+      children[parent] = [ne(b, 'SUCCEEDED', { spec_node_id: 'n0', is_parent_node: true })];
+      children[b] = [ne(next, 'SUCCEEDED', { spec_node_id: 'n1', is_parent_node: i < depth - 1, is_dynamic: i < depth - 1 }), ne(`fk${i}`, 'SKIPPED', { spec_node_id: 'n2' })];
+      parent = next;
+    }
+    const top = [ne('top', 'SUCCEEDED', { is_parent_node: true, is_dynamic: true })];
+    const state: Any = { phase: 'SUCCEEDED', closure, top, children, tasks: {}, dynamic, eager: [] };
+    const snap = await loaderMod.createRunLoader(fakeApi(state).api, id).refresh();
+    const graphMod: Any = await import('./public/js/graph.js' as string);
+    const all = [...graphMod.walkGraph(snap.graph)].map(({ node }: Any) => node);
+    const branches = all.filter((n: Any) => n.kind === 'branch');
+    expect(branches).toHaveLength(depth);
+    for (const b of branches) expect(b.cases.map((c: Any) => c.state)).toEqual(['taken', 'skipped']);
+    expect(all.filter((n: Any) => n.phase === 'NOT_RUN')).toEqual([]);
+  });
+
   test('eager child executions are grouped under their parent node', async () => {
     const closure = {
       primary: { template: { nodes: [{ id: 'eg', task_node: { reference_id: taskId('eg') } }] } },

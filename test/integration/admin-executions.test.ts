@@ -226,6 +226,30 @@ describe('terminate and relaunch', () => {
     expect(exec.spec?.metadata?.mode).toBe(3);
   });
 
+  it('records who asked for a relaunch or a recovery (X-Tflyte-Principal), not who launched the original', async () => {
+    await h.client.createExecution({
+      project: P,
+      domain: D,
+      name: 'p-orig',
+      spec: { launchPlan: lpId('ex.lp') as any, metadata: { principal: 'tflyte-cli' } },
+      inputs: { literals: { a: { scalar: { primitive: { integer: 1 } } } } },
+    });
+    const asked = async (route: string, name: string, principal?: string): Promise<unknown> => {
+      const r = await fetch(`${h.url}/api/v1/executions/${route}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(principal ? { 'x-tflyte-principal': principal } : {}) },
+        body: JSON.stringify({ id: { project: P, domain: D, name: 'p-orig' }, name }),
+      });
+      expect(r.status).toBe(200);
+      return (await h.client.getExecution({ project: P, domain: D, name })).spec?.metadata?.principal;
+    };
+    expect(await asked('relaunch', 'p-console', 'console')).toBe('console');
+    expect(await asked('recover', 'p-recover', 'console')).toBe('console');
+    expect(await asked('relaunch', 'p-nobody')).toBe('sandbox');
+    expect(await asked('relaunch', 'p-odd', 'not a name!')).toBe('sandbox');
+    expect((await h.client.getExecution({ project: P, domain: D, name: 'p-orig' })).spec?.metadata?.principal).toBe('tflyte-cli');
+  });
+
   it('marks the execution FAILED and answers 503 when the runner refuses it', async () => {
     h.runner.failStart = new Error('engine down');
     const r = await http(`${h.url}/api/v1/executions`, 'POST', { project: P, domain: D, name: 'f-runner', spec: { launch_plan: lpId('ex.lpdef') } });

@@ -242,7 +242,7 @@ export function graphView(graph, ctx) {
     h(
       'div',
       { class: 'graph-tools', role: 'toolbar', 'aria-label': 'Zoom' },
-      zoomBtn('zoomOut', 'Zoom out', Math.max(0.3, +(zoom - 0.15).toFixed(2))),
+      zoomBtn('zoomOut', 'Zoom out', Math.max(MIN_ZOOM, +(zoom - (zoom > 0.3 ? 0.15 : 0.05)).toFixed(2))),
       h('span', { class: 'zoom-level', 'aria-live': 'polite' }, `${Math.round(zoom * 100)}%`),
       zoomBtn('zoomIn', 'Zoom in', Math.min(2, +(zoom + 0.15).toFixed(2))),
       zoomBtn('fit', 'Fit to width', 'fit'),
@@ -259,9 +259,13 @@ export function graphView(graph, ctx) {
   );
 }
 
+/** The smallest zoom: "fit" of a very wide graph may go this far, so all of it is in view. */
+export const MIN_ZOOM = 0.05;
+
 /** The zoom that fits a graph into a scroll box `width` px wide (padding included; at most 1). */
 export function fitZoom(graph, width) {
   const layout = layoutGraph(graph, measureNode);
   if (!layout.width) return 1;
-  return Math.max(0.3, Math.min(1, +((width - 48) / (layout.width + 8)).toFixed(2)));
+  // Rounded down: rounding up could leave the last pixels of a wide graph out of view.
+  return Math.max(MIN_ZOOM, Math.min(1, Math.floor(((width - 48) / (layout.width + 8)) * 100) / 100));
 }

@@ -123,8 +123,16 @@ function nodeLabel(node, kind, template) {
     const ref = node.workflow_node.launchplan_ref ?? node.workflow_node.sub_workflow_ref;
     if (ref) return shortName(ref.name);
   }
-  if (node.array_node?.node?.task_node?.reference_id) return shortName(node.array_node.node.task_node.reference_id.name);
+  if (node.array_node?.node?.task_node?.reference_id) return mapLabel(node.array_node.node.task_node.reference_id.name);
   return node.metadata?.name || template?.id?.name || node.id;
+}
+
+/**
+ * A map node by what it maps: `map_square_2ad07d4d-arraynode` (the registered array-node task,
+ * named like flytekit's map tasks) reads `map_square`.
+ */
+export function mapLabel(taskName) {
+  return shortName(taskName).replace(/-arraynode$/, '').replace(/_[0-9a-f]{8}$/, '');
 }
 
 function phaseOf(exec, state) {

@@ -7,7 +7,9 @@
 import { isTerminal, phaseName } from './format.js';
 import { buildGraph, emptyRunState } from './graph.js';
 
-const MAX_DEPTH = 6;
+// Only a guard against a runaway walk: Flyte nests as deep as a workflow recurses (a merge sort of
+// 16 numbers puts branch cases 10 levels down), and every level must be read to show what ran.
+const MAX_DEPTH = 64;
 
 function entityKey(id) {
   return `${id.project}/${id.domain}/${id.name}/${id.version}`;
