@@ -185,7 +185,7 @@ describe.skipIf(!hasBinary)('start, status, stop (process launcher)', () => {
       const r = await cli(other, ['start', '--port', String(taken), '--launcher', 'process']);
       expect(r.exitCode).toBe(1);
       expect(r.stderr).toContain(`port ${taken} on 127.0.0.1 is taken by another process`);
-      expect(r.stderr).toContain('tflyte-sandbox start --port <port>');
+      expect(r.stderr).toContain('tflyte-sandbox start --port 30081 — later starts of this data dir remember it');
       expect(fs.existsSync(path.join(other, 'sandbox.json'))).toBe(false);
       expect((await cli(other, ['status'])).exitCode).toBe(1);
     } finally {
