@@ -348,7 +348,7 @@ describe.skipIf(!available)('web console in headless Chromium (process launcher)
     expect(await page.locator('.io tr[data-name="o1"] td').innerText()).toBe('"xworld"');
   });
 
-  test('terminate a running execution, relaunch a finished one', async () => {
+  test('terminate a running execution, relaunch a finished one (by the console), recover the aborted one', async () => {
     const run = sbx.run(chattyFile, 'chatty_wf', ['--n', '200', '--pause_ms', '500'], ['--name', 'console-stop']);
     done.push(run);
     await open(execUrl('console-stop'));
@@ -364,6 +364,17 @@ describe.skipIf(!available)('web console in headless Chromium (process launcher)
     await page.click('.exec-head button:has-text("Relaunch")');
     await page.waitForURL((u) => /\/executions\/[a-z0-9-]+$/.test(u.pathname) && !u.pathname.endsWith('/console-basic'));
     await waitPhase('.exec-head .badge', 'SUCCEEDED');
+    // Who relaunched it: the console, not the CLI that launched the original.
+    expect(await page.locator('.exec-head .facts').innerText()).toContain('console (relaunch)');
+    // A succeeded execution has nothing to recover; the aborted one does (Flyte's RecoverExecution).
+    expect(await page.locator('.exec-head button:has-text("Recover")').count()).toBe(0);
+    await open(execUrl('console-stop'));
+    await page.click('.exec-head button:has-text("Recover")');
+    await page.waitForURL((u) => /\/executions\/[a-z0-9-]+$/.test(u.pathname) && !u.pathname.endsWith('/console-stop'));
+    await page.waitForFunction(() => document.querySelector('.exec-head .facts')?.textContent?.includes('console (recovered)'));
+    const recovered = new URL(page.url()).pathname.split('/').pop() ?? '';
+    const stop = await fetch(`${sbx.url}/api/v1/executions/${P}/${D}/${recovered}`, { method: 'DELETE', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ cause: 'test done' }) });
+    expect(stop.status).toBe(200);
   });
 
   test('keyboard: tab to a node, Enter opens its panel, arrow keys switch tabs, Escape closes', async () => {
