@@ -36,3 +36,13 @@ describe('console texts', () => {
     expect(view.fitZoom({ nodes: nodes.slice(0, 1), edges: [] }, 1000)).toBe(1);
   });
 });
+
+describe('value types', () => {
+  test("a map item's value shows its element type, a list shows the list type", async () => {
+    const values: Any = await import('./public/js/values.js' as string);
+    const listOfInt = { collection_type: { simple: 'INTEGER' } };
+    expect(values.shownType(listOfInt, { scalar: { primitive: { integer: '2' } } })).toEqual({ simple: 'INTEGER' });
+    expect(values.shownType(listOfInt, { collection: { literals: [] } })).toBe(listOfInt);
+    expect(values.shownType({ simple: 'STRING' }, { scalar: {} })).toEqual({ simple: 'STRING' });
+  });
+});

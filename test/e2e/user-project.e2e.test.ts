@@ -237,6 +237,22 @@ describe.skipIf(!hasDocker)('a user project in a Docker sandbox', () => {
     expect(lastJson(r.stdout)).toMatchObject({ phase: 'SUCCEEDED', outputs: { o0: 'HELLO ADA!' } });
   });
 
+  test('a fresh project from init, with an npm dependency: type-checks, runs locally and in the sandbox', async () => {
+    const dir = path.join(tmp, 'fresh');
+    expect((await cli(['init', dir])).exitCode).toBe(0);
+    writeProject(dir); // its packages and files beside what init wrote (init's package.json is replaced)
+    write(dir, 'node_modules/greeter/index.d.ts', 'export declare function greet(name: string): string;\n');
+    fs.mkdirSync(path.join(dir, 'node_modules', '@types'), { recursive: true });
+    fs.symlinkSync(path.join(ROOT, 'node_modules', '@types', 'node'), path.join(dir, 'node_modules', '@types', 'node'));
+    const tsc = await execa(path.join(ROOT, 'node_modules', '.bin', 'tsc'), ['--noEmit', '-p', dir], { reject: false });
+    expect(tsc.exitCode, String(tsc.stdout)).toBe(0);
+    const local = await cli(['run', '--json', 'src/greet.ts', 'hello_wf', '--who', 'bo'], { cwd: dir, home });
+    expect(lastJson(local.stdout)).toMatchObject({ phase: 'SUCCEEDED', outputs: { o0: 'HELLO BO!' } });
+    const remote = await cli(['run', '--remote', '--wait', '--json', 'src/greet.ts', 'hello_wf', '--who', 'bo'], { cwd: dir, home });
+    expect(remote.exitCode, remote.stderr).toBe(0);
+    expect(lastJson(remote.stdout)).toMatchObject({ phase: 'SUCCEEDED', outputs: { o0: 'HELLO BO!' } });
+  });
+
   test('registration refuses a missing package and a native addon before sending anything', async () => {
     write(proj, 'bad/needs.ts', "import { task, t } from 'tflyte';\nimport pad from 'left-pad';\nexport const p = task({ inputs: {}, outputs: t.str }, () => pad('a', 3));\n");
     write(proj, 'node_modules/fastmath/package.json', JSON.stringify({ name: 'fastmath', main: 'index.js', gypfile: true }));

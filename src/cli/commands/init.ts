@@ -27,6 +27,8 @@ export function userTsconfig(): Record<string, unknown> {
       verbatimModuleSyntax: true,
       erasableSyntaxOnly: true,
       skipLibCheck: true,
+      // Node's globals (console, process) for task code; TypeScript 6+ no longer adds @types itself.
+      types: ['node'],
       // `import … from 'tflyte'` resolves to the declarations init wrote (the code is in the binary).
       paths: { tflyte: [TYPES_ENTRY] },
     },

@@ -88,6 +88,14 @@ export function renderDisplay(v) {
  * A table of named literals (`full_inputs` / `full_outputs` of a data response). `vars` (an
  * interface's VariableMap) gives types and order; `emptyText` is shown when there are none.
  */
+/**
+ * The type to show next to a value: a map item's interface is its map task's, whose mapped
+ * inputs and outputs are lists; the item itself holds one element, so show the element's type.
+ */
+export function shownType(type, literal) {
+  return type?.collection_type && literal && !literal.collection && !literal.offloaded_metadata ? type.collection_type : type;
+}
+
 export function literalTable(literalMap, vars, emptyText = 'None') {
   const lits = literalMap?.literals ?? {};
   const types = vars?.variables ?? {};
@@ -103,7 +111,7 @@ export function literalTable(literalMap, vars, emptyText = 'None') {
         h(
           'tr',
           { key: k, dataset: { name: k } },
-          h('th', { scope: 'row' }, h('span', { class: 'v-name' }, k), types[k] ? h('span', { class: 'v-type' }, typeToString(types[k].type)) : null),
+          h('th', { scope: 'row' }, h('span', { class: 'v-name' }, k), types[k] ? h('span', { class: 'v-type' }, typeToString(shownType(types[k].type, lits[k]))) : null),
           h('td', null, renderDisplay(readLiteral(lits[k]))),
         ),
       ),
