@@ -5,54 +5,31 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Express } from 'express';
-import type { ExecutionEventSink, ChildExecutionPort, WorkflowStateStore } from '../propeller/ports.ts';
-import { AdminChildPort } from './adapters/admin-child-port.ts';
-import { AdminEventSink } from './adapters/admin-event-sink.ts';
-import { SqliteStateStore } from './adapters/sqlite-state-store.ts';
-import { createAdminContext, type AdminContext } from './context.ts';
 import { requireJsonBodies } from './http/browser-boundary.ts';
 import { diskOf } from '../storage/disk.ts';
 import { errorMiddleware, notFoundHandler } from './http/error-middleware.ts';
-import { EventManager } from './managers/event-manager.ts';
-import { ExecutionManager } from './managers/execution-manager.ts';
-import { LaunchPlanManager } from './managers/launch-plan-manager.ts';
-import { NodeExecutionManager } from './managers/node-execution-manager.ts';
-import { ProjectManager } from './managers/project-manager.ts';
-import { TaskManager } from './managers/task-manager.ts';
-import { WorkflowManager } from './managers/workflow-manager.ts';
 import type { AdminDeps, AdminOptions } from './ports.ts';
+import { createAdminCore, type AdminCore } from './core.ts';
 import { entityRoutes } from './routes/entity-routes.ts';
 import { executionRoutes } from './routes/execution-routes.ts';
-import type { AdminManagers } from './routes/helpers.ts';
 import { nodeRoutes } from './routes/node-routes.ts';
 
-/** Everything `createAdmin` builds. */
-export interface Admin {
+/** Everything `createAdmin` builds: the core, and the express app over it. */
+export interface Admin extends AdminCore {
   /** The express app: `/healthz` and `/api/v1/...`; unknown routes answer a JSON 404. */
   app: Express;
-  managers: AdminManagers;
-  /** Propeller's event port, recording straight into the DB. */
-  eventSink: ExecutionEventSink;
-  /** Propeller's port for launch-plan nodes. */
-  childPort: ChildExecutionPort;
-  /** Propeller's durable state, in the same SQLite file. */
-  stateStore: WorkflowStateStore;
-  context: AdminContext;
 }
 
 /** Builds the admin service over an open DB (see `openAdminDb`). Does not listen. */
 export function createAdmin(deps: AdminDeps, options: AdminOptions = {}): Admin {
-  const ctx = createAdminContext(deps, options);
-  const projects = new ProjectManager(ctx);
-  const tasks = new TaskManager(ctx, projects);
-  const workflows = new WorkflowManager(ctx, projects, tasks);
-  const launchPlans = new LaunchPlanManager(ctx, projects);
-  const executions = new ExecutionManager(ctx, projects, tasks, workflows, launchPlans);
-  // Phase changes wake long-polls of executions and end the children of finished ones.
-  const events = new EventManager(ctx, (key, phase) => executions.onPhaseChange(key, phase));
-  const nodes = new NodeExecutionManager(ctx);
-  const managers: AdminManagers = { projects, tasks, workflows, launchPlans, executions, events, nodes };
+  const core = createAdminCore(deps, options);
+  return { ...core, app: adminApp(core) };
+}
 
+/** The express app over an admin core: `/healthz` and `/api/v1/...`; unknown routes answer a JSON 404. */
+export function adminApp(core: AdminCore): Express {
+  const ctx = core.context;
+  const managers = core.managers;
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -71,15 +48,7 @@ export function createAdmin(deps: AdminDeps, options: AdminOptions = {}): Admin 
   app.use('/api/v1', nodeRoutes(managers, ctx.options.dataDir));
   app.use(notFoundHandler);
   app.use(errorMiddleware(ctx.logger));
-
-  return {
-    app,
-    managers,
-    eventSink: new AdminEventSink(events),
-    childPort: new AdminChildPort(ctx, executions, (id) => workflows.launchPlanTemplate(id)),
-    stateStore: new SqliteStateStore(ctx.db, () => ctx.clock.now()),
-    context: ctx,
-  };
+  return app;
 }
 
 /** Shorthand for `createAdmin(deps, options).app`. */

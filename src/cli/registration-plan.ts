@@ -87,15 +87,17 @@ export function bundleFiles(loaded: LoadedModule): BundleFile[] {
 
 /**
  * Plans the registration of `file`. `bundleUri` names where the bundle will be (`--bundle` of the
- * task templates), given its SHA-256. The version is a hash of the bundle, the default image and
+ * task templates), given its SHA-256; without it no bundle is made (local runs). The version is a hash of the bundle, the default image and
  * the SDK version, so the same code always plans the same payloads.
  */
-export async function planRegistration(file: string, project: string, domain: string, bundleUri: (sha256: string) => string): Promise<RegistrationPlan> {
+export async function planRegistration(file: string, project: string, domain: string, bundleUri: ((sha256: string) => string) | undefined): Promise<RegistrationPlan> {
   setupSdk();
   const loaded = await loadUserModule(file);
-  const bundle = await createBundle({ files: bundleFiles(loaded) });
-  const version = crypto.createHash('sha256').update(`${bundle.sha256}|${DEFAULT_IMAGE}|${SDK_VERSION}`).digest('hex').slice(0, 16);
-  const settings: SerializationSettings = { project, domain, version, image: DEFAULT_IMAGE, bundleUri: bundleUri(bundle.sha256) };
+  // Without a bundle (local runs: the tasks run in this process, from the files on disk) the
+  // templates name the module instead, and nothing is packed.
+  const bundle = bundleUri ? await createBundle({ files: bundleFiles(loaded) }) : { sha256: '', bytes: new Uint8Array() };
+  const version = bundleUri ? crypto.createHash('sha256').update(`${bundle.sha256}|${DEFAULT_IMAGE}|${SDK_VERSION}`).digest('hex').slice(0, 16) : 'local';
+  const settings: SerializationSettings = { project, domain, version, image: DEFAULT_IMAGE, ...(bundleUri ? { bundleUri: bundleUri(bundle.sha256) } : {}) };
   const id = (kind: number, name: string): flyteidl.core.IIdentifier => ({ resourceType: kind, project, domain, name, version });
   const all: SerializedWorkflow = { template: {}, subWorkflows: new Map(), tasks: new Map(), launchPlans: new Map(), entities: new Map() };
   const workflows = new Map<string, WorkflowDef>();

@@ -131,7 +131,7 @@ export function launchTarget(def: EntityDef, s: SerializationSettings): flyteidl
  * Converts JS inputs to literals for the API, uploading local files and directories given for
  * file/dir inputs into the blob store.
  */
-export async function inputsForApi(conn: Connection, def: EntityDef, values: Record<string, unknown>): Promise<flyteidl.core.ILiteralMap> {
+export async function inputsForApi(conn: Pick<Connection, 'store'>, def: EntityDef, values: Record<string, unknown>): Promise<flyteidl.core.ILiteralMap> {
   const literals: Record<string, flyteidl.core.ILiteral> = {};
   for (const [k, v] of Object.entries(values)) {
     const d = def.iface.inputs.get(k);

@@ -19,6 +19,8 @@ import {
   literalsToValues,
   loadUserModule,
   NonRetryableError,
+  runInTaskContext,
+  taskContextFromEnv,
   unpackOutputs,
   type EntityDef,
   type TaskDef,
@@ -37,6 +39,8 @@ export interface ExecuteArgs {
   entity: string;
   /** Where bundles are unpacked (default: `$TMPDIR/tflyte-code/<sha>`). */
   workDir?: string;
+  /** Without a bundle: the directory `module` is relative to (default: the working directory). */
+  codeRoot?: string;
 }
 
 /** What a task run produced, for the caller's logs and tests. */
@@ -133,7 +137,7 @@ async function outputsToLiterals(def: EntityDef, value: unknown, rawPrefix: stri
 }
 
 async function unpackCode(args: ExecuteArgs): Promise<string> {
-  if (!args.bundle) return process.cwd();
+  if (!args.bundle) return args.codeRoot ?? process.cwd();
   const bytes = await readBytes(args.bundle);
   const sha = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
   const dir = args.workDir ?? path.join(os.tmpdir(), 'tflyte-code', sha);
@@ -203,12 +207,12 @@ export async function execute(args: ExecuteArgs, sdkExports: Record<string, unkn
       outputsToLiterals: (d, v) => outputsToLiterals(d, v, args.rawOutputDataPrefix),
     };
     const runner = kindRunners.get(task.kind);
-    let outcome: TaskOutcome;
-    if (runner) outcome = await runner(task, inputs, ctx);
-    else {
+    // The task's code sees its own context (currentContext()): execution, node, attempt number.
+    const outcome = await runInTaskContext(taskContextFromEnv(env), async (): Promise<TaskOutcome> => {
+      if (runner) return runner(task, inputs, ctx);
       if (!task.fn) throw new NonRetryableError(`${entityName(task)} has no function to run`);
-      outcome = { kind: 'outputs', outputs: await ctx.outputsToLiterals(task, await task.fn(inputs)) };
-    }
+      return { kind: 'outputs', outputs: await ctx.outputsToLiterals(task, await task.fn(inputs)) };
+    });
     if (outcome.kind === 'futures') await writeAtomic(futuresUri, encode(MessageName.DynamicJobSpec, outcome.spec));
     else await writeAtomic(outputsUri, encode(MessageName.LiteralMap, outcome.outputs));
     return { ok: true };

@@ -53,7 +53,7 @@ export function runInContext<T>(ctx: ExecutionContext, fn: () => T): T {
 }
 
 /** The execution context of the current async flow, if any. */
-export function currentContext(): ExecutionContext | undefined {
+export function currentCallContext(): ExecutionContext | undefined {
   return contexts.getStore();
 }
 
@@ -65,7 +65,7 @@ export function setTopLevelRunner(fn: (def: EntityDef, inputs: Record<string, un
 setDispatcher((def, inputs) => {
   const b = currentBuilder();
   if (b) return b.addCall(def, inputs);
-  const ctx = currentContext();
+  const ctx = currentCallContext();
   if (ctx) return ctx.call(def, inputs);
   if (!shared.topLevel) throw new Error('tflyte: local execution is not available');
   return shared.topLevel(def, inputs);

@@ -4,7 +4,7 @@
  * failed call throws {@link EagerException}. Locally everything runs in-process; in the sandbox
  * the eager task runs in its container and each call becomes a child execution.
  */
-import { currentContext, runInContext, type ExecutionContext } from './context.ts';
+import { currentCallContext, runInContext, type ExecutionContext } from './context.ts';
 import { defineTask, type TupleValue } from './api.ts';
 import { entityName, makeEntity, type EntityDef, type TaskEntity, type TaskOptions } from './entities.ts';
 import type { InputSpec, InputValues, OutputSpec, OutputValue } from './interface.ts';
@@ -104,7 +104,7 @@ export function runEagerBody(def: EntityDef & { fn?: (i: Record<string, unknown>
 
 registerLocalKind('eager', {
   async run(def, inputs) {
-    const value = await runEagerBody(def, inputs, currentContext() ?? localEagerContext);
+    const value = await runEagerBody(def, inputs, currentCallContext() ?? localEagerContext);
     const literals: Record<string, import('../core/idl.ts').flyteidl.core.ILiteral> = {};
     const { unpackOutputs } = await import('./interface.ts');
     const named = unpackOutputs(def.iface.outputShape, value, `eager ${entityName(def)} returned`);

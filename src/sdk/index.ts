@@ -15,3 +15,4 @@ export type { TaskOptions, TaskEntity, WorkflowEntity, LaunchPlanEntity, Promise
 export { NonRetryableError, TaskFailedError } from './local-executor.ts';
 export { PromiseReadError, NodeOutput, Condition } from './promise.ts';
 export { CompileError } from '../core/errors.ts';
+export { currentContext, type TaskContext, type TaskLogger } from './task-context.ts';

@@ -22,4 +22,5 @@ export {
 export { runLocally, runLocallyToLiterals, localRuntime, inputsToLiterals, literalsToValues, resolveBinding, followLiteralPath, TaskFailedError, NonRetryableError } from './local-executor.ts';
 export { entityDef, entityName, shortName, ENTITY, type EntityDef, type TaskDef, type WorkflowDef, type LaunchPlanDef } from './entities.ts';
 export { packOutputs, unpackOutputs } from './interface.ts';
-export { runInContext, currentContext, type ExecutionContext } from './context.ts';
+export { runInContext, currentCallContext, type ExecutionContext } from './context.ts';
+export { runInTaskContext, taskContextFromEnv, type TaskContext } from './task-context.ts';

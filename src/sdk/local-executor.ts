@@ -4,6 +4,7 @@
  * through Flyte literals so that type errors surface locally exactly as they would remotely.
  */
 import type { flyteidl, google } from '../core/idl.ts';
+import { runInTaskContext, taskContextFromEnv } from './task-context.ts';
 import { descriptorFromLiteralType, literalTypeToString, type TypeDescriptor } from '../core/types.ts';
 import { START_NODE } from './builder.ts';
 import { setTopLevelRunner } from './context.ts';
@@ -176,6 +177,9 @@ function targetName(node: flyteidl.core.INode): string | undefined {
   return node.taskNode?.referenceId?.name ?? node.workflowNode?.subWorkflowRef?.name ?? node.workflowNode?.launchplanRef?.name ?? undefined;
 }
 
+/** The execution name direct calls of entities report (`currentContext().execution.name`). */
+const LOCAL_EXECUTION = `local-${process.pid}`;
+
 async function runTask(def: TaskDef, inputs: ILiteralMap, rt: LocalRuntime): Promise<ILiteralMap> {
   const name = entityName(def);
   const values = literalsToValues(def.iface.inputs, inputs, 'inputs');
@@ -187,7 +191,10 @@ async function runTask(def: TaskDef, inputs: ILiteralMap, rt: LocalRuntime): Pro
   let lastError: unknown;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     try {
-      const result = await def.fn(jsInputs);
+      // As in the sandbox: currentContext() names the attempt (`run` itself goes through the engine).
+      const env = { FLYTE_ATTEMPT_NUMBER: String(attempt - 1), FLYTE_INTERNAL_TASK_NAME: name, FLYTE_INTERNAL_EXECUTION_ID: LOCAL_EXECUTION, FLYTE_INTERNAL_EXECUTION_PROJECT: 'local', FLYTE_INTERNAL_EXECUTION_DOMAIN: 'development', TFLYTE_NODE_ID: name };
+      const fn = def.fn;
+      const result = await runInTaskContext(taskContextFromEnv(env), () => fn(jsInputs));
       const named = unpackOutputs(def.iface.outputShape, result, `task ${name} returned`);
       const literals: Record<string, ILiteral> = {};
       for (const [k, d] of def.iface.outputs) literals[k] = d.toLiteral(named.get(k), `outputs.${k}`);

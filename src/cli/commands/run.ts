@@ -3,7 +3,10 @@
  * `pyflyte run`: in-process by default, in the sandbox with `--remote`.
  */
 import { literalMapToJs } from '../../core/index.ts';
-import { entityName, findEntity, loadUserModule, runLocallyToLiterals, type EntityDef, type LaunchPlanDef } from '../../sdk/internal.ts';
+import { entityName, findEntity, loadUserModule, type EntityDef, type LaunchPlanDef } from '../../sdk/internal.ts';
+import { startLocalEngine } from '../local-engine.ts';
+import { planRegistration } from '../registration-plan.ts';
+import { inputsForApi, launchTarget } from '../remote.ts';
 import { assertRequiredInputs, describeInputs, parseEntityInputs } from '../entity-inputs.ts';
 import { setupSdk } from '../sdk-setup.ts';
 import { CommandError, UsageError } from '../usage-error.ts';
@@ -54,24 +57,34 @@ export async function runLocal(file: string, entity: string, words: string[], op
     return;
   }
   const { def, inputs } = prepared as { def: EntityDef; inputs: Record<string, unknown> };
-  const execution = `local-${Date.now().toString(36)}`;
+  const project = opts.project ?? 'flytesnacks';
+  const domain = opts.domain ?? 'development';
+  // The same registration the sandbox gets (without a code bundle: tasks run from these files).
+  const plan = await planRegistration(file, project, domain, undefined);
+  const own = plan.skipped.find((s) => s.name === entityName(def));
+  if (own) throw own.error;
+  const engine = await startLocalEngine({ codeRoot: plan.loaded.root });
   try {
-    const outputs = await runLocallyToLiterals(def, inputs);
-    const js = literalMapToJs(outputs);
+    engine.register(plan.entities);
+    const literals = await inputsForApi(engine, def, inputs);
+    const outcome = await engine.run(launchTarget(def, plan.settings), literals);
+    const js = outcome.outputs ? literalMapToJs(outcome.outputs) : {};
+    const error = outcome.error;
     if (opts.json) {
-      console.log(JSON.stringify({ execution, phase: 'SUCCEEDED', outputs: js }));
-    } else {
+      console.log(
+        JSON.stringify({
+          execution: outcome.execution,
+          phase: outcome.phase,
+          outputs: js,
+          ...(error ? { error: { code: error.code, kind: error.kind, message: error.message } } : {}),
+        }),
+      );
+    } else if (outcome.phase === 'SUCCEEDED') {
       console.log(`${entityName(def)} succeeded (local run)`);
       for (const [k, v] of Object.entries(js)) console.log(`  ${k}: ${JSON.stringify(v)}`);
     }
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
-    const err = e instanceof Error ? e : new Error(String(e));
-    if (opts.json) {
-      console.log(JSON.stringify({ execution, phase: 'FAILED', error: { code: (err as { code?: string }).code ?? err.name, message: err.message } }));
-      throw new CommandError('', 1);
-    }
-    if (err instanceof TypeError || (err as { code?: string }).code === 'SBX_COMPILE_FAILED') throw new UsageError(err.message);
-    throw new CommandError(`${entityName(def)} failed: ${err.message}`);
+    if (outcome.phase !== 'SUCCEEDED') throw new CommandError(opts.json ? '' : `${entityName(def)} ${outcome.phase}${error ? `: ${error.message}` : ''}`, 1);
+  } finally {
+    await engine.close();
   }
 }

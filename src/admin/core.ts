@@ -1,0 +1,53 @@
+/**
+ * The admin service without HTTP: context, managers, and the adapters of propeller's ports over
+ * the same SQLite database. `createAdmin` (app.ts) puts the express app in front of it; local runs
+ * (`cli/local-engine.ts`) use it directly and never load express unless an eager task needs the API.
+ */
+import type { ExecutionEventSink, ChildExecutionPort, WorkflowStateStore } from '../propeller/ports.ts';
+import { AdminChildPort } from './adapters/admin-child-port.ts';
+import { AdminEventSink } from './adapters/admin-event-sink.ts';
+import { SqliteStateStore } from './adapters/sqlite-state-store.ts';
+import { createAdminContext, type AdminContext } from './context.ts';
+import { EventManager } from './managers/event-manager.ts';
+import { ExecutionManager } from './managers/execution-manager.ts';
+import { LaunchPlanManager } from './managers/launch-plan-manager.ts';
+import { NodeExecutionManager } from './managers/node-execution-manager.ts';
+import { ProjectManager } from './managers/project-manager.ts';
+import { TaskManager } from './managers/task-manager.ts';
+import { WorkflowManager } from './managers/workflow-manager.ts';
+import type { AdminDeps, AdminOptions } from './ports.ts';
+import type { AdminManagers } from './routes/helpers.ts';
+
+/** The admin service's managers and propeller's ports over them. */
+export interface AdminCore {
+  managers: AdminManagers;
+  /** Propeller's event port, recording straight into the DB. */
+  eventSink: ExecutionEventSink;
+  /** Propeller's port for launch-plan nodes. */
+  childPort: ChildExecutionPort;
+  /** Propeller's durable state, in the same SQLite file. */
+  stateStore: WorkflowStateStore;
+  context: AdminContext;
+}
+
+/** Builds the admin's managers and ports over an open DB (see `openAdminDb`). */
+export function createAdminCore(deps: AdminDeps, options: AdminOptions = {}): AdminCore {
+  const ctx = createAdminContext(deps, options);
+  const projects = new ProjectManager(ctx);
+  const tasks = new TaskManager(ctx, projects);
+  const workflows = new WorkflowManager(ctx, projects, tasks);
+  const launchPlans = new LaunchPlanManager(ctx, projects);
+  const executions = new ExecutionManager(ctx, projects, tasks, workflows, launchPlans);
+  // Phase changes wake long-polls of executions and end the children of finished ones.
+  const events = new EventManager(ctx, (key, phase) => executions.onPhaseChange(key, phase));
+  const nodes = new NodeExecutionManager(ctx);
+  const managers: AdminManagers = { projects, tasks, workflows, launchPlans, executions, events, nodes };
+
+  return {
+    managers,
+    eventSink: new AdminEventSink(events),
+    childPort: new AdminChildPort(ctx, executions, (id) => workflows.launchPlanTemplate(id)),
+    stateStore: new SqliteStateStore(ctx.db, () => ctx.clock.now()),
+    context: ctx,
+  };
+}

@@ -1,0 +1,182 @@
+/**
+ * Local runs (`run` without `--remote`) go through the sandbox's own engine, in this process:
+ * admin on an in-memory SQLite database, propeller, and an in-process launcher that runs each task
+ * attempt with the runtime's `execute` — the code a container runs — instead of a container. So a
+ * local run has the sandbox's semantics by construction: retries with attempt numbers (USER and
+ * SYSTEM budgets), timeouts, the cache, branches, maps, dynamic and eager workflows, sub-workflows,
+ * launch plans and failure policies are each implemented once.
+ *
+ * What stays between runs: the task cache, in `<user cache dir>/local-cache` (flytekit keeps its
+ * local cache too). Everything else — database, inputs, outputs, logs — lives in a temporary
+ * directory removed when the run ends.
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import type { AttemptExit, LaunchSpec } from '../launcher/launcher.ts';
+// Admin's parts, not its barrel: the barrel loads express, which only eager tasks need here.
+import { adaptCompiler } from '../admin/compile-adapter.ts';
+import { createAdminCore } from '../admin/core.ts';
+import { createDeferredRunner } from '../admin/adapters/deferred-runner.ts';
+import { openAdminDb } from '../admin/db/open-db.ts';
+import { TaskCredentials, taskCredentialGuard } from '../admin/http/task-credential.ts';
+import type { AdminManagers } from '../admin/routes/helpers.ts';
+import { compileWorkflow } from '../compiler/index.ts';
+import type { flyteidl } from '../core/idl.ts';
+import { attemptKey, createDataStoreCatalog, createInMemoryLauncher, createPropeller, resolvePropellerConfig, systemClock, type Logger } from '../propeller/index.ts';
+import { DEFAULT_IMAGE } from '../sdk/internal.ts';
+import { runWithTaskEnv } from '../runtime/task-env.ts';
+import { LocalDataStore } from '../storage/index.ts';
+import { userCacheDir } from './cache-dir.ts';
+import { sqliteNativeBinding } from './native-addon.ts';
+import type { PlannedEntity } from './registration-plan.ts';
+import { version } from './version.ts';
+
+/** How an execution of a local run ended. */
+export interface LocalOutcome {
+  execution: string;
+  phase: string;
+  outputs?: flyteidl.core.ILiteralMap;
+  error?: flyteidl.core.IExecutionError;
+}
+
+/** A running local engine; `close()` removes everything but the cache. */
+export interface LocalEngine {
+  /** The engine's blob store (file inputs are uploaded into it). */
+  store: LocalDataStore;
+  /** Registers planned entities (tasks, workflows, launch plans) in the engine's admin. */
+  register(entities: PlannedEntity[]): void;
+  /** Launches `target` (a task or launch plan id) with `inputs` and waits until it ends. */
+  run(target: flyteidl.core.IIdentifier, inputs: flyteidl.core.ILiteralMap): Promise<LocalOutcome>;
+  close(): Promise<void>;
+}
+
+const PHASES = ['UNDEFINED', 'QUEUED', 'RUNNING', 'SUCCEEDING', 'SUCCEEDED', 'FAILING', 'FAILED', 'ABORTED', 'TIMED_OUT', 'ABORTING'];
+
+/** Flags of `execute` that take a value, by their ExecuteArgs name. */
+const EXECUTE_FLAGS: Record<string, string> = {
+  '--inputs': 'inputs',
+  '--output-prefix': 'outputPrefix',
+  '--raw-output-data-prefix': 'rawOutputDataPrefix',
+  '--checkpoint-path': 'checkpointPath',
+  '--prev-checkpoint': 'prevCheckpoint',
+  '--bundle': 'bundle',
+  '--module': 'module',
+  '--entity': 'entity',
+};
+
+/** The `execute` arguments of a launch spec's command, or undefined for a raw container. */
+export function executeArgsOf(command: string[]): Record<string, string> | undefined {
+  const at = command.indexOf('execute');
+  if (at < 0) return undefined;
+  const out: Record<string, string> = {};
+  for (let i = at + 1; i < command.length; i++) {
+    const name = EXECUTE_FLAGS[command[i] ?? ''];
+    if (name && i + 1 < command.length) out[name] = command[++i] as string;
+  }
+  return out.inputs && out.outputPrefix && out.entity ? out : undefined;
+}
+
+const quiet: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m, f) => process.stderr.write(`engine: ${m}${f ? ` ${JSON.stringify(f)}` : ''}\n`) };
+
+/**
+ * Starts an engine for one local run of the code under `codeRoot` (the project root the planned
+ * task templates' `--module` paths are relative to). `project`/`domain` name its executions.
+ */
+export async function startLocalEngine(opts: { codeRoot: string; env?: NodeJS.ProcessEnv }): Promise<LocalEngine> {
+  const env = opts.env ?? process.env;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tflyte-local-'));
+  const logs = path.join(dir, 'logs');
+  fs.mkdirSync(logs);
+  const dataStore = new LocalDataStore(path.join(dir, 'blobs'));
+  const nativeBinding = sqliteNativeBinding();
+  const db = openAdminDb(':memory:', nativeBinding ? { nativeBinding } : {});
+  const runner = createDeferredRunner();
+  const admin = createAdminCore(
+    { db, dataStore, compileWorkflow: adaptCompiler(compileWorkflow), runner, logger: quiet },
+    { dataDir: dir, version: version(), attemptLogFile: (a) => path.join(logs, `${attemptKey(a.execution, a.nodeId, a.retryAttempt)}.log`) },
+  );
+
+  // Eager tasks reach admin as in a container: over a unix socket, with a scoped credential.
+  const credentials = TaskCredentials.forDataDir(dir);
+  const socketPath = path.join(dir, 'admin.sock');
+  let socket: http.Server | undefined;
+  const ensureSocket = async (): Promise<void> => {
+    if (socket) return;
+    const [{ default: express }, { adminApp }] = await Promise.all([import('express'), import('../admin/app.ts')]);
+    const json = express.json({ limit: 20 * 1024 * 1024, type: 'application/json', strict: true });
+    const guard = taskCredentialGuard(credentials, admin.managers, dataStore);
+    const app = express();
+    app.use((req, res, next) => json(req, res, (err?: unknown) => (err ? next(err) : guard(req, res, next))));
+    app.use(adminApp(admin));
+    const srv = http.createServer(app);
+    await new Promise<void>((resolve, reject) => {
+      srv.once('error', reject);
+      srv.listen(socketPath, () => resolve());
+    });
+    socket = srv;
+  };
+
+  const runAttempt = async (spec: LaunchSpec): Promise<AttemptExit> => {
+    const startedAt = new Date();
+    const args = executeArgsOf(spec.command);
+    if (!args) {
+      return {
+        state: 'EXITED',
+        exitCode: 125,
+        oomKilled: false,
+        startFailed: `${spec.labels['tflyte.node'] ?? 'this node'} is a container task (image ${spec.image}): it runs in Docker, in the sandbox — tflyte-sandbox run --remote`,
+      };
+    }
+    if (spec.adminUrl !== undefined) await ensureSocket();
+    const taskEnv: Record<string, string> = { ...spec.env, ...(spec.adminUrl !== undefined ? { TFLYTE_ADMIN_URL: spec.adminUrl, TFLYTE_ADMIN_SOCKET: socketPath } : {}) };
+    const [{ execute }, sdk] = await Promise.all([import('../runtime/index.ts'), import('../sdk/index.ts')]);
+    const result = await runWithTaskEnv(taskEnv, () =>
+      execute({ ...(args as unknown as Parameters<typeof execute>[0]), codeRoot: opts.codeRoot }, sdk as unknown as Record<string, unknown>, { ...env, ...taskEnv }),
+    );
+    return { state: 'EXITED', exitCode: result.ok ? 0 : 1, oomKilled: false, startedAt, finishedAt: new Date() };
+  };
+  const launcher = createInMemoryLauncher((spec) => runAttempt(spec));
+  const cacheStore = new LocalDataStore(path.join(userCacheDir(env), 'local-cache'));
+  const propeller = createPropeller(
+    { clock: systemClock, launcher, store: admin.stateStore, events: admin.eventSink, data: dataStore, children: admin.childPort, logger: quiet, credentials, catalog: createDataStoreCatalog(cacheStore) },
+    resolvePropellerConfig({ logDir: logs, runtime: { command: ['tflyte-sandbox'] }, defaultImage: DEFAULT_IMAGE, adminUrl: 'http://tflyte-local' }),
+  );
+  runner.bind(propeller);
+  const m: AdminManagers = admin.managers;
+
+  return {
+    store: dataStore,
+    register(entities) {
+      for (const e of entities) {
+        if (e.kind === 'task') m.tasks.create({ id: e.id, spec: e.spec });
+        else if (e.kind === 'workflow') m.workflows.create({ id: e.id, spec: e.spec });
+        else m.launchPlans.create({ id: e.id, spec: e.spec });
+      }
+    },
+    async run(target, inputs) {
+      const key = await m.executions.create({
+        project: target.project ?? '',
+        domain: target.domain ?? '',
+        spec: { launchPlan: target, metadata: { mode: 0, principal: 'tflyte-cli (local)' } },
+        inputs,
+      });
+      let e: flyteidl.admin.IExecution;
+      do e = await m.executions.waitForTerminal(key, 60_000);
+      while (!['SUCCEEDED', 'FAILED', 'ABORTED', 'TIMED_OUT'].includes(PHASES[Number(e.closure?.phase ?? 0)] ?? ''));
+      const phase = PHASES[Number(e.closure?.phase ?? 0)] ?? 'UNDEFINED';
+      const outcome: LocalOutcome = { execution: key.name, phase };
+      if (phase === 'SUCCEEDED') outcome.outputs = (await m.executions.getData(key)).fullOutputs ?? { literals: {} };
+      if (e.closure?.error) outcome.error = e.closure.error;
+      return outcome;
+    },
+    async close() {
+      await propeller.stop().catch(() => undefined);
+      await launcher.close();
+      if (socket) await new Promise<void>((r) => (socket as http.Server).close(() => r()));
+      db.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
