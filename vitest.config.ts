@@ -1,10 +1,11 @@
 /**
  * Vitest configuration for tflyte-sandbox.
  *
- * Four projects, all run by `npm test` (scripts/run-tests.mjs):
+ * Five projects, all run by `npm test` (scripts/run-tests.mjs):
  * - `unit`:        co-located `src/**\/*.test.ts` and `test/unit/**\/*.test.ts`
  * - `integration`: `test/integration/**\/*.test.ts` (real Docker, real SQLite)
  * - `e2e`:         `test/e2e/**\/*.test.ts` (the built binary, the browser)
+ * - `parity`:      `test/parity/**\/*.test.ts` (local runs, process launcher and Docker agree)
  * - `security`:    `test/security/**\/*.test.ts` (attacks on a real sandbox: SECURITY.md)
  *
  * Pick one with `npm test -- --project unit`, or filter by path: `npm test -- test/unit`.
@@ -42,6 +43,11 @@ export default defineConfig({
       {
         extends: true,
         test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], retry: process.env.CI ? 1 : 0 },
+      },
+      // One table of semantic cases: a local run, the process launcher and Docker agree.
+      {
+        extends: true,
+        test: { name: 'parity', include: ['test/parity/**/*.test.ts'], retry: process.env.CI ? 1 : 0 },
       },
       // Each attack of SECURITY.md's threat model against a real sandbox and real containers.
       {
