@@ -47,7 +47,7 @@ if (Number(process.versions.node.split('.')[0]) < 24) {
   process.exit(r.status ?? 1);
 }
 
-const ALL = ['start', 'rss', 'one-task', 'chain', 'map', 'eager', 'burst', 'engine'];
+const ALL = ['start', 'local', 'rss', 'one-task', 'chain', 'map', 'eager', 'burst', 'engine'];
 const { values: opts } = parseArgs({
   options: {
     only: { type: 'string' },
@@ -72,6 +72,7 @@ if (!existsSync(binary)) {
 
 const sandboxMod = await import(pathToFileURL(join(root, 'scripts/bench/sandbox.ts')).href);
 const burstMod = await import(pathToFileURL(join(root, 'scripts/bench/burst.ts')).href);
+const localMod = await import(pathToFileURL(join(root, 'scripts/bench/local.ts')).href);
 const report = await import(pathToFileURL(join(root, 'scripts/bench/report.ts')).href);
 const util = await import(pathToFileURL(join(root, 'scripts/bench/util.ts')).href);
 
@@ -140,6 +141,7 @@ try {
     }
   }
   await section('start', 'start to healthy', () => sandboxMod.benchStart({ ...o, docker }));
+  await section('local', 'local runs of the seed examples', () => localMod.benchLocal(o));
   if (sbx) {
     await section('one-task', 'one-task workflow', () => sandboxMod.benchOneTask(sbx, o));
     await section('chain', '10-task chain', () => sandboxMod.benchChain(sbx, o));
