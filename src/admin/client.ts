@@ -11,6 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import { ErrorCategory, SandboxError } from '../core/errors.ts';
 import { fromJson, toJson, type flyteidl } from '../core/idl.ts';
 import type { ExecutionEventSink } from '../propeller/ports.ts';
+import { ResourceType } from '../core/vocabulary.ts';
 
 /** An error answered by the admin API (or reaching it failed: status 0). */
 export class AdminApiError extends SandboxError {
@@ -312,7 +313,7 @@ export class AdminClient {
   async updateLaunchPlanState(id: Id4, state: 'ACTIVE' | 'INACTIVE'): Promise<void> {
     await this.#call('PUT', `/api/v1/launch_plans/${id4(id)}`, 'flyteidl.admin.LaunchPlanUpdateResponse', {
       type: 'flyteidl.admin.LaunchPlanUpdateRequest',
-      value: { id: { resourceType: 3, ...id }, state: state === 'ACTIVE' ? 1 : 0 },
+      value: { id: { resourceType: ResourceType.LAUNCH_PLAN, ...id }, state: state === 'ACTIVE' ? 1 : 0 },
     });
   }
   getActiveLaunchPlan(project: string, domain: string, name: string): Promise<flyteidl.admin.ILaunchPlan> {

@@ -24,6 +24,7 @@ import { TaskCredentials, taskCredentialGuard } from '../admin/http/task-credent
 import type { AdminManagers } from '../admin/routes/helpers.ts';
 import { compileWorkflow } from '../compiler/index.ts';
 import type { flyteidl } from '../core/idl.ts';
+import { isTerminalWorkflowPhase, WorkflowPhases, type WorkflowPhase } from '../core/phases.ts';
 import { attemptKey, createDataStoreCatalog, createInMemoryLauncher, createPropeller, resolvePropellerConfig, systemClock, type Logger } from '../propeller/index.ts';
 import { DEFAULT_IMAGE } from '../sdk/internal.ts';
 import { runWithTaskEnv } from '../runtime/task-env.ts';
@@ -52,7 +53,6 @@ export interface LocalEngine {
   close(): Promise<void>;
 }
 
-const PHASES = ['UNDEFINED', 'QUEUED', 'RUNNING', 'SUCCEEDING', 'SUCCEEDED', 'FAILING', 'FAILED', 'ABORTED', 'TIMED_OUT', 'ABORTING'];
 
 /** Flags of `execute` that take a value, by their ExecuteArgs name. */
 const EXECUTE_FLAGS: Record<string, string> = {
@@ -162,10 +162,11 @@ export async function startLocalEngine(opts: { codeRoot: string; env?: NodeJS.Pr
         spec: { launchPlan: target, metadata: { mode: 0, principal: 'tflyte-cli (local)' } },
         inputs,
       });
+      const phaseOf = (x: flyteidl.admin.IExecution): WorkflowPhase => WorkflowPhases.fromNumber(Number(x.closure?.phase ?? 0)) ?? 'UNDEFINED';
       let e: flyteidl.admin.IExecution;
       do e = await m.executions.waitForTerminal(key, 60_000);
-      while (!['SUCCEEDED', 'FAILED', 'ABORTED', 'TIMED_OUT'].includes(PHASES[Number(e.closure?.phase ?? 0)] ?? ''));
-      const phase = PHASES[Number(e.closure?.phase ?? 0)] ?? 'UNDEFINED';
+      while (!isTerminalWorkflowPhase(phaseOf(e)));
+      const phase = phaseOf(e);
       const outcome: LocalOutcome = { execution: key.name, phase };
       if (phase === 'SUCCEEDED') outcome.outputs = (await m.executions.getData(key)).fullOutputs ?? { literals: {} };
       if (e.closure?.error) outcome.error = e.closure.error;

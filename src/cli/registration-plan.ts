@@ -7,7 +7,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { flyteidl } from '../core/index.ts';
+import { ResourceType, type flyteidl } from '../core/index.ts';
 import {
   collectRefs,
   DEFAULT_IMAGE,
@@ -31,8 +31,6 @@ import { createBundle, type BundleFile } from '../storage/index.ts';
 import { setupSdk } from './sdk-setup.ts';
 import { isSandboxError } from '../core/errors.ts';
 
-/** Flyte's `ResourceType` numbers. */
-const RT = { TASK: 1, WORKFLOW: 2, LAUNCH_PLAN: 3 } as const;
 
 /** One entity to register, with its Flyte payload. */
 export type PlannedEntity =
@@ -147,7 +145,7 @@ export async function planRegistration(file: string, project: string, domain: st
     for (const lp of s.launchPlans.values()) {
       const wf = entityOf(lp.def);
       planWorkflow(entityName(wf as unknown as EntityDef), wf);
-      add({ kind: 'launchPlan', id: id(RT.LAUNCH_PLAN, entityName(lp.def)), spec: launchPlanSpec(lp.def, settings) });
+      add({ kind: 'launchPlan', id: id(ResourceType.LAUNCH_PLAN, entityName(lp.def)), spec: launchPlanSpec(lp.def, settings) });
     }
     add({ kind: 'workflow', id: s.template.id ?? {}, spec: { template: s.template, subWorkflows: [...s.subWorkflows.values()] } });
     // The default launch plan, named like the workflow (flytekit registers one per workflow).
@@ -160,12 +158,12 @@ export async function planRegistration(file: string, project: string, domain: st
       fixed: {},
       workflow: { [Symbol.for('tflyte.entity')]: def } as never,
     };
-    add({ kind: 'launchPlan', id: id(RT.LAUNCH_PLAN, name), spec: launchPlanSpec(defaultLp, settings) });
+    add({ kind: 'launchPlan', id: id(ResourceType.LAUNCH_PLAN, name), spec: launchPlanSpec(defaultLp, settings) });
   };
   for (const [name, def] of workflows) planWorkflow(name, def);
-  for (const { def } of all.launchPlans.values()) add({ kind: 'launchPlan', id: id(RT.LAUNCH_PLAN, entityName(def)), spec: launchPlanSpec(def, settings) });
+  for (const { def } of all.launchPlans.values()) add({ kind: 'launchPlan', id: id(ResourceType.LAUNCH_PLAN, entityName(def)), spec: launchPlanSpec(def, settings) });
   for (const def of loaded.allEntities.values()) {
-    if (def.kind === 'launchPlan' && !skipped.has(entityName(def))) add({ kind: 'launchPlan', id: id(RT.LAUNCH_PLAN, entityName(def)), spec: launchPlanSpec(def as LaunchPlanDef, settings) });
+    if (def.kind === 'launchPlan' && !skipped.has(entityName(def))) add({ kind: 'launchPlan', id: id(ResourceType.LAUNCH_PLAN, entityName(def)), spec: launchPlanSpec(def as LaunchPlanDef, settings) });
   }
   return { loaded, bundle, settings, entities, workflows: [...registered], skipped: [...skipped.values()] };
 }

@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 // The client only: the admin barrel would load the whole server (express) into every CLI call.
 import { AdminApiError, AdminClient } from '../admin/client.ts';
-import { literalMapToJs, type flyteidl } from '../core/index.ts';
+import { literalMapToJs, ResourceType, type flyteidl } from '../core/index.ts';
+import { NodePhases, WorkflowPhases } from '../core/phases.ts';
 import { entityName, type EntityDef, type LoadedModule, type SerializationSettings } from '../sdk/internal.ts';
 import { LocalDataStore } from '../storage/index.ts';
 import { homePaths, resolveDataDir, type SandboxState } from './sandbox-home.ts';
@@ -49,7 +50,6 @@ export interface Registration {
   skipped: SkippedEntity[];
 }
 
-const RT = { TASK: 1, WORKFLOW: 2, LAUNCH_PLAN: 3 } as const;
 
 function id(kind: number, name: string, s: SerializationSettings): flyteidl.core.IIdentifier {
   return { resourceType: kind, project: s.project, domain: s.domain, name, version: s.version };
@@ -123,8 +123,8 @@ function stepDone(conn: Connection, step: PlannedEntity): Promise<boolean> {
 /** The id an execution of `def` is created from (a task id for tasks, else a launch plan id). */
 export function launchTarget(def: EntityDef, s: SerializationSettings): flyteidl.core.IIdentifier {
   const name = entityName(def);
-  if (def.kind === 'workflow' || def.kind === 'launchPlan') return id(RT.LAUNCH_PLAN, name, s);
-  return id(RT.TASK, name, s);
+  if (def.kind === 'workflow' || def.kind === 'launchPlan') return id(ResourceType.LAUNCH_PLAN, name, s);
+  return id(ResourceType.TASK, name, s);
 }
 
 /**
@@ -158,15 +158,12 @@ const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'ABORTED', 'TIMED_OUT']);
 
 /** Phase name of an execution as the API reports it (numbers mapped to names). */
 export function phaseName(p: unknown): string {
-  const names = ['UNDEFINED', 'QUEUED', 'RUNNING', 'SUCCEEDING', 'SUCCEEDED', 'FAILING', 'FAILED', 'ABORTED', 'TIMED_OUT', 'ABORTING'];
-  return typeof p === 'number' ? (names[p] ?? String(p)) : String(p ?? 'UNDEFINED');
+  return typeof p === 'number' ? (WorkflowPhases.fromNumber(p) ?? String(p)) : String(p ?? 'UNDEFINED');
 }
-
-const NODE_PHASES = ['UNDEFINED', 'QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILING', 'FAILED', 'ABORTED', 'SKIPPED', 'TIMED_OUT', 'DYNAMIC_RUNNING', 'RECOVERED'];
 
 /** Node phase name from the API's number. */
 export function nodePhaseName(p: unknown): string {
-  return typeof p === 'number' ? (NODE_PHASES[p] ?? String(p)) : String(p ?? 'UNDEFINED');
+  return typeof p === 'number' ? (NodePhases.fromNumber(p) ?? String(p)) : String(p ?? 'UNDEFINED');
 }
 
 /**

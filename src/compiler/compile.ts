@@ -7,13 +7,13 @@
 import { CompileCode, type Diagnostic } from '../core/diagnostics.ts';
 import type { flyteidl } from '../core/idl.ts';
 import { descriptorFromLiteralType, isCastable, literalTypeToString } from '../core/index.ts';
+import { START_NODE } from '../core/vocabulary.ts';
 
 type ILiteralType = flyteidl.core.ILiteralType;
 type IWorkflowTemplate = flyteidl.core.IWorkflowTemplate;
 type INode = flyteidl.core.INode;
 
-/** Ids the compiler adds or reserves. */
-export const START_NODE = 'start-node';
+export { START_NODE };
 export const END_NODE = 'end-node';
 
 /** What to compile: the primary workflow and everything it references. */

@@ -21,6 +21,7 @@ import type { flyteidl } from '../core/idl.ts';
 import { toJson } from '../core/idl.ts';
 import type { DataStore } from '../storage/data-store.ts';
 import { readProtoIfExists, writeProto } from '../storage/proto-io.ts';
+import { ResourceType } from '../core/vocabulary.ts';
 
 /** Identifies one cached output set. */
 export interface CatalogKey {
@@ -102,7 +103,7 @@ export function catalogKeyString(k: CatalogKey): string {
 /** The `core.CatalogMetadata` of a key, for node events. */
 export function catalogMetadata(k: CatalogKey): flyteidl.core.ICatalogMetadata {
   return {
-    datasetId: { resourceType: 4, project: k.project, domain: k.domain, name: k.datasetName, version: k.datasetVersion },
+    datasetId: { resourceType: ResourceType.DATASET, project: k.project, domain: k.domain, name: k.datasetName, version: k.datasetVersion },
     artifactTag: { name: k.tag },
   };
 }

@@ -7,11 +7,11 @@
  */
 import type { flyteidl } from '../core/idl.ts';
 import { BadClosureError } from './errors.ts';
+import { START_NODE } from '../core/vocabulary.ts';
 
 type INode = flyteidl.core.INode;
 
-/** Id of the node whose outputs are the workflow inputs. */
-export const START_NODE = 'start-node';
+export { START_NODE };
 /** Id of the node whose inputs are the workflow outputs. */
 export const END_NODE = 'end-node';
 

@@ -29,6 +29,7 @@ import {
 import type { MapDef } from '../sdk/map.ts';
 import { mapBlobs, uploadBlob, uriToPath } from './execute.ts';
 import { childName, inputsDigest, parseExecutionError, retryName } from './eager-names.ts';
+import { ResourceType } from '../core/vocabulary.ts';
 
 /** Error codes of the eager runner (listed in docs/errors.md). */
 export const EAGER_ERROR_CODES = {
@@ -96,7 +97,6 @@ class Limiter {
   }
 }
 
-const RT = { TASK: 1, LAUNCH_PLAN: 3 } as const;
 const CHILD_WORKFLOW_MODE = 4;
 const FAILED_PHASES = new Set<WorkflowPhase>(['FAILED', 'ABORTED', 'TIMED_OUT']);
 /** Labels flytekit gives eager children; stored by admin as filterable execution tags. */
@@ -257,8 +257,8 @@ export class EagerController implements ExecutionContext {
   /** The execution create target: a task id, or the launch plan of a workflow (its default one). */
   #target(def: EntityDef): flyteidl.core.IIdentifier {
     const id = { project: this.#s.entityProject, domain: this.#s.entityDomain, name: entityName(def), version: this.#s.version };
-    if (isTaskKind(def)) return { resourceType: RT.TASK, ...id };
-    return { resourceType: RT.LAUNCH_PLAN, ...id };
+    if (isTaskKind(def)) return { resourceType: ResourceType.TASK, ...id };
+    return { resourceType: ResourceType.LAUNCH_PLAN, ...id };
   }
 
   /** Children an earlier attempt started, by name (read once per attempt, only when retrying). */

@@ -11,11 +11,11 @@ import { describe } from './interface.ts';
 import { containsOutput, NodeOutput, wrapOutput, type AttrPathElement } from './promise.ts';
 import { arrayNodeTask, type MapDef } from './map.ts';
 import { t as types } from '../core/types.ts';
+import { START_NODE } from '../core/vocabulary.ts';
 
 const tList = (d: TypeDescriptor): TypeDescriptor => types.list(d);
 
-/** The Flyte id of the start node (workflow inputs) and end node (workflow outputs). */
-export const START_NODE = 'start-node';
+export { START_NODE };
 export const END_NODE = 'end-node';
 
 /** Gives entities their Flyte identifiers (project, domain and version come from settings). */

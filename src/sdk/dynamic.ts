@@ -16,6 +16,7 @@ import { PromiseReadError } from './promise.ts';
 import { identifierOf, LOCAL_SETTINGS, type SerializationSettings } from './serialize.ts';
 import { registerLocalKind } from './local-executor.ts';
 import type { TypeDescriptor } from '../core/types.ts';
+import { ResourceType } from '../core/vocabulary.ts';
 
 /**
  * Declares a dynamic workflow: its body receives real inputs (so it can loop over them) and
@@ -72,7 +73,7 @@ export function buildDynamic(def: TaskDef, inputs: Record<string, unknown>, s: S
   const outputs = builder.diagnostics.length === 0 ? builder.bindOutputs(def, returned) : [];
   if (builder.diagnostics.length > 0) throw compileError(name, builder.diagnostics);
   const template: flyteidl.core.IWorkflowTemplate = {
-    id: { ...identifierOf(def, s), resourceType: 2, name: `${name}.dynamic` },
+    id: { ...identifierOf(def, s), resourceType: ResourceType.WORKFLOW, name: `${name}.dynamic` },
     metadata: {},
     interface: toTypedInterface(def.iface),
     nodes: builder.nodes.map((n) => n.node),

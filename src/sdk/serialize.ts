@@ -20,6 +20,7 @@ import { toTypedInterface } from './interface.ts';
 import { PromiseReadError } from './promise.ts';
 import { parseDuration } from './time.ts';
 import { mappedTaskOf } from './map.ts';
+import { ResourceType } from '../core/vocabulary.ts';
 
 /** Version of the SDK, recorded in task metadata. */
 export const SDK_VERSION = '0.1.0';
@@ -46,12 +47,11 @@ export const LOCAL_SETTINGS: SerializationSettings = {
   image: DEFAULT_IMAGE,
 };
 
-const RESOURCE_TYPE = { task: 1, workflow: 2, launchPlan: 3 } as const;
 
 /** The Flyte identifier of an entity under the given settings. */
 export function identifierOf(def: EntityDef, s: SerializationSettings): flyteidl.core.IIdentifier {
   const resourceType =
-    def.kind === 'workflow' ? RESOURCE_TYPE.workflow : def.kind === 'launchPlan' ? RESOURCE_TYPE.launchPlan : RESOURCE_TYPE.task;
+    def.kind === 'workflow' ? ResourceType.WORKFLOW : def.kind === 'launchPlan' ? ResourceType.LAUNCH_PLAN : ResourceType.TASK;
   return { resourceType, project: s.project, domain: s.domain, name: entityName(def), version: s.version };
 }
 

@@ -7,9 +7,10 @@ import type { EntityKey, TaskRow } from '../repositories/entity-repository.ts';
 import { nextToken, type ListParams } from '../repositories/list-query.ts';
 import { requireIdentifier, type FullIdentifier } from '../validation/identifiers.ts';
 import type { ProjectManager } from './project-manager.ts';
+import { ResourceType } from '../../core/vocabulary.ts';
 
 /** `core.ResourceType` numbers. */
-export const ResourceType = { UNSPECIFIED: 0, TASK: 1, WORKFLOW: 2, LAUNCH_PLAN: 3 } as const;
+export { ResourceType };
 
 /**
  * Checks that an embedded template id (if set) names the same entity as the request id, and

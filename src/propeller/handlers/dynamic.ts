@@ -31,6 +31,7 @@ import { Transition } from './handler.ts';
 import type { Common, HandlerResult, NodeContext, NodeHandler, Scope } from './handler.ts';
 import { copyOutputsTo } from './simple.ts';
 import type { FuturesResult, TaskNodeHandler } from './task.ts';
+import { ResourceType } from '../../core/vocabulary.ts';
 
 /** File name of the compiled generated workflow, next to `futures.pb` (Flyte: `dynamic_compiled.pb`). */
 export const COMPILED_FUTURES_FILE = 'futures_compiled.pb';
@@ -106,7 +107,7 @@ async function startGenerated(ctx: NodeContext, r: FuturesResult): Promise<Handl
   }
   const template: flyteidl.core.IWorkflowTemplate = {
     id: {
-      resourceType: 2,
+      resourceType: ResourceType.WORKFLOW,
       project: exec.executionId.project,
       domain: exec.executionId.domain,
       name: `dynamic_${ctx.uniqueId}`,

@@ -1,0 +1,28 @@
+/**
+ * Flyte's fixed words and numbers, written once: the `ResourceType` enum of identifiers, the
+ * names of a workflow's synthetic start and end nodes, and the execution id's shape. Enum numbers
+ * are Flyte's (`flyteidl/core/identifier.proto`); `vocabulary.test.ts` checks them against the
+ * protos.
+ */
+
+/** `flyteidl.core.ResourceType`: what an identifier names. */
+export const ResourceType = { UNSPECIFIED: 0, TASK: 1, WORKFLOW: 2, LAUNCH_PLAN: 3, DATASET: 4 } as const;
+/** See {@link ResourceType}. */
+export type ResourceType = (typeof ResourceType)[keyof typeof ResourceType];
+
+/** The id of a workflow's start node (its inputs are this node's outputs). */
+export const START_NODE = 'start-node';
+/** The id of a workflow's end node (its inputs are the workflow's outputs). */
+export const END_NODE = 'end-node';
+
+/** An execution's id as admin and propeller name it (`flyteidl.core.WorkflowExecutionIdentifier`). */
+export interface ExecutionId {
+  readonly project: string;
+  readonly domain: string;
+  readonly name: string;
+}
+
+/** The execution id of an identifier-like object (extra fields such as `org` dropped). */
+export function executionId(id: { project?: string | null; domain?: string | null; name?: string | null }): ExecutionId {
+  return { project: id.project ?? '', domain: id.domain ?? '', name: id.name ?? '' };
+}
