@@ -8,9 +8,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 // The client only: the admin barrel would load the whole server (express) into every CLI call.
 import { AdminApiError, AdminClient } from '../admin/client.ts';
-import { literalMapToJs, ResourceType, type flyteidl } from '../core/index.ts';
+import { literalMapToJs, type flyteidl } from '../core/index.ts';
 import { NodePhases, WorkflowPhases } from '../core/phases.ts';
-import { entityName, type EntityDef, type LoadedModule, type SerializationSettings } from '../sdk/internal.ts';
+import { type EntityDef, type LoadedModule, type SerializationSettings } from '../sdk/internal.ts';
 import { LocalDataStore } from '../storage/index.ts';
 import { homePaths, resolveDataDir, type SandboxState } from './sandbox-home.ts';
 import { isHealthy, runningSandbox } from './commands/lifecycle.ts';
@@ -50,10 +50,6 @@ export interface Registration {
   skipped: SkippedEntity[];
 }
 
-
-function id(kind: number, name: string, s: SerializationSettings): flyteidl.core.IIdentifier {
-  return { resourceType: kind, project: s.project, domain: s.domain, name, version: s.version };
-}
 
 async function ignoreExisting(p: Promise<unknown>): Promise<void> {
   try {
@@ -118,13 +114,6 @@ export function skippedLines(skipped: SkippedEntity[]): string[] {
 function stepDone(conn: Connection, step: PlannedEntity): Promise<boolean> {
   const key = { project: step.id.project ?? '', domain: step.id.domain ?? '', name: step.id.name ?? '', version: step.id.version ?? '' };
   return conn.client.exists(step.kind, key);
-}
-
-/** The id an execution of `def` is created from (a task id for tasks, else a launch plan id). */
-export function launchTarget(def: EntityDef, s: SerializationSettings): flyteidl.core.IIdentifier {
-  const name = entityName(def);
-  if (def.kind === 'workflow' || def.kind === 'launchPlan') return id(ResourceType.LAUNCH_PLAN, name, s);
-  return id(ResourceType.TASK, name, s);
 }
 
 /**

@@ -18,6 +18,7 @@ import {
   ENTITY,
   entityName,
   inputsToLiterals,
+  launchTargetOf,
   literalsToValues,
   packOutputs,
   shortName,
@@ -29,7 +30,6 @@ import {
 import type { MapDef } from '../sdk/map.ts';
 import { mapBlobs, uploadBlob, uriToPath } from './execute.ts';
 import { childName, inputsDigest, parseExecutionError, retryName } from './eager-names.ts';
-import { ResourceType } from '../core/vocabulary.ts';
 
 /** Error codes of the eager runner (listed in docs/errors.md). */
 export const EAGER_ERROR_CODES = {
@@ -106,10 +106,6 @@ export const EAGER_ROOT_ENV = 'TFLYTE_EAGER_ROOT';
 
 function phaseOf(ex: flyteidl.admin.IExecution): WorkflowPhase {
   return WorkflowPhases.fromNumber(Number(ex.closure?.phase ?? 0)) ?? 'UNDEFINED';
-}
-
-function isTaskKind(def: EntityDef): def is TaskDef {
-  return def.kind === 'task' || def.kind === 'dynamic' || def.kind === 'eager' || def.kind === 'container';
 }
 
 /** A promise that never settles: what calls get once the attempt is over (see `close`). */
@@ -256,9 +252,7 @@ export class EagerController implements ExecutionContext {
 
   /** The execution create target: a task id, or the launch plan of a workflow (its default one). */
   #target(def: EntityDef): flyteidl.core.IIdentifier {
-    const id = { project: this.#s.entityProject, domain: this.#s.entityDomain, name: entityName(def), version: this.#s.version };
-    if (isTaskKind(def)) return { resourceType: ResourceType.TASK, ...id };
-    return { resourceType: ResourceType.LAUNCH_PLAN, ...id };
+    return launchTargetOf(def, { project: this.#s.entityProject, domain: this.#s.entityDomain, version: this.#s.version });
   }
 
   /** Children an earlier attempt started, by name (read once per attempt, only when retrying). */

@@ -13,6 +13,7 @@ export {
   launchPlanSpec,
   launchPlanTemplate,
   identifierOf,
+  launchTargetOf,
   DEFAULT_IMAGE,
   SDK_VERSION,
   LOCAL_SETTINGS,

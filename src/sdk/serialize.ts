@@ -55,6 +55,16 @@ export function identifierOf(def: EntityDef, s: SerializationSettings): flyteidl
   return { resourceType, project: s.project, domain: s.domain, name: entityName(def), version: s.version };
 }
 
+/**
+ * The id an execution of `def` is created from: for a workflow, its default launch plan (named
+ * like it); for a launch plan, itself; for any task kind, the task (admin wraps it in a
+ * single-task workflow, as flyteadmin does). The CLI and eager tasks both launch through this.
+ */
+export function launchTargetOf(def: EntityDef, s: Pick<SerializationSettings, 'project' | 'domain' | 'version'>): flyteidl.core.IIdentifier {
+  const resourceType = def.kind === 'workflow' || def.kind === 'launchPlan' ? ResourceType.LAUNCH_PLAN : ResourceType.TASK;
+  return { resourceType, project: s.project, domain: s.domain, name: entityName(def), version: s.version };
+}
+
 function durationOf(ms: number): google.protobuf.IDuration {
   const seconds = Math.floor(ms / 1000);
   return { seconds, nanos: (ms - seconds * 1000) * 1e6 };

@@ -3,8 +3,8 @@
  * and console URL; with `--wait`, follow node progress until it ends (exit 1 if it did not
  * succeed); with `--json`, print one `{ execution, phase, outputs }` object.
  */
-import { entityName, type EntityDef } from '../../sdk/internal.ts';
-import { connect, consoleUrl, follow, inputsForApi, launchTarget, outputsJson, phaseName, registerFile, skippedLines } from '../remote.ts';
+import { entityName, launchTargetOf, type EntityDef } from '../../sdk/internal.ts';
+import { connect, consoleUrl, follow, inputsForApi, outputsJson, phaseName, registerFile, skippedLines } from '../remote.ts';
 import { CommandError } from '../usage-error.ts';
 import { prepareRun } from './run.ts';
 
@@ -30,7 +30,7 @@ export async function runRemote(file: string, entity: string, words: string[], o
     project,
     domain,
     ...(opts.name ? { name: String(opts.name) } : {}),
-    spec: { launchPlan: launchTarget(def, reg.settings), metadata: { mode: 0, principal: 'tflyte-cli' } },
+    spec: { launchPlan: launchTargetOf(def, reg.settings), metadata: { mode: 0, principal: 'tflyte-cli' } },
     inputs: literals,
   });
   const exec = { project, domain, name: execId.name ?? '' };

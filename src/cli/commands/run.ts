@@ -3,10 +3,10 @@
  * `pyflyte run`: in-process by default, in the sandbox with `--remote`.
  */
 import { literalMapToJs } from '../../core/index.ts';
-import { entityName, findEntity, loadUserModule, type EntityDef, type LaunchPlanDef } from '../../sdk/internal.ts';
+import { entityName, findEntity, launchTargetOf, loadUserModule, type EntityDef, type LaunchPlanDef } from '../../sdk/internal.ts';
 import { startLocalEngine } from '../local-engine.ts';
 import { planRegistration } from '../registration-plan.ts';
-import { inputsForApi, launchTarget } from '../remote.ts';
+import { inputsForApi } from '../remote.ts';
 import { assertRequiredInputs, describeInputs, parseEntityInputs } from '../entity-inputs.ts';
 import { setupSdk } from '../sdk-setup.ts';
 import { CommandError, UsageError } from '../usage-error.ts';
@@ -67,7 +67,7 @@ export async function runLocal(file: string, entity: string, words: string[], op
   try {
     engine.register(plan.entities);
     const literals = await inputsForApi(engine, def, inputs);
-    const outcome = await engine.run(launchTarget(def, plan.settings), literals);
+    const outcome = await engine.run(launchTargetOf(def, plan.settings), literals);
     const js = outcome.outputs ? literalMapToJs(outcome.outputs) : {};
     const error = outcome.error;
     if (opts.json) {
