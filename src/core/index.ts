@@ -2,7 +2,7 @@
  * core: the shared model on Flyte's IDL — protobuf codecs, type descriptors and literal
  * conversion, type compatibility, phases, error classes and diagnostics. No I/O.
  */
-export { ResourceType, START_NODE, END_NODE, executionId, type ExecutionId } from './vocabulary.ts';
+export { ResourceType, START_NODE, END_NODE, executionId, minSuccessesNeeded, type ExecutionId } from './vocabulary.ts';
 export {
   idlRoot,
   idlDescriptor,

@@ -26,3 +26,16 @@ export interface ExecutionId {
 export function executionId(id: { project?: string | null; domain?: string | null; name?: string | null }): ExecutionId {
   return { project: id.project ?? '', domain: id.domain ?? '', name: id.name ?? '' };
 }
+
+/**
+ * Successes a map (array node) of `n` items needs, as Flyte computes it: `minSuccesses` when set,
+ * else ⌈ratio·n⌉ with the ratio read as the float32 the IDL keeps (0.7 of 10 needs 7, not 8),
+ * else all `n`. The engine, local runs and eager maps all use this one rule.
+ */
+export function minSuccessesNeeded(n: number, by: { minSuccesses?: number | null; minSuccessRatio?: number | null }): number {
+  if (by.minSuccesses !== undefined && by.minSuccesses !== null) return Math.min(n, by.minSuccesses);
+  if (by.minSuccessRatio !== undefined && by.minSuccessRatio !== null) {
+    return Math.min(n, Math.max(0, Math.ceil(Math.fround(by.minSuccessRatio) * n - 1e-6)));
+  }
+  return n;
+}

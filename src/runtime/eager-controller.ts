@@ -30,6 +30,7 @@ import {
 import type { MapDef } from '../sdk/map.ts';
 import { mapBlobs, uploadBlob, uriToPath } from './execute.ts';
 import { childName, inputsDigest, parseExecutionError, retryName } from './eager-names.ts';
+import { minSuccessesNeeded } from '../core/vocabulary.ts';
 
 /** Error codes of the eager runner (listed in docs/errors.md). */
 export const EAGER_ERROR_CODES = {
@@ -233,7 +234,7 @@ export class EagerController implements ExecutionContext {
     };
     await Promise.all(Array.from({ length: width }, worker));
     const ok = results.filter((r) => r.status === 'fulfilled').length;
-    const needed = Math.ceil(def.minSuccessRatio * n);
+    const needed = minSuccessesNeeded(n, def);
     if (ok < needed) {
       const first = results.find((r) => r.status === 'rejected') as PromiseRejectedResult | undefined;
       throw first?.reason instanceof EagerException

@@ -20,6 +20,7 @@ import { packOutputs, unpackOutputs } from './interface.ts';
 import { evaluateCondition } from '../core/conditions.ts';
 import { mappedTaskOf, type MapDef } from './map.ts';
 import { LOCAL_SETTINGS, workflowTemplate } from './serialize.ts';
+import { minSuccessesNeeded } from '../core/vocabulary.ts';
 
 type ILiteral = flyteidl.core.ILiteral;
 type ILiteralMap = flyteidl.core.ILiteralMap;
@@ -355,8 +356,7 @@ export async function runMapLocally(
   const width = parallelism > 0 ? Math.min(parallelism, n) : n;
   await Promise.all(Array.from({ length: Math.max(width, 1) }, worker));
   const successes = results.filter((r) => r !== undefined).length;
-  // Flyte keeps the ratio as a float32: 0.7 of 10 needs 7 runs, not 8.
-  const needed = Math.ceil(Math.fround(minSuccessRatio) * n - 1e-6);
+  const needed = minSuccessesNeeded(n, { minSuccessRatio });
   if (successes < needed) {
     const first = errors[0] instanceof Error ? (errors[0] as Error).message : String(errors[0]);
     throw new Error(`map(${entityName(task)}): ${successes} of ${n} runs succeeded, ${needed} needed; first failure: ${first}`, { cause: errors[0] });

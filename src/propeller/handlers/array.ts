@@ -25,6 +25,7 @@ import { executionError, EXECUTION_ERROR_CODES } from '../errors.ts';
 import { uniqueNodeId } from '../ids.ts';
 import { Transition } from './handler.ts';
 import type { HandlerResult, NodeContext, NodeHandler } from './handler.ts';
+import { minSuccessesNeeded } from '../../core/vocabulary.ts';
 
 type ILiteral = flyteidl.core.ILiteral;
 type ILiteralMap = flyteidl.core.ILiteralMap;
@@ -64,12 +65,7 @@ export function planItems(inputs: ILiteralMap, boundInputs: readonly string[]): 
 
 /** Successes an array node of `n` items needs (Flyte: `min_successes`, else ceil(ratio·n), else n). */
 export function minSuccessesOf(an: flyteidl.core.IArrayNode, n: number): number {
-  if (an.minSuccesses !== undefined && an.minSuccesses !== null) return Math.min(n, an.minSuccesses);
-  if (an.minSuccessRatio !== undefined && an.minSuccessRatio !== null) {
-    // The ratio is a float32 in the IDL: 0.7 must need 7 of 10, not 8.
-    return Math.min(n, Math.max(0, Math.ceil(an.minSuccessRatio * n - 1e-6)));
-  }
-  return n;
+  return minSuccessesNeeded(n, an);
 }
 
 /** A float32 ratio as it was written: 0.6, not 0.6000000238418579. */
