@@ -27,7 +27,7 @@ import {
   type LaunchPlanDef,
   type TaskDef,
 } from '../sdk/internal.ts';
-import type { MapDef } from '../sdk/map.ts';
+import { mapsOver, type MapDef } from '../sdk/map.ts';
 import { mapBlobs, uploadBlob, uriToPath } from './execute.ts';
 import { childName, inputsDigest, parseExecutionError, retryName } from './eager-names.ts';
 import { minSuccessesNeeded } from '../core/vocabulary.ts';
@@ -208,10 +208,7 @@ export class EagerController implements ExecutionContext {
   /** A map called from an eager body: one child per element (bounded like any call), lists out. */
   async #callMap(def: MapDef, inputs: Record<string, unknown>): Promise<unknown> {
     const task = def.task;
-    const mapped = Object.entries(inputs).filter(([k, v]) => {
-      const d = task.iface.inputs.get(k);
-      return Array.isArray(v) && !(d?.kind === 'list' && !v.every(Array.isArray));
-    });
+    const mapped = Object.entries(inputs).filter(([k, v]) => mapsOver(task.iface.inputs.get(k), v));
     const n = mapped[0] ? (mapped[0][1] as unknown[]).length : 1;
     if (mapped.some(([, v]) => (v as unknown[]).length !== n)) {
       throw new EagerException({ entity: entityName(def), errorName: 'TypeError', errorMessage: `mapped inputs ${mapped.map(([k]) => k).join(', ')} have different lengths`, kind: 'USER' });

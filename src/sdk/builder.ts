@@ -9,7 +9,7 @@ import { CompileCode, type Diagnostic } from '../core/diagnostics.ts';
 import { ENTITY, entityName, shortName, type EntityDef, type LaunchPlanDef, type TaskDef } from './entities.ts';
 import { describe } from './interface.ts';
 import { containsOutput, NodeOutput, wrapOutput, type AttrPathElement } from './promise.ts';
-import { arrayNodeTask, type MapDef } from './map.ts';
+import { arrayNodeTask, mapsOver, type MapDef } from './map.ts';
 import { t as types } from '../core/types.ts';
 import { START_NODE } from '../core/vocabulary.ts';
 
@@ -271,7 +271,7 @@ export class WorkflowBuilder {
       const lt = d.literalType();
       let mapped: boolean;
       if (v instanceof NodeOutput) mapped = !isCastable(v.literalType, lt) && !!v.literalType.collectionType;
-      else mapped = Array.isArray(v) && (!lt.collectionType || Array.isArray(v[0]));
+      else mapped = mapsOver(d, v);
       if (mapped) declared.set(name, tList(d));
       else {
         declared.set(name, d);

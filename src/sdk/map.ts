@@ -10,6 +10,17 @@ import { createHash } from 'node:crypto';
 import { t, type TypeDescriptor, type ValueOf } from '../core/types.ts';
 
 /** Options of a map. */
+/**
+ * Whether a plain value given to a map for input `d` is mapped over (one element per item) or
+ * passed unchanged to every item: an array is mapped, unless the input is itself a list and the
+ * value is a list of that (a list of lists maps; a plain list is the list input of each item).
+ * Workflow bodies (`builder.ts`) and eager maps both decide with this.
+ */
+export function mapsOver(d: TypeDescriptor | undefined, v: unknown): v is unknown[] {
+  if (!Array.isArray(v)) return false;
+  return d?.kind !== 'list' || (v.length > 0 && v.every(Array.isArray));
+}
+
 export interface MapOptions {
   /** Max runs at once (Flyte `parallelism`); default: unlimited (the sandbox's limit applies). */
   concurrency?: number;
