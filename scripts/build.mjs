@@ -92,12 +92,8 @@ async function sdkTypes() {
   const out = join(root, '.build', 'sdk-types');
   rmSync(out, { recursive: true, force: true });
   await run(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.sdk-types.json'], 'tsc (SDK declarations)');
-  const files = {};
-  for (const rel of readdirSync(out, { recursive: true, encoding: 'utf8' }).sort()) {
-    const p = join(out, rel);
-    if (statSync(p).isFile()) files[rel.split(sep).join('/')] = readFileSync(p, 'utf8');
-  }
-  return files;
+  const { readTree } = await import(pathToFileURL(join(root, 'src', 'cli', 'sdk-types.ts')).href);
+  return readTree(out);
 }
 
 /** Step 1: esbuild → .build/tflyte-sandbox.cjs */

@@ -15,7 +15,6 @@ import {
   launchPlanSpec,
   loadUserModule,
   packageClosure,
-  packageFiles,
   SDK_VERSION,
   serializeWorkflow,
   taskTemplate,
@@ -73,7 +72,7 @@ export function bundleFiles(loaded: LoadedModule): BundleFile[] {
   if (!loaded.files.includes('package.json') && fs.existsSync(manifest)) files.push({ relPath: 'package.json', absPath: manifest });
   const taken = new Set(files.map((f) => f.relPath));
   for (const pkg of packageClosure(loaded.npmImports)) {
-    for (const rel of packageFiles(pkg.dir)) {
+    for (const rel of pkg.files) {
       const relPath = `${pkg.bundleDir}/${rel}`;
       if (taken.has(relPath)) continue;
       taken.add(relPath);

@@ -3,7 +3,7 @@
  * serialization to Flyte's registration payloads, and local execution. @internal
  */
 export { installSdkResolution, loadUserModule, findEntity, findProjectRoot, moduleName, type LoadedModule } from './loader.ts';
-export { packageClosure, packageFiles, type NpmPackage } from './npm-packages.ts';
+export { packageClosure, type NpmPackage } from './npm-packages.ts';
 export { UserCodeError, isUserCodeError } from './load-error.ts';
 export {
   serializeWorkflow,

@@ -23,6 +23,8 @@ export interface NpmPackage {
   bundleDir: string;
   /** The user file (relative to the project root) or package that imports it first. */
   importedBy: string;
+  /** Every file of it, relative to `dir` (what the bundle copies; see {@link packageFiles}). */
+  files: string[];
 }
 
 /** A file of an npm package that a user file imports. */
@@ -87,20 +89,10 @@ function findInstalled(name: string, fromDir: string): string | undefined {
 }
 
 /** Why a package cannot travel in a bundle (a compiled addon), or undefined. */
-export function nativeAddonReason(dir: string): string | undefined {
-  const pkg = readPackageJson(dir);
-  if (pkg.gypfile === true || fs.existsSync(path.join(dir, 'binding.gyp'))) return 'it builds a native addon (binding.gyp)';
-  const stack = [dir];
-  while (stack.length > 0) {
-    const d = stack.pop() as string;
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      if (e.name === 'node_modules') continue;
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) stack.push(p);
-      else if (e.name.endsWith('.node')) return `it ships a native addon (${path.relative(dir, p)})`;
-    }
-  }
-  return undefined;
+export function nativeAddonReason(dir: string, files = packageFiles(dir), manifest = readPackageJson(dir)): string | undefined {
+  if (manifest.gypfile === true || files.includes('binding.gyp')) return 'it builds a native addon (binding.gyp)';
+  const addon = files.find((f) => f.endsWith('.node'));
+  return addon ? `it ships a native addon (${addon})` : undefined;
 }
 
 /**
@@ -111,22 +103,23 @@ export function nativeAddonReason(dir: string): string | undefined {
  */
 export function packageClosure(imports: NpmImport[]): NpmPackage[] {
   const found = new Map<string, NpmPackage>();
-  const queue: NpmPackage[] = [];
+  const queue: { p: NpmPackage; manifest: Record<string, unknown> }[] = [];
   const add = (dir: string, importedBy: string): void => {
     const real = fs.realpathSync(dir);
     if (found.has(real)) return;
-    const name = (readPackageJson(real).name as string | undefined) ?? path.basename(real);
-    const p: NpmPackage = { name, dir: real, bundleDir: bundleDirOf(dir), importedBy };
+    const manifest = readPackageJson(real);
+    const name = (manifest.name as string | undefined) ?? path.basename(real);
+    const p: NpmPackage = { name, dir: real, bundleDir: bundleDirOf(dir), importedBy, files: packageFiles(real) };
     found.set(real, p);
-    queue.push(p);
+    queue.push({ p, manifest });
   };
   for (const { file, importedBy } of imports) {
     const dir = packageDirOf(file);
     if (dir) add(dir, importedBy);
   }
   while (queue.length > 0) {
-    const p = queue.shift() as NpmPackage;
-    const native = nativeAddonReason(p.dir);
+    const { p, manifest: pkg } = queue.shift() as { p: NpmPackage; manifest: Record<string, unknown> };
+    const native = nativeAddonReason(p.dir, p.files, pkg);
     if (native) {
       throw new UserCodeError(
         `${p.importedBy} imports the npm package "${p.name}", and ${native}: a task container cannot load it from the code bundle. ` +
@@ -134,7 +127,6 @@ export function packageClosure(imports: NpmImport[]): NpmPackage[] {
           `or run that step as a containerTask.`,
       );
     }
-    const pkg = readPackageJson(p.dir);
     const optional = new Set(Object.keys((pkg.optionalDependencies as object | undefined) ?? {}));
     const peers = new Set(Object.keys((pkg.peerDependencies as object | undefined) ?? {}));
     const deps = [...Object.keys((pkg.dependencies as object | undefined) ?? {}), ...optional, ...peers];

@@ -9,7 +9,7 @@ import { planRegistration } from '../registration-plan.ts';
 import { inputsForApi } from '../remote.ts';
 import { assertRequiredInputs, describeInputs, parseEntityInputs } from '../entity-inputs.ts';
 import { setupSdk } from '../sdk-setup.ts';
-import { CommandError, UsageError } from '../usage-error.ts';
+import { CommandError } from '../usage-error.ts';
 
 /** Options of `run` after commander parsed them. */
 export interface RunOptions {
