@@ -386,6 +386,8 @@ describe.skipIf(!available)('web console in headless Chromium (process launcher)
     await page.locator('#node-tab-overview').focus();
     await page.keyboard.press('ArrowRight');
     await page.waitForSelector('#node-tab-io[aria-selected="true"]');
+    // Focus follows on the next animation frame, after the tab list is drawn again.
+    await page.waitForFunction(() => document.activeElement?.id === 'node-tab-io', undefined, { timeout: 10_000 }).catch(() => undefined);
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('node-tab-io');
     await page.keyboard.press('Escape');
     await page.waitForSelector('aside.panel', { state: 'detached' });
