@@ -29,6 +29,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     teardownTimeout: 30_000,
     exclude: ['**/node_modules/**', 'dist/**', '.build/**'],
+    // Direct calls of entities (`await my_wf({...})`) run through the engine, as for users.
+    setupFiles: ['test/support/direct-calls-setup.ts'],
     projects: [
       {
         extends: true,

@@ -24,9 +24,10 @@ import { TaskCredentials, taskCredentialGuard } from '../admin/http/task-credent
 import type { AdminManagers } from '../admin/routes/helpers.ts';
 import { compileWorkflow } from '../compiler/index.ts';
 import type { flyteidl } from '../core/idl.ts';
+import { ResourceType } from '../core/vocabulary.ts';
 import { isTerminalWorkflowPhase, WorkflowPhases, type WorkflowPhase } from '../core/phases.ts';
 import { attemptKey, createDataStoreCatalog, createInMemoryLauncher, createPropeller, resolvePropellerConfig, systemClock, type Logger } from '../propeller/index.ts';
-import { DEFAULT_IMAGE } from '../sdk/internal.ts';
+import { DEFAULT_IMAGE, type EntityDef } from '../sdk/internal.ts';
 import { runWithTaskEnv } from '../runtime/task-env.ts';
 import { LocalDataStore } from '../storage/index.ts';
 import { userCacheDir } from './cache-dir.ts';
@@ -40,6 +41,19 @@ export interface LocalOutcome {
   phase: string;
   outputs?: flyteidl.core.ILiteralMap;
   error?: flyteidl.core.IExecutionError;
+  /** The last task attempt that failed during the run, if any: the task, its attempts, what it threw. */
+  lastTaskFailure?: TaskFailure;
+}
+
+/** A task attempt that failed in a local run. */
+export interface TaskFailure {
+  task: string;
+  nodeId: string;
+  /** Attempts made so far, this one included. */
+  attempts: number;
+  message: string;
+  /** What the task's code threw (undefined when the runtime itself failed). */
+  thrown?: unknown;
 }
 
 /** A running local engine; `close()` removes everything but the cache. */
@@ -84,7 +98,14 @@ const quiet: Logger = { debug: () => undefined, info: () => undefined, warn: () 
  * Starts an engine for one local run of the code under `codeRoot` (the project root the planned
  * task templates' `--module` paths are relative to). `project`/`domain` name its executions.
  */
-export async function startLocalEngine(opts: { codeRoot: string; env?: NodeJS.ProcessEnv }): Promise<LocalEngine> {
+export async function startLocalEngine(opts: { codeRoot: string; env?: NodeJS.ProcessEnv; definition?: (entity: string) => EntityDef | undefined;
+  cacheDir?: string;
+  /**
+   * What to register when an execution names an entity not registered yet (an eager body calling
+   * an entity only that body knows of, in a direct call); undefined = nothing, the create fails.
+   */
+  planOnDemand?: (target: flyteidl.core.IIdentifier) => PlannedEntity[] | undefined;
+}): Promise<LocalEngine> {
   const env = opts.env ?? process.env;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tflyte-local-'));
   const logs = path.join(dir, 'logs');
@@ -118,6 +139,7 @@ export async function startLocalEngine(opts: { codeRoot: string; env?: NodeJS.Pr
     socket = srv;
   };
 
+  let lastTaskFailure: TaskFailure | undefined;
   const runAttempt = async (spec: LaunchSpec): Promise<AttemptExit> => {
     const startedAt = new Date();
     const args = executeArgsOf(spec.command);
@@ -133,29 +155,54 @@ export async function startLocalEngine(opts: { codeRoot: string; env?: NodeJS.Pr
     const taskEnv: Record<string, string> = { ...spec.env, ...(spec.adminUrl !== undefined ? { TFLYTE_ADMIN_URL: spec.adminUrl, TFLYTE_ADMIN_SOCKET: socketPath } : {}) };
     const [{ execute }, sdk] = await Promise.all([import('../runtime/index.ts'), import('../sdk/index.ts')]);
     const result = await runWithTaskEnv(taskEnv, () =>
-      execute({ ...(args as unknown as Parameters<typeof execute>[0]), codeRoot: opts.codeRoot }, sdk as unknown as Record<string, unknown>, { ...env, ...taskEnv }),
+      execute({ ...(args as unknown as Parameters<typeof execute>[0]), codeRoot: opts.codeRoot }, sdk as unknown as Record<string, unknown>, { ...env, ...taskEnv }, opts.definition ? { definition: opts.definition } : {}),
     );
+    if (!result.ok) {
+      lastTaskFailure = {
+        task: taskEnv.FLYTE_INTERNAL_TASK_NAME ?? args.entity ?? '',
+        nodeId: spec.labels['tflyte.node'] ?? '',
+        attempts: Number(taskEnv.FLYTE_ATTEMPT_NUMBER ?? 0) + 1,
+        message: result.error.message ?? '',
+        thrown: result.thrown,
+      };
+    }
     return { state: 'EXITED', exitCode: result.ok ? 0 : 1, oomKilled: false, startedAt, finishedAt: new Date() };
   };
   const launcher = createInMemoryLauncher((spec) => runAttempt(spec));
-  const cacheStore = new LocalDataStore(path.join(userCacheDir(env), 'local-cache'));
+  const cacheStore = new LocalDataStore(opts.cacheDir ?? path.join(userCacheDir(env), 'local-cache'));
   const propeller = createPropeller(
     { clock: systemClock, launcher, store: admin.stateStore, events: admin.eventSink, data: dataStore, children: admin.childPort, logger: quiet, credentials, catalog: createDataStoreCatalog(cacheStore) },
     resolvePropellerConfig({ logDir: logs, runtime: { command: ['tflyte-sandbox'] }, defaultImage: DEFAULT_IMAGE, adminUrl: 'http://tflyte-local' }),
   );
   runner.bind(propeller);
   const m: AdminManagers = admin.managers;
+  const registered = new Set<string>();
+  const register = (entities: PlannedEntity[]): void => {
+    for (const e of entities) {
+      if (e.kind === 'task') m.tasks.create({ id: e.id, spec: e.spec });
+      else if (e.kind === 'workflow') m.workflows.create({ id: e.id, spec: e.spec });
+      else m.launchPlans.create({ id: e.id, spec: e.spec });
+      registered.add(`${e.kind === 'task' ? 'task' : 'launchPlan'}/${e.id.name}`);
+    }
+  };
+  const { planOnDemand } = opts;
+  if (planOnDemand) {
+    // Every create (the CLI's and an eager task's) registers its target first when it is new.
+    const executions = m.executions;
+    const create = executions.create.bind(executions);
+    executions.create = (req, o) => {
+      const target = req.spec?.launchPlan;
+      const key = `${target?.resourceType === ResourceType.TASK ? 'task' : 'launchPlan'}/${target?.name ?? ''}`;
+      if (target && !registered.has(key)) register(planOnDemand(target) ?? []);
+      return create(req, o);
+    };
+  }
 
   return {
     store: dataStore,
-    register(entities) {
-      for (const e of entities) {
-        if (e.kind === 'task') m.tasks.create({ id: e.id, spec: e.spec });
-        else if (e.kind === 'workflow') m.workflows.create({ id: e.id, spec: e.spec });
-        else m.launchPlans.create({ id: e.id, spec: e.spec });
-      }
-    },
+    register,
     async run(target, inputs) {
+      lastTaskFailure = undefined;
       const key = await m.executions.create({
         project: target.project ?? '',
         domain: target.domain ?? '',
@@ -170,6 +217,7 @@ export async function startLocalEngine(opts: { codeRoot: string; env?: NodeJS.Pr
       const outcome: LocalOutcome = { execution: key.name, phase };
       if (phase === 'SUCCEEDED') outcome.outputs = (await m.executions.getData(key)).fullOutputs ?? { literals: {} };
       if (e.closure?.error) outcome.error = e.closure.error;
+      if (lastTaskFailure) outcome.lastTaskFailure = lastTaskFailure;
       return outcome;
     },
     async close() {

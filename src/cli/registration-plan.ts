@@ -95,12 +95,22 @@ export async function planRegistration(file: string, project: string, domain: st
   const bundle = bundleUri ? await createBundle({ files: bundleFiles(loaded) }) : { sha256: '', bytes: new Uint8Array() };
   const version = bundleUri ? crypto.createHash('sha256').update(`${bundle.sha256}|${DEFAULT_IMAGE}|${SDK_VERSION}`).digest('hex').slice(0, 16) : 'local';
   const settings: SerializationSettings = { project, domain, version, image: DEFAULT_IMAGE, ...(bundleUri ? { bundleUri: bundleUri(bundle.sha256) } : {}) };
-  const id = (kind: number, name: string): flyteidl.core.IIdentifier => ({ resourceType: kind, project, domain, name, version });
+  return { loaded, bundle, settings, ...planEntities(loaded.allEntities.values(), settings) };
+}
+
+/**
+ * The registration payloads of `defs` and of everything they call, under `settings`, in dependency
+ * order (see {@link RegistrationPlan.entities}); an entity that does not compile is skipped with
+ * its error. Direct calls plan the one entity called.
+ */
+export function planEntities(defs: Iterable<EntityDef>, settings: SerializationSettings): Pick<RegistrationPlan, 'entities' | 'workflows' | 'skipped'> {
+  const listed = [...defs];
+  const id = (kind: number, name: string): flyteidl.core.IIdentifier => ({ resourceType: kind, project: settings.project, domain: settings.domain, name, version: settings.version });
   const all: SerializedWorkflow = { template: {}, subWorkflows: new Map(), tasks: new Map(), launchPlans: new Map(), entities: new Map() };
   const workflows = new Map<string, WorkflowDef>();
   const entityOf = (lp: LaunchPlanDef): WorkflowDef => (lp.workflow as unknown as Record<symbol, WorkflowDef>)[Symbol.for('tflyte.entity')] as WorkflowDef;
   const skipped = new Map<string, SkippedEntity>();
-  for (const def of loaded.allEntities.values()) {
+  for (const def of listed) {
     const name = entityName(def);
     try {
       planEntity(def, name);
@@ -161,10 +171,10 @@ export async function planRegistration(file: string, project: string, domain: st
   };
   for (const [name, def] of workflows) planWorkflow(name, def);
   for (const { def } of all.launchPlans.values()) add({ kind: 'launchPlan', id: id(ResourceType.LAUNCH_PLAN, entityName(def)), spec: launchPlanSpec(def, settings) });
-  for (const def of loaded.allEntities.values()) {
+  for (const def of listed) {
     if (def.kind === 'launchPlan' && !skipped.has(entityName(def))) add({ kind: 'launchPlan', id: id(ResourceType.LAUNCH_PLAN, entityName(def)), spec: launchPlanSpec(def as LaunchPlanDef, settings) });
   }
-  return { loaded, bundle, settings, entities, workflows: [...registered], skipped: [...skipped.values()] };
+  return { entities, workflows: [...registered], skipped: [...skipped.values()] };
 }
 
 /** An error of one entity's definition (it does not compile, a bad option), not of the tool. */

@@ -10,7 +10,6 @@ import {
   collectRefs,
   DEFAULT_IMAGE,
   entityName,
-  resolveBinding,
   type SerializationSettings,
   type SerializedWorkflow,
   type TaskDef,
@@ -28,6 +27,16 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv, bundleUri: string | unde
   };
 }
 
+/** A binding without promises (a body that built no nodes can bind only values) as a literal. */
+function constantLiteral(b: flyteidl.core.IBindingData, where: string): flyteidl.core.ILiteral {
+  let lit: flyteidl.core.ILiteral;
+  if (b.collection) lit = { collection: { literals: (b.collection.bindings ?? []).map((x, i) => constantLiteral(x, `${where}[${i}]`)) } };
+  else if (b.map) lit = { map: { literals: Object.fromEntries(Object.entries(b.map.bindings ?? {}).map(([k, x]) => [k, constantLiteral(x, `${where}.${k}`)])) } };
+  else if (b.scalar) lit = { scalar: b.scalar };
+  else throw new Error(`${where}: a dynamic body that built no nodes can only return values`);
+  return b.union?.targetType ? { scalar: { union: { value: lit, type: b.union.targetType } } } : lit;
+}
+
 /** The futures file for a dynamic task, or its outputs when it built no nodes. */
 export async function runDynamic(def: TaskDef, inputs: Record<string, unknown>, ctx: RuntimeContext): Promise<TaskOutcome> {
   const settings = settingsFromEnv(ctx.env, ctx.args.bundle);
@@ -37,7 +46,7 @@ export async function runDynamic(def: TaskDef, inputs: Record<string, unknown>, 
     const literals: Record<string, flyteidl.core.ILiteral> = {};
     const outVars = build.template.interface?.outputs?.variables ?? {};
     for (const b of build.template.outputs ?? []) {
-      literals[b.var ?? ''] = resolveBinding(b.binding ?? {}, new Map(), outVars[b.var ?? '']?.type ?? undefined);
+      literals[b.var ?? ''] = constantLiteral(b.binding ?? {}, `output ${b.var ?? ''}`);
     }
     return { kind: 'outputs', outputs: { literals } };
   }

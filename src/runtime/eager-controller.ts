@@ -66,6 +66,11 @@ export interface EagerSettings {
   waitSeconds?: number;
   /** How long the API may stay unreachable (sandbox restarting) before a call fails (ms). @default 120000 */
   unreachableBudgetMs?: number;
+  /**
+   * The eager task was found in this process, not loaded from files (a direct call): the entities
+   * it calls need not be exported, the engine registers them on first use.
+   */
+  inProcess?: boolean;
 }
 
 /** One child execution this attempt started or attached to. */
@@ -160,7 +165,7 @@ export class EagerController implements ExecutionContext {
     if (this.#stop.signal.aborted) return NEVER;
     if (def.kind === 'map') return this.#callMap(def as MapDef, inputs);
     const entity = entityName(def);
-    if (def.name === undefined) {
+    if (def.name === undefined && !this.#s.inProcess) {
       // Discovery names only exported entities; nothing else was registered.
       throw createError(
         'NOT_FOUND',

@@ -58,7 +58,7 @@ export function eagerSettingsFromEnv(env: NodeJS.ProcessEnv, rawOutputPrefix: st
 
 /** The `eager` kind runner (registered in `index.ts`). */
 export async function runEager(def: TaskDef, inputs: Record<string, unknown>, ctx: RuntimeContext): Promise<TaskOutcome> {
-  const settings = eagerSettingsFromEnv(ctx.env, ctx.args.rawOutputDataPrefix, entityName(def));
+  const settings = { ...eagerSettingsFromEnv(ctx.env, ctx.args.rawOutputDataPrefix, entityName(def)), inProcess: ctx.args.module === undefined && ctx.args.bundle === undefined };
   const client = new AdminClient(settings.adminUrl, {
     ...(settings.adminSocket ? { socketPath: settings.adminSocket } : {}),
     ...(settings.token ? { token: settings.token } : {}),

@@ -43,8 +43,20 @@ export interface ExecuteArgs {
   codeRoot?: string;
 }
 
-/** What a task run produced, for the caller's logs and tests. */
-export type ExecuteResult = { ok: true } | { ok: false; error: flyteidl.core.IContainerError };
+/**
+ * What a task run produced, for the caller's logs and tests; `thrown` is what the task's code
+ * threw (an in-process caller hands it back to whoever called the entity).
+ */
+export type ExecuteResult = { ok: true } | { ok: false; error: flyteidl.core.IContainerError; thrown?: unknown };
+
+/** How `execute` finds the task when it runs in the caller's process. */
+export interface InProcessOptions {
+  /**
+   * The task's definition by name, for entities that exist only in this process (called directly
+   * from JavaScript); when it answers, no module is loaded.
+   */
+  definition?: (entity: string) => EntityDef | undefined;
+}
 
 /** Outcome kinds a task kind runner may return (dynamic writes futures, eager/tasks outputs). */
 export type TaskOutcome =
@@ -171,18 +183,22 @@ function diskFullError(e: unknown): flyteidl.core.IContainerError | undefined {
  * Runs one task attempt. Never throws for a failure of the user's code: the failure goes to
  * `error.pb`. Throws only if even the error document cannot be written.
  */
-export async function execute(args: ExecuteArgs, sdkExports: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): Promise<ExecuteResult> {
+export async function execute(args: ExecuteArgs, sdkExports: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env, inProcess: InProcessOptions = {}): Promise<ExecuteResult> {
   const errorUri = `${args.outputPrefix.replace(/\/$/, '')}/error.pb`;
   const outputsUri = `${args.outputPrefix.replace(/\/$/, '')}/outputs.pb`;
   const futuresUri = `${args.outputPrefix.replace(/\/$/, '')}/futures.pb`;
   let def: EntityDef;
   let inputs: Record<string, unknown>;
   try {
-    installSdkResolution(sdkExports);
-    const root = await unpackCode(args);
-    const file = path.join(root, args.module ?? '');
-    const loaded = await loadUserModule(file, root);
-    def = findEntity(loaded, args.entity);
+    const known = args.module === undefined ? inProcess.definition?.(args.entity) : undefined;
+    if (known) def = known;
+    else {
+      installSdkResolution(sdkExports);
+      const root = await unpackCode(args);
+      const file = path.join(root, args.module ?? '');
+      const loaded = await loadUserModule(file, root);
+      def = findEntity(loaded, args.entity);
+    }
     if (def.kind === 'workflow' || def.kind === 'launchPlan') throw new Error(`${args.entity} is a ${def.kind}, not a task`);
     const map = decode<flyteidl.core.ILiteralMap>(MessageName.LiteralMap, await readBytes(args.inputs));
     const localized: flyteidl.core.ILiteralMap = { literals: {} };
@@ -219,6 +235,6 @@ export async function execute(args: ExecuteArgs, sdkExports: Record<string, unkn
   } catch (e) {
     const error = diskFullError(e) ?? toContainerError(e);
     await writeAtomic(errorUri, encode(MessageName.ErrorDocument, { error }));
-    return { ok: false, error };
+    return { ok: false, error, thrown: e };
   }
 }

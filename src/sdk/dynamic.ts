@@ -13,8 +13,7 @@ import { defineTask, type TupleValue } from './api.ts';
 import type { InputSpec, InputValues, OutputSpec } from './interface.ts';
 import { toTypedInterface } from './interface.ts';
 import { PromiseReadError } from './promise.ts';
-import { identifierOf, LOCAL_SETTINGS, type SerializationSettings } from './serialize.ts';
-import { registerLocalKind } from './local-executor.ts';
+import { identifierOf, type SerializationSettings } from './serialize.ts';
 import type { TypeDescriptor } from '../core/types.ts';
 import { ResourceType } from '../core/vocabulary.ts';
 
@@ -83,10 +82,3 @@ export function buildDynamic(def: TaskDef, inputs: Record<string, unknown>, s: S
 }
 
 export type { TupleValue };
-
-registerLocalKind('dynamic', {
-  run(def, inputs, rt) {
-    const build = buildDynamic(def, inputs, LOCAL_SETTINGS);
-    return rt.runWorkflowTemplate(build.template, build.refs, { literals: {} });
-  },
-});

@@ -1,14 +1,13 @@
 /**
  * `eager(opts, async body)`: a workflow written as ordinary async TypeScript. Awaiting a task,
  * workflow or eager call inside gives its real outputs; `Promise.all` runs calls in parallel; a
- * failed call throws {@link EagerException}. Locally everything runs in-process; in the sandbox
- * the eager task runs in its container and each call becomes a child execution.
+ * failed call throws {@link EagerException}. The eager task runs as a task (in its
+ * container, or in-process in a local run) and each call becomes a child execution.
  */
 import { currentCallContext, runInContext, type ExecutionContext } from './context.ts';
 import { defineTask, type TupleValue } from './api.ts';
 import { entityName, makeEntity, type EntityDef, type TaskEntity, type TaskOptions } from './entities.ts';
 import type { InputSpec, InputValues, OutputSpec, OutputValue } from './interface.ts';
-import { registerLocalKind, runLocally, TaskFailedError } from './local-executor.ts';
 import type { TypeDescriptor } from '../core/types.ts';
 
 /** Whose fault a failure was, as Flyte's `ExecutionError.kind`. */
@@ -70,45 +69,7 @@ export function eager(options: TaskOptions<InputSpec, OutputSpec>, body: (inputs
   return makeEntity(defineTask('eager', options, body));
 }
 
-/** Unwraps a local failure into the original error. */
-function originalError(e: unknown): Error {
-  let cur: unknown = e;
-  while (cur instanceof TaskFailedError && cur.cause !== undefined) cur = cur.cause;
-  if (cur instanceof EagerException) return cur;
-  return cur instanceof Error ? cur : new Error(String(cur));
-}
-
-/** Runs eager calls in-process; failures become EagerExceptions. */
-const localEagerContext: ExecutionContext = {
-  async call(def: EntityDef, inputs: Record<string, unknown>): Promise<unknown> {
-    try {
-      // Run outside this context so that nested eager bodies get their own.
-      return await runLocally(def, inputs);
-    } catch (e) {
-      const orig = originalError(e);
-      throw new EagerException({
-        entity: entityName(def),
-        errorName: orig instanceof EagerException ? 'EagerException' : orig.name,
-        errorMessage: orig.message,
-        kind: 'USER',
-        cause: e,
-      });
-    }
-  },
-};
-
 /** Runs an eager body with calls going to `ctx` (the runtime passes the sandbox's context). */
 export function runEagerBody(def: EntityDef & { fn?: (i: Record<string, unknown>) => unknown }, inputs: Record<string, unknown>, ctx: ExecutionContext): Promise<unknown> {
   return runInContext(ctx, () => Promise.resolve((def.fn as (i: Record<string, unknown>) => unknown)(inputs)));
 }
-
-registerLocalKind('eager', {
-  async run(def, inputs) {
-    const value = await runEagerBody(def, inputs, currentCallContext() ?? localEagerContext);
-    const literals: Record<string, import('../core/idl.ts').flyteidl.core.ILiteral> = {};
-    const { unpackOutputs } = await import('./interface.ts');
-    const named = unpackOutputs(def.iface.outputShape, value, `eager ${entityName(def)} returned`);
-    for (const [k, d] of def.iface.outputs) literals[k] = d.toLiteral(named.get(k), `outputs.${k}`);
-    return { literals };
-  },
-});

@@ -164,8 +164,29 @@ export function setDispatcher(fn: (def: EntityDef, inputs: Record<string, unknow
   dispatcher = fn;
 }
 
+/**
+ * Every entity made in this process (by every copy of the SDK), weakly held, so that an engine
+ * running tasks in-process can find a task's definition by name (see {@link definedEntity}).
+ */
+const made: Set<WeakRef<EntityDef>> = (((globalThis as Record<symbol, unknown>)[Symbol.for('tflyte.sdk.made')] as Set<WeakRef<EntityDef>> | undefined) ??= new Set());
+
+/**
+ * The most recently made live entity named `name`, if any: how a task called directly
+ * (`await my_wf({...})`) is found when its attempt runs, wherever it was defined. @internal
+ */
+export function definedEntity(name: string): EntityDef | undefined {
+  let found: EntityDef | undefined;
+  for (const ref of made) {
+    const def = ref.deref();
+    if (!def) made.delete(ref);
+    else if (entityName(def) === name) found = def;
+  }
+  return found;
+}
+
 /** Makes a callable entity from its definition. */
 export function makeEntity<E>(def: EntityDef): E {
+  made.add(new WeakRef(def));
   const fn = function tflyteEntity(inputs?: Record<string, unknown>): unknown {
     if (!dispatcher) throw new Error('tflyte SDK is not initialised');
     if (inputs !== undefined && (typeof inputs !== 'object' || inputs === null || Array.isArray(inputs))) {

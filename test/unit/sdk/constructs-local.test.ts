@@ -110,7 +110,7 @@ describe('map', () => {
 
   test('failed items leave null slots when the success ratio is met, and fail the map when not', async () => {
     expect(await cm.halve_some({ xs: [2, 3, 4, 6] })).toEqual([1, null, 2, 3]);
-    await expect(cm.halve_some({ xs: [1, 3, 4] })).rejects.toThrow('1 of 3 runs succeeded, 2 needed; first failure:');
+    await expect(cm.halve_some({ xs: [1, 3, 4] })).rejects.toThrow('2 of 3 items failed, so at most 1 can succeed but 2 must (min success ratio 0.5)');
   });
 });
 

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { codeFrame, describeLoadError, isUserCodeError, packageName } from '../../../src/sdk/load-error.ts';
 import { bundleDirOf, nativeAddonReason, packageClosure, packageDirOf, packageFiles } from '../../../src/sdk/npm-packages.ts';
 import { unpackOutputs } from '../../../src/sdk/interface.ts';
-import { TaskFailedError } from '../../../src/sdk/local-executor.ts';
+import { TaskFailedError } from '../../../src/sdk/errors.ts';
 import { ratioText } from '../../../src/propeller/handlers/array.ts';
 import { prefixLines } from '../../../src/cli/commands/inspect.ts';
 

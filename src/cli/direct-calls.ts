@@ -1,0 +1,102 @@
+/**
+ * Calling an entity directly from JavaScript (`await my_wf({ a: 1 })` in a script or a unit test)
+ * runs it through the sandbox's engine, in this process, exactly as `run` without `--remote` does
+ * (`local-engine.ts`): the entity and everything it calls are registered in an engine of their
+ * own, the call becomes an execution, and its outputs come back in the declared shape. So retries,
+ * timeouts, the cache, maps, branches, dynamic and eager workflows behave as in the sandbox.
+ *
+ * Failures read as in JavaScript: bad inputs throw a `TypeError` naming the input before anything
+ * runs; a task that fails (after its retries) throws a {@link TaskFailedError} whose `cause` is
+ * what the task's code threw; any other failure of the execution throws an `Error` with its
+ * message.
+ */
+import process from 'node:process';
+import {
+  callInputs,
+  definedEntity,
+  entityName,
+  launchTargetOf,
+  literalsToValues,
+  packOutputs,
+  setTopLevelRunner,
+  TaskFailedError,
+  DEFAULT_IMAGE,
+  type EntityDef,
+  type SerializationSettings,
+  type WorkflowDef,
+} from '../sdk/internal.ts';
+import { makeEntity } from '../sdk/entities.ts';
+import { startLocalEngine, type LocalOutcome } from './local-engine.ts';
+import { planEntities, type PlannedEntity } from './registration-plan.ts';
+import type { flyteidl } from '../core/idl.ts';
+
+/** Where direct calls keep their task cache (default: the local runs' cache, in the user cache dir). */
+export interface DirectCallOptions {
+  cacheDir?: string;
+}
+
+const SETTINGS: SerializationSettings = { project: 'flytesnacks', domain: 'development', version: 'direct', image: DEFAULT_IMAGE };
+
+/**
+ * Runs `def` with JS `inputs` through an in-process engine and resolves to its outputs in the
+ * declared shape (see the module comment for how failures surface).
+ */
+export async function runDirect(def: EntityDef, inputs: Record<string, unknown>, options: DirectCallOptions = {}): Promise<unknown> {
+  const literals = callInputs(def, inputs);
+  // A map is registered through the task it maps: a call of one alone runs in a workflow of its own.
+  const target = def.kind === 'map' ? mapWorkflow(def) : def;
+  // Compile errors surface before anything runs.
+  const entities = planned(target);
+  const engine = await startLocalEngine({ codeRoot: process.cwd(), definition: definedEntity, planOnDemand, ...options });
+  let outcome: LocalOutcome;
+  try {
+    engine.register(entities);
+    outcome = await engine.run(launchTargetOf(target, SETTINGS), literals);
+  } finally {
+    await engine.close();
+  }
+  if (outcome.phase === 'SUCCEEDED') {
+    return packOutputs(def.iface.outputShape, literalsToValues(def.iface.outputs, outcome.outputs ?? {}, 'outputs'));
+  }
+  throw failureOf(def, outcome);
+}
+
+/** What registering `def` takes (it and everything it calls); throws its compile error. */
+function planned(def: EntityDef): PlannedEntity[] {
+  const plan = planEntities([def], SETTINGS);
+  const own = plan.skipped.find((s) => s.name === entityName(def));
+  if (own) throw own.error;
+  return plan.entities;
+}
+
+/**
+ * The entities an execution of `target` needs: the entity itself (the call, or what an eager body
+ * calls) is found among those defined in this process.
+ */
+function planOnDemand(target: flyteidl.core.IIdentifier): PlannedEntity[] | undefined {
+  const def = definedEntity(target.name ?? '');
+  return def ? planned(def) : undefined;
+}
+
+/** The error a failed direct call throws. */
+function failureOf(def: EntityDef, outcome: LocalOutcome): Error {
+  const message = outcome.error?.message ?? `the execution ended ${outcome.phase}`;
+  const failed = outcome.lastTaskFailure;
+  // The execution failed because of this task when its error is the task's own (a map's is not).
+  if (failed && message.startsWith(failed.message.split('\n')[0] ?? '')) {
+    return new TaskFailedError(failed.task, failed.attempts, failed.thrown ?? new Error(failed.message));
+  }
+  return new Error(`${entityName(def)} ${outcome.phase}: ${message}`);
+}
+
+/** A workflow whose one node is the map `def`, with its inputs and outputs. */
+function mapWorkflow(def: EntityDef): WorkflowDef {
+  const callMap = makeEntity<(inputs: Record<string, unknown>) => unknown>(def);
+  const name = `${entityName(def)}_call`;
+  return { kind: 'workflow', name, fallbackName: name, iface: def.iface, defaults: {}, body: (inputs) => callMap(inputs), failurePolicy: 'FAIL_IMMEDIATELY' };
+}
+
+/** Makes direct calls of entities (outside workflows and eager bodies) run through the engine. */
+export function installDirectCalls(options: DirectCallOptions = {}): void {
+  setTopLevelRunner((def, inputs) => runDirect(def, inputs, options));
+}

@@ -1,0 +1,71 @@
+/**
+ * JS values ⇄ Flyte literals by an entity's declared interface: what a call's inputs become
+ * (defaults applied, errors naming the input) and what outputs read back as.
+ */
+import type { flyteidl } from '../core/idl.ts';
+import type { TypeDescriptor } from '../core/types.ts';
+import { ENTITY, entityName, type EntityDef, type LaunchPlanDef } from './entities.ts';
+
+type ILiteral = flyteidl.core.ILiteral;
+type ILiteralMap = flyteidl.core.ILiteralMap;
+
+/** Converts JS inputs to literals by the declared types, applying defaults; errors name the input. */
+export function inputsToLiterals(
+  vars: ReadonlyMap<string, TypeDescriptor>,
+  given: Record<string, unknown>,
+  defaults: Record<string, unknown>,
+  where: string,
+): ILiteralMap {
+  const literals: Record<string, ILiteral> = {};
+  const unknown = Object.keys(given).filter((k) => !vars.has(k));
+  if (unknown.length > 0) {
+    const known = [...vars].map(([n, d]) => `${n}: ${d.toString()}`).join(', ') || 'none';
+    throw new TypeError(`${where}: unknown input${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (inputs: ${known})`);
+  }
+  const missing: string[] = [];
+  for (const [name, d] of vars) {
+    let v = given[name];
+    if (v === undefined && name in defaults) v = defaults[name];
+    if (v === undefined) {
+      const lt = d.literalType();
+      if ((lt.unionType?.variants ?? []).some((x) => x.simple === 0)) v = null;
+      else {
+        missing.push(`${name} (${d.toString()})`);
+        continue;
+      }
+    }
+    literals[name] = d.toLiteral(v, `inputs.${name}`);
+  }
+  if (missing.length > 0) throw new TypeError(`${where}: missing input${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+  return { literals };
+}
+
+/** Converts literals back to JS values by the declared types. */
+export function literalsToValues(vars: ReadonlyMap<string, TypeDescriptor>, map: ILiteralMap, prefix: string): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  for (const [name, d] of vars) {
+    const lit = map.literals?.[name];
+    if (lit === undefined) throw new TypeError(`${prefix}.${name}: missing`);
+    out.set(name, d.fromLiteral(lit, `${prefix}.${name}`));
+  }
+  return out;
+}
+
+/**
+ * The literal inputs of a call of `def` with JS `inputs`: a launch plan's fixed inputs cannot be
+ * given, and its defaults (then the workflow's) fill what is not.
+ */
+export function callInputs(def: EntityDef, inputs: Record<string, unknown>): ILiteralMap {
+  const where = entityName(def);
+  let vars = def.iface.inputs;
+  let defaults = def.defaults;
+  if (def.kind === 'launchPlan') {
+    const lp = def as LaunchPlanDef;
+    for (const k of Object.keys(inputs)) {
+      if (k in lp.fixed) throw new TypeError(`${where}: input "${k}" is fixed by the launch plan and cannot be given`);
+    }
+    vars = new Map([...vars].filter(([k]) => !(k in lp.fixed)));
+    defaults = { ...lp.workflow[ENTITY].defaults, ...lp.defaults };
+  }
+  return inputsToLiterals(vars, inputs, defaults, where);
+}
