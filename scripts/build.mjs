@@ -11,6 +11,8 @@
  *      __TFLYTE_BUNDLED__       true (false/undefined when running from source)
  *      __TFLYTE_EXAMPLES__      the examples' sources, for `demo`
  *      __TFLYTE_SDK_TYPES__     the SDK's .d.ts files (tsconfig.sdk-types.json), for `init`
+ *    and `src/core/idl-codecs.ts` replaced by protobuf codecs generated for every flyteidl message
+ *    (scripts/build/idl-codecs.mjs: no `new Function` code generation at run time),
  *    and `import.meta.url|filename|dirname|main` rewritten to CommonJS equivalents.
  * 2. Node's single executable applications (SEA): the bundle, its V8 code cache and
  *    better-sqlite3's linux-x64 addon (an asset, see src/cli/native-addon.ts) go into a blob
@@ -103,6 +105,11 @@ async function bundle() {
 
   const { idlDescriptor } = await import(pathToFileURL(join(root, 'src', 'core', 'idl.ts')).href);
   const descriptor = JSON.stringify(idlDescriptor());
+  const { codecsModule } = await import('./build/idl-codecs.mjs');
+  // Generated from the descriptor the binary loads, so that the reflection state is the same.
+  const protobuf = (await import('protobufjs')).default;
+  const codecs = codecsModule(protobuf.Root.fromJSON(JSON.parse(descriptor)));
+  log(`precompiled protobuf codecs: ${codecs.count} message types, ${kb(codecs.source.length)}`);
   const assets = consoleAssets(join(root, 'src', 'console', 'public'));
   log(`flyteidl descriptor ${kb(descriptor.length)}, ${Object.keys(assets).length} console asset(s)`);
 
@@ -136,7 +143,7 @@ async function bundle() {
         'var __tflyte_import_meta_main = require.main === module;',
       ].join('\n'),
     },
-    plugins: [unsupportedModules()],
+    plugins: [unsupportedModules(), precompiledCodecs(codecs.source)],
     legalComments: 'none',
     keepNames: true,
     minifySyntax: true,
@@ -154,6 +161,16 @@ async function bundle() {
   const ascii = source.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   if (ascii !== source) writeFileSync(bundleFile, ascii);
   log(`bundle ${relative(root, bundleFile)} ${kb(statSync(bundleFile).size)}`);
+}
+
+/** `src/core/idl-codecs.ts` becomes the codecs generated for the bundle (scripts/build/idl-codecs.mjs). */
+function precompiledCodecs(source) {
+  return {
+    name: 'precompiled-codecs',
+    setup(b) {
+      b.onLoad({ filter: /[\\/]src[\\/]core[\\/]idl-codecs\.ts$/ }, () => ({ contents: source, loader: 'js' }));
+    },
+  };
 }
 
 /**

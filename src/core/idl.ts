@@ -16,6 +16,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import protobuf from 'protobufjs';
 import type { flyteidl, google } from '@flyteorg/flyteidl/gen/pb-js/flyteidl.js';
+import { PRECOMPILED_CODECS, type PrecompiledCodecs } from './idl-codecs.ts';
 
 export type { flyteidl, google };
 
@@ -65,8 +66,60 @@ function loadRoot(): protobuf.Root {
 
 /** The protobufjs reflection root holding every Flyte message we use. */
 export function idlRoot(): protobuf.Root {
-  root ??= loadRoot();
+  if (!root) {
+    if (PRECOMPILED_CODECS) usePrecompiledCodecs(PRECOMPILED_CODECS);
+    root = loadRoot();
+  }
   return root;
+}
+
+/**
+ * Makes protobufjs set message types up with the codecs the build generated (the same source it
+ * would generate and compile with `new Function` at first use of each type), as its own
+ * `Type#setup` does otherwise: fields resolved, the five codecs, then the well-known-type wrappers.
+ */
+function usePrecompiledCodecs(codecs: Record<string, PrecompiledCodecs>): void {
+  const Type = protobuf.Type as unknown as { prototype: Record<string, unknown> };
+  const generate = Type.prototype.setup as (this: protobuf.Type) => protobuf.Type;
+  const pb = protobuf as unknown as {
+    util: unknown;
+    Writer: unknown;
+    Reader: unknown;
+    verifier: (t: protobuf.Type) => (scope: object) => (m: unknown) => string | null;
+    wrappers: Record<string, { fromObject: (o: unknown) => unknown; toObject: (m: unknown, o?: unknown) => unknown }>;
+  };
+  Type.prototype.setup = function setup(this: protobuf.Type & Record<string, unknown>): protobuf.Type {
+    const c = codecs[this.fullName];
+    if (!c) return generate.call(this);
+    const r = this.root as unknown as { _needsRecursiveFeatureResolution?: boolean; _edition?: string; _resolveFeaturesRecursive(e: string): void } | null;
+    if (r?._needsRecursiveFeatureResolution) {
+      const edition = r._edition ?? (this as unknown as { _edition?: string })._edition;
+      if (edition) r._resolveFeaturesRecursive(edition);
+    }
+    const types = this.fieldsArray.map((f) => f.resolve().resolvedType);
+    const { util, Writer, Reader } = pb;
+    const C = this.ctor;
+    this.encode = c.encode(Writer, types, util) as never;
+    this.decode = c.decode(Reader, types, util, C) as never;
+    this.fromObject = c.fromObject(types, util, C) as never;
+    this.toObject = c.toObject(types, util) as never;
+    // Never called by the sandbox: generated on first use, as protobufjs would.
+    this.verify = ((m: unknown) => {
+      const v = pb.verifier(this)({ types, util });
+      this.verify = v as never;
+      return v(m);
+    }) as never;
+    const wrapper = pb.wrappers[this.fullName];
+    if (wrapper) {
+      const inner = Object.create(this) as Record<string, unknown>;
+      inner._ctor = C;
+      inner.fromObject = this.fromObject;
+      this.fromObject = wrapper.fromObject.bind(inner) as never;
+      inner.toObject = this.toObject;
+      this.toObject = wrapper.toObject.bind(inner) as never;
+    }
+    return this;
+  };
 }
 
 /** A JSON descriptor of the loaded protos; the build embeds it into the single binary. */
