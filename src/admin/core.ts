@@ -51,3 +51,12 @@ export function createAdminCore(deps: AdminDeps, options: AdminOptions = {}): Ad
     context: ctx,
   };
 }
+
+// What composing admin without its HTTP server takes (a local run's engine, the CLI): the
+// barrel (`index.ts`) loads express, these do not.
+export { openAdminDb } from './db/open-db.ts';
+export { createDeferredRunner } from './adapters/deferred-runner.ts';
+export { adaptCompiler } from './compile-adapter.ts';
+export { TaskCredentials, taskCredentialGuard } from './http/task-credential.ts';
+export { isLoopbackHost } from './http/browser-boundary.ts';
+export type { AdminManagers } from './routes/helpers.ts';

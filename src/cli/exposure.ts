@@ -3,7 +3,7 @@
  * non-loopback `--host` needs `--expose` (or `expose: true` in config.yaml), and then a warning
  * says what it exposes.
  */
-import { isLoopbackHost } from '../admin/http/browser-boundary.ts';
+import { isLoopbackHost } from '../admin/core.ts';
 import type { SandboxConfig } from './sandbox-home.ts';
 import { UsageError } from './usage-error.ts';
 

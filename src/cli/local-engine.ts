@@ -16,12 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AttemptExit, LaunchSpec } from '../launcher/launcher.ts';
 // Admin's parts, not its barrel: the barrel loads express, which only eager tasks need here.
-import { adaptCompiler } from '../admin/compile-adapter.ts';
-import { createAdminCore } from '../admin/core.ts';
-import { createDeferredRunner } from '../admin/adapters/deferred-runner.ts';
-import { openAdminDb } from '../admin/db/open-db.ts';
-import { TaskCredentials, taskCredentialGuard } from '../admin/http/task-credential.ts';
-import type { AdminManagers } from '../admin/routes/helpers.ts';
+import { adaptCompiler, createAdminCore, createDeferredRunner, openAdminDb, TaskCredentials, taskCredentialGuard, type AdminManagers } from '../admin/core.ts';
 import { compileWorkflow } from '../compiler/index.ts';
 import type { flyteidl } from '../core/idl.ts';
 import { ResourceType } from '../core/vocabulary.ts';

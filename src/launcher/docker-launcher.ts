@@ -147,7 +147,7 @@ export class DockerLauncher implements Launcher {
     // the engine launches its ready nodes one after another: waiting here would serialise the
     // starts of a fan-out or map. The container exists now, so the attempt is launched; `wait`,
     // `abort` and `cleanup` first let a pending start finish.
-    this.#startInBackground(spec.key, spec.logPath, offset);
+    void this.#startInBackground(spec.key, spec.logPath, offset);
   }
 
   #startInBackground(key: string, logPath: string, offset: number): Promise<void> {

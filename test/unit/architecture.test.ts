@@ -61,3 +61,72 @@ test('components import only what the architecture allows', () => {
   // The scan really saw the imports between components.
   expect(crossImports).toBeGreaterThan(50);
 });
+
+/** The relative imports of a module that load code (`import type` and `import()` do not). */
+function staticImports(file: string): string[] {
+  const text = fs.readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '');
+  const out: string[] = [];
+  for (const m of text.matchAll(/^\s*(?:import|export)\s+(type\s+)?[^'";]*?from\s*['"](\.{1,2}\/[^'"]+)['"]/gm)) {
+    if (!m[1]) out.push(path.resolve(path.dirname(file), m[2] as string));
+  }
+  for (const m of text.matchAll(/^\s*import\s+['"](\.{1,2}\/[^'"]+)['"]/gm)) out.push(path.resolve(path.dirname(file), m[1] as string));
+  return out;
+}
+
+test('no import cycles between modules', () => {
+  const graph = new Map(files(SRC).filter((f) => f.endsWith('.ts')).map((f) => [f, staticImports(f)]));
+  // Tarjan's strongly connected components: any component of two or more modules is a cycle.
+  let next = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const cycles: string[] = [];
+  const visit = (v: string): void => {
+    index.set(v, next);
+    low.set(v, next++);
+    stack.push(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!graph.has(w)) continue;
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v) as number, low.get(w) as number));
+      } else if (stack.includes(w)) low.set(v, Math.min(low.get(v) as number, index.get(w) as number));
+    }
+    if (low.get(v) === index.get(v)) {
+      const scc: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop() as string;
+        scc.push(path.relative(SRC, w));
+      } while (w !== v);
+      if (scc.length > 1) cycles.push(scc.sort().join(' ⇄ '));
+    }
+  };
+  for (const v of graph.keys()) if (!index.has(v)) visit(v);
+  expect(cycles).toEqual([]);
+  expect(graph.size).toBeGreaterThan(100);
+});
+
+test('no deep imports across components: another component is imported through a file at its top level', () => {
+  const deep: string[] = [];
+  for (const file of files(SRC).filter((f) => f.endsWith('.ts'))) {
+    const own = path.relative(SRC, file).split(path.sep)[0];
+    for (const target of staticImports(file)) {
+      const parts = path.relative(SRC, target).split(path.sep);
+      if (parts[0] !== own && parts.length > 2) deep.push(`${path.relative(SRC, file)} imports ${parts.join('/')}`);
+    }
+  }
+  expect(deep).toEqual([]);
+});
+
+test('the import reader keeps imports that load code and skips type-only ones', () => {
+  const dir = fs.mkdtempSync(path.join(SRC, '..', '.arch-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'a.ts'), "import { b } from './b.ts';\nexport const a = b;\n");
+    fs.writeFileSync(path.join(dir, 'b.ts'), "import type { a } from './a.ts';\nimport './a.ts';\nexport const b: typeof a = 1;\n");
+    expect(staticImports(path.join(dir, 'a.ts'))).toEqual([path.join(dir, 'b.ts')]);
+    expect(staticImports(path.join(dir, 'b.ts'))).toEqual([path.join(dir, 'a.ts')]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
