@@ -16,7 +16,7 @@ export class ApiError extends Error {
 
 const enc = encodeURIComponent;
 
-async function call(method, path, { body, query, signal } = {}) {
+async function call(method, path, { body, query, signal } = /** @type {{ body?: unknown, query?: Record<string, unknown>, signal?: AbortSignal }} */ ({})) {
   let url = `${API}${path}`;
   if (query) {
     const q = Object.entries(query)
@@ -78,7 +78,7 @@ export const api = {
   projects: () => call('GET', '/projects', { query: { limit: 100 } }),
   version: () => call('GET', '/version'),
 
-  listExecutions: (project, domain, { filters, sortKey = 'created_at', sortDir = 'DESCENDING', limit = 25, token } = {}, signal) =>
+  listExecutions: (project, domain, { filters, sortKey = 'created_at', sortDir = 'DESCENDING', limit = 25, token } = /** @type {{ filters?: string, sortKey?: string, sortDir?: string, limit?: number, token?: string }} */ ({}), signal) =>
     call('GET', `/executions/${enc(project)}/${enc(domain)}`, {
       query: { limit, token, filters, 'sort_by.key': sortKey, 'sort_by.direction': sortDir },
       signal,
@@ -101,12 +101,12 @@ export const api = {
 
   /** `kind` is TASK, WORKFLOW or LAUNCH_PLAN. */
   getEntity: (kind, id, signal) => call('GET', `/${KIND_PATH[kind]}/${enc(id.project)}/${enc(id.domain)}/${enc(id.name)}/${enc(id.version)}`, { signal }),
-  listEntities: (kind, project, domain, { name, limit = 200, token, filters } = {}, signal) =>
+  listEntities: (kind, project, domain, { name, limit = 200, token, filters } = /** @type {{ name?: string, limit?: number, token?: string, filters?: string }} */ ({}), signal) =>
     call('GET', `/${KIND_PATH[kind]}/${enc(project)}/${enc(domain)}${name ? `/${enc(name)}` : ''}`, {
       query: { limit, token, filters, 'sort_by.key': 'created_at', 'sort_by.direction': 'DESCENDING' },
       signal,
     }),
-  listEntityNames: (kind, project, domain, { limit = 200, token } = {}, signal) =>
+  listEntityNames: (kind, project, domain, { limit = 200, token } = /** @type {{ limit?: number, token?: string }} */ ({}), signal) =>
     call('GET', `/${IDS_PATH[kind]}/${enc(project)}/${enc(domain)}`, { query: { limit, token }, signal }),
   activeLaunchPlan: (project, domain, name, signal) => call('GET', `/active_launch_plans/${enc(project)}/${enc(domain)}/${enc(name)}`, { signal }),
 };

@@ -59,8 +59,10 @@ export function phaseBadge(phase, extra = {}) {
   return h('span', { class: ['badge', `tone-${phaseTone(phase)}`, extra.small ? 'badge-sm' : ''], 'data-phase': phase, title: extra.title }, h('span', { class: 'dot', 'aria-hidden': 'true' }), phase === 'NOT_RUN' ? 'Not run' : phaseLabel(phase));
 }
 
-/** A button; `variant` is primary, danger, ghost or plain. */
-export function button(label, onClick, { variant = 'plain', iconName, title, disabled, type = 'button', attrs = {} } = {}) {
+/**
+ * A button; `variant` is primary, danger, ghost or plain.
+ */
+export function button(label, onClick, /** @type {{ variant?: string, iconName?: string, title?: string, disabled?: boolean, type?: string, attrs?: Record<string, unknown> }} */ { variant = 'plain', iconName, title, disabled, type = 'button', attrs = {} } = {}) {
   return h('button', { type, class: ['btn', `btn-${variant}`], onClick, title, disabled, ...attrs }, iconName ? icon(iconName) : null, label ? h('span', null, label) : null);
 }
 

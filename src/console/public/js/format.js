@@ -1,8 +1,6 @@
 // Formatting of phases, times, durations and identifiers. Pure functions (unit-tested in Node).
 
-const WORKFLOW_PHASES = ['UNDEFINED', 'QUEUED', 'RUNNING', 'SUCCEEDING', 'SUCCEEDED', 'FAILING', 'FAILED', 'ABORTED', 'TIMED_OUT', 'ABORTING'];
-const NODE_PHASES = ['UNDEFINED', 'QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILING', 'FAILED', 'ABORTED', 'SKIPPED', 'TIMED_OUT', 'DYNAMIC_RUNNING', 'RECOVERED'];
-const TASK_PHASES = ['UNDEFINED', 'QUEUED', 'RUNNING', 'SUCCEEDED', 'ABORTED', 'FAILED', 'INITIALIZING', 'WAITING_FOR_RESOURCES', 'RETRYABLE_FAILED'];
+import { NODE_PHASES, TASK_PHASES, TERMINAL_PHASES, WORKFLOW_PHASES } from './core.js';
 
 /** Execution phases a user can filter the list by, in display order. */
 export const FILTER_PHASES = ['QUEUED', 'RUNNING', 'SUCCEEDED', 'FAILED', 'ABORTED', 'TIMED_OUT'];
@@ -16,7 +14,8 @@ export function phaseName(p, kind = 'workflow') {
   return p ? String(p) : 'UNDEFINED';
 }
 
-const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'ABORTED', 'TIMED_OUT', 'SKIPPED', 'RECOVERED', 'RETRYABLE_FAILED']);
+// An attempt that failed and will be retried is over too: the retry is an attempt of its own.
+const TERMINAL = new Set([...TERMINAL_PHASES, 'RETRYABLE_FAILED']);
 
 /** True once a phase cannot change any more. */
 export function isTerminal(phase) {

@@ -1,6 +1,7 @@
 // Flyte literals and literal types in their protobuf JSON form: reading them as plain values for
 // display, describing types, and building literals from what a user typed in the launch form.
 // Pure functions (unit-tested in Node).
+import { decodeMsgpack as decodeCoreMsgpack } from './core.js';
 
 /** A short type name: int, list<str>, dict<str, int>, struct, optional<int>, int | str, file, enum<a | b>. */
 export function typeToString(lt) {
@@ -64,84 +65,20 @@ function base64Bytes(b64) {
   return out;
 }
 
-/** Decodes msgpack bytes (flytekit's binary struct encoding) into JSON-compatible values. */
+/**
+ * Decodes msgpack bytes (flytekit's binary struct encoding) into JSON-compatible values, with
+ * core's decoder: integers beyond 2^53 become exact decimal strings, binary values `<n bytes>`.
+ */
 export function decodeMsgpack(bytes) {
-  let pos = 0;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const text = new TextDecoder();
-  const str = (n) => {
-    const s = text.decode(bytes.subarray(pos, pos + n));
-    pos += n;
-    return s;
-  };
-  const arr = (n) => Array.from({ length: n }, () => read());
-  const map = (n) => {
-    const o = {};
-    for (let i = 0; i < n; i++) {
-      const k = read();
-      o[String(k)] = read();
-    }
-    return o;
-  };
-  const read = () => {
-    if (pos >= bytes.length) throw new Error('truncated msgpack');
-    const b = bytes[pos++];
-    if (b <= 0x7f) return b;
-    if (b >= 0xe0) return b - 256;
-    if ((b & 0xf0) === 0x80) return map(b & 0x0f);
-    if ((b & 0xf0) === 0x90) return arr(b & 0x0f);
-    if ((b & 0xe0) === 0xa0) return str(b & 0x1f);
-    const u = (size, fn) => {
-      const v = fn(pos);
-      pos += size;
-      return v;
-    };
-    switch (b) {
-      case 0xc0:
-        return null;
-      case 0xc2:
-        return false;
-      case 0xc3:
-        return true;
-      case 0xca:
-        return u(4, (p) => view.getFloat32(p));
-      case 0xcb:
-        return u(8, (p) => view.getFloat64(p));
-      case 0xcc:
-        return u(1, (p) => view.getUint8(p));
-      case 0xcd:
-        return u(2, (p) => view.getUint16(p));
-      case 0xce:
-        return u(4, (p) => view.getUint32(p));
-      case 0xcf:
-        return Number(u(8, (p) => view.getBigUint64(p)));
-      case 0xd0:
-        return u(1, (p) => view.getInt8(p));
-      case 0xd1:
-        return u(2, (p) => view.getInt16(p));
-      case 0xd2:
-        return u(4, (p) => view.getInt32(p));
-      case 0xd3:
-        return Number(u(8, (p) => view.getBigInt64(p)));
-      case 0xd9:
-        return str(u(1, (p) => view.getUint8(p)));
-      case 0xda:
-        return str(u(2, (p) => view.getUint16(p)));
-      case 0xdb:
-        return str(u(4, (p) => view.getUint32(p)));
-      case 0xdc:
-        return arr(u(2, (p) => view.getUint16(p)));
-      case 0xdd:
-        return arr(u(4, (p) => view.getUint32(p)));
-      case 0xde:
-        return map(u(2, (p) => view.getUint16(p)));
-      case 0xdf:
-        return map(u(4, (p) => view.getUint32(p)));
-      default:
-        throw new Error(`unsupported msgpack byte 0x${b.toString(16)}`);
-    }
-  };
-  return read();
+  return jsonSafe(decodeCoreMsgpack(bytes));
+}
+
+function jsonSafe(v) {
+  if (typeof v === 'bigint') return String(v);
+  if (v instanceof Uint8Array) return `<${v.length} bytes>`;
+  if (Array.isArray(v)) return v.map(jsonSafe);
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, jsonSafe(x)]));
+  return v;
 }
 
 /**

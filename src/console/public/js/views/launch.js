@@ -50,6 +50,7 @@ export async function launchSpec(kind, id) {
   if (lp) {
     const expected = lp.closure?.expected_inputs?.parameters ?? {};
     const fixed = lp.spec?.fixed_inputs?.literals ?? {};
+    /** @type {{ name: string, type: unknown, description?: string, default?: unknown, required: boolean, fixed?: unknown }[]} */
     const params = Object.entries(expected).map(([name, p]) => ({ name, type: p.var?.type, description: p.var?.description, default: p.default, required: Boolean(p.required) && !p.default }));
     for (const [name, lit] of Object.entries(fixed)) if (!(name in expected)) params.push({ name, type: undefined, fixed: lit, required: false });
     return { target: { resource_type: 'LAUNCH_PLAN', ...pick(lp.id) }, title: lp.id.name, params };
