@@ -27,6 +27,8 @@ import { durationToMs, formatMs } from './literals.ts';
 import type { ExecutionRequest } from './ports.ts';
 import { nodeKindOf } from './state.ts';
 import type { ExecutionDocument, NodeKind, NodeStatus } from './state.ts';
+import { advanceWorkflow, failWorkflow, type WorkflowSteps } from './workflow-executor.ts';
+import { StatusDraft } from './status-draft.ts';
 
 /** Runtime services a round uses (owned by the propeller runtime, one set per execution). */
 export interface RoundServices {
@@ -68,10 +70,8 @@ export class Round implements ExecContext {
   readonly afterSave: Array<() => Promise<void> | void> = [];
   readonly #svc: RoundServices;
   readonly #reads = new Map<string, Promise<flyteidl.core.ILiteralMap>>();
-  /** Node statuses as they were before this round (never mutated: statuses are copied on write). */
-  readonly #original: Readonly<Record<string, NodeStatus>>;
-  /** Unique ids of the statuses this round created or copied for writing. */
-  readonly #owned = new Set<string>();
+  /** The node statuses this round reads and writes (copy on write). */
+  readonly #statuses: StatusDraft;
   #running = 0;
   /** Countable nodes being started right now (reserved before their first await). */
   #reserved = 0;
@@ -85,7 +85,7 @@ export class Round implements ExecContext {
    */
   constructor(doc: ExecutionDocument, svc: RoundServices) {
     this.doc = doc;
-    this.#original = { ...doc.status.nodes };
+    this.#statuses = new StatusDraft(doc.status.nodes);
     this.#svc = svc;
     this.request = doc.request;
     this.deps = svc.deps;
@@ -149,32 +149,12 @@ export class Round implements ExecContext {
     this.afterSave.push(fn);
   }
   statusOf(uniqueId: string): NodeStatus | undefined {
-    return this.doc.status.nodes[uniqueId];
-  }
-
-  /** The status of a node, copied first if this round has not written it yet. */
-  #own(uid: string): NodeStatus | undefined {
-    const st = this.doc.status.nodes[uid];
-    if (!st || this.#owned.has(uid)) return st;
-    const copy = structuredClone(st);
-    this.doc.status.nodes[uid] = copy;
-    this.#owned.add(uid);
-    return copy;
-  }
-
-  /** Stores a status this round created. */
-  #put(uid: string, st: NodeStatus): void {
-    this.doc.status.nodes[uid] = st;
-    this.#owned.add(uid);
+    return this.#statuses.get(uniqueId);
   }
 
   /** Whether this round changed any node status (compared with the document it started from). */
   nodesChanged(): boolean {
-    for (const uid of this.#owned) {
-      const before = this.#original[uid];
-      if (!before || JSON.stringify(before) !== JSON.stringify(this.doc.status.nodes[uid])) return true;
-    }
-    return false;
+    return this.#statuses.changed();
   }
 
   /** The top-level scope of the execution. */
@@ -220,7 +200,7 @@ export class Round implements ExecContext {
   }
 
   markSkipped(scope: Scope, uniqueId: string, node: flyteidl.core.INode, parentUniqueId: string): void {
-    if (this.doc.status.nodes[uniqueId]) return;
+    if (this.#statuses.get(uniqueId)) return;
     const st: NodeStatus = {
       phase: 'UNDEFINED',
       kind: nodeKindOf(node),
@@ -230,70 +210,44 @@ export class Round implements ExecContext {
       systemFailures: 0,
       stoppedAt: this.now,
     };
-    this.#put(uniqueId, st);
+    this.#statuses.put(uniqueId, st);
     this.#setNodePhase(scope, node, uniqueId, st, 'SKIPPED');
   }
 
   // ---- workflow phases ------------------------------------------------------------------
 
-  /** Runs the round: workflow phase machine over the top scope. */
-  async run(): Promise<void> {
-    const s = this.doc.status;
-    if (WorkflowPhases.isTerminal(s.phase)) return;
-    if (s.abortCause !== undefined) {
-      await this.#abortExecution(s.abortCause);
-      return;
-    }
-    if (s.phase === 'UNDEFINED' || s.phase === 'QUEUED') {
-      s.startedAt = this.now;
-      this.#setWorkflowPhase('RUNNING');
-    }
-    if (s.phase === 'RUNNING') {
-      const top = this.topScope();
-      let outcome: ScopeOutcome;
-      let passes = 0;
-      // Nodes deferred by max parallelism may start once others finished later in the same
-      // walk; walk again while that makes progress instead of waiting for an unrelated event.
-      do {
-        this.#deferred = false;
-        this.#progress = false;
-        outcome = await this.walk(top);
-      } while (outcome.phase === 'RUNNING' && this.#deferred && this.#progress && ++passes < 100);
-      if (outcome.phase === 'SUCCEEDED') {
-        s.outputsUri = outcome.outputsUri;
-        this.#setWorkflowPhase('SUCCEEDING');
-      } else if (outcome.phase === 'FAILED') {
-        s.error = outcome.error;
-        this.#setWorkflowPhase('FAILING', { error: outcome.error });
-      }
-    }
-    if (s.phase === 'SUCCEEDING') {
-      s.stoppedAt = this.now;
-      this.#setWorkflowPhase('SUCCEEDED', s.outputsUri ? { outputUri: s.outputsUri } : {});
-    }
-    if (s.phase === 'FAILING') {
-      await this.abortScope(this.topScope(), 'workflow failed');
-      s.stoppedAt = this.now;
-      this.#setWorkflowPhase('FAILED', { error: s.error ?? executionError('SYSTEM', EXECUTION_ERROR_CODES.RUNTIME, 'unknown failure') });
-    }
+  /** Runs the round: the workflow executor over this round's node layer. */
+  run(): Promise<void> {
+    return advanceWorkflow(this.#workflowSteps());
   }
 
   /** Fails the execution outright (too many broken rounds). */
   failExecution(error: flyteidl.core.IExecutionError): void {
-    const s = this.doc.status;
-    if (WorkflowPhases.isTerminal(s.phase)) return;
-    s.error = error;
-    s.stoppedAt = this.now;
-    if (s.phase !== 'FAILING') this.#setWorkflowPhase('FAILING', { error });
-    this.#setWorkflowPhase('FAILED', { error });
+    failWorkflow(this.#workflowSteps(), error);
   }
 
-  async #abortExecution(cause: string): Promise<void> {
-    const s = this.doc.status;
-    if (s.phase !== 'ABORTING') this.#setWorkflowPhase('ABORTING');
-    await this.abortScope(this.topScope(), cause);
-    s.stoppedAt = this.now;
-    this.#setWorkflowPhase('ABORTED');
+  /** What the workflow executor drives: the top scope's nodes and the workflow's phase. */
+  #workflowSteps(): WorkflowSteps {
+    return {
+      status: this.doc.status,
+      now: this.now,
+      executionName: this.executionId.name,
+      setPhase: (to, result) => this.#setWorkflowPhase(to, result),
+      advanceNodes: async () => {
+        const top = this.topScope();
+        let outcome: ScopeOutcome;
+        let passes = 0;
+        // Nodes deferred by max parallelism may start once others finished later in the same
+        // walk; walk again while that makes progress instead of waiting for an unrelated event.
+        do {
+          this.#deferred = false;
+          this.#progress = false;
+          outcome = await this.walk(top);
+        } while (outcome.phase === 'RUNNING' && this.#deferred && this.#progress && ++passes < 100);
+        return outcome;
+      },
+      abortNodes: (cause) => this.abortScope(this.topScope(), cause),
+    };
   }
 
   #setWorkflowPhase(to: WorkflowPhase, result: { outputUri?: string; error?: flyteidl.core.IExecutionError } = {}): void {
@@ -399,7 +353,7 @@ export class Round implements ExecContext {
       stoppedAt: this.now,
       ...(scope.parent ? { parentUniqueId: scope.parent.uniqueId } : {}),
     };
-    this.#put(uid, st);
+    this.#statuses.put(uid, st);
     this.#setNodePhase(scope, node, uid, st, 'SKIPPED');
     return st;
   }
@@ -538,7 +492,7 @@ export class Round implements ExecContext {
     kind: NodeKind,
     handler: NodeHandler,
   ): Promise<NodeStatus> {
-    let st = this.#own(uid);
+    let st = this.#statuses.own(uid);
     if (!st) {
       st = { phase: 'UNDEFINED', kind, nodeId: node.id ?? uid, attempts: 0, systemFailures: 0, queuedAt: this.now };
       if (parentUniqueId) st.parentUniqueId = parentUniqueId;
@@ -557,12 +511,12 @@ export class Round implements ExecContext {
           if (!(e instanceof BindingResolutionError)) throw e;
           st.error = executionError('USER', EXECUTION_ERROR_CODES.BINDING_RESOLUTION, `[${node.id}] ${e.message}`);
           st.stoppedAt = this.now;
-          this.#put(uid, st);
+          this.#statuses.put(uid, st);
           this.#setNodePhase(scope, node, uid, st, 'FAILED');
           return st;
         }
       }
-      this.#put(uid, st);
+      this.#statuses.put(uid, st);
       this.#setNodePhase(scope, node, uid, st, 'QUEUED');
     }
     // Bounded: each pass either returns or consumes an attempt.
@@ -676,7 +630,7 @@ export class Round implements ExecContext {
   async abortNode(scope: Scope, node: flyteidl.core.INode, uid: string, reason: string): Promise<void> {
     const current = this.statusOf(uid);
     if (!current || NodePhases.isTerminal(current.phase)) return;
-    const st = this.#own(uid)!;
+    const st = this.#statuses.own(uid)!;
     const handler = this.#handler(st.kind);
     const ab = await handler.abort(this.#context(scope, node, uid, st), reason);
     this.#pushTaskEvents(ab.taskEvents);
