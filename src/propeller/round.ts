@@ -199,7 +199,7 @@ export class Round implements ExecContext {
     };
   }
 
-  markSkipped(scope: Scope, uniqueId: string, node: flyteidl.core.INode, parentUniqueId: string): void {
+  #markSkipped(scope: Scope, uniqueId: string, node: flyteidl.core.INode, parentUniqueId: string): void {
     if (this.#statuses.get(uniqueId)) return;
     const st: NodeStatus = {
       phase: 'UNDEFINED',
@@ -542,6 +542,7 @@ export class Round implements ExecContext {
         result = await handler.handle(ctx);
       }
       if (result.patch) Object.assign(st, result.patch);
+      for (const s of result.skip ?? []) this.#markSkipped(scope, s.uniqueId, s.node, uid);
       this.#pushTaskEvents(result.taskEvents);
       switch (result.phase) {
         case 'QUEUED':

@@ -103,8 +103,6 @@ export interface ExecContext {
   abortNode(scope: Scope, node: flyteidl.core.INode, uniqueId: string, reason: string): Promise<void>;
   /** Current status of a node by unique id. */
   statusOf(uniqueId: string): NodeStatus | undefined;
-  /** Marks a never-started node SKIPPED (untaken branch cases) and reports it as a child of its parent. */
-  markSkipped(scope: Scope, uniqueId: string, node: flyteidl.core.INode, parentUniqueId: string): void;
   /**
    * Builds the scope of a graph run by the node `parent` inside scope `from`: a sub-workflow
    * (same closure) or a dynamic node's generated workflow (`extra.closure`, `extra.parentTask`,
@@ -159,6 +157,11 @@ export interface EventInfo {
 /** What every handler result may carry besides its phase. */
 export interface Common {
   patch?: StatusPatch;
+  /**
+   * Child nodes of this node that will never run (a branch's cases not taken): the node executor
+   * marks them SKIPPED, children of this node.
+   */
+  skip?: Array<{ uniqueId: string; node: flyteidl.core.INode }>;
   taskEvents?: flyteidl.event.ITaskExecutionEvent[];
   info?: EventInfo;
 }
