@@ -52,9 +52,16 @@ export type ScopeOutcome =
   | { phase: 'FAILED'; error: flyteidl.core.IExecutionError; timedOut: boolean };
 
 /** Execution-wide services a handler may use during one round. */
+/** {@link PropellerDeps} without what only the executor may touch (state store, event sink). */
+export type HandlerDeps = Required<Pick<PropellerDeps, 'catalog'>> & Omit<PropellerDeps, 'store' | 'events'>;
+
 export interface ExecContext {
   readonly request: ExecutionRequest;
-  readonly deps: Required<Pick<PropellerDeps, 'catalog'>> & PropellerDeps;
+  /**
+   * The engine's services a node may use. Not the state store nor the event sink: a handler
+   * decides (returns a {@link HandlerResult}); the node executor applies, saves and reports.
+   */
+  readonly deps: HandlerDeps;
   readonly config: ResolvedPropellerConfig;
   readonly reservations: CacheReservations;
   /** The machine's room for running tasks, shared by all executions. */
