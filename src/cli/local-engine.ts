@@ -87,6 +87,33 @@ export function executeArgsOf(command: string[]): Record<string, string> | undef
   return out.inputs && out.outputPrefix && out.entity ? out : undefined;
 }
 
+/** Temporary directories of the engines running in this process. */
+const liveDirs = new Set<string>();
+let cleanupInstalled = false;
+
+/**
+ * Removes `dir` if the process is interrupted (Ctrl-C, kill) or exits before the engine closes:
+ * nothing of a run is left behind, and the process then ends as the signal says.
+ */
+function removeOnInterrupt(dir: string): void {
+  liveDirs.add(dir);
+  if (cleanupInstalled) return;
+  cleanupInstalled = true;
+  const removeAll = (): void => {
+    for (const d of liveDirs) fs.rmSync(d, { recursive: true, force: true });
+    liveDirs.clear();
+  };
+  const interrupted = (signal: NodeJS.Signals): void => {
+    removeAll();
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
+    process.kill(process.pid, signal);
+  };
+  process.on('SIGINT', interrupted);
+  process.on('SIGTERM', interrupted);
+  process.on('exit', removeAll);
+}
+
 const quiet: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m, f) => process.stderr.write(`engine: ${m}${f ? ` ${JSON.stringify(f)}` : ''}\n`) };
 
 /**
@@ -103,6 +130,11 @@ export async function startLocalEngine(opts: { codeRoot: string; env?: NodeJS.Pr
 }): Promise<LocalEngine> {
   const env = opts.env ?? process.env;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tflyte-local-'));
+  const removeDir = (): void => {
+    liveDirs.delete(dir);
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  removeOnInterrupt(dir);
   const logs = path.join(dir, 'logs');
   fs.mkdirSync(logs);
   const dataStore = new LocalDataStore(path.join(dir, 'blobs'));
@@ -220,7 +252,7 @@ export async function startLocalEngine(opts: { codeRoot: string; env?: NodeJS.Pr
       await launcher.close();
       if (socket) await new Promise<void>((r) => (socket as http.Server).close(() => r()));
       db.close();
-      fs.rmSync(dir, { recursive: true, force: true });
+      removeDir();
     },
   };
 }

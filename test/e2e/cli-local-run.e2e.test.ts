@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { binaryAvailable, runCli, type CliFlavor } from '../support/cli.ts';
+import { execa } from 'execa';
+import { binaryAvailable, cliCommand, runCli, type CliFlavor } from '../support/cli.ts';
 
 const flavors: CliFlavor[] = ['source', ...(binaryAvailable() ? (['binary'] as const) : [])];
 
@@ -40,6 +41,30 @@ describe.each(flavors)('run (local) — %s', (flavor) => {
       expect(JSON.parse(r.stdout)).toMatchObject({ phase: 'SUCCEEDED', outputs: { o0: 42 } });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('Ctrl-C during a local run leaves nothing behind in the temporary directory and exits 130', async () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tflyte-sigint-'));
+    try {
+      const file = path.join(tmp, 'slow.ts');
+      fs.writeFileSync(
+        file,
+        "import { task, t } from 'tflyte';\nexport const nap = task({ inputs: { s: t.int }, outputs: t.int }, async ({ s }) => { console.log('napping'); await new Promise((r) => setTimeout(r, s * 1000)); return s; });\n",
+      );
+      const runTmp = path.join(tmp, 'tmp');
+      fs.mkdirSync(runTmp);
+      const [cmd, ...pre] = cliCommand(flavor);
+      const child = execa(cmd as string, [...pre, 'run', file, 'nap', '--s', '60'], { reject: false, env: { TMPDIR: runTmp } });
+      // The task is running once it printed: the run's directory exists.
+      await new Promise<void>((resolve) => child.stdout?.on('data', (d: Buffer) => d.toString().includes('napping') && resolve()));
+      expect(fs.readdirSync(runTmp).filter((n) => n.startsWith('tflyte-local-'))).toHaveLength(1);
+      child.kill('SIGINT');
+      const r = await child;
+      expect(r.signal ?? r.exitCode).toBe(r.signal ? 'SIGINT' : 130);
+      expect(fs.readdirSync(runTmp).filter((n) => n.startsWith('tflyte-local-'))).toEqual([]);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
     }
   });
 
