@@ -179,7 +179,11 @@ export async function startLocalEngine(opts: { codeRoot: string; env?: NodeJS.Pr
       };
     }
     if (spec.adminUrl !== undefined) await ensureSocket();
-    const taskEnv: Record<string, string> = { ...spec.env, ...(spec.adminUrl !== undefined ? { TFLYTE_ADMIN_URL: spec.adminUrl, TFLYTE_ADMIN_SOCKET: socketPath } : {}) };
+    const taskEnv: Record<string, string> = {
+      ...spec.env,
+      TFLYTE_ATTEMPT_LOG: spec.logPath,
+      ...(spec.adminUrl !== undefined ? { TFLYTE_ADMIN_URL: spec.adminUrl, TFLYTE_ADMIN_SOCKET: socketPath } : {}),
+    };
     const [{ execute }, sdk] = await Promise.all([import('../runtime/index.ts'), import('../sdk/index.ts')]);
     const result = await runWithTaskEnv(taskEnv, () =>
       execute({ ...(args as unknown as Parameters<typeof execute>[0]), codeRoot: opts.codeRoot }, sdk as unknown as Record<string, unknown>, { ...env, ...taskEnv }, opts.definition ? { definition: opts.definition } : {}),

@@ -5,6 +5,7 @@
  * `EagerException` fails the task with its message (it names the child execution and the
  * original error).
  */
+import fs from 'node:fs';
 import { AdminClient } from '../admin/client.ts';
 import { createError } from '../core/errors.ts';
 import { runEagerBody } from '../sdk/eager.ts';
@@ -63,8 +64,13 @@ export async function runEager(def: TaskDef, inputs: Record<string, unknown>, ct
     ...(settings.adminSocket ? { socketPath: settings.adminSocket } : {}),
     ...(settings.token ? { token: settings.token } : {}),
   });
+  // In a container, stderr is the attempt's log; a task run in-process (a local run) names the
+  // attempt's log file instead, so the terminal shows only what the task itself prints.
+  const logFile = ctx.env.TFLYTE_ATTEMPT_LOG;
   const log = (line: string): void => {
-    process.stderr.write(`[eager ${settings.execution}] ${line}\n`);
+    const text = `[eager ${settings.execution}] ${line}\n`;
+    if (logFile) fs.appendFileSync(logFile, text);
+    else process.stderr.write(text);
   };
   const controller = new EagerController(client, settings, log);
   log(`attempt ${settings.attempt}: up to ${settings.concurrency} child executions at once`);
