@@ -83,7 +83,8 @@ function failureOf(def: EntityDef, outcome: LocalOutcome): Error {
   const message = outcome.error?.message ?? `the execution ended ${outcome.phase}`;
   const failed = outcome.lastTaskFailure;
   // The execution failed because of this task when its error is the task's own (a map's is not).
-  if (failed && message.startsWith(failed.message.split('\n')[0] ?? '')) {
+  const firstLine = failed?.message.split('\n')[0] ?? '';
+  if (failed && firstLine !== '' && message.startsWith(firstLine)) {
     return new TaskFailedError(failed.task, failed.attempts, failed.thrown ?? new Error(failed.message));
   }
   return new Error(`${entityName(def)} ${outcome.phase}: ${message}`);

@@ -43,7 +43,6 @@ export interface LocalOutcome {
 /** A task attempt that failed in a local run. */
 export interface TaskFailure {
   task: string;
-  nodeId: string;
   /** Attempts made so far, this one included. */
   attempts: number;
   message: string;
@@ -87,6 +86,22 @@ export function executeArgsOf(command: string[]): Record<string, string> | undef
   return out.inputs && out.outputPrefix && out.entity ? out : undefined;
 }
 
+/** What a local engine runs and where it keeps its cache. */
+export interface LocalEngineOptions {
+  /** The project root the task templates' `--module` paths are relative to. */
+  codeRoot: string;
+  env?: NodeJS.ProcessEnv;
+  /** A task's definition by name, for entities that exist only in this process (direct calls). */
+  definition?: (entity: string) => EntityDef | undefined;
+  /** The task cache (default `<user cache dir>/local-cache`). */
+  cacheDir?: string;
+  /**
+   * What to register when an execution names an entity not registered yet (an eager body calling
+   * an entity only that body knows of, in a direct call); undefined = nothing, the create fails.
+   */
+  planOnDemand?: (target: flyteidl.core.IIdentifier) => PlannedEntity[] | undefined;
+}
+
 /** Temporary directories of the engines running in this process. */
 const liveDirs = new Set<string>();
 let cleanupInstalled = false;
@@ -117,17 +132,10 @@ function removeOnInterrupt(dir: string): void {
 const quiet: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m, f) => process.stderr.write(`engine: ${m}${f ? ` ${JSON.stringify(f)}` : ''}\n`) };
 
 /**
- * Starts an engine for one local run of the code under `codeRoot` (the project root the planned
- * task templates' `--module` paths are relative to). `project`/`domain` name its executions.
+ * Starts an engine for one local run (or one direct call): admin's core on an in-memory database,
+ * propeller and the in-process launcher, in a temporary directory that `close()` removes.
  */
-export async function startLocalEngine(opts: { codeRoot: string; env?: NodeJS.ProcessEnv; definition?: (entity: string) => EntityDef | undefined;
-  cacheDir?: string;
-  /**
-   * What to register when an execution names an entity not registered yet (an eager body calling
-   * an entity only that body knows of, in a direct call); undefined = nothing, the create fails.
-   */
-  planOnDemand?: (target: flyteidl.core.IIdentifier) => PlannedEntity[] | undefined;
-}): Promise<LocalEngine> {
+export async function startLocalEngine(opts: LocalEngineOptions): Promise<LocalEngine> {
   const env = opts.env ?? process.env;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tflyte-local-'));
   const removeDir = (): void => {
@@ -191,7 +199,6 @@ export async function startLocalEngine(opts: { codeRoot: string; env?: NodeJS.Pr
     if (!result.ok) {
       lastTaskFailure = {
         task: taskEnv.FLYTE_INTERNAL_TASK_NAME ?? args.entity ?? '',
-        nodeId: spec.labels['tflyte.node'] ?? '',
         attempts: Number(taskEnv.FLYTE_ATTEMPT_NUMBER ?? 0) + 1,
         message: result.error.message ?? '',
         thrown: result.thrown,
