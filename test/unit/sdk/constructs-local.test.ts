@@ -99,7 +99,9 @@ describe('map', () => {
     const slow = task({ inputs: { x: t.int, k: t.int }, outputs: t.int }, async ({ x, k }) => {
       running++;
       peak = Math.max(peak, running);
-      await new Promise((r) => setTimeout(r, 5));
+      // The first items wait for a second to overlap them (5 s at most, when none would): the
+      // peak does not depend on how fast the engine starts items.
+      for (const until = Date.now() + 5_000; peak < 2 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 5));
       running--;
       return x * k;
     });
@@ -136,7 +138,9 @@ describe('eager', () => {
     const slow = task({ inputs: { x: t.int }, outputs: t.int }, async ({ x }) => {
       running++;
       peak = Math.max(peak, running);
-      await new Promise((r) => setTimeout(r, 10));
+      // Each call waits until all six are running at once (or gives up after 5 s, when calls
+      // were not concurrent): the peak does not depend on how fast the engine starts them.
+      for (const until = Date.now() + 5_000; running < 6 && Date.now() < until; ) await new Promise((r) => setTimeout(r, 5));
       running--;
       return x;
     });
