@@ -19,7 +19,6 @@ import type { AttemptExit, LaunchSpec } from '../launcher/launcher.ts';
 import { adaptCompiler, createAdminCore, createDeferredRunner, openAdminDb, TaskCredentials, taskCredentialGuard, type AdminManagers } from '../admin/core.ts';
 import { compileWorkflow } from '../compiler/index.ts';
 import type { flyteidl } from '../core/idl.ts';
-import { ResourceType } from '../core/vocabulary.ts';
 import { isTerminalWorkflowPhase, WorkflowPhases, type WorkflowPhase } from '../core/phases.ts';
 import { attemptKey, createDataStoreCatalog, createInMemoryLauncher, createPropeller, resolvePropellerConfig, systemClock, type Logger } from '../propeller/index.ts';
 import { DEFAULT_IMAGE, type EntityDef } from '../sdk/internal.ts';
@@ -215,12 +214,13 @@ export async function startLocalEngine(opts: LocalEngineOptions): Promise<LocalE
   runner.bind(propeller);
   const m: AdminManagers = admin.managers;
   const registered = new Set<string>();
+  const registrationKey = (id: flyteidl.core.IIdentifier): string => `${id.resourceType ?? 0}/${id.name ?? ''}`;
   const register = (entities: PlannedEntity[]): void => {
     for (const e of entities) {
       if (e.kind === 'task') m.tasks.create({ id: e.id, spec: e.spec });
       else if (e.kind === 'workflow') m.workflows.create({ id: e.id, spec: e.spec });
       else m.launchPlans.create({ id: e.id, spec: e.spec });
-      registered.add(`${e.kind === 'task' ? 'task' : 'launchPlan'}/${e.id.name}`);
+      registered.add(registrationKey(e.id));
     }
   };
   const { planOnDemand } = opts;
@@ -230,8 +230,7 @@ export async function startLocalEngine(opts: LocalEngineOptions): Promise<LocalE
     const create = executions.create.bind(executions);
     executions.create = (req, o) => {
       const target = req.spec?.launchPlan;
-      const key = `${target?.resourceType === ResourceType.TASK ? 'task' : 'launchPlan'}/${target?.name ?? ''}`;
-      if (target && !registered.has(key)) register(planOnDemand(target) ?? []);
+      if (target && !registered.has(registrationKey(target))) register(planOnDemand(target) ?? []);
       return create(req, o);
     };
   }

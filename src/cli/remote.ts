@@ -143,8 +143,6 @@ export function consoleUrl(state: SandboxState, project: string, domain: string,
   return `${state.url}/console/projects/${project}/domains/${domain}/executions/${name}`;
 }
 
-const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'ABORTED', 'TIMED_OUT']);
-
 /** Phase name of an execution as the API reports it (numbers mapped to names). */
 export function phaseName(p: unknown): string {
   return typeof p === 'number' ? (WorkflowPhases.fromNumber(p) ?? String(p)) : String(p ?? 'UNDEFINED');
@@ -198,7 +196,8 @@ async function followUntilTerminal(
   for (;;) {
     const asked = Date.now();
     const e = await conn.client.waitForExecution(exec, { waitSeconds: waitMs / 1000 });
-    const terminal = TERMINAL.has(phaseName(e.closure?.phase));
+    const phase = phaseName(e.closure?.phase);
+    const terminal = WorkflowPhases.isPhase(phase) && WorkflowPhases.isTerminal(phase);
     if (onNode) {
       try {
         const nodes = await conn.client.listNodeExecutions(exec, { limit: 1000 });

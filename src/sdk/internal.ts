@@ -20,7 +20,7 @@ export {
   type SerializationSettings,
   type SerializedWorkflow,
 } from './serialize.ts';
-export { inputsToLiterals, literalsToValues, callInputs } from './literal-io.ts';
+export { inputsToLiterals, literalsToValues, callInputs, launchableInputs } from './literal-io.ts';
 export { TaskFailedError, NonRetryableError } from './errors.ts';
 export { definedEntity } from './entities.ts';
 export { setTopLevelRunner } from './context.ts';

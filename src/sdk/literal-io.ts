@@ -52,20 +52,29 @@ export function literalsToValues(vars: ReadonlyMap<string, TypeDescriptor>, map:
 }
 
 /**
- * The literal inputs of a call of `def` with JS `inputs`: a launch plan's fixed inputs cannot be
- * given, and its defaults (then the workflow's) fill what is not.
+ * The inputs a call (or a command line) may give `def`, with their defaults: a launch plan's
+ * fixed inputs are not among them, and its defaults override the workflow's.
+ */
+export function launchableInputs(def: EntityDef): { vars: ReadonlyMap<string, TypeDescriptor>; defaults: Record<string, unknown> } {
+  if (def.kind !== 'launchPlan') return { vars: def.iface.inputs, defaults: def.defaults };
+  const lp = def as LaunchPlanDef;
+  return {
+    vars: new Map([...def.iface.inputs].filter(([k]) => !(k in lp.fixed))),
+    defaults: { ...lp.workflow[ENTITY].defaults, ...lp.defaults },
+  };
+}
+
+/**
+ * The literal inputs of a call of `def` with JS `inputs` (see {@link launchableInputs}); giving a
+ * launch plan's fixed input is an error.
  */
 export function callInputs(def: EntityDef, inputs: Record<string, unknown>): ILiteralMap {
   const where = entityName(def);
-  let vars = def.iface.inputs;
-  let defaults = def.defaults;
   if (def.kind === 'launchPlan') {
-    const lp = def as LaunchPlanDef;
     for (const k of Object.keys(inputs)) {
-      if (k in lp.fixed) throw new TypeError(`${where}: input "${k}" is fixed by the launch plan and cannot be given`);
+      if (k in (def as LaunchPlanDef).fixed) throw new TypeError(`${where}: input "${k}" is fixed by the launch plan and cannot be given`);
     }
-    vars = new Map([...vars].filter(([k]) => !(k in lp.fixed)));
-    defaults = { ...lp.workflow[ENTITY].defaults, ...lp.defaults };
   }
+  const { vars, defaults } = launchableInputs(def);
   return inputsToLiterals(vars, inputs, defaults, where);
 }

@@ -3,7 +3,7 @@
  * `pyflyte run`: in-process by default, in the sandbox with `--remote`.
  */
 import { literalMapToJs } from '../../core/index.ts';
-import { entityName, findEntity, launchTargetOf, loadUserModule, type EntityDef, type LaunchPlanDef } from '../../sdk/internal.ts';
+import { entityName, findEntity, launchableInputs, launchTargetOf, loadUserModule, type EntityDef } from '../../sdk/internal.ts';
 import { startLocalEngine } from '../local-engine.ts';
 import { planRegistration } from '../registration-plan.ts';
 import { inputsForApi } from '../remote.ts';
@@ -20,19 +20,6 @@ export interface RunOptions {
   domain?: string;
   name?: string;
   dataDir?: string;
-}
-
-/** Inputs an entity can be given on the command line, with defaults (fixed inputs excluded). */
-export function launchableInputs(def: EntityDef): { vars: EntityDef['iface']['inputs']; defaults: Record<string, unknown> } {
-  if (def.kind === 'launchPlan') {
-    const lp = def as LaunchPlanDef;
-    const wf = lp.workflow[Symbol.for('tflyte.entity') as never] as EntityDef;
-    return {
-      vars: new Map([...def.iface.inputs].filter(([k]) => !(k in lp.fixed))),
-      defaults: { ...wf.defaults, ...lp.defaults },
-    };
-  }
-  return { vars: def.iface.inputs, defaults: def.defaults };
 }
 
 /** Loads the file, finds the entity and parses its inputs; `--help` after the entity lists them. */
