@@ -199,21 +199,6 @@ export class Round implements ExecContext {
     };
   }
 
-  #markSkipped(scope: Scope, uniqueId: string, node: flyteidl.core.INode, parentUniqueId: string): void {
-    if (this.#statuses.get(uniqueId)) return;
-    const st: NodeStatus = {
-      phase: 'UNDEFINED',
-      kind: nodeKindOf(node),
-      nodeId: node.id ?? uniqueId,
-      parentUniqueId,
-      attempts: 0,
-      systemFailures: 0,
-      stoppedAt: this.now,
-    };
-    this.#statuses.put(uniqueId, st);
-    this.#setNodePhase(scope, node, uniqueId, st, 'SKIPPED');
-  }
-
   // ---- workflow phases ------------------------------------------------------------------
 
   /** Runs the round: the workflow executor over this round's node layer. */
@@ -288,7 +273,7 @@ export class Round implements ExecContext {
         const readiness = this.#readiness(scope, id);
         if (readiness === 'waiting') continue;
         if (readiness === 'blocked') {
-          this.#skip(scope, dag.nodes.get(id)!, uid);
+          this.#skip(scope, dag.nodes.get(id)!, uid, scope.parent?.uniqueId);
           ended.push(id);
         } else batch.push(id);
       }
@@ -343,7 +328,8 @@ export class Round implements ExecContext {
     return { phase: 'RUNNING' };
   }
 
-  #skip(scope: Scope, node: flyteidl.core.INode, uid: string): NodeStatus {
+  /** Records a node that will never run as SKIPPED (a child of `parentUniqueId`, if any). */
+  #skip(scope: Scope, node: flyteidl.core.INode, uid: string, parentUniqueId: string | undefined): NodeStatus {
     const st: NodeStatus = {
       phase: 'UNDEFINED',
       kind: nodeKindOf(node),
@@ -351,7 +337,7 @@ export class Round implements ExecContext {
       attempts: 0,
       systemFailures: 0,
       stoppedAt: this.now,
-      ...(scope.parent ? { parentUniqueId: scope.parent.uniqueId } : {}),
+      ...(parentUniqueId ? { parentUniqueId } : {}),
     };
     this.#statuses.put(uid, st);
     this.#setNodePhase(scope, node, uid, st, 'SKIPPED');
@@ -542,7 +528,7 @@ export class Round implements ExecContext {
         result = await handler.handle(ctx);
       }
       if (result.patch) Object.assign(st, result.patch);
-      for (const s of result.skip ?? []) this.#markSkipped(scope, s.uniqueId, s.node, uid);
+      for (const s of result.skip ?? []) if (!this.#statuses.get(s.uniqueId)) this.#skip(scope, s.node, s.uniqueId, uid);
       this.#pushTaskEvents(result.taskEvents);
       switch (result.phase) {
         case 'QUEUED':

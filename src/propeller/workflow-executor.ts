@@ -6,7 +6,7 @@
  */
 import type { flyteidl } from '../core/idl.ts';
 import { IllegalStateError } from '../core/errors.ts';
-import type { WorkflowPhase } from '../core/phases.ts';
+import { WorkflowPhases, type WorkflowPhase } from '../core/phases.ts';
 import { executionError, EXECUTION_ERROR_CODES, PROPELLER_ERROR_CODES } from './errors.ts';
 import type { ScopeOutcome } from './handlers/handler.ts';
 import type { ExecutionStatus } from './state.ts';
@@ -30,7 +30,7 @@ export interface WorkflowSteps {
 export async function advanceWorkflow(wf: WorkflowSteps): Promise<void> {
   const s = wf.status;
   // An abort request overrides whatever the execution was doing, short of having ended.
-  if (s.abortCause !== undefined && !isEnded(s.phase) && s.phase !== 'ABORTING') wf.setPhase('ABORTING');
+  if (s.abortCause !== undefined && !WorkflowPhases.isTerminal(s.phase) && s.phase !== 'ABORTING') wf.setPhase('ABORTING');
   for (;;) {
     const phase: WorkflowPhase = s.phase;
     switch (phase) {
@@ -80,13 +80,9 @@ export async function advanceWorkflow(wf: WorkflowSteps): Promise<void> {
 /** Fails the execution outright (a round that keeps breaking): FAILING, then FAILED. */
 export function failWorkflow(wf: Pick<WorkflowSteps, 'status' | 'now' | 'setPhase'>, error: flyteidl.core.IExecutionError): void {
   const s = wf.status;
-  if (isEnded(s.phase)) return;
+  if (WorkflowPhases.isTerminal(s.phase)) return;
   s.error = error;
   s.stoppedAt = wf.now;
   if (s.phase !== 'FAILING') wf.setPhase('FAILING', { error });
   wf.setPhase('FAILED', { error });
-}
-
-function isEnded(p: WorkflowPhase): boolean {
-  return p === 'SUCCEEDED' || p === 'FAILED' || p === 'ABORTED' || p === 'TIMED_OUT';
 }
