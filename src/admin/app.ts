@@ -4,7 +4,9 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
+import type { DataStore } from '../storage/data-store.ts';
+import { taskCredentialGuard, type TaskCredentials } from './http/task-credential.ts';
 import { requireJsonBodies } from './http/browser-boundary.ts';
 import { diskOf } from '../storage/disk.ts';
 import { errorMiddleware, notFoundHandler } from './http/error-middleware.ts';
@@ -24,6 +26,17 @@ export interface Admin extends AdminCore {
 export function createAdmin(deps: AdminDeps, options: AdminOptions = {}): Admin {
   const core = createAdminCore(deps, options);
   return { ...core, app: adminApp(core) };
+}
+
+/**
+ * What guards the API on the task socket (where containers, and a local run's eager tasks, call
+ * admin): the JSON body is parsed first — the guard reads the execution a create names — then the
+ * caller's task credential must allow the request.
+ */
+export function taskSocketGuard(core: AdminCore, credentials: TaskCredentials, store: DataStore): RequestHandler {
+  const json = express.json({ limit: core.context.options.maxBodyBytes, type: 'application/json', strict: true });
+  const guard = taskCredentialGuard(credentials, core.managers, store);
+  return (req, res, next) => json(req, res, (err?: unknown) => (err ? next(err) : guard(req, res, next)));
 }
 
 /** The express app over an admin core: `/healthz` and `/api/v1/...`; unknown routes answer a JSON 404. */

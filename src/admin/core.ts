@@ -57,6 +57,6 @@ export function createAdminCore(deps: AdminDeps, options: AdminOptions = {}): Ad
 export { openAdminDb } from './db/open-db.ts';
 export { createDeferredRunner } from './adapters/deferred-runner.ts';
 export { adaptCompiler } from './compile-adapter.ts';
-export { TaskCredentials, taskCredentialGuard } from './http/task-credential.ts';
+export { TaskCredentials } from './http/task-credential.ts';
 export { isLoopbackHost } from './http/browser-boundary.ts';
 export type { AdminManagers } from './routes/helpers.ts';

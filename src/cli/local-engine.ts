@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AttemptExit, LaunchSpec } from '../launcher/launcher.ts';
 // Admin's parts, not its barrel: the barrel loads express, which only eager tasks need here.
-import { adaptCompiler, createAdminCore, createDeferredRunner, openAdminDb, TaskCredentials, taskCredentialGuard, type AdminManagers } from '../admin/core.ts';
+import { adaptCompiler, createAdminCore, createDeferredRunner, openAdminDb, TaskCredentials, type AdminManagers } from '../admin/core.ts';
 import { compileWorkflow } from '../compiler/index.ts';
 import type { flyteidl } from '../core/idl.ts';
 import { isTerminalWorkflowPhase, WorkflowPhases, type WorkflowPhase } from '../core/phases.ts';
@@ -159,11 +159,9 @@ export async function startLocalEngine(opts: LocalEngineOptions): Promise<LocalE
   let socket: http.Server | undefined;
   const ensureSocket = async (): Promise<void> => {
     if (socket) return;
-    const [{ default: express }, { adminApp }] = await Promise.all([import('express'), import('../admin/app.ts')]);
-    const json = express.json({ limit: 20 * 1024 * 1024, type: 'application/json', strict: true });
-    const guard = taskCredentialGuard(credentials, admin.managers, dataStore);
+    const [{ default: express }, { adminApp, taskSocketGuard }] = await Promise.all([import('express'), import('../admin/app.ts')]);
     const app = express();
-    app.use((req, res, next) => json(req, res, (err?: unknown) => (err ? next(err) : guard(req, res, next))));
+    app.use(taskSocketGuard(admin, credentials, dataStore));
     app.use(adminApp(admin));
     const srv = http.createServer(app);
     await new Promise<void>((resolve, reject) => {

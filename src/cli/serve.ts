@@ -12,7 +12,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
-import { adaptCompiler, browserBoundary, consoleSupportRoutes, createAdmin, createDeferredRunner, openAdminDb, TaskCredentials, taskCredentialGuard } from '../admin/index.ts';
+import { adaptCompiler, browserBoundary, consoleSupportRoutes, createAdmin, createDeferredRunner, openAdminDb, TaskCredentials, taskSocketGuard } from '../admin/index.ts';
 import { compileWorkflow } from '../compiler/index.ts';
 import { consoleRouter } from '../console/index.ts';
 import type { Launcher, LaunchSpec, LaunchedAttempt } from '../launcher/launcher.ts';
@@ -290,11 +290,7 @@ export async function serve(opts: { dataDir: string; port?: string; host?: strin
   const memoryTrim = startMemoryTrim();
   // TCP: the browser boundary (Host, Origin); the task socket: a task credential instead.
   const web = webApp(admin.app, dataStore, browserBoundary({ listenHost: config.host, allowedHosts: config.allowedHosts }));
-  const socketJson = express.json({ limit: 20 * 1024 * 1024, type: 'application/json', strict: true });
-  const guard = taskCredentialGuard(credentials, admin.managers, dataStore);
-  const taskWeb = webApp(admin.app, dataStore, (req, res, next) => {
-    socketJson(req, res, (err?: unknown) => (err ? next(err) : guard(req, res, next)));
-  });
+  const taskWeb = webApp(admin.app, dataStore, taskSocketGuard(admin, credentials, dataStore));
   const listen = (app: Express, target: { port: number; host: string } | { path: string }): Promise<http.Server> =>
     new Promise((resolve, reject) => {
       // A client that stops sending mid-request (a body shorter than its Content-Length, headers
