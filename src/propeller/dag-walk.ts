@@ -1,0 +1,105 @@
+/**
+ * The DAG walk (flytepropeller's `nodes/executor.go` `RecursiveNodeHandler` over a graph): which
+ * nodes of a scope are ready, which can never run, and what the scope's outcome is. It decides
+ * nothing about a single node — that is the node executor's ({@link ScopeNodes}) — and it owns no
+ * state: node statuses are read through the node layer.
+ */
+import type { flyteidl } from '../core/idl.ts';
+import { NodePhases } from '../core/phases.ts';
+import type { NodePhase } from '../core/phases.ts';
+import { downstreamOf, END_NODE } from './dag.ts';
+import { executionError, EXECUTION_ERROR_CODES } from './errors.ts';
+import type { Scope, ScopeOutcome } from './handlers/handler.ts';
+import type { NodeStatus } from './state.ts';
+
+/** What the walk asks of the node layer. */
+export interface ScopeNodes {
+  statusOf(uniqueId: string): NodeStatus | undefined;
+  /** Runs one ready node of `scope` to its next state. */
+  executeNode(scope: Scope, node: flyteidl.core.INode, uniqueId: string, parentUniqueId: string | undefined): Promise<NodeStatus>;
+  /** Records a node that will never run (an upstream did not succeed) as SKIPPED. */
+  skip(scope: Scope, node: flyteidl.core.INode, uniqueId: string, parentUniqueId: string | undefined): NodeStatus;
+}
+
+const SUCCESS_PHASES: ReadonlySet<NodePhase> = new Set(['SUCCEEDED', 'RECOVERED']);
+const FAILED_PHASES: ReadonlySet<NodePhase> = new Set(['FAILED', 'TIMED_OUT', 'ABORTED']);
+
+/**
+ * Advances a scope, then reports its outcome. Nodes whose upstream all ended are handled
+ * together (their I/O — inputs, launches, output checks — overlaps); nodes that end during the
+ * walk make their downstream candidates for another batch, so a node that succeeds at once
+ * (start-node, a cache hit) lets its downstream start in the same round. With FAIL_IMMEDIATELY
+ * nothing new starts once a node of the scope failed.
+ */
+export async function walkScope(scope: Scope, nodes: ScopeNodes): Promise<ScopeOutcome> {
+  const { dag } = scope;
+  const failFast = scope.onFailure === 0;
+  let candidates: readonly string[] = dag.order;
+  let failed = false;
+  while (candidates.length > 0) {
+    const batch: string[] = [];
+    const ended: string[] = [];
+    for (const id of candidates) {
+      const uid = scope.uniqueId(id);
+      const st = nodes.statusOf(uid);
+      if (st && NodePhases.isTerminal(st.phase)) {
+        if (FAILED_PHASES.has(st.phase)) failed = true;
+        continue;
+      }
+      const readiness = readinessOf(scope, id, nodes);
+      if (readiness === 'waiting') continue;
+      if (readiness === 'blocked') {
+        nodes.skip(scope, dag.nodes.get(id)!, uid, scope.parent?.uniqueId);
+        ended.push(id);
+      } else batch.push(id);
+    }
+    if (failFast && failed) break;
+    const results = await Promise.all(batch.map((id) => nodes.executeNode(scope, dag.nodes.get(id)!, scope.uniqueId(id), scope.parent?.uniqueId)));
+    results.forEach((st, i) => {
+      if (NodePhases.isTerminal(st.phase)) ended.push(batch[i]!);
+      if (FAILED_PHASES.has(st.phase)) failed = true;
+    });
+    if (failFast && failed) break;
+    candidates = downstreamOf(dag, ended);
+  }
+  return scopeOutcome(scope, nodes);
+}
+
+/** Whether a node can run: its upstream all succeeded (`ready`), one did not (`blocked`), or some still run. */
+function readinessOf(scope: Scope, id: string, nodes: Pick<ScopeNodes, 'statusOf'>): 'ready' | 'blocked' | 'waiting' {
+  let blocked = false;
+  for (const u of scope.dag.upstream.get(id) ?? []) {
+    const ust = nodes.statusOf(scope.uniqueId(u));
+    if (!ust || !NodePhases.isTerminal(ust.phase)) return 'waiting';
+    if (!SUCCESS_PHASES.has(ust.phase)) blocked = true;
+  }
+  return blocked ? 'blocked' : 'ready';
+}
+
+/** The outcome of a scope from its node statuses (first failure in topological order). */
+export function scopeOutcome(scope: Scope, nodes: Pick<ScopeNodes, 'statusOf'>): ScopeOutcome {
+  let lastError: flyteidl.core.IExecutionError | undefined;
+  let timedOut = false;
+  let active = false;
+  for (const id of scope.dag.order) {
+    const st = nodes.statusOf(scope.uniqueId(id));
+    if (!st) continue;
+    if (FAILED_PHASES.has(st.phase)) {
+      lastError = st.error ?? executionError('SYSTEM', EXECUTION_ERROR_CODES.RUNTIME, `node ${id} ${st.phase}`);
+      timedOut ||= st.phase === 'TIMED_OUT';
+      if (scope.onFailure === 0) return { phase: 'FAILED', error: lastError, timedOut };
+    } else if (!NodePhases.isTerminal(st.phase)) {
+      active = true;
+    }
+  }
+  const end = nodes.statusOf(scope.uniqueId(END_NODE));
+  if (end?.phase === 'SUCCEEDED' && end.outputsUri) return { phase: 'SUCCEEDED', outputsUri: end.outputsUri };
+  if (!active && (lastError || end?.phase === 'SKIPPED')) {
+    return {
+      phase: 'FAILED',
+      error: lastError ?? executionError('SYSTEM', EXECUTION_ERROR_CODES.RUNTIME, 'end-node was skipped'),
+      timedOut,
+    };
+  }
+  return { phase: 'RUNNING' };
+}
