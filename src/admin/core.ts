@@ -14,6 +14,7 @@ import { LaunchPlanManager } from './managers/launch-plan-manager.ts';
 import { NodeExecutionManager } from './managers/node-execution-manager.ts';
 import { ProjectManager } from './managers/project-manager.ts';
 import { TaskManager } from './managers/task-manager.ts';
+import { UploadManager } from './managers/upload-manager.ts';
 import { WorkflowManager } from './managers/workflow-manager.ts';
 import type { AdminDeps, AdminOptions } from './ports.ts';
 import type { AdminManagers } from './routes/helpers.ts';
@@ -41,7 +42,8 @@ export function createAdminCore(deps: AdminDeps, options: AdminOptions = {}): Ad
   // Phase changes wake long-polls of executions and end the children of finished ones.
   const events = new EventManager(ctx, (key, phase) => executions.onPhaseChange(key, phase));
   const nodes = new NodeExecutionManager(ctx);
-  const managers: AdminManagers = { projects, tasks, workflows, launchPlans, executions, events, nodes };
+  const uploads = new UploadManager(ctx, projects);
+  const managers: AdminManagers = { projects, tasks, workflows, launchPlans, executions, events, nodes, uploads };
 
   return {
     managers,

@@ -36,3 +36,6 @@ export { adaptCompiler, type WholeClosureCompiler, type LaunchPlanLookup } from 
 export { consoleSupportRoutes } from './routes/console-support.ts';
 export { browserBoundary, isLoopbackHost, requireJsonBodies, type BrowserBoundaryOptions } from './http/browser-boundary.ts';
 export { TaskCredentials, taskCredentialGuard, TASK_TOKEN_ENV, type TaskScope } from './http/task-credential.ts';
+export { createGrpcServer, dualProtocolServer, GRPC_MAX_RECEIVE_BYTES, type DualProtocolServer, type GrpcServerOptions } from './grpc/grpc-server.ts';
+export { GrpcStatus, grpcStatusOf } from './grpc/grpc-wire.ts';
+export { MAX_UPLOAD_BYTES, UploadManager } from './managers/upload-manager.ts';

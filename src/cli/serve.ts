@@ -9,10 +9,11 @@ import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import type net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
-import { adaptCompiler, browserBoundary, consoleSupportRoutes, createAdmin, createDeferredRunner, openAdminDb, TaskCredentials, taskSocketGuard } from '../admin/index.ts';
+import { adaptCompiler, browserBoundary, consoleSupportRoutes, createAdmin, createDeferredRunner, createGrpcServer, dualProtocolServer, openAdminDb, TaskCredentials, taskSocketGuard } from '../admin/index.ts';
 import { compileWorkflow } from '../compiler/index.ts';
 import { consoleRouter } from '../console/index.ts';
 import type { Launcher, LaunchSpec, LaunchedAttempt } from '../launcher/launcher.ts';
@@ -286,25 +287,32 @@ export async function serve(opts: { dataDir: string; port?: string; host?: strin
     },
   };
 
-  const servers: http.Server[] = [];
+  const servers: { close(cb: () => void): void; closeAllConnections?(): void }[] = [];
   const memoryTrim = startMemoryTrim();
   // TCP: the browser boundary (Host, Origin); the task socket: a task credential instead.
   const web = webApp(admin.app, dataStore, browserBoundary({ listenHost: config.host, allowedHosts: config.allowedHosts }));
   const taskWeb = webApp(admin.app, dataStore, taskSocketGuard(admin, credentials, dataStore));
-  const listen = (app: Express, target: { port: number; host: string } | { path: string }): Promise<http.Server> =>
+  // A client that stops sending mid-request (a body shorter than its Content-Length, headers
+  // that never end) gets 408 and its connection closed instead of holding it forever.
+  const httpServer = (app: Express): http.Server => {
+    const srv = http.createServer({ connectionsCheckingInterval: 1000, headersTimeout: Math.min(10_000, config.requestTimeoutSeconds * 1000), requestTimeout: config.requestTimeoutSeconds * 1000 }, app);
+    srv.on('request', () => memoryTrim.touch());
+    return srv;
+  };
+  const listen = <S extends net.Server>(srv: S, target: { port: number; host: string } | { path: string }): Promise<S> =>
     new Promise((resolve, reject) => {
-      // A client that stops sending mid-request (a body shorter than its Content-Length, headers
-      // that never end) gets 408 and its connection closed instead of holding it forever.
-      const srv = http.createServer({ connectionsCheckingInterval: 1000, headersTimeout: Math.min(10_000, config.requestTimeoutSeconds * 1000), requestTimeout: config.requestTimeoutSeconds * 1000 }, app);
       srv.once('error', reject);
-      srv.on('request', () => memoryTrim.touch());
       srv.listen(target, () => resolve(srv));
     });
-  const main = await listen(web, { port: config.port, host: config.host });
-  servers.push(main);
+  // The port serves REST and the console over HTTP/1.1 and Flyte's gRPC over HTTP/2 (pyflyte, flytectl).
+  const webServer = httpServer(web);
+  const grpcServer = createGrpcServer(admin, { logger: log, onCall: () => memoryTrim.touch() });
+  const dual = dualProtocolServer(webServer, grpcServer);
+  const main = await listen(dual.server, { port: config.port, host: config.host });
+  servers.push({ close: (cb) => main.close(() => cb()), closeAllConnections: () => dual.closeAllConnections() }, webServer);
   const port = (main.address() as { port: number }).port;
   const url = baseUrl(config.host, port);
-  servers.push(await listen(taskWeb, { path: socketPath }));
+  servers.push(await listen(httpServer(taskWeb), { path: socketPath }));
   fs.chmodSync(socketPath, 0o666);
 
   const propeller = createPropeller(
@@ -349,8 +357,9 @@ export async function serve(opts: { dataDir: string; port?: string; host?: strin
   log.info('sandbox stopping');
   memoryTrim.stop();
   await propeller.stop().catch(() => undefined);
-  await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+  const closed = Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
   for (const s of servers) s.closeAllConnections?.();
+  await closed;
   await launcher.close().catch(() => undefined);
   db.close();
   fs.rmSync(socketPath, { force: true });

@@ -36,7 +36,16 @@ const PROTO_FILES = [
   'flyteidl/admin/version.proto',
   'flyteidl/admin/event.proto',
   'flyteidl/event/event.proto',
+  // Flyte's gRPC services (what pyflyte, flytectl and FlyteRemote call) and the health protocol.
+  'flyteidl/service/admin.proto',
+  'flyteidl/service/dataproxy.proto',
+  'flyteidl/service/signal.proto',
+  'grpc/health/v1/health.proto',
 ];
+
+/** Protos the flyteidl package does not ship (see the files for why each is a stand-in). */
+const STUB_DIR = path.join(import.meta.dirname, 'proto-stubs');
+const STUBS = new Set(['google/api/annotations.proto', 'protoc-gen-openapiv2/options/annotations.proto', 'grpc/health/v1/health.proto']);
 
 declare const __FLYTEIDL_DESCRIPTOR__: protobuf.INamespace | undefined;
 
@@ -57,6 +66,7 @@ function loadRoot(): protobuf.Root {
   r.resolvePath = (_origin, target) => {
     // google/protobuf/* are bundled with protobufjs (protobuf.common); everything else is ours.
     if (target.startsWith('google/protobuf/')) return target;
+    if (STUBS.has(target)) return path.join(STUB_DIR, target);
     return path.join(protoDir, target);
   };
   r.loadSync(PROTO_FILES, { keepCase: false });

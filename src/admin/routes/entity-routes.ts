@@ -1,19 +1,9 @@
 /** Projects, domains, tasks, workflows, launch plans and named entities (`/api/v1/...`). */
 import { Router } from 'express';
 import type { flyteidl } from '../../core/idl.ts';
-import { adminError } from '../errors.ts';
-import { ResourceType } from '../managers/task-manager.ts';
-import { parseBody, parseListQuery, RESOURCE_TYPE_NAMES } from '../validation/identifiers.ts';
+import { getNamedEntity, listNamedEntities, namedEntityType } from '../managers/named-entities.ts';
+import { parseBody, parseListQuery } from '../validation/identifiers.ts';
 import { entityKey, param, sendMessage, type AdminManagers } from './helpers.ts';
-
-function resourceTypeParam(text: string): number {
-  const byName = RESOURCE_TYPE_NAMES.indexOf(text.toUpperCase());
-  const n = byName >= 0 ? byName : /^\d$/.test(text) ? Number(text) : -1;
-  if (n !== ResourceType.TASK && n !== ResourceType.WORKFLOW && n !== ResourceType.LAUNCH_PLAN) {
-    throw adminError('SBX_ADMIN_INVALID_ARGUMENT', `resource type must be TASK, WORKFLOW or LAUNCH_PLAN, got ${JSON.stringify(text)}`, { path: 'params.resource_type' });
-  }
-  return n;
-}
 
 /** Routes for registered entities. */
 export function entityRoutes(m: AdminManagers): Router {
@@ -91,31 +81,13 @@ export function entityRoutes(m: AdminManagers): Router {
   );
 
   // Named entities (derived from the registered names; metadata is not stored).
-  const named = (type: number, project: string, domain: string, name: string): flyteidl.admin.INamedEntity => ({
-    resourceType: type,
-    id: { project, domain, name },
-    metadata: { description: '', state: 0 },
-  });
-  const managerFor = (type: number) => (type === ResourceType.TASK ? m.tasks : type === ResourceType.WORKFLOW ? m.workflows : m.launchPlans);
   r.get('/named_entities/:type/:project/:domain', (req, res) => {
-    const type = resourceTypeParam(param(req, 'type'));
-    const params = parseListQuery(req.query);
-    const list = managerFor(type).listIds(param(req, 'project'), param(req, 'domain'), params);
-    sendMessage(res, 'flyteidl.admin.NamedEntityList', {
-      entities: (list.entities ?? []).map((e) => named(type, e.project ?? '', e.domain ?? '', e.name ?? '')),
-      token: list.token ?? '',
-    });
+    const type = namedEntityType(param(req, 'type'), 'params.resource_type');
+    sendMessage(res, 'flyteidl.admin.NamedEntityList', listNamedEntities(m, type, param(req, 'project'), param(req, 'domain'), parseListQuery(req.query)));
   });
   r.get('/named_entities/:type/:project/:domain/:name', (req, res) => {
-    const type = resourceTypeParam(param(req, 'type'));
-    const [project, domain, name] = [param(req, 'project'), param(req, 'domain'), param(req, 'name')];
-    const page = { limit: 1, offset: 0, filters: `eq(name,${name})`, sortDirection: 'DESCENDING' as const };
-    const exists = (managerFor(type).listIds(project, domain, page).entities ?? []).some((e) => e.name === name);
-    if (!exists) {
-      const code = type === ResourceType.TASK ? 'SBX_ADMIN_TASK_NOT_FOUND' : type === ResourceType.WORKFLOW ? 'SBX_ADMIN_WORKFLOW_NOT_FOUND' : 'SBX_ADMIN_LAUNCH_PLAN_NOT_FOUND';
-      throw adminError(code, `no ${RESOURCE_TYPE_NAMES[type]?.toLowerCase()} named ${project}/${domain}/${name}`);
-    }
-    sendMessage(res, 'flyteidl.admin.NamedEntity', named(type, project, domain, name));
+    const type = namedEntityType(param(req, 'type'), 'params.resource_type');
+    sendMessage(res, 'flyteidl.admin.NamedEntity', getNamedEntity(m, type, param(req, 'project'), param(req, 'domain'), param(req, 'name')));
   });
 
   return r;

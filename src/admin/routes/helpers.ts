@@ -9,6 +9,7 @@ import type { LaunchPlanManager } from '../managers/launch-plan-manager.ts';
 import type { NodeExecutionManager } from '../managers/node-execution-manager.ts';
 import type { ProjectManager } from '../managers/project-manager.ts';
 import type { TaskManager } from '../managers/task-manager.ts';
+import type { UploadManager } from '../managers/upload-manager.ts';
 import type { WorkflowManager } from '../managers/workflow-manager.ts';
 import type { TaskExecutionKey } from '../repositories/task-execution-repository.ts';
 
@@ -21,6 +22,7 @@ export interface AdminManagers {
   executions: ExecutionManager;
   events: EventManager;
   nodes: NodeExecutionManager;
+  uploads: UploadManager;
 }
 
 /** Sends a message as protobuf JSON. */

@@ -1,0 +1,149 @@
+/**
+ * Upload locations (flyteadmin's DataProxy `CreateUploadLocation`): a client — `pyflyte run
+ * --remote` sending its code tarball, a file input — asks where to put a file, gets a URL of this
+ * sandbox to `PUT` it to (signed: it names one file, one MD5 and an expiry) and the native URI the
+ * file will have in the blob store, which tasks then read.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import type { flyteidl } from '../../core/idl.ts';
+import type { AdminContext } from '../context.ts';
+import { adminError } from '../errors.ts';
+import type { ProjectManager } from './project-manager.ts';
+
+/** Largest file a signed upload URL accepts. */
+export const MAX_UPLOAD_BYTES = 1024 * 1024 * 1024;
+/** How long an upload URL is valid when the request does not say. */
+const DEFAULT_EXPIRY_MS = 60 * 60 * 1000;
+const MAX_EXPIRY_MS = 7 * 24 * 60 * 60 * 1000;
+const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
+
+/** The file a signed URL names. */
+export interface UploadTarget {
+  project: string;
+  domain: string;
+  folder: string;
+  filename: string;
+}
+
+/** The signed query of an upload URL. */
+export interface UploadSignature {
+  expires: string;
+  md5: string;
+  sig: string;
+}
+
+function durationMs(d: { seconds?: unknown; nanos?: number | null } | null | undefined): number | undefined {
+  if (!d) return undefined;
+  const ms = Number(String(d.seconds ?? 0)) * 1000 + Math.floor((d.nanos ?? 0) / 1e6);
+  return ms > 0 ? ms : undefined;
+}
+
+/** Creates signed upload locations and receives the files sent to them. */
+export class UploadManager {
+  readonly #ctx: AdminContext;
+  readonly #projects: ProjectManager;
+  /** Per process: URLs given out by an earlier run of the sandbox stop working at restart. */
+  readonly #secret = crypto.randomBytes(32);
+
+  constructor(ctx: AdminContext, projects: ProjectManager) {
+    this.#ctx = ctx;
+    this.#projects = projects;
+  }
+
+  /** The blob-store URI of an upload target. */
+  nativeUri(t: UploadTarget): string {
+    const store = this.#ctx.dataStore;
+    return store.join(store.rootUri, 'uploads', t.project, t.domain, t.folder, t.filename);
+  }
+
+  #sign(t: UploadTarget, expires: string, md5: string): string {
+    return crypto.createHmac('sha256', this.#secret).update(`${t.project}/${t.domain}/${t.folder}/${t.filename}\n${expires}\n${md5}`).digest('base64url');
+  }
+
+  /**
+   * An upload location. `authority` is the host:port the client reached the sandbox at, so the
+   * signed URL works from where the client is.
+   */
+  createLocation(req: flyteidl.service.ICreateUploadLocationRequest, authority: string): flyteidl.service.ICreateUploadLocationResponse {
+    const project = String(req.project ?? '');
+    const domain = String(req.domain ?? '');
+    this.#projects.requireProjectDomain(project, domain, 'request');
+    const filename = String(req.filename ?? '');
+    if (!SAFE_NAME.test(filename)) {
+      throw adminError('SBX_ADMIN_INVALID_ARGUMENT', `filename must be a plain file name (letters, digits, ".", "_", "-"), got ${JSON.stringify(filename)}`, { path: 'filename' });
+    }
+    const md5 = req.contentMd5 && req.contentMd5.length > 0 ? Buffer.from(req.contentMd5) : undefined;
+    if (md5 && md5.length !== 16) throw adminError('SBX_ADMIN_INVALID_ARGUMENT', `content_md5 must be the 16 bytes of an MD5 digest, got ${md5.length}`, { path: 'content_md5' });
+    const root = String(req.filenameRoot ?? '');
+    if (root !== '' && !SAFE_NAME.test(root)) {
+      throw adminError('SBX_ADMIN_INVALID_ARGUMENT', `filename_root must be a plain name (letters, digits, ".", "_", "-"), got ${JSON.stringify(root)}`, { path: 'filename_root' });
+    }
+    if (!md5 && root === '') throw adminError('SBX_ADMIN_INVALID_ARGUMENT', 'content_md5 or filename_root is required (the upload folder is named by one of them)', { path: 'content_md5' });
+    const target: UploadTarget = { project, domain, folder: root || md5!.toString('hex'), filename };
+    const expiresAt = this.#ctx.clock.now() + Math.min(durationMs(req.expiresIn) ?? DEFAULT_EXPIRY_MS, MAX_EXPIRY_MS);
+    const expires = String(Math.floor(expiresAt / 1000));
+    const md5Hex = md5?.toString('hex') ?? '';
+    const query = new URLSearchParams({ expires, md5: md5Hex, sig: this.#sign(target, expires, md5Hex) });
+    const host = /^[A-Za-z0-9.[\]:-]{1,255}$/.test(authority) ? authority : 'localhost';
+    const signedUrl = `http://${host}/api/v1/dataproxy/upload/${[project, domain, target.folder, filename].map(encodeURIComponent).join('/')}?${query}`;
+    return {
+      signedUrl,
+      nativeUrl: this.nativeUri(target),
+      expiresAt: { seconds: String(Math.floor(expiresAt / 1000)), nanos: 0 },
+      headers: md5 ? { 'Content-MD5': md5.toString('base64') } : {},
+    };
+  }
+
+  /**
+   * Receives a file sent to a signed URL: checks the signature, expiry, size and MD5, then moves
+   * it into place (a file that already holds the same bytes is left as is). Nothing is left
+   * behind when a check fails.
+   */
+  async receive(t: UploadTarget, s: UploadSignature, headers: { contentLength?: string; contentMd5?: string }, body: Readable): Promise<{ nativeUrl: string; bytes: number }> {
+    const expected = this.#sign(t, s.expires, s.md5);
+    const given = Buffer.from(s.sig ?? '');
+    if (given.length !== Buffer.byteLength(expected) || !crypto.timingSafeEqual(given, Buffer.from(expected))) {
+      throw adminError('SBX_ADMIN_FORBIDDEN', 'this upload URL is not one the sandbox gave out (or it was changed); ask for a new one with CreateUploadLocation');
+    }
+    if (!/^\d+$/.test(s.expires) || Number(s.expires) * 1000 < this.#ctx.clock.now()) {
+      throw adminError('SBX_ADMIN_FORBIDDEN', 'this upload URL has expired; ask for a new one with CreateUploadLocation');
+    }
+    const declared = headers.contentLength === undefined ? undefined : Number(headers.contentLength);
+    if (declared !== undefined && declared > MAX_UPLOAD_BYTES) {
+      throw adminError('SBX_ADMIN_PAYLOAD_TOO_LARGE', `the file is ${declared} bytes; uploads may be at most ${MAX_UPLOAD_BYTES} bytes`);
+    }
+    if (headers.contentMd5 !== undefined && s.md5 !== '' && Buffer.from(headers.contentMd5, 'base64').toString('hex') !== s.md5) {
+      throw adminError('SBX_ADMIN_INVALID_ARGUMENT', 'Content-MD5 differs from the MD5 this upload URL was made for', { path: 'headers.content-md5' });
+    }
+    const uri = this.nativeUri(t);
+    const file = this.#ctx.dataStore.localPath(uri);
+    await fs.promises.mkdir(path.dirname(file), { recursive: true });
+    const part = `${file}.part-${crypto.randomBytes(6).toString('hex')}`;
+    const hash = crypto.createHash('md5');
+    let bytes = 0;
+    try {
+      const out = fs.createWriteStream(part, { flags: 'wx' });
+      try {
+        for await (const chunk of body) {
+          const b = chunk as Buffer;
+          bytes += b.length;
+          if (bytes > MAX_UPLOAD_BYTES) throw adminError('SBX_ADMIN_PAYLOAD_TOO_LARGE', `uploads may be at most ${MAX_UPLOAD_BYTES} bytes`);
+          hash.update(b);
+          if (!out.write(b)) await new Promise<void>((resolve, reject) => out.once('drain', resolve).once('error', reject));
+        }
+      } finally {
+        await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+      }
+      if (declared !== undefined && bytes !== declared) throw adminError('SBX_ADMIN_INVALID_BODY', `the upload ended after ${bytes} of ${declared} bytes`);
+      const md5 = hash.digest('hex');
+      if (s.md5 !== '' && md5 !== s.md5) throw adminError('SBX_ADMIN_INVALID_BODY', `the file's MD5 is ${md5}, not the ${s.md5} this upload URL was made for`);
+      await fs.promises.rename(part, file);
+    } finally {
+      await fs.promises.rm(part, { force: true });
+    }
+    return { nativeUrl: uri, bytes };
+  }
+}

@@ -1,0 +1,25 @@
+/** `PUT /api/v1/dataproxy/upload/...`: receives a file sent to a signed upload URL. */
+import type { RequestHandler } from 'express';
+import { param, queryParam, sendMessage, type AdminManagers } from './helpers.ts';
+
+/** The handler of signed upload URLs (see `UploadManager`). Answers 201 with the file's native URL. */
+export function uploadRoute(m: AdminManagers): RequestHandler {
+  return (req, res, next) => {
+    const target = { project: param(req, 'project'), domain: param(req, 'domain'), folder: param(req, 'folder'), filename: param(req, 'filename') };
+    const signature = { expires: queryParam(req, 'expires') ?? '', md5: queryParam(req, 'md5') ?? '', sig: queryParam(req, 'sig') ?? '' };
+    const header = (name: string): string | undefined => (typeof req.headers[name] === 'string' ? req.headers[name] : undefined);
+    const contentLength = header('content-length');
+    const contentMd5 = header('content-md5');
+    m.uploads
+      .receive(target, signature, { ...(contentLength !== undefined ? { contentLength } : {}), ...(contentMd5 !== undefined ? { contentMd5 } : {}) }, req)
+      .then(({ nativeUrl }) => {
+        res.status(201);
+        sendMessage(res, 'flyteidl.service.CreateUploadLocationResponse', { nativeUrl }, 201);
+      })
+      .catch((e: unknown) => {
+        // The client may still be sending: read the rest so the error can be answered.
+        req.resume();
+        next(e);
+      });
+  };
+}
