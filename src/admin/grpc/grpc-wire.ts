@@ -134,8 +134,12 @@ export interface GrpcServeOptions {
   logger: AdminLogger;
 }
 
-function respondStatus(stream: http2.ServerHttp2Stream, status: number, message: string): void {
+/** Longest status message sent (it travels in a header; an error quoting a huge input must still fit). */
+const MAX_MESSAGE_CHARS = 2000;
+
+function respondStatus(stream: http2.ServerHttp2Stream, status: number, fullMessage: string): void {
   if (stream.destroyed || stream.closed) return;
+  const message = fullMessage.length > MAX_MESSAGE_CHARS ? `${fullMessage.slice(0, MAX_MESSAGE_CHARS)}… (${fullMessage.length - MAX_MESSAGE_CHARS} more characters)` : fullMessage;
   const trailers = { 'grpc-status': String(status), ...(message ? { 'grpc-message': encodeGrpcMessage(message) } : {}) };
   if (!stream.headersSent) {
     // Trailers-only response.

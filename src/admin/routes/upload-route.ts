@@ -2,7 +2,7 @@
 import type { RequestHandler } from 'express';
 import { param, queryParam, sendMessage, type AdminManagers } from './helpers.ts';
 
-/** The handler of signed upload URLs (see `UploadManager`). Answers 201 with the file's native URL. */
+/** The handler of signed upload URLs (see `UploadManager`). Answers 200, as S3 does (flytectl accepts nothing else), with the file's native URL. */
 export function uploadRoute(m: AdminManagers): RequestHandler {
   return (req, res, next) => {
     const target = { project: param(req, 'project'), domain: param(req, 'domain'), folder: param(req, 'folder'), filename: param(req, 'filename') };
@@ -13,8 +13,7 @@ export function uploadRoute(m: AdminManagers): RequestHandler {
     m.uploads
       .receive(target, signature, { ...(contentLength !== undefined ? { contentLength } : {}), ...(contentMd5 !== undefined ? { contentMd5 } : {}) }, req)
       .then(({ nativeUrl }) => {
-        res.status(201);
-        sendMessage(res, 'flyteidl.service.CreateUploadLocationResponse', { nativeUrl }, 201);
+        sendMessage(res, 'flyteidl.service.CreateUploadLocationResponse', { nativeUrl });
       })
       .catch((e: unknown) => {
         // The client may still be sending: read the rest so the error can be answered.
