@@ -106,6 +106,8 @@ export function homePaths(dataDir: string) {
     blobs: path.join(dataDir, 'blobs'),
     logs: path.join(dataDir, 'logs'),
     daemonLog: path.join(dataDir, 'logs', 'sandbox.log'),
+    /** A flytectl/flytekit config file pointing at this sandbox (what `flytectl demo` writes). */
+    flyteConfig: path.join(dataDir, 'flyte-config.yaml'),
   };
 }
 

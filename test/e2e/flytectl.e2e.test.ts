@@ -1,6 +1,6 @@
 /**
  * Flyte's own `flytectl` (v0.9.8, built from the Go module proxy by `npm run flyte-check`) against
- * a real sandbox over gRPC on its one port: projects, `register files` of a package (with its code
+ * a real sandbox over gRPC on its one port, with the config file `start` writes: projects, `register files` of a package (with its code
  * uploaded through DataProxy's signed URL), get task/workflow/launch plan, create an execution from
  * a launch plan and from a task with an exec file, follow it, read its details, relaunch it.
  */
@@ -54,8 +54,9 @@ describe.skipIf(!haveFlytectl)('flytectl against the sandbox (gRPC)', () => {
   beforeAll(async () => {
     sbx = await startTestSandbox({ launcher: 'process', name: 'flytectl' });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tflyte-flytectl-'));
-    config = path.join(dir, 'config.yaml');
-    fs.writeFileSync(config, `admin:\n  endpoint: dns:///${new URL(sbx.url).host}\n  insecure: true\n`);
+    // The config `start` writes for Flyte's clients, used as it is.
+    config = path.join(sbx.dataDir, 'flyte-config.yaml');
+    expect(fs.readFileSync(config, 'utf8')).toContain(`endpoint: dns:///localhost:${new URL(sbx.url).port}`);
   });
   afterAll(async () => {
     await sbx?.destroy();

@@ -76,13 +76,50 @@ export async function runningSandbox(dataDir: string): Promise<SandboxState | un
   return state;
 }
 
-/** Prints where the sandbox answers. */
+/** The `host:port` Flyte's clients dial for this sandbox (loopback by name, as the demo's config). */
+function flyteEndpoint(state: SandboxState): string {
+  const h = state.host;
+  const host = h === '127.0.0.1' || h === '0.0.0.0' || h === '::' || h === '::1' || h === 'localhost' ? 'localhost' : h.includes(':') ? `[${h}]` : h;
+  return `${host}:${state.port}`;
+}
+
+/**
+ * Writes the flytectl/flytekit config of this sandbox (as `flytectl demo start` writes
+ * ~/.flyte/config-sandbox.yml): gRPC on the sandbox's one port, insecure. Returns its path.
+ */
+export function writeFlyteClientConfig(dataDir: string, state: SandboxState): string {
+  const file = homePaths(dataDir).flyteConfig;
+  const text = [
+    '# Flyte clients (pyflyte, flytectl, FlyteRemote) → this tflyte-sandbox. Written by `tflyte-sandbox start`;',
+    '# use it with: export FLYTECTL_CONFIG=' + file,
+    'admin:',
+    '  # gRPC, on the same port as the REST API and the console',
+    `  endpoint: dns:///${flyteEndpoint(state)}`,
+    '  insecure: true',
+    'console:',
+    `  endpoint: ${state.url}/console`,
+    '',
+  ].join('\n');
+  try {
+    fs.writeFileSync(file, text);
+  } catch {
+    // A read-only data dir still runs; the environment variables printed beside it work as well.
+  }
+  return file;
+}
+
+/** Prints where the sandbox answers, and how Flyte's own clients reach it. */
 function printUrls(state: SandboxState, dataDir: string, already: boolean): void {
   if (state.warning) console.warn(`warning: ${state.warning}`);
   console.log(`${already ? 'sandbox already running' : 'sandbox started'} (pid ${state.pid}, tasks run with the ${state.launcher} launcher)`);
-  console.log(`  API:      ${state.url}/api/v1`);
+  console.log(`  API:      ${state.url}/api/v1 (REST) and gRPC on the same port`);
   console.log(`  Console:  ${state.url}/console`);
   console.log(`  Data dir: ${dataDir}`);
+  const config = writeFlyteClientConfig(dataDir, state);
+  console.log(`  Flyte clients (pyflyte, flytectl, FlyteRemote):`);
+  if (state.port === 30080) console.log('    work as they are: localhost:30080, insecure, is their sandbox default');
+  console.log(`    export FLYTECTL_CONFIG=${config}`);
+  console.log(`    or: export FLYTE_PLATFORM_URL=${flyteEndpoint(state)} FLYTE_PLATFORM_INSECURE=true`);
 }
 
 /**
