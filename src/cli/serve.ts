@@ -172,6 +172,7 @@ async function setupLauncher(config: SandboxConfig, dataDir: string, socketPath:
   const launcher = await createLauncher('process', {
     defaultEntrypoint: [],
     baseEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? dataDir },
+    workRoot: path.join(dataDir, 'run', 'attempts'),
   });
   return { launcher, kind: 'process', runtimeCommand, imageReady: Promise.resolve(), ...(fallbackWarning ? { warning: fallbackWarning } : {}) };
 }

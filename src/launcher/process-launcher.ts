@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
+import path from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { execa } from 'execa';
 import type { AttemptExit, LaunchedAttempt, Launcher, LaunchSpec } from './launcher.ts';
@@ -19,8 +20,15 @@ export interface ProcessLauncherOptions {
   defaultEntrypoint?: string[];
   /** Variables every attempt gets beneath `spec.env` (e.g. `PATH`, `HOME`). @default {} */
   baseEnv?: Record<string, string>;
-  /** Working directory of the subprocesses. @default the launcher's own cwd */
+  /** Working directory of the subprocesses (when there is no `workRoot`). @default the launcher's own cwd */
   cwd?: string;
+  /**
+   * Gives each attempt a working directory of its own, `<workRoot>/<attempt key>`, made at launch
+   * and removed at cleanup — as a container starts in a fresh filesystem. A task that writes next
+   * to itself (pyflyte-fast-execute unpacks its code into `.`) then writes there, not into the
+   * sandbox's own directory.
+   */
+  workRoot?: string;
   /** Clock for `startedAt` / `finishedAt`. @default () => new Date() */
   now?: () => Date;
 }
@@ -52,7 +60,7 @@ interface ProcessAttempt {
 export class ProcessLauncher implements Launcher {
   readonly kind = 'process';
   readonly #attempts = new Map<string, ProcessAttempt>();
-  readonly #opts: Required<Omit<ProcessLauncherOptions, 'cwd'>> & { cwd?: string };
+  readonly #opts: Required<Omit<ProcessLauncherOptions, 'cwd' | 'workRoot'>> & { cwd?: string; workRoot?: string };
 
   constructor(opts: ProcessLauncherOptions = {}) {
     this.#opts = {
@@ -60,7 +68,13 @@ export class ProcessLauncher implements Launcher {
       baseEnv: opts.baseEnv ?? {},
       now: opts.now ?? (() => new Date()),
       ...(opts.cwd === undefined ? {} : { cwd: opts.cwd }),
+      ...(opts.workRoot === undefined ? {} : { workRoot: opts.workRoot }),
     };
+  }
+
+  /** The attempt's own working directory, if the launcher gives each one. */
+  #workDir(key: string): string | undefined {
+    return this.#opts.workRoot === undefined ? undefined : path.join(this.#opts.workRoot, key.replace(/[^A-Za-z0-9._-]/g, '_'));
   }
 
   async launch(spec: LaunchSpec): Promise<void> {
@@ -106,6 +120,9 @@ export class ProcessLauncher implements Launcher {
     } catch (e) {
       throw launcherError(LAUNCHER_ERROR_CODES.OPERATION_FAILED, `cannot open log ${spec.logPath}: ${(e as Error).message}`, { cause: e });
     }
+    const workDir = this.#workDir(spec.key);
+    if (workDir !== undefined) await fsp.mkdir(workDir, { recursive: true });
+    const cwd = workDir ?? this.#opts.cwd;
     const startedAt = this.#opts.now();
     let child;
     try {
@@ -121,7 +138,7 @@ export class ProcessLauncher implements Launcher {
         stderr: logFd,
         detached: true,
         reject: false,
-        ...(this.#opts.cwd === undefined ? {} : { cwd: this.#opts.cwd }),
+        ...(cwd === undefined ? {} : { cwd }),
       });
     } finally {
       await log.close(); // the child holds its own copy
@@ -187,9 +204,12 @@ export class ProcessLauncher implements Launcher {
   }
 
   async cleanup(key: string): Promise<void> {
-    if (!this.#attempts.has(key)) return;
-    await this.abort(key);
-    this.#attempts.delete(key);
+    if (this.#attempts.has(key)) {
+      await this.abort(key);
+      this.#attempts.delete(key);
+    }
+    const workDir = this.#workDir(key);
+    if (workDir !== undefined) await fsp.rm(workDir, { recursive: true, force: true });
   }
 
   async list(labels: Record<string, string>): Promise<LaunchedAttempt[]> {

@@ -97,7 +97,8 @@ export function writeFlyteClientConfig(dataDir: string, state: SandboxState): st
     `  endpoint: dns:///${flyteEndpoint(state)}`,
     '  insecure: true',
     'console:',
-    `  endpoint: ${state.url}/console`,
+    // flytekit adds /console/projects/… itself (the console's own URL shape).
+    `  endpoint: ${state.url}`,
     '',
   ].join('\n');
   try {
