@@ -55,7 +55,9 @@ export function nodeEvent(
     nodeName: node.metadata?.name || node.id || uniqueId,
     retryGroup: String(status.attempts),
     eventVersion: EVENT_VERSION,
-    isParent: status.kind === 'subworkflow' || status.kind === 'branch' || status.kind === 'array' || status.dynamic !== undefined,
+    // An array node is not a parent in Flyte (flytekit's FlyteRemote reads its items as task
+    // executions then); the sandbox records its items as child node executions all the same.
+    isParent: status.kind === 'subworkflow' || status.kind === 'branch' || status.dynamic !== undefined,
     ...(status.dynamic !== undefined ? { isDynamic: true } : {}),
     ...(status.kind === 'array' ? { isArray: true } : {}),
   };

@@ -50,7 +50,8 @@ describe('array nodes', () => {
     expect(items.find((e) => e.id?.nodeId === 'n0-0-1')?.nodeName).toBe('halve[1]');
     const arr = h.sink.nodeEvents.find((e) => e.id?.nodeId === 'n0' && e.phase === 2)!;
     expect(arr.isArray).toBe(true);
-    expect(arr.isParent).toBe(true);
+    // As in Flyte: an array node is not a parent (FlyteRemote would look for a sub-workflow).
+    expect(arr.isParent).toBe(false);
     expect(h.sink.taskPhases(r.name, 'n0-0-2')).toEqual(['0:QUEUED', '0:RUNNING', '0:SUCCEEDED']);
   });
 

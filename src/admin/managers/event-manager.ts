@@ -175,9 +175,9 @@ export class EventManager {
           ...details,
         } as NodeExecutionRow;
         ctx.repos.nodeExecutions.insert(row);
-        if (parentNodeId && ctx.repos.nodeExecutions.get(key, parentNodeId)) {
-          ctx.repos.nodeExecutions.update(key, parentNodeId, { is_parent: 1 });
-        }
+        const parent = parentNodeId ? ctx.repos.nodeExecutions.get(key, parentNodeId) : undefined;
+        // Items of an array node are its children here, but Flyte never marks an array node a parent.
+        if (parentNodeId && parent && parent.is_array !== 1) ctx.repos.nodeExecutions.update(key, parentNodeId, { is_parent: 1 });
         return;
       }
       const flags: NodeExecutionPatch = {};

@@ -26,6 +26,7 @@ import { uniqueNodeId } from '../ids.ts';
 import { Transition } from './handler.ts';
 import type { HandlerResult, NodeContext, NodeHandler } from './handler.ts';
 import { minSuccessesNeeded } from '../../core/vocabulary.ts';
+import { runsSandboxRuntime } from './task.ts';
 
 type ILiteral = flyteidl.core.ILiteral;
 type ILiteralMap = flyteidl.core.ILiteralMap;
@@ -135,8 +136,12 @@ export const arrayHandler: NodeHandler = {
     const an = ctx.node.arrayNode;
     const sub = an?.node;
     if (!an || !sub?.taskNode) return invalid(ctx, 'only a task can be mapped, and this array node has no task sub-node');
-    const plan = planItems(await exec.readLiteralMap(ctx.inputsUri), an.boundInputs ?? []);
+    const wholeInputs = await exec.readLiteralMap(ctx.inputsUri);
+    const plan = planItems(wholeInputs, an.boundInputs ?? []);
     if ('error' in plan) return invalid(ctx, plan.error);
+    // Flyte hands every item the array node's whole inputs and its index (FLYTE_K8S_ARRAY_INDEX),
+    // which is what flytekit's map tasks read; the sandbox's own runtime is given its item's inputs.
+    const itemInputs = runsSandboxRuntime(exec.findTask(ctx.scope, sub.taskNode.referenceId)) ? (i: number) => plan.inputsOf(i) : () => wholeInputs;
     const { n } = plan;
     const patch = ctx.status.arraySize === n ? {} : { arraySize: n };
     const min = minSuccessesOf(an, n);
@@ -170,7 +175,7 @@ export const arrayHandler: NodeHandler = {
       const slots = limit === 0 ? fresh.length : Math.max(0, limit - active);
       const starting = fresh.slice(0, slots);
       const results = await Promise.all(
-        starting.map((i) => exec.executeNode(ctx.scope, itemNode(sub, i), itemUid(ctx, i), ctx.uniqueId, { kind: 'item', inputs: () => plan.inputsOf(i) })),
+        starting.map((i) => exec.executeNode(ctx.scope, itemNode(sub, i), itemUid(ctx, i), ctx.uniqueId, { kind: 'item', inputs: () => itemInputs(i) })),
       );
       results.forEach((st, k) => tally(starting[k]!, st.phase, st.error));
     }

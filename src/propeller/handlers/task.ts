@@ -40,6 +40,18 @@ export const CacheStatusNum = {
 /** The runtime's name as SDK task templates write it in `args[0]`. */
 export const RUNTIME_ARG0 = 'tflyte-sandbox';
 
+/** Whether a task runs the sandbox's own runtime (`tflyte-sandbox execute …`) rather than a foreign program (pyflyte, a raw container). */
+export function runsSandboxRuntime(task: flyteidl.core.ITaskTemplate): boolean {
+  const c = task.container;
+  return !!c && (c.command ?? []).length === 0 && (c.args ?? [])[0] === RUNTIME_ARG0;
+}
+
+/**
+ * Flyte's array-node contract with a task (flytepropeller's array execution context): the item's
+ * index is in `FLYTE_K8S_ARRAY_INDEX`, and `BATCH_JOB_ARRAY_INDEX_VAR_NAME` names that variable.
+ */
+export const ARRAY_INDEX_ENV = { varName: 'BATCH_JOB_ARRAY_INDEX_VAR_NAME', index: 'FLYTE_K8S_ARRAY_INDEX' } as const;
+
 /** Label keys every attempt carries. */
 export const LABELS = {
   execution: 'tflyte.execution',
@@ -176,6 +188,7 @@ async function buildLaunchSpec(
     FLYTE_INTERNAL_TASK_NAME: task.id?.name ?? '',
     FLYTE_INTERNAL_TASK_VERSION: task.id?.version ?? '',
     FLYTE_ATTEMPT_NUMBER: String(ctx.attempt),
+    ...(ctx.kind === 'item' ? { [ARRAY_INDEX_ENV.varName]: ARRAY_INDEX_ENV.index, [ARRAY_INDEX_ENV.index]: String(ctx.node.id ?? '0') } : {}),
     // Eager tasks link their child executions to this node and bound how many run at once.
     TFLYTE_NODE_ID: ctx.uniqueId,
     ...(task.metadata?.isEager ? { TFLYTE_EAGER_CONCURRENCY: String(config.eagerConcurrency) } : {}),
