@@ -115,6 +115,11 @@ interface LauncherSetup {
   runtimeTag?: string;
   /** Builds the runtime image again (someone removed it while the sandbox ran). */
   rebuildImage?: () => Promise<void>;
+  /**
+   * Variables every process attempt gets; filled in once the port is known (`FLYTE_PLATFORM_URL`:
+   * processes run on the host, and Flyte's eager tasks reach the admin with FlyteRemote).
+   */
+  processEnv?: Record<string, string>;
 }
 
 async function setupLauncher(config: SandboxConfig, dataDir: string, socketPath: string, log: ReturnType<typeof makeLogger>): Promise<LauncherSetup> {
@@ -169,12 +174,14 @@ async function setupLauncher(config: SandboxConfig, dataDir: string, socketPath:
     fallbackWarning = `${problem}; tasks run as local processes instead of containers (start with --launcher process to choose this explicitly)`;
   }
   const runtimeCommand = selfCommand();
+  // Read at each launch: serve() adds the admin's address once it listens.
+  const processEnv: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? dataDir };
   const launcher = await createLauncher('process', {
     defaultEntrypoint: [],
-    baseEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? dataDir },
+    baseEnv: processEnv,
     workRoot: path.join(dataDir, 'run', 'attempts'),
   });
-  return { launcher, kind: 'process', runtimeCommand, imageReady: Promise.resolve(), ...(fallbackWarning ? { warning: fallbackWarning } : {}) };
+  return { launcher, kind: 'process', runtimeCommand, imageReady: Promise.resolve(), processEnv, ...(fallbackWarning ? { warning: fallbackWarning } : {}) };
 }
 
 /**
@@ -313,6 +320,8 @@ export async function serve(opts: { dataDir: string; port?: string; host?: strin
   servers.push({ close: (cb) => main.close(() => cb()), closeAllConnections: () => dual.closeAllConnections() }, webServer);
   const port = (main.address() as { port: number }).port;
   const url = baseUrl(config.host, port);
+  // What Flyte gives its pods to reach the admin (gRPC; FlyteRemote in eager tasks), for tasks on the host.
+  if (setup.processEnv) Object.assign(setup.processEnv, { FLYTE_PLATFORM_URL: new URL(url).host, FLYTE_PLATFORM_INSECURE: 'true' });
   servers.push(await listen(httpServer(taskWeb), { path: socketPath }));
   fs.chmodSync(socketPath, 0o666);
 
