@@ -53,14 +53,17 @@ export async function dockerSandboxAvailable(): Promise<boolean> {
   return (await dockerAvailable()) && binaryAvailable();
 }
 
-/** Starts a sandbox; `launcher: 'docker'` uses the binary, `'process'` the sources; `config` is written as its config.yaml first. */
-export async function startTestSandbox(opts: { launcher: 'docker' | 'process'; name?: string; config?: string }): Promise<TestSandbox> {
+/**
+ * Starts a sandbox; `launcher: 'docker'` uses the binary, `'process'` the sources; `config` is
+ * written as its config.yaml first; `env` is added to the daemon's environment (process tasks inherit it).
+ */
+export async function startTestSandbox(opts: { launcher: 'docker' | 'process'; name?: string; config?: string; env?: Record<string, string> }): Promise<TestSandbox> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `tflyte-it-${opts.name ?? 'sbx'}-`));
   if (opts.config !== undefined) fs.writeFileSync(path.join(dataDir, 'config.yaml'), opts.config);
   const flavor: CliFlavor = opts.launcher === 'docker' ? 'binary' : 'source';
   let port = 0;
   const startIt = async (): Promise<string> => {
-    const r = await runCli(flavor, ['start', '--data-dir', dataDir, '--port', String(port), '--launcher', opts.launcher]);
+    const r = await runCli(flavor, ['start', '--data-dir', dataDir, '--port', String(port), '--launcher', opts.launcher], opts.env ? { env: opts.env } : {});
     if (r.exitCode !== 0) throw new Error(`sandbox did not start: ${r.stderr || r.stdout}`);
     const state = JSON.parse(fs.readFileSync(path.join(dataDir, 'sandbox.json'), 'utf8')) as { url: string; port: number };
     port = state.port;
