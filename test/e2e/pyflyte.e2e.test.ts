@@ -39,6 +39,7 @@ describe.skipIf(!havePyflyte)('pyflyte run --remote against the sandbox', () => 
     PATH: `${VENV_BIN}:${process.env.PATH ?? '/usr/bin:/bin'}`,
     HOME: process.env.HOME ?? '/tmp',
     FLYTECTL_CONFIG: path.join(sbx.dataDir, 'flyte-config.yaml'),
+    PYTHONDONTWRITEBYTECODE: '1',
   });
   const pyflyte = async (args: string[]): Promise<{ exitCode: number; out: string }> => {
     const r = await execa(PYFLYTE, args, { cwd: FIXTURES, env: env(), extendEnv: false, reject: false, timeout: 300_000, all: true });
