@@ -15,7 +15,7 @@ import { adminError } from '../errors.ts';
 import { getNamedEntity, listNamedEntities, namedEntityType } from '../managers/named-entities.ts';
 import type { UploadManager } from '../managers/upload-manager.ts';
 import type { TaskExecutionKey } from '../repositories/task-execution-repository.ts';
-import type { AdminManagers } from '../routes/helpers.ts';
+import { principalFromHeader, type AdminManagers } from '../routes/helpers.ts';
 import { parseListQuery } from '../validation/identifiers.ts';
 import { GrpcError, GrpcStatus, type CallInfo, type MethodTable, type UnaryMethod } from './grpc-wire.ts';
 
@@ -73,10 +73,9 @@ function listParams(req: Req): ReturnType<typeof parseListQuery> {
   });
 }
 
-/** Who asks: the `x-tflyte-principal` metadata when it is a plain name, else `sandbox` (as REST). */
+/** Who asks: the `x-tflyte-principal` metadata, by REST's rule. */
 function principalOf(call: CallInfo): string {
-  const h = call.metadata['x-tflyte-principal'];
-  return typeof h === 'string' && /^[\w.@-]{1,64}$/.test(h) ? h : 'sandbox';
+  return principalFromHeader(call.metadata['x-tflyte-principal']);
 }
 
 function alreadyExists(what: string, id: unknown): never {

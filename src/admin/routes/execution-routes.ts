@@ -3,15 +3,11 @@ import { Router, type Request } from 'express';
 import type { flyteidl } from '../../core/idl.ts';
 import { parseBody, parseListQuery } from '../validation/identifiers.ts';
 import { parseWaitDuration } from '../managers/execution-waiters.ts';
-import { execKey, param, queryParam, sendMessage, type AdminManagers } from './helpers.ts';
+import { execKey, param, principalFromHeader, queryParam, sendMessage, type AdminManagers } from './helpers.ts';
 
-/**
- * Who asks (there is no authentication): the `X-Tflyte-Principal` header the console and the CLI
- * send, when it is a plain name, else `sandbox`.
- */
+/** Who asks: see {@link principalFromHeader}. */
 function callerPrincipal(req: Request): string {
-  const h = req.get('x-tflyte-principal');
-  return h && /^[\w.@-]{1,64}$/.test(h) ? h : 'sandbox';
+  return principalFromHeader(req.get('x-tflyte-principal'));
 }
 
 /** Routes for workflow executions and events. */

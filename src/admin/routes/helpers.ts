@@ -25,6 +25,14 @@ export interface AdminManagers {
   uploads: UploadManager;
 }
 
+/**
+ * Who asks (there is no authentication): the `X-Tflyte-Principal` header (or gRPC metadata) the
+ * console and the CLI send, when it is a plain name, else `sandbox`.
+ */
+export function principalFromHeader(value: unknown): string {
+  return typeof value === 'string' && /^[\w.@-]{1,64}$/.test(value) ? value : 'sandbox';
+}
+
 /** Sends a message as protobuf JSON. */
 export function sendMessage(res: Response, typeName: string, value: object, status = 200): void {
   res.status(status).json(toJson(typeName, value));
