@@ -22,8 +22,9 @@ async function childPhases(sbx: TestSandbox, execution: string, parent: string):
 /** The id of the (only) top-level branch or array node of an execution. */
 async function topNode(sbx: TestSandbox, execution: string): Promise<string> {
   const r = await sbx.client.listNodeExecutions({ ...P, name: execution }, { limit: 100 });
-  const n = (r.nodeExecutions ?? []).find((x) => x.metadata?.isParentNode);
-  if (!n?.id?.nodeId) throw new Error(`execution ${execution} has no parent node`);
+  // A branch is a parent node; a map (array node) is not one in Flyte, but has its items as children here.
+  const n = (r.nodeExecutions ?? []).find((x) => x.metadata?.isParentNode || x.metadata?.isArray);
+  if (!n?.id?.nodeId) throw new Error(`execution ${execution} has no parent or array node`);
   return n.id.nodeId;
 }
 

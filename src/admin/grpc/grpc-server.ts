@@ -57,6 +57,9 @@ export interface DualProtocolServer {
  * the HTTP/2 preface, else to `h1` — with the bytes read so far put back.
  */
 export function dualProtocolServer(h1: http.Server, h2: http2.Http2Server): DualProtocolServer {
+  // `h1` never listens itself, but its request and header timeouts (and closeAllConnections) need
+  // the connection tracking Node starts on 'listening': start it.
+  h1.emit('listening');
   const open = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     open.add(socket);
