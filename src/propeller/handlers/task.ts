@@ -131,7 +131,7 @@ async function buildLaunchSpec(
   const mounts: Mount[] = [];
   let cmd: string[];
   let entrypoint: string[] | undefined;
-  if (command.length === 0 && args[0] === RUNTIME_ARG0) {
+  if (runsSandboxRuntime(task)) {
     if (config.foreignImage && image !== config.defaultImage) {
       entrypoint = config.foreignImage.entrypoint;
       cmd = args.slice(1);
