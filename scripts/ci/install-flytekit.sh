@@ -11,6 +11,11 @@ if [ -x "$VENV/bin/pyflyte" ] && "$VENV/bin/python" -c "import flytekit, sys; sy
 fi
 command -v python3 >/dev/null || { echo "install-flytekit: python3 is missing (the polyglot machine has Python 3.11)" >&2; exit 1; }
 rm -rf "$VENV"
-python3 -m venv "$VENV"
+if ! python3 -m venv "$VENV"; then
+  # Debian's own python3 needs python3-venv for ensurepip.
+  rm -rf "$VENV"
+  apt-get install -y -q python3-venv
+  python3 -m venv "$VENV"
+fi
 "$VENV/bin/pip" install --quiet --disable-pip-version-check "flytekit==$FLYTEKIT_VERSION"
 echo "flytekit $("$VENV/bin/python" -c 'import flytekit; print(flytekit.__version__)') in $VENV"
