@@ -6,7 +6,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Express, type RequestHandler } from 'express';
 import type { DataStore } from '../storage/data-store.ts';
-import { taskCredentialGuard, type TaskCredentials } from './http/task-credential.ts';
+import { taskCredentialGuard, taskScopeRules, type TaskCredentials } from './http/task-credential.ts';
+import { taskGrpcGuard, type GrpcGuard } from './grpc/task-grpc-guard.ts';
 import { requireJsonBodies } from './http/browser-boundary.ts';
 import { diskOf } from '../storage/disk.ts';
 import { errorMiddleware, notFoundHandler } from './http/error-middleware.ts';
@@ -38,6 +39,11 @@ export function taskSocketGuard(core: AdminCore, credentials: TaskCredentials, s
   const json = express.json({ limit: core.context.options.maxBodyBytes, type: 'application/json', strict: true });
   const guard = taskCredentialGuard(credentials, core.managers, store);
   return (req, res, next) => json(req, res, (err?: unknown) => (err ? next(err) : guard(req, res, next)));
+}
+
+/** The gRPC guard of the task socket (see `grpc/task-grpc-guard.ts`): flytekit eager tasks' FlyteRemote. */
+export function taskSocketGrpcGuard(core: AdminCore, credentials: TaskCredentials, store: DataStore): GrpcGuard {
+  return taskGrpcGuard(credentials, taskScopeRules(core.managers, store));
 }
 
 /** The express app over an admin core: `/healthz` and `/api/v1/...`; unknown routes answer a JSON 404. */

@@ -4,7 +4,7 @@
  */
 export { openAdminDb, DEFAULT_DOMAINS, DEFAULT_PROJECTS, type AdminDb, type OpenAdminDbOptions } from './db/open-db.ts';
 export { MIGRATIONS, applyMigrations, type Migration } from './db/migrations.ts';
-export { adminApp, createAdmin, createAdminApp, startAdmin, taskSocketGuard, type Admin, type RunningAdmin } from './app.ts';
+export { adminApp, createAdmin, createAdminApp, startAdmin, taskSocketGrpcGuard, taskSocketGuard, type Admin, type RunningAdmin } from './app.ts';
 export { createAdminCore, type AdminCore } from './core.ts';
 export type {
   AdminClock,

@@ -197,12 +197,22 @@ export function buildProgram(): Command {
 
   program
     .command('build-task-image', { hidden: true })
-    .description("build the default task image from the binary (the daemon runs this in a child process)")
-    .requiredOption('--binary <path>', 'the single binary to put in the image')
-    .requiredOption('--tag <tag>', 'image name:tag')
-    .action(async (opts: { binary: string; tag: string }) => {
-      const [{ default: Dockerode }, { ensureRuntimeImage }] = await Promise.all([import('dockerode'), import('../launcher/index.ts')]);
-      await ensureRuntimeImage(new Dockerode(), { binaryPath: opts.binary, tag: opts.tag });
+    .description('build a task image: from the binary (--binary, --tag), or for flytekit tasks (--python, --flytekit); the daemon runs this in a child process')
+    .option('--binary <path>', 'the single binary to put in the image')
+    .option('--tag <tag>', 'image name:tag (with --binary)')
+    .option('--python <major.minor>', 'the Python of a flytekit image')
+    .option('--flytekit <version>', 'the flytekit version of a flytekit image')
+    .option('--work-dir <dir>', 'scratch space of a flytekit image build', '.')
+    .action(async (opts: { binary?: string; tag?: string; python?: string; flytekit?: string; workDir: string }) => {
+      const [{ default: Dockerode }, images] = await Promise.all([import('dockerode'), import('../launcher/index.ts')]);
+      if (opts.binary && opts.tag) {
+        await images.ensureRuntimeImage(new Dockerode(), { binaryPath: opts.binary, tag: opts.tag });
+      } else if (opts.python && opts.flytekit) {
+        // Each line printed is a progress step the daemon writes into the waiting attempts' logs.
+        await images.ensurePythonImage(new Dockerode(), { python: opts.python, flytekit: opts.flytekit }, { workDir: opts.workDir, progress: (line) => console.log(line), ...(process.env.PATH ? { searchPath: process.env.PATH } : {}) });
+      } else {
+        throw new Error('build-task-image needs --binary and --tag, or --python and --flytekit');
+      }
     });
 
   program

@@ -5,7 +5,6 @@
  * containers use to reach the API without exposing it to the network), and resumes every
  * execution that was running when the sandbox last stopped.
  */
-import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -13,14 +12,13 @@ import type net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
-import { adaptCompiler, browserBoundary, consoleSupportRoutes, createAdmin, createDeferredRunner, createGrpcServer, dualProtocolServer, openAdminDb, TaskCredentials, taskSocketGuard } from '../admin/index.ts';
+import { adaptCompiler, browserBoundary, consoleSupportRoutes, createAdmin, createDeferredRunner, createGrpcServer, dualProtocolServer, openAdminDb, TaskCredentials, taskSocketGrpcGuard, taskSocketGuard } from '../admin/index.ts';
 import { compileWorkflow } from '../compiler/index.ts';
 import { consoleRouter } from '../console/index.ts';
 import type { Launcher, LaunchSpec, LaunchedAttempt } from '../launcher/launcher.ts';
 import { attemptKey, createPropeller, resolvePropellerConfig, systemClock, type Logger } from '../propeller/index.ts';
 import { parseCpu, parseMemory } from '../propeller/resources.ts';
 import { DEFAULT_IMAGE } from '../sdk/internal.ts';
-import { isSandboxError } from '../core/errors.ts';
 import { diskFullReason, LocalDataStore } from '../storage/index.ts';
 import { baseUrl, homePaths, loadConfig, runningTaskLimit, writeState, clearState, type SandboxConfig } from './sandbox-home.ts';
 import { sqliteNativeBinding } from './native-addon.ts';
@@ -28,6 +26,7 @@ import { selfBinary, selfCommand } from './self.ts';
 import { exposureWarning } from './exposure.ts';
 import { startMemoryTrim } from './memory-trim.ts';
 import { version } from './version.ts';
+import { buildRuntimeImageInChild, supplyTaskImages } from './task-images.ts';
 
 /** Label that ties containers to the sandbox (data dir) that started them. */
 export const SANDBOX_LABEL = 'tflyte.sandbox';
@@ -78,27 +77,6 @@ export function runtimeBinary(): string | undefined {
   return fs.existsSync(built) ? built : undefined;
 }
 
-async function imageExists(docker: import('dockerode'), tag: string): Promise<boolean> {
-  try {
-    await docker.getImage(tag).inspect();
-    return true;
-  } catch (e) {
-    if ((e as { statusCode?: number }).statusCode === 404) return false;
-    throw e;
-  }
-}
-
-/** Runs `tflyte-sandbox build-task-image` and waits for it; rejects with what it printed. */
-function buildImageInChild(binary: string, tag: string): Promise<void> {
-  const [cmd, ...pre] = selfCommand();
-  return new Promise((resolve, reject) => {
-    execFile(cmd as string, [...pre, 'build-task-image', '--binary', binary, '--tag', tag], { maxBuffer: 1 << 20 }, (err, _stdout, stderr) => {
-      if (!err) resolve();
-      else reject(new Error(`building the task image ${tag} failed: ${stderr.trim() || err.message}`));
-    });
-  });
-}
-
 interface LauncherSetup {
   launcher: Launcher;
   kind: 'docker' | 'process';
@@ -106,15 +84,8 @@ interface LauncherSetup {
   /** Set when Docker was asked for but the process launcher is used. */
   warning?: string;
   foreignImage?: { entrypoint: string[]; mounts: { hostPath: string; containerPath: string; readOnly: boolean }[] };
-  /** Resolves when the default image exists (Docker). */
-  imageReady: Promise<void>;
-  /**
-   * The image built from this binary (tagged by its hash). Templates name the default image
-   * `DEFAULT_IMAGE`; launches use this tag, so sandboxes of different binaries never mix images.
-   */
-  runtimeTag?: string;
-  /** Builds the runtime image again (someone removed it while the sandbox ran). */
-  rebuildImage?: () => Promise<void>;
+  /** Gives each attempt the image its task needs (Docker: see `task-images.ts`). */
+  supplyImages: (launcher: Launcher) => Launcher;
   /**
    * Variables every process attempt gets; filled in once the port is known (`FLYTE_PLATFORM_URL`:
    * processes run on the host, and Flyte's eager tasks reach the admin with FlyteRemote).
@@ -125,8 +96,6 @@ interface LauncherSetup {
 async function setupLauncher(config: SandboxConfig, dataDir: string, socketPath: string, log: ReturnType<typeof makeLogger>): Promise<LauncherSetup> {
   const { createLauncher } = await import('../launcher/index.ts');
   let fallbackWarning: string | undefined;
-  let runtimeTag: string | undefined;
-  let rebuildImage: (() => Promise<void>) | undefined;
   if (config.launcher === 'docker') {
     const binary = runtimeBinary();
     let problem: string | undefined;
@@ -142,20 +111,18 @@ async function setupLauncher(config: SandboxConfig, dataDir: string, socketPath:
       }
     }
     if (!problem && docker && binary) {
-      const { runtimeImageTag, runtimeMount } = await import('../launcher/index.ts');
+      const { imagePresent, runtimeImageTag, runtimeMount } = await import('../launcher/index.ts');
       const tag = await runtimeImageTag(binary);
       const d = docker;
-      runtimeTag = tag;
       const buildImage = async (): Promise<void> => {
         const t0 = Date.now();
         // A missing image is built by a short-lived child process: streaming the 100 MB binary
         // into `docker import` would leave the daemon holding tens of MB it never gives back.
-        if (!(await imageExists(d, tag))) await buildImageInChild(binary, tag);
+        if (!(await imagePresent(d, tag))) await buildRuntimeImageInChild(binary, tag);
         const [repo, t] = DEFAULT_IMAGE.split(':') as [string, string];
         await d.getImage(tag).tag({ repo, tag: t });
         log.info('task image ready', { image: DEFAULT_IMAGE, from: tag, ms: Date.now() - t0 });
       };
-      rebuildImage = buildImage;
       const imageReady = buildImage();
       imageReady.catch((e: unknown) => log.error('building the task image failed', { error: String(e) }));
       const launcher = await createLauncher('docker', { docker, adminSocketPath: socketPath, ...(config.taskUser ? { user: config.taskUser } : {}) });
@@ -163,11 +130,10 @@ async function setupLauncher(config: SandboxConfig, dataDir: string, socketPath:
       return {
         launcher,
         kind: 'docker',
-        runtimeTag: runtimeTag as string,
-        rebuildImage: buildImage,
+        supplyImages: (l) =>
+          supplyTaskImages(l, { docker: d, runtimeTag: tag, runtimeReady: imageReady, rebuildRuntime: buildImage, workDir: path.join(dataDir, 'run', 'image-builds'), log }),
         runtimeCommand: ['tflyte-sandbox'],
         foreignImage: { entrypoint: mount.entrypoint, mounts: mount.mounts },
-        imageReady,
       };
     }
     log.warn(`falling back to the process launcher: ${problem}. Tasks run as local processes, without containers.`);
@@ -181,7 +147,7 @@ async function setupLauncher(config: SandboxConfig, dataDir: string, socketPath:
     baseEnv: processEnv,
     workRoot: path.join(dataDir, 'run', 'attempts'),
   });
-  return { launcher, kind: 'process', runtimeCommand, imageReady: Promise.resolve(), processEnv, ...(fallbackWarning ? { warning: fallbackWarning } : {}) };
+  return { launcher, kind: 'process', runtimeCommand, supplyImages: (l) => l, processEnv, ...(fallbackWarning ? { warning: fallbackWarning } : {}) };
 }
 
 /**
@@ -277,23 +243,7 @@ export async function serve(opts: { dataDir: string; port?: string; host?: strin
   const setup = await setupLauncher(config, dataDir, socketPath, log);
   setupRef.launcher = setup.launcher;
   const launcher = withSandboxLabel(setup.launcher, sandboxId(dataDir));
-  const imageAwareLauncher: Launcher = {
-    ...launcher,
-    launch: async (spec) => {
-      await setup.imageReady;
-      const ours = setup.runtimeTag !== undefined && spec.image === DEFAULT_IMAGE;
-      const image = ours ? (setup.runtimeTag as string) : spec.image;
-      try {
-        return await launcher.launch({ ...spec, image });
-      } catch (e) {
-        // The task image was removed while we ran (docker image prune, another teardown): build it again.
-        if (!ours || !setup.rebuildImage || !isSandboxError(e, 'SBX_LAUNCHER_IMAGE_NOT_FOUND')) throw e;
-        log.warn('the task image disappeared; building it again', { image });
-        await setup.rebuildImage();
-        return launcher.launch({ ...spec, image });
-      }
-    },
-  };
+  const taskLauncher = setup.supplyImages(launcher);
 
   const servers: { close(cb: () => void): void; closeAllConnections?(): void }[] = [];
   const memoryTrim = startMemoryTrim();
@@ -322,11 +272,18 @@ export async function serve(opts: { dataDir: string; port?: string; host?: strin
   const url = baseUrl(config.host, port);
   // What Flyte gives its pods to reach the admin (gRPC; FlyteRemote in eager tasks), for tasks on the host.
   if (setup.processEnv) Object.assign(setup.processEnv, { FLYTE_PLATFORM_URL: new URL(url).host, FLYTE_PLATFORM_INSECURE: 'true' });
-  servers.push(await listen(httpServer(taskWeb), { path: socketPath }));
+  // The task socket: REST for the sandbox's eager tasks, gRPC for flytekit's (FlyteRemote), both under task credentials.
+  const taskWebServer = httpServer(taskWeb);
+  const taskDual = dualProtocolServer(
+    taskWebServer,
+    createGrpcServer(admin, { logger: log, onCall: () => memoryTrim.touch(), guard: taskSocketGrpcGuard(admin, credentials, dataStore) }),
+  );
+  const taskMain = await listen(taskDual.server, { path: socketPath });
+  servers.push({ close: (cb) => taskMain.close(() => cb()), closeAllConnections: () => taskDual.closeAllConnections() }, taskWebServer);
   fs.chmodSync(socketPath, 0o666);
 
   const propeller = createPropeller(
-    { clock: systemClock, launcher: imageAwareLauncher, store: admin.stateStore, events: admin.eventSink, data: dataStore, children: admin.childPort, logger: log, credentials, storageFull: () => diskFullReason(dataDir) },
+    { clock: systemClock, launcher: taskLauncher, store: admin.stateStore, events: admin.eventSink, data: dataStore, children: admin.childPort, logger: log, credentials, storageFull: () => diskFullReason(dataDir) },
     resolvePropellerConfig({
       logDir: attemptLogs,
       runtime: { command: setup.runtimeCommand },

@@ -421,6 +421,9 @@ export class DockerLauncher implements Launcher {
         env.TFLYTE_ADMIN_URL = spec.adminUrl;
         const dir = path.posix.dirname(CONTAINER_ADMIN_SOCKET);
         env.TFLYTE_ADMIN_SOCKET = path.posix.join(dir, path.basename(this.#opts.adminSocketPath));
+        // Flyte's clients (flytekit's FlyteRemote in eager tasks) speak gRPC over the same socket.
+        env.FLYTE_PLATFORM_URL = `unix://${env.TFLYTE_ADMIN_SOCKET}`;
+        env.FLYTE_PLATFORM_INSECURE = 'true';
         mounts.push({ Type: 'bind', Source: path.dirname(this.#opts.adminSocketPath), Target: dir, ReadOnly: true });
       } else {
         env.TFLYTE_ADMIN_URL = rewriteLoopback(spec.adminUrl);

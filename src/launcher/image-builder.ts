@@ -52,7 +52,7 @@ export interface LinkedLibraries {
 
 /** Runs `ldd` on `binaryPath`. A static executable has no loader and no libraries. */
 export async function linkedLibraries(binaryPath: string): Promise<LinkedLibraries> {
-  const r = await run('ldd', [binaryPath]);
+  const r = await runCommand('ldd', [binaryPath]);
   if (r.exitCode !== 0) {
     if (/not a dynamic executable|statically linked/.test(`${r.stdout}${r.stderr}`)) return { libs: [] };
     throw launcherError(LAUNCHER_ERROR_CODES.IMAGE_BUILD_FAILED, `ldd ${binaryPath} failed: ${r.stderr || r.stdout}`);
@@ -74,7 +74,8 @@ export async function linkedLibraries(binaryPath: string): Promise<LinkedLibrari
   return loader === undefined ? { libs } : { loader, libs };
 }
 
-interface RootfsEntry {
+/** One entry of a root filesystem to import. */
+export interface RootfsEntry {
   path: string;
   type: 'Directory' | 'File';
   mode: number;
@@ -92,70 +93,93 @@ interface RootfsEntry {
  * may both build; the last import wins with identical content.
  */
 export async function ensureRuntimeImage(docker: Dockerode, opts: RuntimeImageOptions): Promise<string> {
+  if (await imagePresent(docker, opts.tag)) return opts.tag;
+  // HOME points at /tmp so a non-root uid (the launcher runs tasks as the host user) can write
+  // its caches there.
+  await importRootfs(docker, opts.tag, await runtimeRootfs(opts), [
+    `ENTRYPOINT ["${RUNTIME_BINARY_PATH}"]`,
+    `LABEL ${RUNTIME_IMAGE_LABEL}=1`,
+    'ENV PATH=/usr/local/bin:/usr/bin:/bin HOME=/tmp',
+  ]);
+  return opts.tag;
+}
+
+/** Whether the engine has the image `tag` (an engine that does not answer is an error). */
+export async function imagePresent(docker: Dockerode, tag: string): Promise<boolean> {
   try {
-    await docker.getImage(opts.tag).inspect();
-    return opts.tag;
+    await docker.getImage(tag).inspect();
+    return true;
   } catch (e) {
-    if ((e as { statusCode?: number }).statusCode !== 404) throw engineError(e, 'inspect image');
+    if ((e as { statusCode?: number }).statusCode === 404) return false;
+    throw engineError(e, 'inspect image');
   }
-  const entries = await runtimeRootfs(opts);
-  const { repo, tag } = splitTag(opts.tag);
+}
+
+/**
+ * `docker import`s `entries` as the image `tag`, with Dockerfile-like `changes` (`ENV …`,
+ * `LABEL …`, `ENTRYPOINT […]`, `WORKDIR …`), streaming the tar without writing it to disk.
+ */
+export async function importRootfs(docker: Dockerode, ref: string, entries: RootfsEntry[], changes: string[]): Promise<void> {
+  const { repo, tag } = splitTag(ref);
   let progress: NodeJS.ReadableStream;
   try {
-    progress = await docker.importImage(Readable.from(tarStream(entries)), {
-      repo,
-      tag,
-      // Repeated `changes` query parameters, as `docker import --change` sends them.
-      // HOME points at /tmp so a non-root uid (the launcher runs tasks as the host user) can write
-      // its caches there.
-      changes: [
-        `ENTRYPOINT ["${RUNTIME_BINARY_PATH}"]`,
-        `LABEL ${RUNTIME_IMAGE_LABEL}=1`,
-        'ENV PATH=/usr/local/bin:/usr/bin:/bin HOME=/tmp',
-      ],
-    });
+    // Repeated `changes` query parameters, as `docker import --change` sends them.
+    progress = await docker.importImage(Readable.from(tarStream(entries)), { repo, tag, changes });
   } catch (e) {
-    throw launcherError(LAUNCHER_ERROR_CODES.IMAGE_BUILD_FAILED, `docker import of ${opts.tag} failed: ${(e as Error).message}`, {
+    throw launcherError(LAUNCHER_ERROR_CODES.IMAGE_BUILD_FAILED, `docker import of ${ref} failed: ${(e as Error).message}`, {
       cause: e,
     });
   }
   await new Promise<void>((resolve, reject) => {
     docker.modem.followProgress(progress, (err: Error | null, events: { error?: string }[]) => {
       const failed = err?.message ?? events.find((ev) => ev.error)?.error;
-      if (failed) reject(launcherError(LAUNCHER_ERROR_CODES.IMAGE_BUILD_FAILED, `docker import of ${opts.tag} failed: ${failed}`));
+      if (failed) reject(launcherError(LAUNCHER_ERROR_CODES.IMAGE_BUILD_FAILED, `docker import of ${ref} failed: ${failed}`));
       else resolve();
     });
   });
-  return opts.tag;
 }
+
+/**
+ * `files` preceded by every directory above them (mode 0755) and a world-writable `/tmp`, sorted
+ * so that a directory comes before what it holds.
+ */
+export function withParentDirs(files: RootfsEntry[]): RootfsEntry[] {
+  const dirs = new Map<string, RootfsEntry>([['tmp', { path: 'tmp', type: 'Directory', mode: 0o1777 }]]);
+  for (const f of files) {
+    if (f.type === 'Directory') {
+      dirs.set(f.path, f);
+      continue;
+    }
+    for (let d = path.posix.dirname(f.path); d !== '.' && !dirs.has(d); d = path.posix.dirname(d)) {
+      dirs.set(d, { path: d, type: 'Directory', mode: 0o755 });
+    }
+  }
+  return [...[...dirs.values()].sort((a, b) => a.path.localeCompare(b.path)), ...files.filter((f) => f.type !== 'Directory')];
+}
+
+/** The `/etc/passwd` and `/etc/group` of a built image: root and nobody. */
+export const MINIMAL_ACCOUNTS: RootfsEntry[] = [
+  { path: 'etc/passwd', type: 'File', mode: 0o644, content: Buffer.from('root:x:0:0:root:/:/sbin/nologin\nnobody:x:65534:65534:nobody:/:/sbin/nologin\n') },
+  { path: 'etc/group', type: 'File', mode: 0o644, content: Buffer.from('root:x:0:\nnogroup:x:65534:\n') },
+];
 
 /** The files of the runtime image's root filesystem (exported for tests). @internal */
 export async function runtimeRootfs(opts: RuntimeImageOptions): Promise<RootfsEntry[]> {
   const { loader, libs } = await linkedLibraries(opts.binaryPath);
-  const files: RootfsEntry[] = [
-    { path: RUNTIME_BINARY_PATH.slice(1), type: 'File', mode: 0o755, source: opts.binaryPath },
-    { path: 'etc/passwd', type: 'File', mode: 0o644, content: Buffer.from('root:x:0:0:root:/:/sbin/nologin\nnobody:x:65534:65534:nobody:/:/sbin/nologin\n') },
-    { path: 'etc/group', type: 'File', mode: 0o644, content: Buffer.from('root:x:0:\nnogroup:x:65534:\n') },
-  ];
+  const files: RootfsEntry[] = [{ path: RUNTIME_BINARY_PATH.slice(1), type: 'File', mode: 0o755, source: opts.binaryPath }, ...MINIMAL_ACCOUNTS];
   for (const lib of [...libs, ...(loader ? [loader] : [])]) {
     files.push({ path: lib.slice(1), type: 'File', mode: 0o755, source: lib });
   }
   for (const f of opts.extraFiles ?? []) {
     files.push({ path: f.imagePath.replace(/^\/+/, ''), type: 'File', mode: f.mode ?? 0o644, source: f.hostPath });
   }
-  const dirs = new Map<string, RootfsEntry>([['tmp', { path: 'tmp', type: 'Directory', mode: 0o1777 }]]);
-  for (const f of files) {
-    for (let d = path.posix.dirname(f.path); d !== '.' && !dirs.has(d); d = path.posix.dirname(d)) {
-      dirs.set(d, { path: d, type: 'Directory', mode: 0o755 });
-    }
-  }
-  return [...[...dirs.values()].sort((a, b) => a.path.localeCompare(b.path)), ...files];
+  return withParentDirs(files);
 }
 
-/** Runs a command to its end; never rejects for a non-zero exit (`exitCode` says). */
-function run(cmd: string, args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+/** Runs a command to its end; never rejects for a non-zero exit (`exitCode` says; 127: not found). */
+export function runCommand(cmd: string, args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(cmd, args, { encoding: 'utf8' }, (err, stdout, stderr) => {
+    execFile(cmd, args, { encoding: 'utf8', maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : 127) : 0;
       resolve({ exitCode: code, stdout, stderr: stderr || (err && code === 127 ? err.message : '') });
     });

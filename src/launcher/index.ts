@@ -8,7 +8,7 @@ import type { DockerLauncherOptions } from './docker-launcher.ts';
 import type { ProcessLauncherOptions } from './process-launcher.ts';
 
 export type { Launcher, LaunchSpec, Mount, AttemptExit, LaunchedAttempt } from './launcher.ts';
-export { LauncherError, LAUNCHER_ERROR_CODES, isLauncherError } from './errors.ts';
+export { LauncherError, LAUNCHER_ERROR_CODES, isLauncherError, launcherError } from './errors.ts';
 export type { LauncherErrorCode } from './errors.ts';
 export type { DockerLauncherOptions } from './docker-launcher.ts';
 export type { ProcessLauncherOptions } from './process-launcher.ts';
@@ -57,4 +57,32 @@ export async function runtimeImageTag(binaryPath: string): Promise<string> {
 export async function runtimeMount(binaryPath: string): Promise<import('./image-builder.ts').RuntimeMount> {
   const m = await import('./image-builder.ts');
   return m.runtimeMount(binaryPath);
+}
+
+export type { PythonImageRequest } from './python-image.ts';
+
+/** Whether the engine has the image `tag`; see `image-builder.ts`. */
+export async function imagePresent(docker: Docker, tag: string): Promise<boolean> {
+  const m = await import('./image-builder.ts');
+  return m.imagePresent(docker, tag);
+}
+
+/** Builds (once) the image Python tasks run in when theirs is not present; see `python-image.ts`. */
+export async function ensurePythonImage(
+  docker: Docker,
+  req: import('./python-image.ts').PythonImageRequest,
+  opts: { workDir: string; progress?: (line: string) => void; searchPath?: string },
+): Promise<string> {
+  const m = await import('./python-image.ts');
+  return m.ensurePythonImage(docker, req, opts);
+}
+
+/** What a flytekit task's image needs (Python and flytekit versions) and the tag of its stand-in; see `python-image.ts`. */
+export async function pythonImageFor(
+  image: string,
+  flytekitVersion: string | undefined,
+): Promise<{ request: import('./python-image.ts').PythonImageRequest; tag: string } | undefined> {
+  const m = await import('./python-image.ts');
+  const request = m.pythonImageRequest(image, flytekitVersion, (await m.hostPythonVersion()) ?? '3');
+  return request && { request, tag: m.pythonImageTag(request) };
 }

@@ -45,6 +45,12 @@ export interface LaunchSpec {
   logPath: string;
   /** Lets the attempt reach the sandbox's admin API (eager tasks); the launcher rewrites the host. */
   adminUrl?: string;
+  /**
+   * The SDK that wrote a task that does not run this sandbox's runtime, from its template's
+   * `metadata.runtime` (`{ flavor: 'python', version: '1.16.31' }` for flytekit): lets the daemon
+   * run it in an equivalent image when `image` is not present locally.
+   */
+  sdk?: { flavor: string; version: string };
 }
 
 export interface Mount {

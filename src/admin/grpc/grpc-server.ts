@@ -12,6 +12,7 @@ import type { AdminCore } from '../core.ts';
 import type { AdminLogger } from '../ports.ts';
 import { flyteServices } from './flyte-services.ts';
 import { handleGrpcStream, isGrpcRequest } from './grpc-wire.ts';
+import { guardMethods, type GrpcGuard } from './task-grpc-guard.ts';
 
 /** Largest gRPC request message accepted (flytekit's own limit is 20 MB). */
 export const GRPC_MAX_RECEIVE_BYTES = 64 * 1024 * 1024;
@@ -23,11 +24,14 @@ export interface GrpcServerOptions {
   logger: AdminLogger;
   /** Called for every call (the daemon's idle tracking). */
   onCall?: () => void;
+  /** Run before every call's handler (the task socket's credential rules); none on the TCP port. */
+  guard?: GrpcGuard;
 }
 
 /** An HTTP/2 cleartext server answering Flyte's gRPC services over an admin core. Does not listen. */
 export function createGrpcServer(core: AdminCore, o: GrpcServerOptions): http2.Http2Server {
-  const methods = flyteServices({ managers: core.managers, uploads: core.managers.uploads, version: core.context.options.version });
+  const served = flyteServices({ managers: core.managers, uploads: core.managers.uploads, version: core.context.options.version });
+  const methods = o.guard ? guardMethods(served, o.guard) : served;
   const server = http2.createServer({ maxSessionMemory: 64, settings: { maxConcurrentStreams: 256 } });
   server.on('stream', (stream: http2.ServerHttp2Stream, headers) => {
     o.onCall?.();

@@ -98,7 +98,7 @@ function bearer(req: Request): string | undefined {
 }
 
 /** Every string under a `uri` key in a JSON value (blob literals, offloaded literals…). */
-function urisIn(v: unknown, out: string[] = []): string[] {
+export function urisIn(v: unknown, out: string[] = []): string[] {
   if (Array.isArray(v)) for (const x of v) urisIn(x, out);
   else if (v && typeof v === 'object') {
     for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
@@ -110,7 +110,7 @@ function urisIn(v: unknown, out: string[] = []): string[] {
 }
 
 /** Blob URIs of a literal map. */
-function blobUris(map: flyteidl.core.ILiteralMap | undefined): string[] {
+export function blobUris(map: flyteidl.core.ILiteralMap | undefined): string[] {
   return map ? urisIn(JSON.parse(JSON.stringify(map)) as unknown) : [];
 }
 
@@ -150,16 +150,25 @@ function within(store: DataStore, uri: string, roots: string[]): boolean {
 
 type Managers = Pick<AdminManagers, 'executions'>;
 
-/**
- * Express middleware of the unix socket: every request needs a valid task token and must fall in
- * its scope (see the module comment). Mount after a JSON body parser.
- */
-export function taskCredentialGuard(creds: TaskCredentials, managers: Managers, store: DataStore): RequestHandler {
+/** The data rules of a task scope, shared by the socket's REST and gRPC guards. */
+export interface TaskScopeRules {
+  /** Is `project/domain/name` a child execution of the scope's execution (created by its eager node)? */
+  childOf(scope: TaskScope, project: string, domain: string, name: string): boolean;
+  /** Blob URIs a child of the scope returned (empty for an execution that is not its child). */
+  childOutputs(scope: TaskScope, name: string): Promise<string[]>;
+  /** May the scope pass `uri` on to a child: its raw output area, its inputs' blobs, its children's outputs. */
+  mayPass(scope: TaskScope, uri: string): Promise<boolean>;
+}
+
+/** The rules of {@link TaskScopeRules} over the admin's executions and the blob store. */
+export function taskScopeRules(managers: Managers, store: DataStore): TaskScopeRules {
   const childOf = (scope: TaskScope, project: string, domain: string, name: string): boolean => {
     if (project !== scope.project || domain !== scope.domain) return false;
     try {
       const row = managers.executions.getRow({ project, domain, name });
-      return row.parent_project === scope.project && row.parent_domain === scope.domain && row.parent_name === scope.execution;
+      if (row.parent_project === scope.project && row.parent_domain === scope.domain && row.parent_name === scope.execution) return true;
+      // flytekit's eager children are top-level executions labelled with the eager execution's name.
+      return managers.executions.get({ project, domain, name }).spec?.labels?.values?.[EAGER_PARENT_LABEL] === scope.execution;
     } catch {
       return false;
     }
@@ -169,7 +178,6 @@ export function taskCredentialGuard(creds: TaskCredentials, managers: Managers, 
     const row = managers.executions.getRow({ project: scope.project, domain: scope.domain, name });
     return blobUris(await readLiteralMap(store, row.outputs_uri));
   };
-  /** May `scope` pass `uri` on to a child? */
   const mayPass = async (scope: TaskScope, uri: string): Promise<boolean> => {
     if (within(store, uri, [scope.rawOutputPrefix])) return true;
     if (within(store, uri, blobUris(await readLiteralMap(store, scope.inputsUri)))) return true;
@@ -183,6 +191,18 @@ export function taskCredentialGuard(creds: TaskCredentials, managers: Managers, 
     }
     return false;
   };
+  return { childOf, childOutputs, mayPass };
+}
+
+/** The label flytekit's eager controller gives each child execution: the eager execution's name. */
+export const EAGER_PARENT_LABEL = 'eager-exec';
+
+/**
+ * Express middleware of the unix socket: every request needs a valid task token and must fall in
+ * its scope (see the module comment). Mount after a JSON body parser.
+ */
+export function taskCredentialGuard(creds: TaskCredentials, managers: Managers, store: DataStore): RequestHandler {
+  const { childOf, childOutputs, mayPass } = taskScopeRules(managers, store);
 
   return (req: Request, res: Response, next: NextFunction) => {
     void (async () => {

@@ -194,6 +194,8 @@ async function buildLaunchSpec(
     ...(task.metadata?.isEager ? { TFLYTE_EAGER_CONCURRENCY: String(config.eagerConcurrency) } : {}),
     ...(eager ? { TFLYTE_ADMIN_URL: config.adminUrl } : {}),
     ...(token ? { TFLYTE_ADMIN_TOKEN: token } : {}),
+    // flytekit's FlyteRemote sends the token when the task socket asks for it (its proxy authenticator).
+    ...(token && sdkOf(task)?.flavor === 'python' ? { FLYTE_CREDENTIALS_PROXY_COMMAND: FLYTEKIT_TOKEN_COMMAND } : {}),
     ...request.envs,
   };
   for (const kv of container.env ?? []) if (kv.key && !kv.key.startsWith('TFLYTE_ADMIN_')) env[kv.key] = kv.value ?? '';
@@ -214,8 +216,22 @@ async function buildLaunchSpec(
     logPath: path.join(config.logDir, `${key}.log`),
     ...(entrypoint ? { entrypoint } : {}),
     ...(eager ? { adminUrl: config.adminUrl } : {}),
+    ...(sdkOf(task) ? { sdk: sdkOf(task) } : {}),
   };
   return spec;
+}
+
+/**
+ * The command flytekit runs for a proxy token (`FLYTE_CREDENTIALS_PROXY_COMMAND`, comma-separated):
+ * prints the attempt's task credential.
+ */
+const FLYTEKIT_TOKEN_COMMAND = "python3,-c,import os; print(os.environ['TFLYTE_ADMIN_TOKEN'])";
+
+/** The SDK that wrote a task that is not ours (`metadata.runtime`), e.g. flytekit's `python`. */
+function sdkOf(task: flyteidl.core.ITaskTemplate): { flavor: string; version: string } | undefined {
+  const rt = task.metadata?.runtime;
+  if (runsSandboxRuntime(task) || !rt?.flavor) return undefined;
+  return { flavor: rt.flavor, version: rt.version ?? '' };
 }
 
 function logsOf(st: TaskAttemptState | undefined): flyteidl.core.ITaskLog[] {

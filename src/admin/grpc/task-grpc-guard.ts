@@ -1,0 +1,108 @@
+/**
+ * gRPC over the task socket: what a flytekit eager task may ask the admin (its `FlyteRemote`
+ * registers the entities it calls, starts them as child executions labelled with its own
+ * execution, follows them and reads their outputs). Every call but `Health/Check` needs the
+ * attempt's task credential as a bearer token (`authorization` or `proxy-authorization`:
+ * flytekit's proxy authenticator sends the latter after an UNAUTHENTICATED answer, running the
+ * command in `FLYTE_CREDENTIALS_PROXY_COMMAND`), and then:
+ *
+ * - reads (`Get*`, `List*`, `Get*Data`) only within the attempt's project and domain;
+ * - `Create{Task,Workflow,LaunchPlan}` only there (an identical spec is ALREADY_EXISTS, a different
+ *   one INVALID_ARGUMENT: nothing registered can be replaced);
+ * - `CreateExecution` only of children: labelled `eager-exec=<its execution>` (flytekit's label) or
+ *   with `parent_node_execution` = its node, no raw output prefix of their own, and file inputs
+ *   it may read (its inputs, its raw output area, its children's outputs);
+ * - `TerminateExecution` only of its children;
+ * - nothing else (PERMISSION_DENIED, saying why).
+ */
+import { GrpcError, GrpcStatus, type CallInfo, type MethodTable, type UnaryMethod } from './grpc-wire.ts';
+import { EAGER_PARENT_LABEL, urisIn, type TaskCredentials, type TaskScope, type TaskScopeRules } from '../http/task-credential.ts';
+
+/** Decides whether a call may proceed; throws a {@link GrpcError} when not. */
+export type GrpcGuard = (path: string, request: Record<string, unknown>, call: CallInfo) => Promise<void>;
+
+/** `methods` with `guard` run before each handler. */
+export function guardMethods(methods: MethodTable, guard: GrpcGuard): MethodTable {
+  const out = new Map<string, UnaryMethod>();
+  for (const [path, m] of methods) {
+    out.set(path, {
+      ...m,
+      handle: async (request, call) => {
+        await guard(path, request, call);
+        return m.handle(request, call);
+      },
+    });
+  }
+  return out;
+}
+
+type Req = Record<string, unknown>;
+
+function bearerOf(call: CallInfo): string | undefined {
+  for (const name of ['authorization', 'proxy-authorization']) {
+    const v = call.metadata[name];
+    const m = typeof v === 'string' ? /^Bearer\s+(\S+)$/i.exec(v) : null;
+    if (m?.[1]) return m[1];
+  }
+  return undefined;
+}
+
+/** Every `project`/`domain` string in a request (ids, filters' targets), with where it was found. */
+function scopesIn(v: unknown, at: string, out: { path: string; key: 'project' | 'domain'; value: string }[] = []): typeof out {
+  if (Array.isArray(v)) v.forEach((x, i) => scopesIn(x, `${at}[${i}]`, out));
+  else if (v && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v as Req)) {
+      if ((k === 'project' || k === 'domain') && typeof x === 'string') out.push({ path: `${at}${k}`, key: k, value: x });
+      // Literals carry no ids; skip them (large, and a string literal could be named anything).
+      else if (k !== 'inputs' && k !== 'literals' && k !== 'fixedInputs' && k !== 'defaultInputs') scopesIn(x, `${at}${k}.`, out);
+    }
+  }
+  return out;
+}
+
+const READ = /^(Get|List)/;
+const REGISTER = new Set(['CreateTask', 'CreateWorkflow', 'CreateLaunchPlan']);
+
+/** The guard of the task socket's gRPC (see the module comment). */
+export function taskGrpcGuard(creds: TaskCredentials, rules: TaskScopeRules): GrpcGuard {
+  return async (path, request, call) => {
+    if (path === '/grpc.health.v1.Health/Check') return;
+    const scope = creds.verify(bearerOf(call));
+    if (!scope) {
+      throw new GrpcError(GrpcStatus.UNAUTHENTICATED, 'SBX_ADMIN_UNAUTHENTICATED: calls over the task socket need the credential of an eager task attempt (TFLYTE_ADMIN_TOKEN, sent by FLYTE_CREDENTIALS_PROXY_COMMAND)');
+    }
+    const deny = (why: string): never => {
+      throw new GrpcError(GrpcStatus.PERMISSION_DENIED, `SBX_ADMIN_FORBIDDEN: the credential of ${scope.execution}/${scope.nodeId} does not allow this: ${why}`);
+    };
+    const method = path.slice(path.lastIndexOf('/') + 1);
+    const service = path.slice(1, path.lastIndexOf('/'));
+    if (service !== 'flyteidl.service.AdminService') deny(`${service} is not reachable from a task`);
+    if (method === 'ListProjects' || method === 'GetVersion') return;
+    for (const s of scopesIn(request, '')) {
+      if (s.value !== '' && s.value !== scope[s.key]) deny(`${s.path} is ${s.value}; a task reaches only its own ${s.key} (${scope[s.key]})`);
+    }
+    if (READ.test(method) || REGISTER.has(method)) return;
+    if (method === 'CreateExecution') return checkChildExecution(scope, request, rules, deny);
+    if (method === 'TerminateExecution') {
+      const id = (request.id ?? {}) as Req;
+      if (rules.childOf(scope, String(id.project ?? ''), String(id.domain ?? ''), String(id.name ?? ''))) return;
+      deny(`execution ${String(id.name ?? '')} is not a child of ${scope.execution}`);
+    }
+    deny(`${method} is not a call an eager task makes`);
+  };
+}
+
+async function checkChildExecution(scope: TaskScope, request: Req, rules: TaskScopeRules, deny: (why: string) => never): Promise<void> {
+  const spec = (request.spec ?? {}) as Req;
+  const labels = ((spec.labels ?? {}) as Req).values as Req | undefined;
+  const parent = ((spec.metadata ?? {}) as Req).parentNodeExecution as Req | undefined;
+  const parentExec = (parent?.executionId ?? {}) as Req;
+  const linked = parent
+    ? parentExec.name === scope.execution && parent.nodeId === scope.nodeId
+    : labels?.[EAGER_PARENT_LABEL] === scope.execution;
+  if (!linked) deny(`an eager task may start only its own children (label ${EAGER_PARENT_LABEL}=${scope.execution}, or metadata.parent_node_execution = its node)`);
+  if (spec.rawOutputDataConfig !== undefined && spec.rawOutputDataConfig !== null) deny("a child execution of an eager task writes to the sandbox's raw output area");
+  for (const uri of urisIn([request.inputs, spec.inputs])) {
+    if (!(await rules.mayPass(scope, uri))) deny(`input ${uri} is not data this task may read (its inputs, its own outputs or its children's outputs)`);
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * The images the daemon's Docker tasks run in, supplied at launch:
+ *
+ * - templates of the sandbox's own tasks name `DEFAULT_IMAGE`; they run in the runtime image built
+ *   from this binary (tagged by its hash, so sandboxes of different binaries never mix images),
+ *   built again when someone removed it while the sandbox ran;
+ * - a flytekit task whose image is not present locally (nothing can be pulled) runs in the
+ *   equivalent of flytekit's default image that the sandbox builds once per Python and flytekit
+ *   version (`launcher/python-image.ts`); the attempt's log tells which image it got and shows the
+ *   build's progress.
+ *
+ * Image builds stream hundreds of MB into `docker import`, so they run in short-lived child
+ * processes (`tflyte-sandbox build-task-image`): the daemon would keep tens of MB it never gives back.
+ */
+import { execFile, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import type Dockerode from 'dockerode';
+import type { Launcher } from '../launcher/launcher.ts';
+import { imagePresent, launcherError, LAUNCHER_ERROR_CODES, pythonImageFor } from '../launcher/index.ts';
+import { isSandboxError } from '../core/errors.ts';
+import { DEFAULT_IMAGE } from '../sdk/internal.ts';
+import { selfCommand } from './self.ts';
+
+interface ImageLog {
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+}
+
+/** Options of {@link supplyTaskImages}. */
+export interface TaskImageOptions {
+  docker: Dockerode;
+  /** The runtime image of this binary. */
+  runtimeTag: string;
+  /** Resolves when the runtime image exists; {@link TaskImageOptions.rebuildRuntime} makes it again. */
+  runtimeReady: Promise<void>;
+  rebuildRuntime: () => Promise<void>;
+  /** Scratch space for image builds (pip's target directory). */
+  workDir: string;
+  log: ImageLog;
+}
+
+/** Runs `tflyte-sandbox build-task-image <args>`; rejects with what it printed. */
+export function buildRuntimeImageInChild(binary: string, tag: string): Promise<void> {
+  const [cmd, ...pre] = selfCommand();
+  return new Promise((resolve, reject) => {
+    execFile(cmd as string, [...pre, 'build-task-image', '--binary', binary, '--tag', tag], { maxBuffer: 1 << 20 }, (err, _stdout, stderr) => {
+      if (!err) resolve();
+      else reject(new Error(`building the task image ${tag} failed: ${stderr.trim() || err.message}`));
+    });
+  });
+}
+
+/** A build shared by every attempt that waits for the same image; each hears its progress. */
+interface SharedBuild {
+  done: Promise<void>;
+  listeners: Set<(line: string) => void>;
+}
+
+/** Wraps a Docker launcher so each attempt gets the image its task needs (see the module comment). */
+export function supplyTaskImages(launcher: Launcher, o: TaskImageOptions): Launcher {
+  const builds = new Map<string, SharedBuild>();
+  const buildPythonImage = (request: { python: string; flytekit: string }, tag: string, progress: (line: string) => void): Promise<void> => {
+    let b = builds.get(tag);
+    if (!b) {
+      const listeners = new Set<(line: string) => void>();
+      const done = buildPythonImageInChild(request, o.workDir, (line) => {
+        o.log.info('python image', { image: tag, step: line });
+        for (const l of listeners) l(line);
+      });
+      b = { done, listeners };
+      builds.set(tag, b);
+      // A failed build is tried again by the next attempt (pip may have been offline).
+      done.catch(() => builds.delete(tag));
+    }
+    b.listeners.add(progress);
+    return b.done.finally(() => b.listeners.delete(progress));
+  };
+
+  return {
+    kind: launcher.kind,
+    wait: (key, signal) => launcher.wait(key, signal),
+    abort: (key) => launcher.abort(key),
+    cleanup: (key) => launcher.cleanup(key),
+    list: (labels) => launcher.list(labels),
+    close: () => launcher.close(),
+    launch: async (spec) => {
+      await o.runtimeReady;
+      const ours = spec.image === DEFAULT_IMAGE;
+      let image = ours ? o.runtimeTag : spec.image;
+      if (!ours && spec.sdk?.flavor === 'python' && !(await imagePresent(o.docker, spec.image))) {
+        const stand = await pythonImageFor(spec.image, spec.sdk.version);
+        if (stand) {
+          const say = (line: string): void => appendLine(spec.logPath, `[tflyte-sandbox] ${line}`);
+          say(`image ${spec.image} is not present locally (nothing is pulled): running in ${stand.tag} (Python ${stand.request.python}, flytekit ${stand.request.flytekit})`);
+          if (!(await imagePresent(o.docker, stand.tag))) await buildPythonImage(stand.request, stand.tag, say);
+          image = stand.tag;
+        }
+      }
+      try {
+        return await launcher.launch({ ...spec, image });
+      } catch (e) {
+        // The task image was removed while we ran (docker image prune, another teardown): build it again.
+        if (!ours || !isSandboxError(e, 'SBX_LAUNCHER_IMAGE_NOT_FOUND')) throw e;
+        o.log.warn('the task image disappeared; building it again', { image });
+        await o.rebuildRuntime();
+        return launcher.launch({ ...spec, image });
+      }
+    },
+  };
+}
+
+/** Runs `tflyte-sandbox build-task-image --python … --flytekit …`, passing on each line it prints. */
+function buildPythonImageInChild(request: { python: string; flytekit: string }, workDir: string, progress: (line: string) => void): Promise<void> {
+  const [cmd, ...pre] = selfCommand();
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd as string, [...pre, 'build-task-image', '--python', request.python, '--flytekit', request.flytekit, '--work-dir', workDir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let pending = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      pending += chunk;
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const l of lines) if (l.trim()) progress(l.trim());
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr = (stderr + chunk).slice(-4000);
+    });
+    child.on('error', (e) => reject(launcherError(LAUNCHER_ERROR_CODES.IMAGE_BUILD_FAILED, `could not run the image build: ${e.message}`)));
+    child.on('close', (code) => {
+      if (code === 0) resolve();
+      else reject(launcherError(LAUNCHER_ERROR_CODES.IMAGE_BUILD_FAILED, `building the Python ${request.python} / flytekit ${request.flytekit} image failed: ${stderr.trim() || `exit ${code}`}`));
+    });
+  });
+}
+
+/** Appends a line to an attempt's log (best effort: a full disk costs the line). */
+function appendLine(file: string, line: string): void {
+  try {
+    fs.appendFileSync(file, `${line}\n`);
+  } catch {
+    // the log cannot be written: the daemon log has the same lines
+  }
+}
