@@ -10,6 +10,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ROOT } from '../support/cli.ts';
 import { dockerSandboxAvailable, startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
@@ -20,6 +21,13 @@ const havePyflyte = fs.existsSync(PYFLYTE);
 if (!havePyflyte) {
   if (process.env.CI) throw new Error(`${PYFLYTE} is missing in CI: .ci/run runs scripts/ci/install-flytekit.sh before the tests`);
   console.warn('skipping the pyflyte suite: .build/pyflyte-venv does not exist (run scripts/ci/install-flytekit.sh; it needs Python 3 and PyPI)');
+}
+
+const CHROMIUM = '/usr/bin/chromium';
+const haveChromium = fs.existsSync(CHROMIUM);
+if (!haveChromium) {
+  if (process.env.CI) throw new Error(`${CHROMIUM} is missing in CI: .ci/run installs chromium (scripts/ci/install-chromium.sh)`);
+  console.warn(`skipping the browser check of a Python run: ${CHROMIUM} is missing (apt-get install chromium)`);
 }
 
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'python');
@@ -33,6 +41,14 @@ const CASES: [string, string[], string, unknown][] = [
   ['conditional_wf', ['--x', '5'], 'big 5', 'big 5'],
   ['conditional_wf', ['--x', '1'], 'small 1', 'small 1'],
   ['simple_eager_workflow', ['--x', '3'], '8', 8],
+  // The rest of Flyte's eager guide: plain values, conditionals, gathered async tasks, static and eager sub-workflows, exceptions.
+  ['another_eager_workflow', ['--x', '3'], '6', 6],
+  ['eager_workflow_with_conditionals', ['--x', '3'], '8', 8],
+  ['eager_workflow_with_conditionals', ['--x', '200'], '100', 100],
+  ['eager_workflow_with_gather', ['--x', '3'], '12', 12],
+  ['eager_workflow_with_static_subworkflow', ['--x', '3'], '8', 8],
+  ['nested_eager_workflow', ['--x', '3'], '8', 8],
+  ['eager_workflow_with_exception', ['--x', '5'], '5', 5],
 ];
 
 const env = (sbx: TestSandbox): Record<string, string> => ({
@@ -79,6 +95,10 @@ describe.skipIf(!dockerAvailable)('pyflyte run --remote, each Python task in its
     expect(logs.stdout).toMatch(/not present locally \(nothing is pulled\): running in tflyte-sandbox-flytekit:py3\.\d+-1\.16\.31/);
   }, 600_000);
 
+  test('an eager workflow in a container catches a failed task as EagerException', async () => {
+    await runRemote(sbx, 'eager_workflow_with_exception', ['--x', '0'], -1);
+  });
+
   test('the image is built once, with its steps in the log of the attempt that waited for it', () => {
     const logs = fs.readdirSync(path.join(sbx.dataDir, 'logs', 'tasks')).map((f) => fs.readFileSync(path.join(sbx.dataDir, 'logs', 'tasks', f), 'utf8'));
     const builds = logs.filter((l) => l.includes('installing flytekit 1.16.31'));
@@ -105,6 +125,61 @@ describe.skipIf(!havePyflyte)('pyflyte run --remote against the sandbox (process
     expect(l.exitCode, l.out).toBe(0);
     expect(l.out.trim().split('\n').pop()).toBe(local);
     await runRemote(sbx, wf, args, remote);
+  });
+
+  test("an eager workflow catches a failed task as EagerException (flytekit's local run raises the task's own error instead)", async () => {
+    const l = await pyflyte(sbx, ['run', FILE, 'eager_workflow_with_exception', '--x', '0']);
+    expect(l.exitCode).not.toBe(0);
+    expect(l.out).toContain('x must be > 0');
+    await runRemote(sbx, 'eager_workflow_with_exception', ['--x', '0'], -1);
+  });
+
+  test('FlyteRemote from a script: fetch, execute a launch plan and a task, wait, outputs, node executions, terminate, relaunch', async () => {
+    const version = `rc-${Date.now().toString(36)}`;
+    const reg = await pyflyte(sbx, ['register', '--version', version, FILE]);
+    expect(reg.exitCode, reg.out).toBe(0);
+    const r = await execa(path.join(VENV_BIN, 'python'), ['remote_checks.py', version], { cwd: FIXTURES, env: env(sbx), extendEnv: false, reject: false, timeout: 300_000, all: true });
+    expect(r.exitCode, String(r.all)).toBe(0);
+    expect(String(r.all).match(/^ok .*/gm)).toEqual([
+      'ok fetch launch plan, workflow and task',
+      'ok execute a launch plan, wait, inputs and outputs',
+      'ok node executions and their outputs',
+      'ok execute a task',
+      'ok fetch an execution',
+      'ok terminate',
+      'ok relaunch',
+    ]);
+  });
+
+  test.skipIf(!haveChromium)('the console shows Python executions: graph, phases, inputs and outputs, task logs, eager children', async () => {
+    const name = await runRemote(sbx, 'my_wf', ['--a', '5', '--b', 'hi'], 'hi-7');
+    const eager = await runRemote(sbx, 'simple_eager_workflow', ['--x', '3'], 8);
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+    try {
+      const page = await browser.newPage();
+      page.setDefaultTimeout(30_000);
+      const execPage = (n: string, q = ''): string => `${sbx.url}/console/projects/flytesnacks/domains/development/executions/${n}${q}`;
+      await page.goto(execPage(name));
+      await page.waitForSelector('.gnode[data-node="n1"][data-phase="SUCCEEDED"]');
+      expect(await page.locator('.exec-head .badge').getAttribute('data-phase')).toBe('SUCCEEDED');
+      expect(await page.locator('.gnode[data-node="n0"] .gnode-title').innerText()).toBe('t1');
+      expect(await page.locator('.gnode[data-node="n1"] .gnode-title').innerText()).toBe('t2');
+      await page.click('#exec-tab-io');
+      await page.waitForSelector('.io tr[data-name="o0"]');
+      expect(await page.locator('.io tr[data-name="o0"] td').innerText()).toBe('"hi-7"');
+      expect(await page.locator('.io tr[data-name="a"] td').innerText()).toBe('5');
+      // The task's own output, in its node's logs.
+      await page.goto(execPage(name, '?node=n0'));
+      await page.waitForSelector('aside.panel[data-node="n0"]');
+      await page.click('#node-tab-logs');
+      await page.waitForFunction(() => /t1 got 5/.test(document.querySelector('pre.log')?.textContent ?? ''));
+      // flytekit's eager children (labelled with the parent's name) are listed in the eager node.
+      await page.goto(execPage(eager));
+      await page.waitForFunction(() => document.querySelectorAll('.gnode[data-kind="eager"] .eager-row[data-phase="SUCCEEDED"]').length === 2);
+      expect(await page.locator('.gnode[data-kind="eager"] .eager-label').allInnerTexts()).toEqual(expect.arrayContaining(['add_one', 'double']));
+    } finally {
+      await browser.close();
+    }
   });
 
   test('the console link pyflyte prints is a page of the sandbox console', async () => {
