@@ -15,7 +15,7 @@ export const LAUNCHER_ERROR_CODES = {
   ENGINE_UNAVAILABLE: 'SBX_LAUNCHER_ENGINE_UNAVAILABLE',
   /** The task's image does not exist locally (nothing can be pulled). USER. */
   IMAGE_NOT_FOUND: 'SBX_LAUNCHER_IMAGE_NOT_FOUND',
-  /** Building the runtime image failed. SYSTEM. */
+  /** Building a task image (the runtime image, or a flytekit task's stand-in) failed. SYSTEM. */
   IMAGE_BUILD_FAILED: 'SBX_LAUNCHER_IMAGE_BUILD_FAILED',
   /** The engine or the OS refused an operation (create, start, spawn). SYSTEM, retryable. */
   OPERATION_FAILED: 'SBX_LAUNCHER_OPERATION_FAILED',

@@ -8,6 +8,8 @@
  * socket with their credential.
  */
 import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { chromium } from 'playwright-core';
@@ -82,6 +84,10 @@ const dockerAvailable = havePyflyte && (await dockerSandboxAvailable());
 describe.skipIf(!dockerAvailable)('pyflyte run --remote, each Python task in its own container', () => {
   let sbx: TestSandbox;
   beforeAll(async () => {
+    // The suite checks the build itself: drop a flytekit image an earlier run built.
+    const built = await execa('docker', ['images', '-q', '--filter', 'label=tflyte.sandbox.python-image'], { reject: false });
+    const ids = String(built.stdout).split('\n').filter(Boolean);
+    if (ids.length > 0) await execa('docker', ['rmi', '-f', ...new Set(ids)], { reject: false });
     sbx = await startTestSandbox({ launcher: 'docker', name: 'pyflyte-docker' });
   });
   afterAll(async () => {
@@ -191,6 +197,36 @@ describe.skipIf(!havePyflyte)('pyflyte run --remote against the sandbox (process
     const page = await fetch(link!);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<base href="/console/"');
+  });
+
+  test('on 30080 (flytekit\'s sandbox default), pyflyte needs no config at all', async (ctx) => {
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = net.createServer().once('error', () => resolve(false));
+      probe.listen(30080, '127.0.0.1', () => probe.close(() => resolve(true)));
+    });
+    if (!free) {
+      console.warn('skipping the zero-config check: port 30080 is taken on this machine');
+      ctx.skip();
+    }
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'tflyte-pyflyte-home-'));
+    const onDefault = await startTestSandbox({ launcher: 'process', name: 'pyflyte-30080', port: 30080, env: { ...(process.env as Record<string, string>), PATH: `${VENV_BIN}:${process.env.PATH ?? ''}` } });
+    try {
+      // No FLYTECTL_CONFIG, no FLYTE_PLATFORM_URL, an empty HOME (no ~/.flyte/config.yaml).
+      const r = await execa(PYFLYTE, ['run', '--remote', '--wait', '--poll-interval', '1', FILE, 'my_wf'], {
+        cwd: FIXTURES,
+        env: { PATH: env(sbx).PATH!, HOME: home, PYTHONDONTWRITEBYTECODE: '1' },
+        extendEnv: false,
+        reject: false,
+        timeout: 300_000,
+        all: true,
+      });
+      expect(r.exitCode, String(r.all)).toBe(0);
+      expect(String(r.all)).toMatch(/Execution \S+ has succeeded/);
+      expect(String(r.all)).toContain('localhost:30080/console/projects/flytesnacks');
+    } finally {
+      await onDefault.destroy();
+      fs.rmSync(home, { recursive: true, force: true });
+    }
   });
 
   test('on another port than 30080, the printed FLYTE_PLATFORM_URL is all pyflyte needs (no config file)', async () => {

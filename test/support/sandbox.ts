@@ -55,13 +55,14 @@ export async function dockerSandboxAvailable(): Promise<boolean> {
 
 /**
  * Starts a sandbox; `launcher: 'docker'` uses the binary, `'process'` the sources; `config` is
- * written as its config.yaml first; `env` is added to the daemon's environment (process tasks inherit it).
+ * written as its config.yaml first; `env` is added to the daemon's environment (process tasks inherit it);
+ * `port` defaults to any free one.
  */
-export async function startTestSandbox(opts: { launcher: 'docker' | 'process'; name?: string; config?: string; env?: Record<string, string> }): Promise<TestSandbox> {
+export async function startTestSandbox(opts: { launcher: 'docker' | 'process'; name?: string; config?: string; env?: Record<string, string>; port?: number }): Promise<TestSandbox> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `tflyte-it-${opts.name ?? 'sbx'}-`));
   if (opts.config !== undefined) fs.writeFileSync(path.join(dataDir, 'config.yaml'), opts.config);
   const flavor: CliFlavor = opts.launcher === 'docker' ? 'binary' : 'source';
-  let port = 0;
+  let port = opts.port ?? 0;
   const startIt = async (): Promise<string> => {
     const r = await runCli(flavor, ['start', '--data-dir', dataDir, '--port', String(port), '--launcher', opts.launcher], opts.env ? { env: opts.env } : {});
     if (r.exitCode !== 0) throw new Error(`sandbox did not start: ${r.stderr || r.stdout}`);
