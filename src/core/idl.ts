@@ -323,9 +323,14 @@ function wellKnownToJson(type: protobuf.Type, v: Record<string, unknown>): unkno
     case '.google.protobuf.ListValue':
       return ((v as { values?: StructValue[] }).values ?? []).map(structValueToJs);
     default:
-      if (fullName.startsWith('.google.protobuf.') && fullName.endsWith('Value') && 'value' in v) {
+      if (fullName.startsWith('.google.protobuf.') && fullName.endsWith('Value')) {
+        // A wrapper is its bare value in JSON; a decoded wrapper holding the default (`false`,
+        // `0`, `""`) has no `value` at all, and is still that default, not an object.
         const field = type.fields.value;
-        return field && v.value !== undefined && v.value !== null ? scalarToJson(field, v.value) : v.value;
+        if (!field) return undefined;
+        if (v.value !== undefined && v.value !== null) return scalarToJson(field, v.value);
+        field.resolve();
+        return scalarToJson(field, field.typeDefault);
       }
       return undefined;
   }

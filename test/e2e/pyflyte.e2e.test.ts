@@ -73,9 +73,15 @@ async function runRemote(sbx: TestSandbox, wf: string, args: string[], remote: u
   expect(name, r.out).toBeDefined();
   const got = await sbx.cli(['get', 'execution', name!, '--json']);
   expect(got.exitCode, got.stderr).toBe(0);
-  const shown = JSON.parse(got.stdout.trim().split('\n').pop() ?? '{}') as { phase?: string; outputs?: Record<string, unknown> };
+  const shown = JSON.parse(got.stdout.trim().split('\n').pop() ?? '{}') as {
+    phase?: string;
+    outputs?: Record<string, unknown>;
+    nodes?: { node: string; phase: string; outputs: unknown }[];
+  };
   expect(shown.phase).toBe('SUCCEEDED');
   expect(shown.outputs).toEqual({ o0: remote });
+  // Our CLI reads every node's data too (a dynamic node carries flytekit's compiled sub-workflow).
+  for (const n of shown.nodes ?? []) if (n.phase === 'SUCCEEDED') expect(n.outputs, `outputs of node ${n.node}`).not.toBe('?');
   return name!;
 }
 
