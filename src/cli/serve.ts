@@ -84,8 +84,11 @@ interface LauncherSetup {
   /** Set when Docker was asked for but the process launcher is used. */
   warning?: string;
   foreignImage?: { entrypoint: string[]; mounts: { hostPath: string; containerPath: string; readOnly: boolean }[] };
-  /** Gives each attempt the image its task needs (Docker: see `task-images.ts`). */
-  supplyImages: (launcher: Launcher) => Launcher;
+  /**
+   * Adapts launches to where tasks run: Docker attempts get the image their task needs
+   * (`task-images.ts`); host processes unpack flytekit's code in their own working directory.
+   */
+  adaptToTasks: (launcher: Launcher) => Launcher;
   /**
    * Variables every process attempt gets; filled in once the port is known (`FLYTE_PLATFORM_URL`:
    * processes run on the host, and Flyte's eager tasks reach the admin with FlyteRemote).
@@ -130,7 +133,7 @@ async function setupLauncher(config: SandboxConfig, dataDir: string, socketPath:
       return {
         launcher,
         kind: 'docker',
-        supplyImages: (l) =>
+        adaptToTasks: (l) =>
           supplyTaskImages(l, { docker: d, runtimeTag: tag, runtimeReady: imageReady, rebuildRuntime: buildImage, workDir: path.join(dataDir, 'run', 'image-builds'), log }),
         runtimeCommand: ['tflyte-sandbox'],
         foreignImage: { entrypoint: mount.entrypoint, mounts: mount.mounts },
@@ -147,7 +150,30 @@ async function setupLauncher(config: SandboxConfig, dataDir: string, socketPath:
     baseEnv: processEnv,
     workRoot: path.join(dataDir, 'run', 'attempts'),
   });
-  return { launcher, kind: 'process', runtimeCommand, supplyImages: (l) => l, processEnv, ...(fallbackWarning ? { warning: fallbackWarning } : {}) };
+  return { launcher, kind: 'process', runtimeCommand, adaptToTasks: unpackCodeInAttemptDir, processEnv, ...(fallbackWarning ? { warning: fallbackWarning } : {}) };
+}
+
+/**
+ * `pyflyte-fast-execute --dest-dir DIR` unpacks a task's code into DIR: a directory of the
+ * container (`pyflyte package` writes `/root`). On the host, that directory is the attempt's own
+ * working directory (`.`), never a directory of the machine.
+ */
+function unpackCodeInAttemptDir(inner: Launcher): Launcher {
+  return {
+    kind: inner.kind,
+    launch: (spec) => {
+      const at = spec.command.indexOf('--dest-dir');
+      if (path.basename(spec.command[0] ?? '') !== 'pyflyte-fast-execute' || at < 0 || at + 1 >= spec.command.length) return inner.launch(spec);
+      const command = [...spec.command];
+      command[at + 1] = '.';
+      return inner.launch({ ...spec, command });
+    },
+    wait: (key, signal) => inner.wait(key, signal),
+    abort: (key) => inner.abort(key),
+    cleanup: (key) => inner.cleanup(key),
+    list: (labels) => inner.list(labels),
+    close: () => inner.close(),
+  };
 }
 
 /**
@@ -243,7 +269,7 @@ export async function serve(opts: { dataDir: string; port?: string; host?: strin
   const setup = await setupLauncher(config, dataDir, socketPath, log);
   setupRef.launcher = setup.launcher;
   const launcher = withSandboxLabel(setup.launcher, sandboxId(dataDir));
-  const taskLauncher = setup.supplyImages(launcher);
+  const taskLauncher = setup.adaptToTasks(launcher);
 
   const servers: { close(cb: () => void): void; closeAllConnections?(): void }[] = [];
   const memoryTrim = startMemoryTrim();

@@ -2,7 +2,8 @@
  * Flyte's own `flytectl` (v0.9.8, built from the Go module proxy by `npm run flyte-check`) against
  * a real sandbox over gRPC on its one port, with the config file `start` writes: projects, `register files` of a package (with its code
  * uploaded through DataProxy's signed URL), get task/workflow/launch plan, create an execution from
- * a launch plan and from a task with an exec file, follow it, read its details, relaunch it.
+ * a launch plan and from a task with an exec file, follow it, read its details, relaunch it; and
+ * the package `pyflyte package` writes, registered by flytectl and run.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,6 +21,8 @@ if (!haveFlytectl) {
 }
 
 const P = ['-p', 'flytesnacks', '-d', 'development'];
+const VENV_BIN = path.join(ROOT, '.build', 'pyflyte-venv', 'bin');
+const havePyflyte = fs.existsSync(path.join(VENV_BIN, 'pyflyte'));
 
 describe.skipIf(!haveFlytectl)('flytectl against the sandbox (gRPC)', () => {
   let sbx: TestSandbox;
@@ -52,7 +55,8 @@ describe.skipIf(!haveFlytectl)('flytectl against the sandbox (gRPC)', () => {
   };
 
   beforeAll(async () => {
-    sbx = await startTestSandbox({ launcher: 'process', name: 'flytectl' });
+    // Python tasks (the pyflyte package below) run in flytekit's venv, as a user's activated one.
+    sbx = await startTestSandbox({ launcher: 'process', name: 'flytectl', env: { ...(process.env as Record<string, string>), PATH: `${VENV_BIN}:${process.env.PATH ?? ''}` } });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tflyte-flytectl-'));
     // The config `start` writes for Flyte's clients, used as it is.
     config = path.join(sbx.dataDir, 'flyte-config.yaml');
@@ -115,6 +119,29 @@ describe.skipIf(!haveFlytectl)('flytectl against the sandbox (gRPC)', () => {
     fs.writeFileSync(execFile, fs.readFileSync(execFile, 'utf8').replace(/^(\s*)a: 0$/m, '$1a: 4'));
     const name = await createFrom(execFile);
     expect(await waitEnded(name)).toBe('SUCCEEDED');
+  });
+
+  test.skipIf(!havePyflyte)('register files of what `pyflyte package` writes, then run its workflow from an exec file', async () => {
+    const pkg = path.join(dir, 'flyte-package.tgz');
+    const made = await execa(path.join(VENV_BIN, 'pyflyte'), ['--pkgs', 'flyte_examples', 'package', '--fast', '-o', pkg, '-f'], {
+      cwd: path.join(ROOT, 'test', 'fixtures', 'python'),
+      env: { PATH: `${VENV_BIN}:${process.env.PATH ?? ''}`, HOME: dir, PYTHONDONTWRITEBYTECODE: '1' },
+      extendEnv: false,
+      reject: false,
+      all: true,
+    });
+    expect(made.exitCode, String(made.all)).toBe(0);
+    const r = await flytectl(['register', 'files', pkg, '--archive', ...P, '--version', 'pk1']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).not.toMatch(/\| Failed/);
+    const execFile = path.join(dir, 'py-exec.yaml');
+    const g = await flytectl(['get', 'launchplan', ...P, 'flyte_examples.my_wf', '--version', 'pk1', '--execFile', execFile]);
+    expect(g.exitCode, g.stderr).toBe(0);
+    fs.writeFileSync(execFile, fs.readFileSync(execFile, 'utf8').replace(/^(\s*)a: 3$/m, '$1a: 5'));
+    const name = await createFrom(execFile);
+    expect(await waitEnded(name)).toBe('SUCCEEDED');
+    const out = await sbx.cli(['get', 'execution', name, '--json']);
+    expect(JSON.parse(out.stdout.trim().split('\n').pop() ?? '{}').outputs).toEqual({ o0: 'hi-7' });
   });
 
   test('a missing entity is a clear NotFound, not an authentication prompt', async () => {
