@@ -16,7 +16,7 @@ import { createAdminCore, type AdminCore } from './core.ts';
 import { entityRoutes } from './routes/entity-routes.ts';
 import { executionRoutes } from './routes/execution-routes.ts';
 import { nodeRoutes } from './routes/node-routes.ts';
-import { uploadRoute } from './routes/upload-route.ts';
+import { downloadRoute, uploadRoute } from './routes/upload-route.ts';
 
 /** Everything `createAdmin` builds: the core, and the express app over it. */
 export interface Admin extends AdminCore {
@@ -55,6 +55,7 @@ export function adminApp(core: AdminCore): Express {
   app.set('etag', false);
   // Signed upload URLs (DataProxy CreateUploadLocation): the body is the file itself, not JSON.
   app.put('/api/v1/dataproxy/upload/:project/:domain/:folder/:filename', uploadRoute(managers));
+  app.get('/api/v1/dataproxy/download', downloadRoute(managers));
   // Bodies must be JSON and say so: a web page cannot send that to another origin unasked.
   app.use(requireJsonBodies());
   app.use(express.json({ limit: ctx.options.maxBodyBytes, type: 'application/json', strict: true }));

@@ -15,6 +15,7 @@ import { NodeExecutionManager } from './managers/node-execution-manager.ts';
 import { ProjectManager } from './managers/project-manager.ts';
 import { TaskManager } from './managers/task-manager.ts';
 import { UploadManager } from './managers/upload-manager.ts';
+import { DownloadManager } from './managers/download-manager.ts';
 import { WorkflowManager } from './managers/workflow-manager.ts';
 import type { AdminDeps, AdminOptions } from './ports.ts';
 import type { AdminManagers } from './routes/helpers.ts';
@@ -43,7 +44,8 @@ export function createAdminCore(deps: AdminDeps, options: AdminOptions = {}): Ad
   const events = new EventManager(ctx, (key, phase) => executions.onPhaseChange(key, phase));
   const nodes = new NodeExecutionManager(ctx);
   const uploads = new UploadManager(ctx, projects);
-  const managers: AdminManagers = { projects, tasks, workflows, launchPlans, executions, events, nodes, uploads };
+  const downloads = new DownloadManager(ctx, nodes);
+  const managers: AdminManagers = { projects, tasks, workflows, launchPlans, executions, events, nodes, uploads, downloads };
 
   return {
     managers,

@@ -156,6 +156,7 @@ describe.skipIf(!havePyflyte)('pyflyte run --remote against the sandbox (process
       'ok fetch launch plan, workflow and task',
       'ok execute a launch plan, wait, inputs and outputs',
       'ok node executions and their outputs',
+      'ok data by flyte:// URL',
       'ok execute a task',
       'ok fetch an execution',
       'ok terminate',

@@ -1,7 +1,8 @@
 /**
  * Flyte's gRPC API on the sandbox's one port (real daemon from source, real SQLite, process
  * launcher): the calls pyflyte, flytectl and FlyteRemote make, the statuses they expect, HTTP/1.1
- * still served beside it, and signed uploads (DataProxy CreateUploadLocation + PUT).
+ * still served beside it, signed uploads (DataProxy CreateUploadLocation + PUT) and downloads
+ * (CreateDownloadLocation + GET, CreateDownloadLink, GetData of flyte:// URLs).
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -124,12 +125,47 @@ describe('gRPC on the REST port', () => {
     expect(tasks.response?.taskExecutions?.[0]?.closure?.phase).toBe(3); // TaskExecution SUCCEEDED
     const taskData = await grpc.call<{ fullOutputs?: { literals?: Record<string, unknown> } }>(ADMIN, 'GetTaskExecutionData', { id: tasks.response!.taskExecutions![0]!.id });
     expect(Object.keys(taskData.response?.fullOutputs?.literals ?? {}).sort()).toEqual(['c', 't1_int_output']);
+    await checkDownloads(execId);
     const relaunched = await grpc.call<{ id?: { name?: string } }>(ADMIN, 'RelaunchExecution', { id: execId, name: 'grpc-relaunch' });
     expect([relaunched.status, relaunched.response?.id?.name]).toEqual([0, 'grpc-relaunch']);
     const terminated = await grpc.call(ADMIN, 'TerminateExecution', { id: { ...P, name: 'grpc-relaunch' }, cause: 'test' });
     // Terminating may race the relaunch finishing: either it stops or it had already ended.
     expect([0, 9]).toContain(terminated.status);
   });
+
+  /** DataProxy downloads of a finished execution's node n0 (outputs c and t1_int_output). */
+  async function checkDownloads(execId: { project: string; domain: string; name: string }): Promise<void> {
+    const PROXY = 'flyteidl.service.DataProxyService';
+    type Lit = { scalar?: { primitive?: { integer?: string; stringValue?: string } } };
+    const nodeData = await grpc.call<{ outputs?: { url?: string }; flyteUrls?: { inputs?: string; outputs?: string; deck?: string } }>(ADMIN, 'GetNodeExecutionData', {
+      id: { nodeId: 'n0', executionId: execId },
+    });
+    // flyteadmin's data URLs, which GetData reads.
+    expect(nodeData.response?.flyteUrls).toEqual({ inputs: `flyte://v1/flytesnacks/development/${execId.name}/n0/i`, outputs: `flyte://v1/flytesnacks/development/${execId.name}/n0/o` });
+    const all = await grpc.call<{ literalMap?: { literals?: Record<string, Lit> } }>(PROXY, 'GetData', { flyteUrl: nodeData.response!.flyteUrls!.outputs });
+    expect(Object.keys(all.response?.literalMap?.literals ?? {}).sort()).toEqual(['c', 't1_int_output']);
+    const one = await grpc.call<{ literal?: Lit }>(PROXY, 'GetData', { flyteUrl: `${nodeData.response!.flyteUrls!.outputs}/c` });
+    expect(one.response?.literal?.scalar?.primitive?.stringValue).toBe('world');
+    const inAttempt = await grpc.call<{ literalMap?: { literals?: Record<string, Lit> } }>(PROXY, 'GetData', { flyteUrl: `flyte://v1/flytesnacks/development/${execId.name}/n0/0/i` });
+    expect(inAttempt.response?.literalMap?.literals?.a?.scalar?.primitive?.integer).toBe('50');
+    const noSuch = await grpc.call(PROXY, 'GetData', { flyteUrl: `${nodeData.response!.flyteUrls!.outputs}/nope` });
+    expect([noSuch.status, noSuch.message]).toEqual([5, expect.stringContaining('no output named nope (it has c, t1_int_output)')]);
+    expect((await grpc.call(PROXY, 'GetData', { flyteUrl: 's3://bucket/x' })).status).toBe(3);
+    // A signed GET URL of a blob, on this port; changed or outside the store: refused.
+    const loc = await grpc.call<{ signedUrl?: string; expiresAt?: { seconds?: string } }>(PROXY, 'CreateDownloadLocation', { nativeUrl: nodeData.response!.outputs!.url });
+    expect(loc.status).toBe(0);
+    expect(new URL(loc.response!.signedUrl!).host).toBe(new URL(sbx.url).host);
+    const got = await fetch(loc.response!.signedUrl!);
+    expect(got.status).toBe(200);
+    expect(Buffer.from(await got.arrayBuffer()).equals(fs.readFileSync(new URL(nodeData.response!.outputs!.url!).pathname))).toBe(true);
+    const forged = new URL(loc.response!.signedUrl!);
+    forged.searchParams.set('uri', forged.searchParams.get('uri')!.replace(/outputs\.pb$/, 'inputs.pb'));
+    expect((await fetch(forged)).status).toBe(403);
+    const outside = await grpc.call(PROXY, 'CreateDownloadLocation', { nativeUrl: 'file:///etc/passwd' });
+    expect([outside.status, outside.message]).toEqual([3, expect.stringContaining("must be a URI in the sandbox's blob store")]);
+    const deck = await grpc.call(PROXY, 'CreateDownloadLink', { artifactType: 1, nodeExecutionId: { nodeId: 'n0', executionId: execId } });
+    expect([deck.status, deck.message]).toEqual([5, expect.stringContaining('has no deck')]);
+  }
 
   test('CreateUploadLocation gives a signed PUT URL on this port; the file lands at the native URL, checked for MD5', async () => {
     const body = Buffer.from('fast registration tarball bytes');

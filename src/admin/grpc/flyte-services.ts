@@ -230,9 +230,9 @@ function adminHandlers(o: FlyteServicesOptions): Record<string, Handler> {
 function dataProxyHandlers(o: FlyteServicesOptions): Record<string, Handler> {
   return {
     CreateUploadLocation: (req, call) => o.uploads.createLocation(req as flyteidl.service.ICreateUploadLocationRequest, String(call.metadata[':authority'] ?? '')),
-    CreateDownloadLocation: unimplemented('CreateDownloadLocation', 'read outputs inline with GetExecutionData (full_outputs)'),
-    CreateDownloadLink: unimplemented('CreateDownloadLink', 'read outputs inline with GetExecutionData / GetNodeExecutionData (full_outputs)'),
-    GetData: unimplemented('GetData', 'read outputs inline with GetExecutionData / GetNodeExecutionData (full_outputs)'),
+    CreateDownloadLocation: (req, call) => o.managers.downloads.createLocation(req as flyteidl.service.ICreateDownloadLocationRequest, String(call.metadata[':authority'] ?? '')),
+    CreateDownloadLink: (req, call) => o.managers.downloads.createLink(req as flyteidl.service.ICreateDownloadLinkRequest, String(call.metadata[':authority'] ?? '')),
+    GetData: (req, call) => o.managers.downloads.getData(req as flyteidl.service.IGetDataRequest, String(call.metadata[':authority'] ?? '')),
   };
 }
 

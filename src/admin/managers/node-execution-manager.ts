@@ -7,6 +7,7 @@ import { adminError } from '../errors.ts';
 import { nextToken, type ListParams } from '../repositories/list-query.ts';
 import type { NodeExecutionRow } from '../repositories/node-execution-repository.ts';
 import type { TaskExecutionKey, TaskExecutionRow } from '../repositories/task-execution-repository.ts';
+import { flyteDataUrls } from './download-manager.ts';
 import { readLiteralMap, urlBlob } from './execution-views.ts';
 import { ResourceType } from './task-manager.ts';
 
@@ -144,7 +145,7 @@ export class NodeExecutionManager {
       ...(inputs ? { inputs } : {}),
       ...(outputs ? { outputs } : {}),
       ...(dyn ? { dynamicWorkflow: dyn } : {}),
-      flyteUrls: { inputs: row.input_uri, outputs: row.output_uri ?? '', deck: row.deck_uri },
+      flyteUrls: flyteDataUrls(exec, nodeId, undefined, !!row.deck_uri),
     };
   }
 
@@ -164,6 +165,14 @@ export class NodeExecutionManager {
         `task execution ${formatId(key.task)} attempt ${key.retryAttempt} of node ${key.nodeId} in ${formatId(key.exec)} not found`,
       );
     }
+    return row;
+  }
+
+  /** The row of one attempt of a node, whichever task it ran. */
+  attemptRow(exec: ExecutionKey, nodeId: string, retryAttempt: number): TaskExecutionRow {
+    this.getRow(exec, nodeId);
+    const row = this.#ctx.repos.taskExecutions.list(exec, nodeId, { limit: 10_000, offset: 0, filters: '', sortDirection: 'ASCENDING' }).find((r) => r.retry_attempt === retryAttempt);
+    if (!row) throw adminError('SBX_ADMIN_TASK_EXECUTION_NOT_FOUND', `attempt ${retryAttempt} of node ${nodeId} in ${formatId(exec)} not found`);
     return row;
   }
 
@@ -196,7 +205,7 @@ export class NodeExecutionManager {
     const [fullInputs, fullOutputs] = await Promise.all([readLiteralMap(this.#ctx.dataStore, row.input_uri), readLiteralMap(this.#ctx.dataStore, row.output_uri)]);
     const inputs = urlBlob(row.input_uri);
     const outputs = urlBlob(row.output_uri);
-    return { fullInputs, fullOutputs, ...(inputs ? { inputs } : {}), ...(outputs ? { outputs } : {}), flyteUrls: { inputs: row.input_uri, outputs: row.output_uri ?? '', deck: '' } };
+    return { fullInputs, fullOutputs, ...(inputs ? { inputs } : {}), ...(outputs ? { outputs } : {}), flyteUrls: flyteDataUrls(key.exec, key.nodeId, key.retryAttempt) };
   }
 
   /** Logs recorded for an attempt (from its task events). */

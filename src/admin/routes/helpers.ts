@@ -10,6 +10,7 @@ import type { NodeExecutionManager } from '../managers/node-execution-manager.ts
 import type { ProjectManager } from '../managers/project-manager.ts';
 import type { TaskManager } from '../managers/task-manager.ts';
 import type { UploadManager } from '../managers/upload-manager.ts';
+import type { DownloadManager } from '../managers/download-manager.ts';
 import type { WorkflowManager } from '../managers/workflow-manager.ts';
 import type { TaskExecutionKey } from '../repositories/task-execution-repository.ts';
 
@@ -23,6 +24,7 @@ export interface AdminManagers {
   events: EventManager;
   nodes: NodeExecutionManager;
   uploads: UploadManager;
+  downloads: DownloadManager;
 }
 
 /**

@@ -1,4 +1,5 @@
-/** `PUT /api/v1/dataproxy/upload/...`: receives a file sent to a signed upload URL. */
+/** The sandbox's signed data URLs: `PUT /api/v1/dataproxy/upload/…` and `GET /api/v1/dataproxy/download?…`. */
+import fs from 'node:fs';
 import type { RequestHandler } from 'express';
 import { param, queryParam, sendMessage, type AdminManagers } from './helpers.ts';
 
@@ -20,5 +21,22 @@ export function uploadRoute(m: AdminManagers): RequestHandler {
         req.resume();
         next(e);
       });
+  };
+}
+
+/** The handler of signed download URLs (see `DownloadManager`): the file's bytes. */
+export function downloadRoute(m: AdminManagers): RequestHandler {
+  return (req, res, next) => {
+    try {
+      const file = m.downloads.open({ uri: queryParam(req, 'uri') ?? '', expires: queryParam(req, 'expires') ?? '', sig: queryParam(req, 'sig') ?? '' });
+      res.setHeader('Content-Type', 'application/octet-stream');
+      res.setHeader('X-Content-Type-Options', 'nosniff');
+      res.setHeader('Content-Length', String(fs.statSync(file).size));
+      const stream = fs.createReadStream(file);
+      stream.on('error', (e) => (res.headersSent ? res.destroy(e) : next(e)));
+      stream.pipe(res);
+    } catch (e) {
+      next(e);
+    }
   };
 }
