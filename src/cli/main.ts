@@ -124,6 +124,7 @@ export function buildProgram(): Command {
     .argument('<files...>', '.ts files')
     .option('-p, --project <project>', 'project', 'flytesnacks')
     .option('-d, --domain <domain>', 'domain', 'development')
+    .option('--image <ref>', "the tasks' image (default: the sandbox's runtime image)")
     .option(...dataDirOption)
     .action(async (files: string[], opts: Record<string, string>) => {
       enableUserCompileCache();
@@ -139,10 +140,22 @@ export function buildProgram(): Command {
     .option('-p, --project <project>', 'project', 'flytesnacks')
     .option('-d, --domain <domain>', 'domain', 'development')
     .option('--no-code', 'leave the code bundles out (flytectl compile reads every file of the package as protobuf)')
+    .option('--image <ref>', "the tasks' image (one `image build --push` made for a cluster); default: the sandbox's runtime image")
     .action(async (files: string[], opts: Record<string, string | boolean>) => {
       enableUserCompileCache();
       const { packageCommand } = await import('./commands/package.ts');
-      await packageCommand(files, opts as { output?: string; project?: string; domain?: string; code?: boolean });
+      await packageCommand(files, opts as { output?: string; project?: string; domain?: string; code?: boolean; image?: string });
+    });
+
+  const image = program.command('image').description('task images for a cluster');
+  image
+    .command('build')
+    .description("build the task image of this binary (the sandbox's own recipe) as --tag, and push it with --push")
+    .requiredOption('--tag <ref>', 'REGISTRY/NAME:TAG to build (and push)')
+    .option('--push', 'push it with the local Docker engine')
+    .action(async (opts: { tag: string; push?: boolean }) => {
+      const { imageBuild } = await import('./commands/image.ts');
+      await imageBuild(opts);
     });
 
   const get = program.command('get').description('show executions');

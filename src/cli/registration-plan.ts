@@ -84,17 +84,24 @@ export function bundleFiles(loaded: LoadedModule): BundleFile[] {
 
 /**
  * Plans the registration of `file`. `bundleUri` names where the bundle will be (`--bundle` of the
- * task templates), given its SHA-256; without it no bundle is made (local runs). The version is a hash of the bundle, the default image and
- * the SDK version, so the same code always plans the same payloads.
+ * task templates), given its SHA-256; without it no bundle is made (local runs). `image` is the
+ * tasks' default image (the sandbox's runtime image unless a cluster's is named). The version is a
+ * hash of the bundle, that image and the SDK version, so the same code always plans the same payloads.
  */
-export async function planRegistration(file: string, project: string, domain: string, bundleUri: ((sha256: string) => string) | undefined): Promise<RegistrationPlan> {
+export async function planRegistration(
+  file: string,
+  project: string,
+  domain: string,
+  bundleUri: ((sha256: string) => string) | undefined,
+  image: string = DEFAULT_IMAGE,
+): Promise<RegistrationPlan> {
   setupSdk();
   const loaded = await loadUserModule(file);
   // Without a bundle (local runs: the tasks run in this process, from the files on disk) the
   // templates name the module instead, and nothing is packed.
   const bundle = bundleUri ? await createBundle({ files: bundleFiles(loaded) }) : { sha256: '', bytes: new Uint8Array() };
-  const version = bundleUri ? crypto.createHash('sha256').update(`${bundle.sha256}|${DEFAULT_IMAGE}|${SDK_VERSION}`).digest('hex').slice(0, 16) : 'local';
-  const settings: SerializationSettings = { project, domain, version, image: DEFAULT_IMAGE, ...(bundleUri ? { bundleUri: bundleUri(bundle.sha256) } : {}) };
+  const version = bundleUri ? crypto.createHash('sha256').update(`${bundle.sha256}|${image}|${SDK_VERSION}`).digest('hex').slice(0, 16) : 'local';
+  const settings: SerializationSettings = { project, domain, version, image, ...(bundleUri ? { bundleUri: bundleUri(bundle.sha256) } : {}) };
   return { loaded, bundle, settings, ...planEntities(loaded.allEntities.values(), settings) };
 }
 

@@ -83,8 +83,8 @@ function send(conn: Connection, e: PlannedEntity): Promise<void> {
  * this very version got through every step, and nothing is sent again (one request instead of
  * one per entity: this is most of `run --remote`'s time on a re-run).
  */
-export async function registerFile(conn: Connection, file: string, project: string, domain: string): Promise<Registration> {
-  const plan = await planRegistration(file, project, domain, (sha) => conn.store.join(conn.store.rootUri, 'bundles', `${sha}.tar.gz`));
+export async function registerFile(conn: Connection, file: string, project: string, domain: string, image?: string): Promise<Registration> {
+  const plan = await planRegistration(file, project, domain, (sha) => conn.store.join(conn.store.rootUri, 'bundles', `${sha}.tar.gz`), image);
   const bundleUri = plan.settings.bundleUri as string;
   if (!(await conn.store.exists(bundleUri))) await conn.store.write(bundleUri, plan.bundle.bytes);
   const last = plan.entities.at(-1);

@@ -2,6 +2,7 @@
  * How to run this program again (daemon, task subprocesses): the binary itself, or Node with the
  * CLI's source file when running from a checkout.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -21,4 +22,12 @@ export function selfCommand(): string[] {
 /** The single binary's path, if this process is the binary. */
 export function selfBinary(): string | undefined {
   return isBundled() ? process.execPath : undefined;
+}
+
+/** The single binary to put in the runtime image: this binary, or a build next to the sources. */
+export function runtimeBinary(): string | undefined {
+  const self = selfBinary();
+  if (self) return self;
+  const built = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/tflyte-sandbox');
+  return fs.existsSync(built) ? built : undefined;
 }

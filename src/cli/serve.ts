@@ -22,7 +22,7 @@ import { DEFAULT_IMAGE } from '../sdk/internal.ts';
 import { diskFullReason, LocalDataStore } from '../storage/index.ts';
 import { baseUrl, homePaths, loadConfig, runningTaskLimit, writeState, clearState, type SandboxConfig } from './sandbox-home.ts';
 import { sqliteNativeBinding } from './native-addon.ts';
-import { selfBinary, selfCommand } from './self.ts';
+import { runtimeBinary, selfCommand } from './self.ts';
 import { exposureWarning } from './exposure.ts';
 import { startMemoryTrim } from './memory-trim.ts';
 import { version } from './version.ts';
@@ -69,13 +69,6 @@ function withSandboxLabel(inner: Launcher, id: string): Launcher {
   };
 }
 
-/** The single binary to put in the runtime image: this binary, or a build next to the sources. */
-export function runtimeBinary(): string | undefined {
-  const self = selfBinary();
-  if (self) return self;
-  const built = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/tflyte-sandbox');
-  return fs.existsSync(built) ? built : undefined;
-}
 
 interface LauncherSetup {
   launcher: Launcher;

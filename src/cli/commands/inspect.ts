@@ -66,7 +66,7 @@ export async function register(files: string[], opts: Record<string, string>): P
   const conn = await connect(opts.dataDir);
   const problems: string[] = [];
   for (const f of files) {
-    const r = await registerFile(conn, f, opts.project ?? 'flytesnacks', opts.domain ?? 'development');
+    const r = await registerFile(conn, f, opts.project ?? 'flytesnacks', opts.domain ?? 'development', opts.image);
     console.log(`registered ${f} as version ${r.settings.version}:`);
     for (const n of r.tasks) console.log(`  task         ${n}`);
     for (const n of r.workflows) console.log(`  workflow     ${n}`);

@@ -57,14 +57,19 @@ export function entityBytes(e: PlannedEntity, workflowOf: (id: flyteidl.core.IId
 }
 
 /** Plans every file and lays the result out as package entries (entities once each, in order). */
-export async function packageEntries(files: string[], project: string, domain: string, opts: { code?: boolean } = {}): Promise<{ entries: PackageEntry[]; plans: RegistrationPlan[] }> {
+export async function packageEntries(
+  files: string[],
+  project: string,
+  domain: string,
+  opts: { code?: boolean; image?: string } = {},
+): Promise<{ entries: PackageEntry[]; plans: RegistrationPlan[] }> {
   const entries: PackageEntry[] = [];
   const plans: RegistrationPlan[] = [];
   const seen = new Set<string>();
   let n = 0;
   for (const f of files) {
     if (!fs.existsSync(f)) throw new CommandError(`${f} does not exist`);
-    const plan = await planRegistration(f, project, domain, () => REMOTE_PACKAGE_PATH);
+    const plan = await planRegistration(f, project, domain, () => REMOTE_PACKAGE_PATH, opts.image);
     // A package is what a cluster gets: all of the file, or nothing.
     const broken = plan.skipped[0];
     if (broken) throw broken.error;
@@ -89,9 +94,9 @@ export async function packageEntries(files: string[], project: string, domain: s
 }
 
 /** `package FILE... -o OUT` */
-export async function packageCommand(files: string[], opts: { output?: string; project?: string; domain?: string; code?: boolean }): Promise<void> {
+export async function packageCommand(files: string[], opts: { output?: string; project?: string; domain?: string; code?: boolean; image?: string }): Promise<void> {
   const out = path.resolve(opts.output ?? 'flyte-package.tgz');
-  const { entries, plans } = await packageEntries(files, opts.project ?? 'flytesnacks', opts.domain ?? 'development', { code: opts.code !== false });
+  const { entries, plans } = await packageEntries(files, opts.project ?? 'flytesnacks', opts.domain ?? 'development', { code: opts.code !== false, ...(opts.image ? { image: opts.image } : {}) });
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tflyte-package-'));
   try {
     for (const e of entries) fs.writeFileSync(path.join(tmp, e.name), e.bytes);
