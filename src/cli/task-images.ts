@@ -69,8 +69,12 @@ export function supplyTaskImages(launcher: Launcher, o: TaskImageOptions): Launc
       });
       b = { done, listeners };
       builds.set(tag, b);
-      // A failed build is tried again by the next attempt (pip may have been offline).
-      done.catch(() => builds.delete(tag));
+      // Forgotten once done: a failed build is tried again by the next attempt (pip may have been
+      // offline), and an image removed later is built again.
+      done.then(
+        () => builds.delete(tag),
+        () => builds.delete(tag),
+      );
     }
     b.listeners.add(progress);
     return b.done.finally(() => b.listeners.delete(progress));

@@ -10,6 +10,13 @@ export const ResourceType = { UNSPECIFIED: 0, TASK: 1, WORKFLOW: 2, LAUNCH_PLAN:
 /** See {@link ResourceType}. */
 export type ResourceType = (typeof ResourceType)[keyof typeof ResourceType];
 
+/**
+ * The labels flytekit's eager controller gives each child execution (and ours, alike): the eager
+ * execution that started it, and the outermost one of the tree. Admin stores labels as
+ * filterable execution tags.
+ */
+export const EAGER_LABELS = { parent: 'eager-exec', root: 'eager-root-exec' } as const;
+
 /** The id of a workflow's start node (its inputs are this node's outputs). */
 export const START_NODE = 'start-node';
 /** The id of a workflow's end node (its inputs are the workflow's outputs). */

@@ -104,10 +104,12 @@ export async function findHostPython(version: string): Promise<HostPython> {
   );
 }
 
-/** The interpreter's own version, `major.minor` (`python3` on `PATH`); undefined without one. */
-export async function hostPythonVersion(): Promise<string | undefined> {
-  const r = await run('python3', ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])']);
-  return r.exitCode === 0 ? r.stdout.trim() : undefined;
+let hostVersion: Promise<string | undefined> | undefined;
+
+/** The version of `python3` on `PATH`, `major.minor` (asked once per process); undefined without one. */
+export function hostPythonVersion(): Promise<string | undefined> {
+  hostVersion ??= run('python3', ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])']).then((r) => (r.exitCode === 0 ? r.stdout.trim() : undefined));
+  return hostVersion;
 }
 
 /** Parts of the standard library a task never needs (and Tk, which links X11). */

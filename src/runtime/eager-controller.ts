@@ -30,7 +30,7 @@ import {
 import { mapsOver, type MapDef } from '../sdk/map.ts';
 import { mapBlobs, uploadBlob, uriToPath } from './execute.ts';
 import { childName, inputsDigest, parseExecutionError, retryName } from './eager-names.ts';
-import { minSuccessesNeeded } from '../core/vocabulary.ts';
+import { EAGER_LABELS, minSuccessesNeeded } from '../core/vocabulary.ts';
 
 /** Error codes of the eager runner (listed in docs/errors.md). */
 export const EAGER_ERROR_CODES = {
@@ -105,8 +105,6 @@ class Limiter {
 
 const CHILD_WORKFLOW_MODE = 4;
 const FAILED_PHASES = new Set<WorkflowPhase>(['FAILED', 'ABORTED', 'TIMED_OUT']);
-/** Labels flytekit gives eager children; stored by admin as filterable execution tags. */
-export const EAGER_LABELS = { parent: 'eager-exec', root: 'eager-root-exec' } as const;
 /** Env var carrying the root eager execution down the tree. */
 export const EAGER_ROOT_ENV = 'TFLYTE_EAGER_ROOT';
 

@@ -12,5 +12,6 @@ registerKindRunner('eager', runEager);
 export { execute, registerKindRunner, toContainerError, uriToPath, type ExecuteArgs, type ExecuteResult, type KindRunner, type RuntimeContext, type TaskOutcome } from './execute.ts';
 export { runDynamic, settingsFromEnv } from './dynamic-runner.ts';
 export { runEager, eagerSettingsFromEnv, DEFAULT_EAGER_CONCURRENCY } from './eager-runner.ts';
-export { EagerController, EAGER_ERROR_CODES, EAGER_LABELS, EAGER_ROOT_ENV, type ChildRecord, type EagerSettings } from './eager-controller.ts';
+export { EagerController, EAGER_ERROR_CODES, EAGER_ROOT_ENV, type ChildRecord, type EagerSettings } from './eager-controller.ts';
 export { childName, inputsDigest, parseExecutionError, retryName } from './eager-names.ts';
+export { EAGER_LABELS } from '../core/vocabulary.ts';

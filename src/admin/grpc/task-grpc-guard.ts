@@ -15,8 +15,9 @@
  * - `TerminateExecution` only of its children;
  * - nothing else (PERMISSION_DENIED, saying why).
  */
+import { EAGER_LABELS } from '../../core/vocabulary.ts';
 import { GrpcError, GrpcStatus, type CallInfo, type MethodTable, type UnaryMethod } from './grpc-wire.ts';
-import { EAGER_PARENT_LABEL, urisIn, type TaskCredentials, type TaskScope, type TaskScopeRules } from '../http/task-credential.ts';
+import { urisIn, type TaskCredentials, type TaskScope, type TaskScopeRules } from '../http/task-credential.ts';
 
 /** Decides whether a call may proceed; throws a {@link GrpcError} when not. */
 export type GrpcGuard = (path: string, request: Record<string, unknown>, call: CallInfo) => Promise<void>;
@@ -99,8 +100,8 @@ async function checkChildExecution(scope: TaskScope, request: Req, rules: TaskSc
   const parentExec = (parent?.executionId ?? {}) as Req;
   const linked = parent
     ? parentExec.name === scope.execution && parent.nodeId === scope.nodeId
-    : labels?.[EAGER_PARENT_LABEL] === scope.execution;
-  if (!linked) deny(`an eager task may start only its own children (label ${EAGER_PARENT_LABEL}=${scope.execution}, or metadata.parent_node_execution = its node)`);
+    : labels?.[EAGER_LABELS.parent] === scope.execution;
+  if (!linked) deny(`an eager task may start only its own children (label ${EAGER_LABELS.parent}=${scope.execution}, or metadata.parent_node_execution = its node)`);
   if (spec.rawOutputDataConfig !== undefined && spec.rawOutputDataConfig !== null) deny("a child execution of an eager task writes to the sandbox's raw output area");
   for (const uri of urisIn([request.inputs, spec.inputs])) {
     if (!(await rules.mayPass(scope, uri))) deny(`input ${uri} is not data this task may read (its inputs, its own outputs or its children's outputs)`);

@@ -25,6 +25,7 @@ import { readLiteralMap } from '../managers/execution-views.ts';
 import type { AdminManagers } from '../routes/helpers.ts';
 import { refuse } from './browser-boundary.ts';
 import { isInside } from '../../storage/path-inside.ts';
+import { EAGER_LABELS } from '../../core/vocabulary.ts';
 
 /** Header carrying the token (`Authorization: Bearer <token>`). */
 export const TASK_TOKEN_ENV = 'TFLYTE_ADMIN_TOKEN';
@@ -168,7 +169,7 @@ export function taskScopeRules(managers: Managers, store: DataStore): TaskScopeR
       const row = managers.executions.getRow({ project, domain, name });
       if (row.parent_project === scope.project && row.parent_domain === scope.domain && row.parent_name === scope.execution) return true;
       // flytekit's eager children are top-level executions labelled with the eager execution's name.
-      return managers.executions.get({ project, domain, name }).spec?.labels?.values?.[EAGER_PARENT_LABEL] === scope.execution;
+      return managers.executions.get({ project, domain, name }).spec?.labels?.values?.[EAGER_LABELS.parent] === scope.execution;
     } catch {
       return false;
     }
@@ -194,8 +195,6 @@ export function taskScopeRules(managers: Managers, store: DataStore): TaskScopeR
   return { childOf, childOutputs, mayPass };
 }
 
-/** The label flytekit's eager controller gives each child execution: the eager execution's name. */
-export const EAGER_PARENT_LABEL = 'eager-exec';
 
 /**
  * Express middleware of the unix socket: every request needs a valid task token and must fall in
