@@ -35,8 +35,8 @@ if (!haveChromium) {
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'python');
 const FILE = 'flyte_examples.py';
 
-/** workflow, its arguments, what flytekit's local run prints, what the sandbox's outputs are. */
-const CASES: [string, string[], string, unknown][] = [
+/** workflow, its arguments, what flytekit's local run prints, what the sandbox's outputs are, and its file (default {@link FILE}). */
+const CASES: [string, string[], string, unknown, string?][] = [
   ['my_wf', ['--a', '5', '--b', 'hi'], 'hi-7', 'hi-7'],
   ['dynamic_wf', ['--n', '4'], '14', 14],
   ['map_wf', ['--xs', '[1, 2, 3]'], '[1, 4, 9]', [1, 4, 9]],
@@ -51,6 +51,9 @@ const CASES: [string, string[], string, unknown][] = [
   ['eager_workflow_with_static_subworkflow', ['--x', '3'], '8', 8],
   ['nested_eager_workflow', ['--x', '3'], '8', 8],
   ['eager_workflow_with_exception', ['--x', '5'], '5', 5],
+  // Flyte's dynamic-workflow page: common characters, and merge sort recursing through a dynamic workflow and a conditional.
+  ['dynamic_wf', ['--s1', 'Pear', '--s2', 'Earth'], '3', 3, 'dynamic_workflow.py'],
+  ['merge_sort', ['--numbers', '[1813, 3105, 3260, 2634, 383, 7037, 3291, 2403, 315, 7164]', '--numbers_count', '10'], '[315, 383, 1813, 2403, 2634, 3105, 3260, 3291, 7037, 7164]', [315, 383, 1813, 2403, 2634, 3105, 3260, 3291, 7037, 7164], 'dynamic_workflow.py'],
 ];
 
 const env = (sbx: TestSandbox): Record<string, string> => ({
@@ -65,9 +68,9 @@ const pyflyte = async (sbx: TestSandbox, args: string[]): Promise<{ exitCode: nu
 };
 
 /** Runs `wf` remotely and checks the execution the sandbox recorded; returns its name. */
-async function runRemote(sbx: TestSandbox, wf: string, args: string[], remote: unknown): Promise<string> {
+async function runRemote(sbx: TestSandbox, wf: string, args: string[], remote: unknown, file = FILE): Promise<string> {
   // pyflyte polls every 30 s by default; the sandbox answers at once.
-  const r = await pyflyte(sbx, ['run', '--remote', '--wait', '--poll-interval', '1', FILE, wf, ...args]);
+  const r = await pyflyte(sbx, ['run', '--remote', '--wait', '--poll-interval', '1', file, wf, ...args]);
   expect(r.exitCode, r.out).toBe(0);
   const name = /Execution (\S+) has succeeded/.exec(r.out)?.[1];
   expect(name, r.out).toBeDefined();
@@ -100,8 +103,8 @@ describe.skipIf(!dockerAvailable)('pyflyte run --remote, each Python task in its
     await sbx?.destroy();
   });
 
-  test.each(CASES)('%s %j in containers: the same result as flytekit locally', async (wf, args, _local, remote) => {
-    const name = await runRemote(sbx, wf, args, remote);
+  test.each(CASES)('%s %j in containers: the same result as flytekit locally', async (wf, args, _local, remote, file) => {
+    const name = await runRemote(sbx, wf, args, remote, file);
     // The first attempt's log tells which image it ran in (the sandbox built it; nothing was pulled).
     const logs = await sbx.cli(['logs', name]);
     expect(logs.stdout).toMatch(/not present locally \(nothing is pulled\): running in tflyte-sandbox-flytekit:py3\.\d+-1\.16\.31/);
@@ -132,11 +135,11 @@ describe.skipIf(!havePyflyte)('pyflyte run --remote against the sandbox (process
     await sbx?.destroy();
   });
 
-  test.each(CASES)('%s %j: the same result as flytekit locally', async (wf, args, local, remote) => {
-    const l = await pyflyte(sbx, ['run', FILE, wf, ...args]);
+  test.each(CASES)('%s %j: the same result as flytekit locally', async (wf, args, local, remote, file) => {
+    const l = await pyflyte(sbx, ['run', file ?? FILE, wf, ...args]);
     expect(l.exitCode, l.out).toBe(0);
     expect(l.out.trim().split('\n').pop()).toBe(local);
-    await runRemote(sbx, wf, args, remote);
+    await runRemote(sbx, wf, args, remote, file);
   });
 
   test("an eager workflow catches a failed task as EagerException (flytekit's local run raises the task's own error instead)", async () => {
