@@ -110,6 +110,23 @@ describe.skipIf(!dockerAvailable)('pyflyte run --remote, each Python task in its
     expect(logs.stdout).toMatch(/not present locally \(nothing is pulled\): running in tflyte-sandbox-flytekit:py3\.\d+-1\.16\.31/);
   }, 600_000);
 
+  test("a task's own image, when present locally, is the one it runs in", async () => {
+    // flytekit's default image, made present by tagging the built stand-in with its name.
+    const built = String((await execa('docker', ['images', '-q', '--filter', 'label=tflyte.sandbox.python-image'])).stdout).split('\n')[0] ?? '';
+    expect(built).not.toBe('');
+    const py = String((await execa(path.join(VENV_BIN, 'python'), ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'])).stdout).trim();
+    const own = `cr.flyte.org/flyteorg/flytekit:py${py}-1.16.31`;
+    const hadOwn = (await execa('docker', ['image', 'inspect', own], { reject: false })).exitCode === 0;
+    if (!hadOwn) await execa('docker', ['tag', built, own]);
+    try {
+      const name = await runRemote(sbx, 'my_wf', ['--a', '5', '--b', 'hi'], 'hi-7');
+      const logs = await sbx.cli(['logs', name]);
+      expect(logs.stdout).not.toContain('not present locally');
+    } finally {
+      if (!hadOwn) await execa('docker', ['rmi', own], { reject: false });
+    }
+  });
+
   test('an eager workflow in a container catches a failed task as EagerException', async () => {
     await runRemote(sbx, 'eager_workflow_with_exception', ['--x', '0'], -1);
   });
