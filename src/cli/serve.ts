@@ -142,9 +142,18 @@ async function setupLauncher(config: SandboxConfig, dataDir: string, socketPath:
     defaultEntrypoint: [],
     baseEnv: processEnv,
     workRoot: path.join(dataDir, 'run', 'attempts'),
+    workDirLinks: FLYTEKIT_FILE_URI_LINK,
   });
   return { launcher, kind: 'process', runtimeCommand, adaptToTasks: unpackCodeInAttemptDir, processEnv, ...(fallbackWarning ? { warning: fallbackWarning } : {}) };
 }
+
+/**
+ * flytekit checks a local file input with `os.path.isfile(uri)` on the URI itself
+ * (`types/file/file.py`), so a `file:///abs/path` blob (the sandbox's store) is "not a file"
+ * unless `file:` in the working directory leads to `/`: then the check passes and fsspec reads the
+ * file through the URI as usual. Flyte's clusters use `s3://` and never meet this.
+ */
+export const FLYTEKIT_FILE_URI_LINK: Record<string, string> = { 'file:': '/' };
 
 /**
  * `pyflyte-fast-execute --dest-dir DIR` unpacks a task's code into DIR: a directory of the

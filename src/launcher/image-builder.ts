@@ -77,10 +77,12 @@ export async function linkedLibraries(binaryPath: string): Promise<LinkedLibrari
 /** One entry of a root filesystem to import. */
 export interface RootfsEntry {
   path: string;
-  type: 'Directory' | 'File';
+  type: 'Directory' | 'File' | 'SymbolicLink';
   mode: number;
   /** Host file to copy (File), or literal content. */
   source?: string;
+  /** What a SymbolicLink points at. */
+  linkpath?: string;
   content?: Buffer;
 }
 
@@ -192,7 +194,7 @@ async function* tarStream(entries: RootfsEntry[]): AsyncGenerator<Buffer> {
   const { Header } = await import('tar');
   const mtime = new Date(0);
   for (const e of entries) {
-    const size = e.type === 'Directory' ? 0 : e.content ? e.content.length : (await fsp.stat(e.source as string)).size;
+    const size = e.type !== 'File' ? 0 : e.content ? e.content.length : (await fsp.stat(e.source as string)).size;
     const block = Buffer.alloc(512);
     const h = new Header({
       path: e.type === 'Directory' ? `${e.path}/` : e.path,
@@ -202,12 +204,13 @@ async function* tarStream(entries: RootfsEntry[]): AsyncGenerator<Buffer> {
       size,
       mtime,
       type: e.type,
+      ...(e.linkpath !== undefined ? { linkpath: e.linkpath } : {}),
       uname: 'root',
       gname: 'root',
     });
     if (h.encode(block, 0)) throw launcherError(LAUNCHER_ERROR_CODES.IMAGE_BUILD_FAILED, `path too long for the image: ${e.path}`);
     yield block;
-    if (e.type === 'Directory') continue;
+    if (e.type !== 'File') continue;
     let written = 0;
     if (e.content) {
       yield e.content;

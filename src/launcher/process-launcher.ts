@@ -29,6 +29,8 @@ export interface ProcessLauncherOptions {
    * sandbox's own directory.
    */
   workRoot?: string;
+  /** Symbolic links made in each attempt's working directory (name → target), with `workRoot`. @default {} */
+  workDirLinks?: Record<string, string>;
   /** Clock for `startedAt` / `finishedAt`. @default () => new Date() */
   now?: () => Date;
 }
@@ -66,6 +68,7 @@ export class ProcessLauncher implements Launcher {
     this.#opts = {
       defaultEntrypoint: opts.defaultEntrypoint ?? [],
       baseEnv: opts.baseEnv ?? {},
+      workDirLinks: opts.workDirLinks ?? {},
       now: opts.now ?? (() => new Date()),
       ...(opts.cwd === undefined ? {} : { cwd: opts.cwd }),
       ...(opts.workRoot === undefined ? {} : { workRoot: opts.workRoot }),
@@ -121,7 +124,14 @@ export class ProcessLauncher implements Launcher {
       throw launcherError(LAUNCHER_ERROR_CODES.OPERATION_FAILED, `cannot open log ${spec.logPath}: ${(e as Error).message}`, { cause: e });
     }
     const workDir = this.#workDir(spec.key);
-    if (workDir !== undefined) await fsp.mkdir(workDir, { recursive: true });
+    if (workDir !== undefined) {
+      await fsp.mkdir(workDir, { recursive: true });
+      for (const [name, target] of Object.entries(this.#opts.workDirLinks)) {
+        await fsp.symlink(target, path.join(workDir, name)).catch((e: NodeJS.ErrnoException) => {
+          if (e.code !== 'EEXIST') throw e;
+        });
+      }
+    }
     const cwd = workDir ?? this.#opts.cwd;
     const startedAt = this.#opts.now();
     let child;

@@ -10,7 +10,9 @@
  * - the host's `tar` and `gzip` at `/usr/bin` (flytekit unpacks fast-registered code with them);
  * - every shared library those binaries link, as `ldd` resolves them, and the loader;
  * - `/tmp` (the working directory) and `/root` (where `pyflyte package` has the code unpacked),
- *   both mode 1777 as tasks do not run as root; `HOME=/tmp`, a minimal `/etc/passwd`.
+ *   both mode 1777 as tasks do not run as root; `HOME=/tmp`, a minimal `/etc/passwd`;
+ * - `/tmp/file:` → `/`, so flytekit's check of a `file://` input finds the file (see
+ *   `FLYTEKIT_FILE_URI_LINK` in `cli/serve.ts`).
  *
  * Nothing is pulled; the root filesystem is streamed into `docker import`.
  */
@@ -22,7 +24,7 @@ import { launcherError, LAUNCHER_ERROR_CODES } from './errors.ts';
 import { importRootfs, imagePresent, linkedLibraries, MINIMAL_ACCOUNTS, runCommand as run, withParentDirs, type RootfsEntry } from './image-builder.ts';
 
 /** Bump when the recipe changes, so {@link pythonImageTag} names a new image. */
-const RECIPE_VERSION = 4;
+const RECIPE_VERSION = 5;
 /** Where flytekit and its dependencies live in the image. */
 export const PYTHON_IMAGE_PACKAGES = '/opt/flytekit/site-packages';
 /** Label set on every image built by {@link ensurePythonImage}. */
@@ -163,7 +165,13 @@ export async function ensurePythonImage(
 
 /** The root filesystem of a Python image (exported for tests). @internal */
 export async function pythonRootfs(py: HostPython, packages: string, searchPath: string): Promise<RootfsEntry[]> {
-  const files: RootfsEntry[] = [...MINIMAL_ACCOUNTS, { path: 'root', type: 'Directory', mode: 0o1777 }];
+  const files: RootfsEntry[] = [
+    ...MINIMAL_ACCOUNTS,
+    { path: 'root', type: 'Directory', mode: 0o1777 },
+    // flytekit tests a local file input with os.path.isfile(<its file:// URI>): `file:` in the
+    // working directory leading to `/` makes `file:///abs/path` that path.
+    { path: 'tmp/file:', type: 'SymbolicLink', mode: 0o777, linkpath: '/' },
+  ];
   const elves: string[] = [py.executable];
   const add = (hostPath: string, imagePath: string, mode: number): void => {
     files.push({ path: imagePath.replace(/^\/+/, ''), type: 'File', mode, source: hostPath });

@@ -51,6 +51,9 @@ const CASES: [string, string[], string, unknown, string?][] = [
   ['eager_workflow_with_static_subworkflow', ['--x', '3'], '8', 8],
   ['nested_eager_workflow', ['--x', '3'], '8', 8],
   ['eager_workflow_with_exception', ['--x', '5'], '5', 5],
+  // Files between tasks, and from an eager body to a child (blobs under the sandbox's file:// store).
+  ['file_wf', ['--text', 'hello'], 'hello', 'hello'],
+  ['eager_passes_a_file', ['--text', 'hello'], 'hello', 'hello'],
   // Flyte's dynamic-workflow page: common characters, and merge sort recursing through a dynamic workflow and a conditional.
   ['dynamic_wf', ['--s1', 'Pear', '--s2', 'Earth'], '3', 3, 'dynamic_workflow.py'],
   ['merge_sort', ['--numbers', '[1813, 3105, 3260, 2634, 383, 7037, 3291, 2403, 315, 7164]', '--numbers_count', '10'], '[315, 383, 1813, 2403, 2634, 3105, 3260, 3291, 7037, 7164]', [315, 383, 1813, 2403, 2634, 3105, 3260, 3291, 7037, 7164], 'dynamic_workflow.py'],

@@ -91,6 +91,20 @@ describe('ProcessLauncher specifics', () => {
     expect(alive()).toBe(false);
   });
 
+  it('with workRoot, each attempt runs in its own directory (with the links asked for), removed at cleanup', async () => {
+    const root = path.join(dir, 'attempts');
+    const own = await createLauncher('process', { defaultEntrypoint: [process.execPath], workRoot: root, workDirLinks: { 'file:': '/' } });
+    const probe = path.join(dir, 'probe.txt');
+    fs.writeFileSync(probe, 'x');
+    const s = spec('wd', { command: ['-e', `console.log(process.cwd(), require('fs').statSync(${JSON.stringify(`file://${probe}`)}).isFile())`] });
+    await own.launch(s);
+    expect(await own.wait('wd')).toMatchObject({ exitCode: 0 });
+    // A file:// URI read as a relative path reaches the file through the link (flytekit's check).
+    expect(fs.readFileSync(s.logPath, 'utf8').trim()).toBe(`${path.join(root, 'wd')} true`);
+    await own.cleanup('wd');
+    expect(fs.existsSync(path.join(root, 'wd'))).toBe(false);
+  });
+
   it('forgets attempts across instances (after a restart, wait is NOT_FOUND)', async () => {
     const s = spec('forget', { command: ['-e', '0'] });
     await launcher.launch(s);
