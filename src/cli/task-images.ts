@@ -14,6 +14,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import type Dockerode from 'dockerode';
 import type { Launcher } from '../launcher/launcher.ts';
 import { imagePresent, launcherError, LAUNCHER_ERROR_CODES, pythonImageFor } from '../launcher/index.ts';
@@ -91,8 +92,8 @@ export function supplyTaskImages(launcher: Launcher, o: TaskImageOptions): Launc
       await o.runtimeReady;
       const ours = spec.image === DEFAULT_IMAGE;
       let image = ours ? o.runtimeTag : spec.image;
-      if (!ours && spec.sdk?.flavor === 'python' && !(await imagePresent(o.docker, spec.image))) {
-        const stand = await pythonImageFor(spec.image, spec.sdk.version);
+      if (!ours && runsFlytekit(spec) && !(await imagePresent(o.docker, spec.image))) {
+        const stand = await pythonImageFor(spec.image, spec.sdk?.version);
         if (stand) {
           const say = (line: string): void => appendLine(spec.logPath, `[tflyte-sandbox] ${line}`);
           say(`image ${spec.image} is not present locally (nothing is pulled): running in ${stand.tag} (Python ${stand.request.python}, flytekit ${stand.request.flytekit})`);
@@ -111,6 +112,15 @@ export function supplyTaskImages(launcher: Launcher, o: TaskImageOptions): Launc
       }
     },
   };
+}
+
+/**
+ * Whether an attempt runs flytekit's entrypoint (`pyflyte-fast-execute`, `pyflyte-execute`,
+ * `pyflyte-map-execute`): a flytekit raw container (`ContainerTask`) names an image of its own
+ * and gets no stand-in.
+ */
+function runsFlytekit(spec: { sdk?: { flavor: string }; command: string[] }): boolean {
+  return spec.sdk?.flavor === 'python' && /^pyflyte-/.test(path.basename(spec.command[0] ?? ''));
 }
 
 /** Runs `tflyte-sandbox build-task-image --python … --flytekit …`, passing on each line it prints. */
