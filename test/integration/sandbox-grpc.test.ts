@@ -75,6 +75,9 @@ describe('gRPC on the REST port', () => {
     expect([attrs.status, attrs.message]).toEqual([12, expect.stringContaining('not supported by tflyte-sandbox')]);
     const metrics = await grpc.call(ADMIN, 'GetExecutionMetrics', {});
     expect(metrics.status).toBe(12);
+    // None are stored: NOT_FOUND, as flyteadmin answers when none are set.
+    const attributes = await grpc.call(ADMIN, 'GetProjectDomainAttributes', { project: 'flytesnacks', domain: 'development', resourceType: 1 });
+    expect([attributes.status, attributes.message]).toEqual([5, expect.stringContaining('SBX_ADMIN_ATTRIBUTES_NOT_FOUND')]);
     const garbled = await grpc.call(ADMIN, 'GetTask', {}, { raw: Buffer.from([0x0a, 0xff, 0xff]) });
     expect(garbled.status).toBe(3);
     const unknownService = await new Promise<string | undefined>((resolve) => {

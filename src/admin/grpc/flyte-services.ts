@@ -204,13 +204,13 @@ function adminHandlers(o: FlyteServicesOptions): Record<string, Handler> {
 
     // Matchable attributes and description entities: none are stored.
     GetProjectDomainAttributes: () => {
-      throw adminError('SBX_ADMIN_PROJECT_NOT_FOUND', 'no project-domain attributes are set (the sandbox stores none)');
+      throw adminError('SBX_ADMIN_ATTRIBUTES_NOT_FOUND', 'no project-domain attributes are set (the sandbox stores none)');
     },
     GetProjectAttributes: () => {
-      throw adminError('SBX_ADMIN_PROJECT_NOT_FOUND', 'no project attributes are set (the sandbox stores none)');
+      throw adminError('SBX_ADMIN_ATTRIBUTES_NOT_FOUND', 'no project attributes are set (the sandbox stores none)');
     },
     GetWorkflowAttributes: () => {
-      throw adminError('SBX_ADMIN_WORKFLOW_NOT_FOUND', 'no workflow attributes are set (the sandbox stores none)');
+      throw adminError('SBX_ADMIN_ATTRIBUTES_NOT_FOUND', 'no workflow attributes are set (the sandbox stores none)');
     },
     ListMatchableAttributes: () => ({ configurations: [] }),
     UpdateProjectDomainAttributes: unimplemented('UpdateProjectDomainAttributes', 'set task resources and env per task, or sandbox defaults in config.yaml'),
