@@ -15,7 +15,7 @@ import express, { type Express } from 'express';
 import { adaptCompiler, browserBoundary, consoleSupportRoutes, createAdmin, createDeferredRunner, createGrpcServer, dualProtocolServer, openAdminDb, TaskCredentials, taskSocketGrpcGuard, taskSocketGuard } from '../admin/index.ts';
 import { compileWorkflow } from '../compiler/index.ts';
 import { consoleRouter } from '../console/index.ts';
-import type { Launcher, LaunchSpec, LaunchedAttempt } from '../launcher/launcher.ts';
+import { decorateLauncher, type Launcher, type LaunchSpec, type LaunchedAttempt } from '../launcher/index.ts';
 import { attemptKey, createPropeller, resolvePropellerConfig, systemClock, type Logger } from '../propeller/index.ts';
 import { parseCpu, parseMemory } from '../propeller/resources.ts';
 import { DEFAULT_IMAGE } from '../sdk/internal.ts';
@@ -58,15 +58,10 @@ function makeLogger(): Logger & { info(msg: string, f?: Record<string, unknown>)
 
 /** Adds the sandbox label to every attempt and only lists this sandbox's attempts. */
 function withSandboxLabel(inner: Launcher, id: string): Launcher {
-  return {
-    kind: inner.kind,
+  return decorateLauncher(inner, {
     launch: (spec: LaunchSpec) => inner.launch({ ...spec, labels: { ...spec.labels, [SANDBOX_LABEL]: id } }),
-    wait: (key, signal) => inner.wait(key, signal),
-    abort: (key) => inner.abort(key),
-    cleanup: (key) => inner.cleanup(key),
     list: (labels): Promise<LaunchedAttempt[]> => inner.list({ ...labels, [SANDBOX_LABEL]: id }),
-    close: () => inner.close(),
-  };
+  });
 }
 
 
@@ -161,8 +156,7 @@ export const FLYTEKIT_FILE_URI_LINK: Record<string, string> = { 'file:': '/' };
  * working directory (`.`), never a directory of the machine.
  */
 function unpackCodeInAttemptDir(inner: Launcher): Launcher {
-  return {
-    kind: inner.kind,
+  return decorateLauncher(inner, {
     launch: (spec) => {
       const at = spec.command.indexOf('--dest-dir');
       if (path.basename(spec.command[0] ?? '') !== 'pyflyte-fast-execute' || at < 0 || at + 1 >= spec.command.length) return inner.launch(spec);
@@ -170,12 +164,7 @@ function unpackCodeInAttemptDir(inner: Launcher): Launcher {
       command[at + 1] = '.';
       return inner.launch({ ...spec, command });
     },
-    wait: (key, signal) => inner.wait(key, signal),
-    abort: (key) => inner.abort(key),
-    cleanup: (key) => inner.cleanup(key),
-    list: (labels) => inner.list(labels),
-    close: () => inner.close(),
-  };
+  });
 }
 
 /**

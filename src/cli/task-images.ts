@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type Dockerode from 'dockerode';
 import type { Launcher } from '../launcher/launcher.ts';
-import { imagePresent, launcherError, LAUNCHER_ERROR_CODES, pythonImageFor } from '../launcher/index.ts';
+import { decorateLauncher, imagePresent, launcherError, LAUNCHER_ERROR_CODES, pythonImageFor } from '../launcher/index.ts';
 import { isSandboxError } from '../core/errors.ts';
 import { DEFAULT_IMAGE } from '../sdk/internal.ts';
 import { selfCommand } from './self.ts';
@@ -81,13 +81,7 @@ export function supplyTaskImages(launcher: Launcher, o: TaskImageOptions): Launc
     return b.done.finally(() => b.listeners.delete(progress));
   };
 
-  return {
-    kind: launcher.kind,
-    wait: (key, signal) => launcher.wait(key, signal),
-    abort: (key) => launcher.abort(key),
-    cleanup: (key) => launcher.cleanup(key),
-    list: (labels) => launcher.list(labels),
-    close: () => launcher.close(),
+  return decorateLauncher(launcher, {
     launch: async (spec) => {
       await o.runtimeReady;
       const ours = spec.image === DEFAULT_IMAGE;
@@ -111,7 +105,7 @@ export function supplyTaskImages(launcher: Launcher, o: TaskImageOptions): Launc
         return launcher.launch({ ...spec, image });
       }
     },
-  };
+  });
 }
 
 /**

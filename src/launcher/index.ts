@@ -14,6 +14,22 @@ export type { DockerLauncherOptions } from './docker-launcher.ts';
 export type { ProcessLauncherOptions } from './process-launcher.ts';
 export type { RuntimeImageOptions, RuntimeMount, LinkedLibraries } from './image-builder.ts';
 
+/**
+ * `inner` with some of its methods replaced (`launch`, `list`); the others delegate to it. For
+ * adapters that add to every launch (labels, images, arguments) without being launchers themselves.
+ */
+export function decorateLauncher(inner: Launcher, overrides: Partial<Pick<Launcher, 'launch' | 'list'>>): Launcher {
+  return {
+    kind: inner.kind,
+    launch: overrides.launch ?? ((spec) => inner.launch(spec)),
+    wait: (key, signal) => inner.wait(key, signal),
+    abort: (key) => inner.abort(key),
+    cleanup: (key) => inner.cleanup(key),
+    list: overrides.list ?? ((labels) => inner.list(labels)),
+    close: () => inner.close(),
+  };
+}
+
 /** Options per launcher kind. */
 export type LauncherOptions = { docker: DockerLauncherOptions; process: ProcessLauncherOptions };
 

@@ -8,11 +8,11 @@
  * and `…/<i|o>/<name>` for one input or output. `GetNodeExecutionData` and `GetTaskExecutionData`
  * hand them out in `flyte_urls`.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import type { flyteidl, google } from '../../core/idl.ts';
 import type { AdminContext } from '../context.ts';
 import { adminError } from '../errors.ts';
+import { expiryOf, notExpired, urlAuthority, UrlSigner } from './url-signer.ts';
 import { readLiteralMap } from './execution-views.ts';
 import type { ExecutionKey } from '../codec.ts';
 import type { NodeExecutionManager } from './node-execution-manager.ts';
@@ -60,26 +60,16 @@ export function flyteDataUrls(exec: ExecutionKey, nodeId: string, attempt?: numb
   return { inputs: `${base}/i`, outputs: `${base}/o`, deck: hasDeck ? `${base}/d` : '' };
 }
 
-function durationMs(d: { seconds?: unknown; nanos?: number | null } | null | undefined): number | undefined {
-  if (!d) return undefined;
-  const ms = Number(String(d.seconds ?? 0)) * 1000 + Math.floor((d.nanos ?? 0) / 1e6);
-  return ms > 0 ? ms : undefined;
-}
 
 /** Hands out signed download URLs and the data behind `flyte://` URLs. */
 export class DownloadManager {
   readonly #ctx: AdminContext;
   readonly #nodes: NodeExecutionManager;
-  /** Per process: URLs given out by an earlier run of the sandbox stop working at restart. */
-  readonly #secret = crypto.randomBytes(32);
+  readonly #signer = new UrlSigner();
 
   constructor(ctx: AdminContext, nodes: NodeExecutionManager) {
     this.#ctx = ctx;
     this.#nodes = nodes;
-  }
-
-  #sign(uri: string, expires: string): string {
-    return crypto.createHmac('sha256', this.#secret).update(`${uri}\n${expires}`).digest('base64url');
   }
 
   /** The host file of a blob-store URI that must exist; errors name `path`. */
@@ -95,11 +85,9 @@ export class DownloadManager {
   }
 
   #signedUrl(uri: string, authority: string, expiresIn: google.protobuf.IDuration | null | undefined): { url: string; expiresAt: google.protobuf.ITimestamp } {
-    const at = this.#ctx.clock.now() + Math.min(durationMs(expiresIn) ?? DEFAULT_EXPIRY_MS, MAX_EXPIRY_MS);
-    const expires = String(Math.floor(at / 1000));
-    const host = /^[A-Za-z0-9.[\]:-]{1,255}$/.test(authority) ? authority : 'localhost';
-    const query = new URLSearchParams({ uri, expires, sig: this.#sign(uri, expires) });
-    return { url: `http://${host}/api/v1/dataproxy/download?${query}`, expiresAt: { seconds: expires, nanos: 0 } };
+    const expires = expiryOf(this.#ctx.clock.now(), expiresIn, DEFAULT_EXPIRY_MS, MAX_EXPIRY_MS);
+    const query = new URLSearchParams({ uri, expires, sig: this.#signer.sign(uri, expires) });
+    return { url: `http://${urlAuthority(authority)}/api/v1/dataproxy/download?${query}`, expiresAt: { seconds: expires, nanos: 0 } };
   }
 
   /** `CreateDownloadLocation`: a signed URL of one file of the blob store. */
@@ -153,12 +141,10 @@ export class DownloadManager {
 
   /** The host file of a signed download URL, after checking its signature and expiry. */
   open(s: DownloadSignature): string {
-    const expected = this.#sign(s.uri, s.expires);
-    const given = Buffer.from(s.sig ?? '');
-    if (given.length !== Buffer.byteLength(expected) || !crypto.timingSafeEqual(given, Buffer.from(expected))) {
+    if (!this.#signer.verify(s.sig, s.uri, s.expires)) {
       throw adminError('SBX_ADMIN_FORBIDDEN', 'this download URL is not one the sandbox gave out (or it was changed); ask for a new one with CreateDownloadLocation');
     }
-    if (!/^\d+$/.test(s.expires) || Number(s.expires) * 1000 < this.#ctx.clock.now()) {
+    if (!notExpired(s.expires, this.#ctx.clock.now())) {
       throw adminError('SBX_ADMIN_FORBIDDEN', 'this download URL has expired; ask for a new one with CreateDownloadLocation');
     }
     return this.#existingFile(s.uri, 'uri');

@@ -11,6 +11,7 @@ import type { Readable } from 'node:stream';
 import type { flyteidl } from '../../core/idl.ts';
 import type { AdminContext } from '../context.ts';
 import { adminError } from '../errors.ts';
+import { expiryOf, notExpired, urlAuthority, UrlSigner } from './url-signer.ts';
 import type { ProjectManager } from './project-manager.ts';
 
 /** Largest file a signed upload URL accepts. */
@@ -35,18 +36,12 @@ export interface UploadSignature {
   sig: string;
 }
 
-function durationMs(d: { seconds?: unknown; nanos?: number | null } | null | undefined): number | undefined {
-  if (!d) return undefined;
-  const ms = Number(String(d.seconds ?? 0)) * 1000 + Math.floor((d.nanos ?? 0) / 1e6);
-  return ms > 0 ? ms : undefined;
-}
 
 /** Creates signed upload locations and receives the files sent to them. */
 export class UploadManager {
   readonly #ctx: AdminContext;
   readonly #projects: ProjectManager;
-  /** Per process: URLs given out by an earlier run of the sandbox stop working at restart. */
-  readonly #secret = crypto.randomBytes(32);
+  readonly #signer = new UrlSigner();
 
   constructor(ctx: AdminContext, projects: ProjectManager) {
     this.#ctx = ctx;
@@ -59,8 +54,8 @@ export class UploadManager {
     return store.join(store.rootUri, 'uploads', t.project, t.domain, t.folder, t.filename);
   }
 
-  #sign(t: UploadTarget, expires: string, md5: string): string {
-    return crypto.createHmac('sha256', this.#secret).update(`${t.project}/${t.domain}/${t.folder}/${t.filename}\n${expires}\n${md5}`).digest('base64url');
+  #signed(t: UploadTarget): string {
+    return `${t.project}/${t.domain}/${t.folder}/${t.filename}`;
   }
 
   /**
@@ -83,16 +78,14 @@ export class UploadManager {
     }
     if (!md5 && root === '') throw adminError('SBX_ADMIN_INVALID_ARGUMENT', 'content_md5 or filename_root is required (the upload folder is named by one of them)', { path: 'content_md5' });
     const target: UploadTarget = { project, domain, folder: root || md5!.toString('hex'), filename };
-    const expiresAt = this.#ctx.clock.now() + Math.min(durationMs(req.expiresIn) ?? DEFAULT_EXPIRY_MS, MAX_EXPIRY_MS);
-    const expires = String(Math.floor(expiresAt / 1000));
+    const expires = expiryOf(this.#ctx.clock.now(), req.expiresIn, DEFAULT_EXPIRY_MS, MAX_EXPIRY_MS);
     const md5Hex = md5?.toString('hex') ?? '';
-    const query = new URLSearchParams({ expires, md5: md5Hex, sig: this.#sign(target, expires, md5Hex) });
-    const host = /^[A-Za-z0-9.[\]:-]{1,255}$/.test(authority) ? authority : 'localhost';
-    const signedUrl = `http://${host}/api/v1/dataproxy/upload/${[project, domain, target.folder, filename].map(encodeURIComponent).join('/')}?${query}`;
+    const query = new URLSearchParams({ expires, md5: md5Hex, sig: this.#signer.sign(this.#signed(target), expires, md5Hex) });
+    const signedUrl = `http://${urlAuthority(authority)}/api/v1/dataproxy/upload/${[project, domain, target.folder, filename].map(encodeURIComponent).join('/')}?${query}`;
     return {
       signedUrl,
       nativeUrl: this.nativeUri(target),
-      expiresAt: { seconds: String(Math.floor(expiresAt / 1000)), nanos: 0 },
+      expiresAt: { seconds: expires, nanos: 0 },
       headers: md5 ? { 'Content-MD5': md5.toString('base64') } : {},
     };
   }
@@ -103,12 +96,10 @@ export class UploadManager {
    * behind when a check fails.
    */
   async receive(t: UploadTarget, s: UploadSignature, headers: { contentLength?: string; contentMd5?: string }, body: Readable): Promise<{ nativeUrl: string; bytes: number }> {
-    const expected = this.#sign(t, s.expires, s.md5);
-    const given = Buffer.from(s.sig ?? '');
-    if (given.length !== Buffer.byteLength(expected) || !crypto.timingSafeEqual(given, Buffer.from(expected))) {
+    if (!this.#signer.verify(s.sig, this.#signed(t), s.expires, s.md5)) {
       throw adminError('SBX_ADMIN_FORBIDDEN', 'this upload URL is not one the sandbox gave out (or it was changed); ask for a new one with CreateUploadLocation');
     }
-    if (!/^\d+$/.test(s.expires) || Number(s.expires) * 1000 < this.#ctx.clock.now()) {
+    if (!notExpired(s.expires, this.#ctx.clock.now())) {
       throw adminError('SBX_ADMIN_FORBIDDEN', 'this upload URL has expired; ask for a new one with CreateUploadLocation');
     }
     const declared = headers.contentLength === undefined ? undefined : Number(headers.contentLength);

@@ -1,0 +1,42 @@
+/**
+ * The sandbox's signed data URLs (DataProxy uploads and downloads, like S3 pre-signed URLs): an
+ * HMAC over what the URL names and its expiry, keyed per process (URLs given out by an earlier run
+ * of the sandbox stop working at restart), on the host and port the client reached the sandbox at.
+ */
+import crypto from 'node:crypto';
+
+/** Signs and checks the URLs of one manager. */
+export class UrlSigner {
+  readonly #secret = crypto.randomBytes(32);
+
+  /** The signature of `parts` (what the URL names, its expiry). */
+  sign(...parts: string[]): string {
+    return crypto.createHmac('sha256', this.#secret).update(parts.join('\n')).digest('base64url');
+  }
+
+  /** Whether `sig` is the signature of `parts` (compared in constant time). */
+  verify(sig: string | undefined, ...parts: string[]): boolean {
+    const expected = Buffer.from(this.sign(...parts));
+    const given = Buffer.from(sig ?? '');
+    return given.length === expected.length && crypto.timingSafeEqual(given, expected);
+  }
+}
+
+/**
+ * The expiry (epoch seconds, as a string) of a URL made at `now` (ms) valid for `expiresIn` (a
+ * protobuf Duration; `defaultMs` when absent or zero), at most `maxMs`.
+ */
+export function expiryOf(now: number, expiresIn: { seconds?: unknown; nanos?: number | null } | null | undefined, defaultMs: number, maxMs: number): string {
+  const asked = expiresIn ? Number(String(expiresIn.seconds ?? 0)) * 1000 + Math.floor((expiresIn.nanos ?? 0) / 1e6) : 0;
+  return String(Math.floor((now + Math.min(asked > 0 ? asked : defaultMs, maxMs)) / 1000));
+}
+
+/** Whether an expiry written by {@link expiryOf} is still ahead of `now` (ms). */
+export function notExpired(expires: string, now: number): boolean {
+  return /^\d+$/.test(expires) && Number(expires) * 1000 >= now;
+}
+
+/** `host[:port]` for a URL given back to the client: what it reached us at, if it looks like one. */
+export function urlAuthority(authority: string): string {
+  return /^[A-Za-z0-9.[\]:-]{1,255}$/.test(authority) ? authority : 'localhost';
+}
