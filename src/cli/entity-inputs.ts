@@ -84,6 +84,11 @@ export function assertRequiredInputs(
   }
 }
 
+/** Whether an input may be left out (an optional type). */
+export function isOptionalInput(d: TypeDescriptor | undefined): boolean {
+  return d !== undefined && isOptional(d);
+}
+
 function isOptional(d: TypeDescriptor): boolean {
   return (d.literalType().unionType?.variants ?? []).some((v) => v.simple === 0);
 }

@@ -23,7 +23,7 @@ export function buildProgram(): Command {
     .description('run a task, workflow or launch plan from a file (in-process; in the sandbox with --remote)')
     .argument('[file]', 'a .ts file that exports the entity')
     .argument('[entity]', 'the export name (or full name) of a task, workflow or launch plan')
-    .argument('[inputs...]', 'inputs as --name value (run FILE ENTITY --help lists them)')
+    .argument('[inputs...]', 'inputs as --input value (run FILE ENTITY --help lists them; after -- when an input is named like an option of run)')
     .option('--remote', 'register and run in the sandbox')
     .option('--wait', 'with --remote: follow the execution until it ends; exit non-zero if it fails')
     .option('--json', 'print one JSON object { execution, phase, outputs }')
@@ -42,6 +42,8 @@ export function buildProgram(): Command {
         throw new UsageError(`run needs a file and an entity: tflyte-sandbox run [--remote] FILE ENTITY [--input value]... (run FILE ENTITY --help lists the inputs)`);
       }
       enableUserCompileCache();
+      // run's own options the user gave: an input of the same name must then come after `--`.
+      opts.given = ['name', 'project', 'domain', 'json', 'wait', 'remote'].filter((o) => cmd.getOptionValueSource(o) === 'cli');
       const { runLocal } = await import('./commands/run.ts');
       if (opts.remote) {
         const { runRemote } = await import('./commands/run-remote.ts');

@@ -82,6 +82,28 @@ describe.each(flavors)('run (local) — %s', (flavor) => {
     expect(r.stderr).toContain('missing input --b <str>');
   });
 
+  test("an input named like one of run's options is given after `--`; before it, the clash is explained", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tflyte-clash-'));
+    try {
+      fs.writeFileSync(
+        path.join(dir, 'wf.ts'),
+        "import { task, workflow, t } from 'tflyte';\n" +
+          'export const greet = task({ inputs: { name: t.str }, outputs: t.str }, ({ name }) => `hi ${name}`);\n' +
+          'export const greet_wf = workflow({ inputs: { name: t.str }, outputs: t.str }, ({ name }) => greet({ name }));\n',
+      );
+      const file = path.join(dir, 'wf.ts');
+      const taken = await runCli(flavor, ['run', file, 'greet_wf', '--name', 'ada']);
+      expect(taken.exitCode).toBe(2);
+      expect(taken.stderr).toContain('--name went to run itself');
+      expect(taken.stderr).toContain(`tflyte-sandbox run ${file} greet_wf -- --name VALUE`);
+      const r = await runCli(flavor, ['run', '--json', file, 'greet_wf', '--', '--name', 'ada']);
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ phase: 'SUCCEEDED', outputs: { o0: 'hi ada' } });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('--help after the entity lists its inputs', async () => {
     const r = await runCli(flavor, ['run', 'examples/basic_workflow.ts', 'my_wf', '--help']);
     expect(r.exitCode).toBe(0);

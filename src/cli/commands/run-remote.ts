@@ -10,7 +10,7 @@ import { prepareRun } from './run.ts';
 
 /** Runs an entity in the sandbox. */
 export async function runRemote(file: string, entity: string, words: string[], opts: Record<string, unknown>): Promise<void> {
-  const prepared = await prepareRun(file, entity, words);
+  const prepared = await prepareRun(file, entity, words, opts.given as string[] | undefined);
   if ('help' in prepared && prepared.help) {
     console.log(prepared.help);
     return;

@@ -7,9 +7,9 @@ import { entityName, findEntity, launchableInputs, launchTargetOf, loadUserModul
 import { startLocalEngine } from '../local-engine.ts';
 import { planRegistration } from '../registration-plan.ts';
 import { inputsForApi } from '../remote.ts';
-import { assertRequiredInputs, describeInputs, parseEntityInputs } from '../entity-inputs.ts';
+import { assertRequiredInputs, describeInputs, isOptionalInput, parseEntityInputs } from '../entity-inputs.ts';
 import { setupSdk } from '../sdk-setup.ts';
-import { CommandError } from '../usage-error.ts';
+import { CommandError, UsageError } from '../usage-error.ts';
 
 /** Options of `run` after commander parsed them. */
 export interface RunOptions {
@@ -20,10 +20,16 @@ export interface RunOptions {
   domain?: string;
   name?: string;
   dataDir?: string;
+  /** run's own options given on the command line (`name`, `project`, …): inputs of those names must come after `--`. */
+  given?: string[];
 }
 
-/** Loads the file, finds the entity and parses its inputs; `--help` after the entity lists them. */
-export async function prepareRun(file: string, entity: string, words: string[]) {
+/**
+ * Loads the file, finds the entity and parses its inputs; `--help` after the entity lists them.
+ * `given` names run's own options on the command line: one that is also an input's name went to
+ * run, so that input, if missing, is explained (give it after `--`).
+ */
+export async function prepareRun(file: string, entity: string, words: string[], given: string[] = []) {
   setupSdk();
   const loaded = await loadUserModule(file);
   const def = findEntity(loaded, entity);
@@ -32,13 +38,20 @@ export async function prepareRun(file: string, entity: string, words: string[]) 
     return { loaded, def, help: `Usage: tflyte-sandbox run [--remote] ${file} ${entity} [inputs]\n\n${entityName(def)} (${def.kind})\nInputs:\n${describeInputs(vars, defaults)}` };
   }
   const inputs = parseEntityInputs(entityName(def), vars, defaults, words);
+  const taken = given.filter((o) => vars.has(o) && !(o in inputs));
+  if (taken.length > 0) {
+    const flags = taken.map((o) => `--${o}`).join(', ');
+    const hint = `${flags} went to run itself (its own option${taken.length > 1 ? 's' : ''}), not to the input of ${entityName(def)} with that name: give the entity's inputs after \`--\`, e.g. tflyte-sandbox run ${file} ${entity} -- ${taken.map((o) => `--${o} VALUE`).join(' ')}`;
+    if (taken.some((o) => !(o in defaults) && !isOptionalInput(vars.get(o)))) throw new UsageError(hint);
+    console.error(`note: ${hint} (the input keeps its default)`);
+  }
   assertRequiredInputs(entityName(def), vars, defaults, inputs);
   return { loaded, def, inputs };
 }
 
 /** Runs in-process and prints outputs (or the JSON object of `--json`). */
 export async function runLocal(file: string, entity: string, words: string[], opts: RunOptions): Promise<void> {
-  const prepared = await prepareRun(file, entity, words);
+  const prepared = await prepareRun(file, entity, words, opts.given);
   if ('help' in prepared && prepared.help) {
     console.log(prepared.help);
     return;
