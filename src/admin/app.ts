@@ -10,6 +10,7 @@ import { taskCredentialGuard, taskScopeRules, type TaskCredentials } from './htt
 import { taskGrpcGuard, type GrpcGuard } from './grpc/task-grpc-guard.ts';
 import { requireJsonBodies } from './http/browser-boundary.ts';
 import { diskOf } from '../storage/disk.ts';
+import { controlPlaneVersion } from './codec.ts';
 import { errorMiddleware, notFoundHandler } from './http/error-middleware.ts';
 import type { AdminDeps, AdminOptions } from './ports.ts';
 import { createAdminCore, type AdminCore } from './core.ts';
@@ -64,7 +65,7 @@ export function adminApp(core: AdminCore): Express {
   });
   app.get('/api/v1/version', (_req, res) => {
     // Written by hand: the proto's capitalised field names do not survive the camelCase mapping.
-    res.json({ control_plane_version: { Build: 'tflyte-sandbox', Version: ctx.options.version, BuildTime: '' } });
+    res.json({ control_plane_version: controlPlaneVersion(ctx.options.version) });
   });
   app.use('/api/v1', entityRoutes(managers));
   app.use('/api/v1', executionRoutes(managers));

@@ -80,3 +80,8 @@ export interface ExecutionKey {
 export function toExecutionKey(id: flyteidl.core.IWorkflowExecutionIdentifier | null | undefined): ExecutionKey {
   return { project: id?.project ?? '', domain: id?.domain ?? '', name: id?.name ?? '' };
 }
+
+/** flyteadmin's `Version` message of this sandbox (gRPC `GetVersion`, REST `/api/v1/version`). */
+export function controlPlaneVersion(version: string): { Build: string; Version: string; BuildTime: string } {
+  return { Build: 'tflyte-sandbox', Version: version, BuildTime: '' };
+}

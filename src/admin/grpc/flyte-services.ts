@@ -10,10 +10,9 @@
  */
 import type { flyteidl } from '../../core/idl.ts';
 import { idlRoot } from '../../core/idl.ts';
-import type { ExecutionKey } from '../codec.ts';
+import { controlPlaneVersion, formatId, type ExecutionKey } from '../codec.ts';
 import { adminError } from '../errors.ts';
 import { getNamedEntity, listNamedEntities, namedEntityType } from '../managers/named-entities.ts';
-import type { UploadManager } from '../managers/upload-manager.ts';
 import type { TaskExecutionKey } from '../repositories/task-execution-repository.ts';
 import { principalFromHeader, type AdminManagers } from '../routes/helpers.ts';
 import { parseListQuery } from '../validation/identifiers.ts';
@@ -25,7 +24,6 @@ type Handler = (req: Req, call: CallInfo) => Promise<object> | object;
 /** What the services need besides the managers. */
 export interface FlyteServicesOptions {
   managers: AdminManagers;
-  uploads: UploadManager;
   /** Shown by GetVersion. */
   version: string;
 }
@@ -78,10 +76,20 @@ function principalOf(call: CallInfo): string {
   return principalFromHeader(call.metadata['x-tflyte-principal']);
 }
 
+/** The `:authority` (host:port) the client called. */
+function authorityOf(call: CallInfo): string {
+  return text(call.metadata[':authority']);
+}
+
+/** `project`, `domain` and the optional `name` of a list request's `id` (a NamedEntityIdentifier). */
+function listScope(req: Req): [string, string, string | undefined] {
+  const id = (req.id ?? {}) as Req;
+  return [required(id.project, 'id.project'), required(id.domain, 'id.domain'), text(id.name) || undefined];
+}
+
 function alreadyExists(what: string, id: unknown): never {
-  const o = (id ?? {}) as flyteidl.core.IIdentifier;
   // flyteadmin answers an identical re-registration with ALREADY_EXISTS, which clients tolerate.
-  throw new GrpcError(GrpcStatus.ALREADY_EXISTS, `${what} ${[o.project, o.domain, o.name, o.version].join('/')} is already registered with the same spec`);
+  throw new GrpcError(GrpcStatus.ALREADY_EXISTS, `${what} ${formatId((id ?? {}) as flyteidl.core.IIdentifier)} is already registered with the same spec`);
 }
 
 function unimplemented(what: string, instead: string): Handler {
@@ -97,17 +105,11 @@ function adminHandlers(o: FlyteServicesOptions): Record<string, Handler> {
     CreateTask: (req) => (m.tasks.create(req) === 'identical' ? alreadyExists('task', req.id) : {}),
     GetTask: (req) => m.tasks.get(entityKeyOf(req.id, 'id')),
     ListTaskIds: (req) => m.tasks.listIds(required(req.project, 'project'), required(req.domain, 'domain'), listParams(req)),
-    ListTasks: (req) => {
-      const id = (req.id ?? {}) as Req;
-      return m.tasks.list(required(id.project, 'id.project'), required(id.domain, 'id.domain'), text(id.name) || undefined, listParams(req));
-    },
+    ListTasks: (req) => m.tasks.list(...listScope(req), listParams(req)),
     CreateWorkflow: (req) => (m.workflows.create(req) === 'identical' ? alreadyExists('workflow', req.id) : {}),
     GetWorkflow: (req) => m.workflows.get(entityKeyOf(req.id, 'id')),
     ListWorkflowIds: (req) => m.workflows.listIds(required(req.project, 'project'), required(req.domain, 'domain'), listParams(req)),
-    ListWorkflows: (req) => {
-      const id = (req.id ?? {}) as Req;
-      return m.workflows.list(required(id.project, 'id.project'), required(id.domain, 'id.domain'), text(id.name) || undefined, listParams(req));
-    },
+    ListWorkflows: (req) => m.workflows.list(...listScope(req), listParams(req)),
     CreateLaunchPlan: (req) => (m.launchPlans.create(req) === 'identical' ? alreadyExists('launch plan', req.id) : {}),
     GetLaunchPlan: (req) => m.launchPlans.get(entityKeyOf(req.id, 'id')),
     GetActiveLaunchPlan: (req) => {
@@ -116,10 +118,7 @@ function adminHandlers(o: FlyteServicesOptions): Record<string, Handler> {
     },
     ListActiveLaunchPlans: (req) => m.launchPlans.listActive(required(req.project, 'project'), required(req.domain, 'domain'), listParams(req)),
     ListLaunchPlanIds: (req) => m.launchPlans.listIds(required(req.project, 'project'), required(req.domain, 'domain'), listParams(req)),
-    ListLaunchPlans: (req) => {
-      const id = (req.id ?? {}) as Req;
-      return m.launchPlans.list(required(id.project, 'id.project'), required(id.domain, 'id.domain'), text(id.name) || undefined, listParams(req));
-    },
+    ListLaunchPlans: (req) => m.launchPlans.list(...listScope(req), listParams(req)),
     UpdateLaunchPlan: (req) => {
       m.launchPlans.updateState(entityKeyOf(req.id, 'id'), Number(req.state ?? 0));
       return {};
@@ -200,7 +199,7 @@ function adminHandlers(o: FlyteServicesOptions): Record<string, Handler> {
       return getNamedEntity(m, namedEntityType(Number(req.resourceType ?? 0), 'resource_type'), required(id.project, 'id.project'), required(id.domain, 'id.domain'), required(id.name, 'id.name'));
     },
     UpdateNamedEntity: unimplemented('UpdateNamedEntity', 'named entity metadata (description, archived state) is not stored'),
-    GetVersion: () => ({ controlPlaneVersion: { Build: 'tflyte-sandbox', Version: o.version, BuildTime: '' } }),
+    GetVersion: () => ({ controlPlaneVersion: controlPlaneVersion(o.version) }),
 
     // Matchable attributes and description entities: none are stored.
     GetProjectDomainAttributes: () => {
@@ -229,10 +228,11 @@ function adminHandlers(o: FlyteServicesOptions): Record<string, Handler> {
 
 function dataProxyHandlers(o: FlyteServicesOptions): Record<string, Handler> {
   return {
-    CreateUploadLocation: (req, call) => o.uploads.createLocation(req as flyteidl.service.ICreateUploadLocationRequest, String(call.metadata[':authority'] ?? '')),
-    CreateDownloadLocation: (req, call) => o.managers.downloads.createLocation(req as flyteidl.service.ICreateDownloadLocationRequest, String(call.metadata[':authority'] ?? '')),
-    CreateDownloadLink: (req, call) => o.managers.downloads.createLink(req as flyteidl.service.ICreateDownloadLinkRequest, String(call.metadata[':authority'] ?? '')),
-    GetData: (req, call) => o.managers.downloads.getData(req as flyteidl.service.IGetDataRequest, String(call.metadata[':authority'] ?? '')),
+    // Signed URLs name the host and port the client reached the sandbox at.
+    CreateUploadLocation: (req, call) => o.managers.uploads.createLocation(req as flyteidl.service.ICreateUploadLocationRequest, authorityOf(call)),
+    CreateDownloadLocation: (req, call) => o.managers.downloads.createLocation(req as flyteidl.service.ICreateDownloadLocationRequest, authorityOf(call)),
+    CreateDownloadLink: (req, call) => o.managers.downloads.createLink(req as flyteidl.service.ICreateDownloadLinkRequest, authorityOf(call)),
+    GetData: (req, call) => o.managers.downloads.getData(req as flyteidl.service.IGetDataRequest, authorityOf(call)),
   };
 }
 

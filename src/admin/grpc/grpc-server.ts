@@ -30,7 +30,7 @@ export interface GrpcServerOptions {
 
 /** An HTTP/2 cleartext server answering Flyte's gRPC services over an admin core. Does not listen. */
 export function createGrpcServer(core: AdminCore, o: GrpcServerOptions): http2.Http2Server {
-  const served = flyteServices({ managers: core.managers, uploads: core.managers.uploads, version: core.context.options.version });
+  const served = flyteServices({ managers: core.managers, version: core.context.options.version });
   const methods = o.guard ? guardMethods(served, o.guard) : served;
   const server = http2.createServer({ maxSessionMemory: 64, settings: { maxConcurrentStreams: 256 } });
   server.on('stream', (stream: http2.ServerHttp2Stream, headers) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TaskCredentials, type TaskScope, type TaskScopeRules } from '../http/task-credential.ts';
+import { refuseChildExecution, TaskCredentials, type TaskScope, type TaskScopeRules } from '../http/task-credential.ts';
 import { GrpcError, GrpcStatus, type CallInfo } from './grpc-wire.ts';
 import { taskGrpcGuard } from './task-grpc-guard.ts';
 
@@ -20,6 +20,7 @@ const rules: TaskScopeRules = {
   childOf: (s, p, d, name) => p === s.project && d === s.domain && name === 'c1',
   childOutputs: () => Promise.resolve([]),
   mayPass: (s, uri) => Promise.resolve(uri.startsWith(s.rawOutputPrefix)),
+  childExecutionRefusal: (s, child) => refuseChildExecution(s, child, rules.mayPass),
 };
 const guard = taskGrpcGuard(creds, rules);
 

@@ -17,7 +17,7 @@
  */
 import { EAGER_LABELS } from '../../core/vocabulary.ts';
 import { GrpcError, GrpcStatus, type CallInfo, type MethodTable, type UnaryMethod } from './grpc-wire.ts';
-import { urisIn, type TaskCredentials, type TaskScope, type TaskScopeRules } from '../http/task-credential.ts';
+import { bearerToken, urisIn, type TaskCredentials, type TaskScopeRules } from '../http/task-credential.ts';
 
 /** Decides whether a call may proceed; throws a {@link GrpcError} when not. */
 export type GrpcGuard = (path: string, request: Record<string, unknown>, call: CallInfo) => Promise<void>;
@@ -39,15 +39,6 @@ export function guardMethods(methods: MethodTable, guard: GrpcGuard): MethodTabl
 
 type Req = Record<string, unknown>;
 
-function bearerOf(call: CallInfo): string | undefined {
-  for (const name of ['authorization', 'proxy-authorization']) {
-    const v = call.metadata[name];
-    const m = typeof v === 'string' ? /^Bearer\s+(\S+)$/i.exec(v) : null;
-    if (m?.[1]) return m[1];
-  }
-  return undefined;
-}
-
 /** Every `project`/`domain` string in a request (ids, filters' targets), with where it was found. */
 function scopesIn(v: unknown, at: string, out: { path: string; key: 'project' | 'domain'; value: string }[] = []): typeof out {
   if (Array.isArray(v)) v.forEach((x, i) => scopesIn(x, `${at}[${i}]`, out));
@@ -68,7 +59,7 @@ const REGISTER = new Set(['CreateTask', 'CreateWorkflow', 'CreateLaunchPlan']);
 export function taskGrpcGuard(creds: TaskCredentials, rules: TaskScopeRules): GrpcGuard {
   return async (path, request, call) => {
     if (path === '/grpc.health.v1.Health/Check') return;
-    const scope = creds.verify(bearerOf(call));
+    const scope = creds.verify(bearerToken(call.metadata.authorization) ?? bearerToken(call.metadata['proxy-authorization']));
     if (!scope) {
       throw new GrpcError(GrpcStatus.UNAUTHENTICATED, 'SBX_ADMIN_UNAUTHENTICATED: calls over the task socket need the credential of an eager task attempt (TFLYTE_ADMIN_TOKEN, sent by FLYTE_CREDENTIALS_PROXY_COMMAND)');
     }
@@ -83,7 +74,21 @@ export function taskGrpcGuard(creds: TaskCredentials, rules: TaskScopeRules): Gr
       if (s.value !== '' && s.value !== scope[s.key]) deny(`${s.path} is ${s.value}; a task reaches only its own ${s.key} (${scope[s.key]})`);
     }
     if (READ.test(method) || REGISTER.has(method)) return;
-    if (method === 'CreateExecution') return checkChildExecution(scope, request, rules, deny);
+    if (method === 'CreateExecution') {
+      const spec = (request.spec ?? {}) as Req;
+      const parent = ((spec.metadata ?? {}) as Req).parentNodeExecution as Req | undefined;
+      const pe = (parent?.executionId ?? {}) as Req;
+      const refusal = await rules.childExecutionRefusal(scope, {
+        project: request.project,
+        domain: request.domain,
+        ...(parent ? { parent: { project: pe.project, domain: pe.domain, name: pe.name, nodeId: parent.nodeId } } : {}),
+        eagerLabel: (((spec.labels ?? {}) as Req).values as Req | undefined)?.[EAGER_LABELS.parent],
+        rawOutputDataConfig: spec.rawOutputDataConfig ?? undefined,
+        inputUris: urisIn([request.inputs, spec.inputs]),
+      });
+      if (refusal) deny(refusal);
+      return;
+    }
     if (method === 'TerminateExecution') {
       const id = (request.id ?? {}) as Req;
       if (rules.childOf(scope, String(id.project ?? ''), String(id.domain ?? ''), String(id.name ?? ''))) return;
@@ -91,19 +96,4 @@ export function taskGrpcGuard(creds: TaskCredentials, rules: TaskScopeRules): Gr
     }
     deny(`${method} is not a call an eager task makes`);
   };
-}
-
-async function checkChildExecution(scope: TaskScope, request: Req, rules: TaskScopeRules, deny: (why: string) => never): Promise<void> {
-  const spec = (request.spec ?? {}) as Req;
-  const labels = ((spec.labels ?? {}) as Req).values as Req | undefined;
-  const parent = ((spec.metadata ?? {}) as Req).parentNodeExecution as Req | undefined;
-  const parentExec = (parent?.executionId ?? {}) as Req;
-  const linked = parent
-    ? parentExec.name === scope.execution && parent.nodeId === scope.nodeId
-    : labels?.[EAGER_LABELS.parent] === scope.execution;
-  if (!linked) deny(`an eager task may start only its own children (label ${EAGER_LABELS.parent}=${scope.execution}, or metadata.parent_node_execution = its node)`);
-  if (spec.rawOutputDataConfig !== undefined && spec.rawOutputDataConfig !== null) deny("a child execution of an eager task writes to the sandbox's raw output area");
-  for (const uri of urisIn([request.inputs, spec.inputs])) {
-    if (!(await rules.mayPass(scope, uri))) deny(`input ${uri} is not data this task may read (its inputs, its own outputs or its children's outputs)`);
-  }
 }

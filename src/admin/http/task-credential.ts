@@ -92,9 +92,9 @@ export class TaskCredentials {
   }
 }
 
-function bearer(req: Request): string | undefined {
-  const h = req.headers.authorization;
-  const m = h ? /^Bearer\s+(\S+)$/i.exec(h) : null;
+/** The token of an `Authorization: Bearer <token>` value (HTTP header or gRPC metadata). */
+export function bearerToken(value: unknown): string | undefined {
+  const m = typeof value === 'string' ? /^Bearer\s+(\S+)$/i.exec(value) : null;
   return m?.[1];
 }
 
@@ -159,6 +159,46 @@ export interface TaskScopeRules {
   childOutputs(scope: TaskScope, name: string): Promise<string[]>;
   /** May the scope pass `uri` on to a child: its raw output area, its inputs' blobs, its children's outputs. */
   mayPass(scope: TaskScope, uri: string): Promise<boolean>;
+  /**
+   * Why the scope may not create this execution, or undefined when it may: in its own project and
+   * domain, linked to it (`parent_node_execution` = its execution and node, or, flytekit's way, the
+   * `eager-exec` label naming its execution), with no raw output prefix of its own, and input files
+   * it may pass on. The one rule of the socket's REST and gRPC guards.
+   */
+  childExecutionRefusal(scope: TaskScope, child: ChildExecutionRequest): Promise<string | undefined>;
+}
+
+/** What a create-execution request says, as each transport reads it. */
+export interface ChildExecutionRequest {
+  project: unknown;
+  domain: unknown;
+  /** `spec.metadata.parent_node_execution`, when set. */
+  parent?: { project: unknown; domain: unknown; name: unknown; nodeId: unknown };
+  /** The `eager-exec` label, where the transport accepts label-linked children (gRPC: flytekit). */
+  eagerLabel?: unknown;
+  /** `spec.raw_output_data_config` as sent (undefined when absent). */
+  rawOutputDataConfig: unknown;
+  /** Every blob URI of the request's inputs. */
+  inputUris: string[];
+}
+
+/** The rule of {@link TaskScopeRules.childExecutionRefusal}, given what the scope may pass on. */
+export async function refuseChildExecution(
+  scope: TaskScope,
+  child: ChildExecutionRequest,
+  mayPass: (scope: TaskScope, uri: string) => Promise<boolean>,
+): Promise<string | undefined> {
+  if (child.project !== scope.project || child.domain !== scope.domain) return `an eager task creates executions only in its own project and domain (${scope.project}/${scope.domain})`;
+  const p = child.parent;
+  const linked = p
+    ? p.project === scope.project && p.domain === scope.domain && p.name === scope.execution && p.nodeId === scope.nodeId
+    : child.eagerLabel === scope.execution;
+  if (!linked) return 'an eager task may create only child executions of its own node (spec.metadata.parent_node_execution)';
+  if (child.rawOutputDataConfig !== undefined) return "a child execution of an eager task writes to the sandbox's raw output area";
+  for (const uri of child.inputUris) {
+    if (!(await mayPass(scope, uri))) return `input ${uri} is not data this task may read (its inputs, its own outputs or its children's outputs)`;
+  }
+  return undefined;
 }
 
 /** The rules of {@link TaskScopeRules} over the admin's executions and the blob store. */
@@ -192,21 +232,20 @@ export function taskScopeRules(managers: Managers, store: DataStore): TaskScopeR
     }
     return false;
   };
-  return { childOf, childOutputs, mayPass };
+  return { childOf, childOutputs, mayPass, childExecutionRefusal: (scope, child) => refuseChildExecution(scope, child, mayPass) };
 }
-
 
 /**
  * Express middleware of the unix socket: every request needs a valid task token and must fall in
  * its scope (see the module comment). Mount after a JSON body parser.
  */
 export function taskCredentialGuard(creds: TaskCredentials, managers: Managers, store: DataStore): RequestHandler {
-  const { childOf, childOutputs, mayPass } = taskScopeRules(managers, store);
+  const { childOf, childOutputs, childExecutionRefusal } = taskScopeRules(managers, store);
 
   return (req: Request, res: Response, next: NextFunction) => {
     void (async () => {
       if (req.method === 'GET' && req.path === '/healthz') return next();
-      const scope = creds.verify(bearer(req));
+      const scope = creds.verify(bearerToken(req.headers.authorization));
       if (!scope) {
         refuse(res, 'SBX_ADMIN_UNAUTHENTICATED', 'requests over the task socket need the credential of an eager task attempt (TFLYTE_ADMIN_TOKEN)');
         return;
@@ -238,17 +277,14 @@ export function taskCredentialGuard(creds: TaskCredentials, managers: Managers, 
         const spec = f(body, 'spec');
         const parent = f(f(spec, 'metadata'), 'parent_node_execution');
         const pe = f(parent, 'execution_id');
-        if (
-          f(body, 'project') !== scope.project || f(body, 'domain') !== scope.domain || f(pe, 'project') !== scope.project ||
-          f(pe, 'domain') !== scope.domain || f(pe, 'name') !== scope.execution || f(parent, 'node_id') !== scope.nodeId
-        ) {
-          return forbid('an eager task may create only child executions of its own node (spec.metadata.parent_node_execution)');
-        }
-        if (f(spec, 'raw_output_data_config') !== undefined) return forbid('a child execution of an eager task writes to the sandbox\'s raw output area');
-        for (const uri of urisIn([f(body, 'inputs'), f(spec, 'inputs')])) {
-          if (!(await mayPass(scope, uri))) return forbid(`input ${uri} is not data this task may read (its inputs, its own outputs or its children's outputs)`);
-        }
-        return next();
+        const refusal = await childExecutionRefusal(scope, {
+          project: f(body, 'project'),
+          domain: f(body, 'domain'),
+          ...(parent !== undefined ? { parent: { project: f(pe, 'project'), domain: f(pe, 'domain'), name: f(pe, 'name'), nodeId: f(parent, 'node_id') } } : {}),
+          rawOutputDataConfig: f(spec, 'raw_output_data_config'),
+          inputUris: urisIn([f(body, 'inputs'), f(spec, 'inputs')]),
+        });
+        return refusal ? forbid(refusal) : next();
       }
       return forbid(`${req.method} ${req.path} is not an eager task's call`);
     })().catch(next);
