@@ -12,7 +12,7 @@ import type net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
-import { adaptCompiler, browserBoundary, consoleSupportRoutes, createAdmin, createDeferredRunner, createGrpcServer, dualProtocolServer, openAdminDb, TaskCredentials, taskSocketGrpcGuard, taskSocketGuard } from '../admin/index.ts';
+import { adaptCompiler, browserBoundary, consoleSupportRoutes, createAdmin, createDeferredRunner, createGrpcServer, dualProtocolServer, openAdminDb, TaskCredentials, taskSocketGrpcGuard, taskSocketGuard, type GrpcServerOptions } from '../admin/index.ts';
 import { compileWorkflow } from '../compiler/index.ts';
 import { consoleRouter } from '../console/index.ts';
 import { decorateLauncher, type Launcher, type LaunchSpec, type LaunchedAttempt } from '../launcher/index.ts';
@@ -63,7 +63,6 @@ function withSandboxLabel(inner: Launcher, id: string): Launcher {
     list: (labels): Promise<LaunchedAttempt[]> => inner.list({ ...labels, [SANDBOX_LABEL]: id }),
   });
 }
-
 
 interface LauncherSetup {
   launcher: Launcher;
@@ -279,24 +278,22 @@ export async function serve(opts: { dataDir: string; port?: string; host?: strin
       srv.once('error', reject);
       srv.listen(target, () => resolve(srv));
     });
-  // The port serves REST and the console over HTTP/1.1 and Flyte's gRPC over HTTP/2 (pyflyte, flytectl).
-  const webServer = httpServer(web);
-  const grpcServer = createGrpcServer(admin, { logger: log, onCall: () => memoryTrim.touch() });
-  const dual = dualProtocolServer(webServer, grpcServer);
-  const main = await listen(dual.server, { port: config.port, host: config.host });
-  servers.push({ close: (cb) => main.close(() => cb()), closeAllConnections: () => dual.closeAllConnections() }, webServer);
+  /** HTTP/1.1 (`app`) and Flyte's gRPC over HTTP/2 (`guard`ed, if given) on one listener. */
+  const listenBoth = async (app: Express, guard: GrpcServerOptions['guard'], target: { port: number; host: string } | { path: string }): Promise<net.Server> => {
+    const h1 = httpServer(app);
+    const dual = dualProtocolServer(h1, createGrpcServer(admin, { logger: log, onCall: () => memoryTrim.touch(), ...(guard ? { guard } : {}) }));
+    const srv = await listen(dual.server, target);
+    servers.push({ close: (cb) => srv.close(() => cb()), closeAllConnections: () => dual.closeAllConnections() }, h1);
+    return srv;
+  };
+  // The port: REST and the console, and Flyte's gRPC (pyflyte, flytectl).
+  const main = await listenBoth(web, undefined, { port: config.port, host: config.host });
   const port = (main.address() as { port: number }).port;
   const url = baseUrl(config.host, port);
   // What Flyte gives its pods to reach the admin (gRPC; FlyteRemote in eager tasks), for tasks on the host.
   if (setup.processEnv) Object.assign(setup.processEnv, { FLYTE_PLATFORM_URL: new URL(url).host, FLYTE_PLATFORM_INSECURE: 'true' });
   // The task socket: REST for the sandbox's eager tasks, gRPC for flytekit's (FlyteRemote), both under task credentials.
-  const taskWebServer = httpServer(taskWeb);
-  const taskDual = dualProtocolServer(
-    taskWebServer,
-    createGrpcServer(admin, { logger: log, onCall: () => memoryTrim.touch(), guard: taskSocketGrpcGuard(admin, credentials, dataStore) }),
-  );
-  const taskMain = await listen(taskDual.server, { path: socketPath });
-  servers.push({ close: (cb) => taskMain.close(() => cb()), closeAllConnections: () => taskDual.closeAllConnections() }, taskWebServer);
+  await listenBoth(taskWeb, taskSocketGrpcGuard(admin, credentials, dataStore), { path: socketPath });
   fs.chmodSync(socketPath, 0o666);
 
   const propeller = createPropeller(
