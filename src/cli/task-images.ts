@@ -12,12 +12,12 @@
  * Image builds stream hundreds of MB into `docker import`, so they run in short-lived child
  * processes (`tflyte-sandbox build-task-image`): the daemon would keep tens of MB it never gives back.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type Dockerode from 'dockerode';
 import type { Launcher } from '../launcher/launcher.ts';
-import { decorateLauncher, imagePresent, launcherError, LAUNCHER_ERROR_CODES, pythonImageFor } from '../launcher/index.ts';
+import { decorateLauncher, imagePresent, launcherError, LAUNCHER_ERROR_CODES, pythonImageFor, type PythonImageRequest } from '../launcher/index.ts';
 import { isSandboxError } from '../core/errors.ts';
 import { DEFAULT_IMAGE } from '../sdk/internal.ts';
 import { selfCommand } from './self.ts';
@@ -40,15 +40,33 @@ export interface TaskImageOptions {
   log: ImageLog;
 }
 
-/** Runs `tflyte-sandbox build-task-image <args>`; rejects with what it printed. */
-export function buildRuntimeImageInChild(binary: string, tag: string): Promise<void> {
+/**
+ * Runs `tflyte-sandbox build-task-image ARGS` in a child process, passing on each line it prints
+ * to `progress`; when it fails, rejects with `failure(what it printed on stderr)`.
+ */
+function buildTaskImageInChild(args: string[], failure: (why: string) => Error, progress?: (line: string) => void): Promise<void> {
   const [cmd, ...pre] = selfCommand();
   return new Promise((resolve, reject) => {
-    execFile(cmd as string, [...pre, 'build-task-image', '--binary', binary, '--tag', tag], { maxBuffer: 1 << 20 }, (err, _stdout, stderr) => {
-      if (!err) resolve();
-      else reject(new Error(`building the task image ${tag} failed: ${stderr.trim() || err.message}`));
+    const child = spawn(cmd as string, [...pre, 'build-task-image', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let pending = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      pending += chunk;
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const l of lines) if (l.trim()) progress?.(l.trim());
     });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr = (stderr + chunk).slice(-4000);
+    });
+    child.on('error', (e) => reject(failure(`could not run the image build: ${e.message}`)));
+    child.on('close', (code) => (code === 0 ? resolve() : reject(failure(stderr.trim() || `exit ${code}`))));
   });
+}
+
+/** Builds the runtime image of `binary` as `tag` (`build-task-image --binary`). */
+export function buildRuntimeImageInChild(binary: string, tag: string): Promise<void> {
+  return buildTaskImageInChild(['--binary', binary, '--tag', tag], (why) => new Error(`building the task image ${tag} failed: ${why}`));
 }
 
 /** A build shared by every attempt that waits for the same image; each hears its progress. */
@@ -60,7 +78,7 @@ interface SharedBuild {
 /** Wraps a Docker launcher so each attempt gets the image its task needs (see the module comment). */
 export function supplyTaskImages(launcher: Launcher, o: TaskImageOptions): Launcher {
   const builds = new Map<string, SharedBuild>();
-  const buildPythonImage = (request: { python: string; flytekit: string }, tag: string, progress: (line: string) => void): Promise<void> => {
+  const buildPythonImage = (request: PythonImageRequest, tag: string, progress: (line: string) => void): Promise<void> => {
     let b = builds.get(tag);
     if (!b) {
       const listeners = new Set<(line: string) => void>();
@@ -117,30 +135,13 @@ function runsFlytekit(spec: { sdk?: { flavor: string }; command: string[] }): bo
   return spec.sdk?.flavor === 'python' && /^pyflyte-/.test(path.basename(spec.command[0] ?? ''));
 }
 
-/** Runs `tflyte-sandbox build-task-image --python … --flytekit …`, passing on each line it prints. */
-function buildPythonImageInChild(request: { python: string; flytekit: string }, workDir: string, progress: (line: string) => void): Promise<void> {
-  const [cmd, ...pre] = selfCommand();
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd as string, [...pre, 'build-task-image', '--python', request.python, '--flytekit', request.flytekit, '--work-dir', workDir], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let pending = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      pending += chunk;
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const l of lines) if (l.trim()) progress(l.trim());
-    });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr = (stderr + chunk).slice(-4000);
-    });
-    child.on('error', (e) => reject(launcherError(LAUNCHER_ERROR_CODES.IMAGE_BUILD_FAILED, `could not run the image build: ${e.message}`)));
-    child.on('close', (code) => {
-      if (code === 0) resolve();
-      else reject(launcherError(LAUNCHER_ERROR_CODES.IMAGE_BUILD_FAILED, `building the Python ${request.python} / flytekit ${request.flytekit} image failed: ${stderr.trim() || `exit ${code}`}`));
-    });
-  });
+/** Builds the flytekit image of `request` (`build-task-image --python --flytekit`), passing on its steps. */
+function buildPythonImageInChild(request: PythonImageRequest, workDir: string, progress: (line: string) => void): Promise<void> {
+  return buildTaskImageInChild(
+    ['--python', request.python, '--flytekit', request.flytekit, '--work-dir', workDir],
+    (why) => launcherError(LAUNCHER_ERROR_CODES.IMAGE_BUILD_FAILED, `building the Python ${request.python} / flytekit ${request.flytekit} image failed: ${why}`),
+    progress,
+  );
 }
 
 /** Appends a line to an attempt's log (best effort: a full disk costs the line). */
