@@ -56,7 +56,7 @@ export function adminApp(core: AdminCore): Express {
   app.set('etag', false);
   // Signed upload URLs (DataProxy CreateUploadLocation): the body is the file itself, not JSON.
   app.put('/api/v1/dataproxy/upload/:project/:domain/:folder/:filename', uploadRoute(managers));
-  app.get('/api/v1/dataproxy/download', downloadRoute(managers));
+  app.get('/api/v1/dataproxy/download', downloadRoute(managers, ctx.dataStore));
   // Bodies must be JSON and say so: a web page cannot send that to another origin unasked.
   app.use(requireJsonBodies());
   app.use(express.json({ limit: ctx.options.maxBodyBytes, type: 'application/json', strict: true }));

@@ -66,7 +66,7 @@ export function resolveAdminOptions(dataStore: DataStore, options: AdminOptions 
   let dataDir = options.dataDir;
   if (dataDir === undefined) {
     try {
-      dataDir = dataStore.localPath(dataStore.rootUri);
+      dataDir = dataStore.localPath ? dataStore.localPath(dataStore.rootUri) : '/nonexistent';
     } catch {
       dataDir = '/nonexistent';
     }

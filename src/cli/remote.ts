@@ -11,8 +11,9 @@ import { AdminApiError, AdminClient } from '../admin/client.ts';
 import { literalMapToJs, type flyteidl } from '../core/index.ts';
 import { NodePhases, WorkflowPhases } from '../core/phases.ts';
 import { type EntityDef, type LoadedModule, type SerializationSettings } from '../sdk/internal.ts';
-import { LocalDataStore } from '../storage/index.ts';
-import { homePaths, resolveDataDir, type SandboxState } from './sandbox-home.ts';
+import type { DataStore } from '../storage/index.ts';
+import { loadConfig, resolveDataDir, type SandboxState } from './sandbox-home.ts';
+import { openSandboxStore } from './sandbox-store.ts';
 import { isHealthy, runningSandbox } from './commands/lifecycle.ts';
 import { CommandError } from './usage-error.ts';
 import { engineWaitMessage } from './engine-message.ts';
@@ -23,7 +24,8 @@ export interface Connection {
   dataDir: string;
   state: SandboxState;
   client: AdminClient;
-  store: LocalDataStore;
+  /** The sandbox's blob store (the same one its daemon uses: local, or an S3 bucket). */
+  store: DataStore;
 }
 
 /** Finds the sandbox of the data dir; a clear error says how to start one. */
@@ -35,7 +37,8 @@ export async function connect(dataDirFlag: string | undefined): Promise<Connecti
       `no sandbox is running for ${dataDir}. Start one with: tflyte-sandbox start${dataDirFlag ? ` --data-dir ${dataDirFlag}` : ''} (or set TFLYTE_HOME)`,
     );
   }
-  return { dataDir, state, client: new AdminClient(state.url), store: new LocalDataStore(homePaths(dataDir).blobs) };
+  const { store } = await openSandboxStore(dataDir, await loadConfig(dataDir), process.env);
+  return { dataDir, state, client: new AdminClient(state.url), store };
 }
 
 /** What registering a file produced. */

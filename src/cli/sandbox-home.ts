@@ -57,6 +57,32 @@ export interface SandboxConfig {
    * system budget). @default 600
    */
   engineWaitSeconds: number;
+  /**
+   * Where execution data lives: `""` for the data dir's `blobs/` (the default), or
+   * `s3://bucket/prefix` for an S3-compatible object store (as on a Flyte cluster). @default ""
+   */
+  storage: string;
+  /**
+   * How to reach the S3 server of `storage`, with flytekit's key names (`storage.connection` of
+   * its config file); `FLYTE_AWS_ENDPOINT`, `FLYTE_AWS_ACCESS_KEY_ID` and
+   * `FLYTE_AWS_SECRET_ACCESS_KEY` in the environment win over them. @default {}
+   */
+  storageConnection: StorageConnectionConfig;
+  /**
+   * Docker network of task containers: `""` (the engine's default bridge), `host`, `none` or a
+   * network's name. A task reaching an S3 server on this machine's loopback needs `host`. @default ""
+   */
+  taskNetwork: string;
+}
+
+/** `storageConnection` of config.yaml: flytekit's `storage.connection` keys. */
+export interface StorageConnectionConfig {
+  endpoint?: string;
+  region?: string;
+  'access-key'?: string;
+  'secret-key'?: string;
+  /** `path` (the default with an endpoint) or `virtual`. */
+  'addressing-style'?: 'path' | 'virtual';
 }
 
 /** Defaults like `flytectl demo`'s. */
@@ -75,6 +101,9 @@ export const DEFAULT_CONFIG: SandboxConfig = {
   maxTaskOutputBytes: 1024 ** 3,
   requestTimeoutSeconds: 30,
   engineWaitSeconds: 600,
+  storage: '',
+  storageConnection: {},
+  taskNetwork: '',
 };
 
 /** What `start` records about the running daemon, for the other commands. */
@@ -185,9 +214,41 @@ export function validateConfig(raw: Record<string, unknown>, source: string): Pa
       case 'maxTaskOutputBytes':
         out.maxTaskOutputBytes = checkInt(v, `${source}: maxTaskOutputBytes`, 1, Number.MAX_SAFE_INTEGER);
         break;
+      case 'storage':
+        if (typeof v !== 'string' || (v !== '' && !/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\s]*)?$/.test(v))) {
+          throw new UsageError(`${source}: storage must be "" (the data dir's blobs/) or an S3 URI like s3://my-bucket/sandbox, got ${JSON.stringify(v)}`);
+        }
+        out.storage = v.replace(/\/+$/, '');
+        break;
+      case 'storageConnection':
+        out.storageConnection = checkStorageConnection(v, `${source}: storageConnection`);
+        break;
+      case 'taskNetwork':
+        if (typeof v !== 'string' || !/^([A-Za-z0-9][A-Za-z0-9_.-]*)?$/.test(v)) {
+          throw new UsageError(`${source}: taskNetwork must be "", "host", "none" or a Docker network's name, got ${JSON.stringify(v)}`);
+        }
+        out.taskNetwork = v;
+        break;
       default:
         throw new UsageError(`${source}: unknown setting "${k}" (known: ${Object.keys(DEFAULT_CONFIG).join(', ')})`);
     }
+  }
+  return out;
+}
+
+const CONNECTION_KEYS = ['endpoint', 'region', 'access-key', 'secret-key', 'addressing-style'] as const;
+
+function checkStorageConnection(v: unknown, what: string): StorageConnectionConfig {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    throw new UsageError(`${what} must be a mapping like { endpoint: "http://127.0.0.1:8333", access-key: "…", secret-key: "…" }`);
+  }
+  const out: StorageConnectionConfig = {};
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    if (!(CONNECTION_KEYS as readonly string[]).includes(k)) throw new UsageError(`${what}: unknown key "${k}" (known: ${CONNECTION_KEYS.join(', ')})`);
+    if (typeof x !== 'string' || x === '') throw new UsageError(`${what}.${k} must be a non-empty string`);
+    if (k === 'endpoint' && !/^https?:\/\/[^\s/]+\/?$/.test(x)) throw new UsageError(`${what}.endpoint must be an http(s) URL like http://127.0.0.1:8333, got ${JSON.stringify(x)}`);
+    if (k === 'addressing-style' && x !== 'path' && x !== 'virtual') throw new UsageError(`${what}.addressing-style must be "path" or "virtual", got ${JSON.stringify(x)}`);
+    (out as Record<string, string>)[k] = x;
   }
   return out;
 }

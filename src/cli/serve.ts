@@ -19,7 +19,8 @@ import { decorateLauncher, type Launcher, type LaunchSpec, type LaunchedAttempt 
 import { attemptKey, createPropeller, resolvePropellerConfig, systemClock, type Logger } from '../propeller/index.ts';
 import { parseCpu, parseMemory } from '../propeller/resources.ts';
 import { DEFAULT_IMAGE } from '../sdk/internal.ts';
-import { diskFullReason, LocalDataStore } from '../storage/index.ts';
+import { diskFullReason, s3ConnectionEnv, type DataStore } from '../storage/index.ts';
+import { openSandboxStore } from './sandbox-store.ts';
 import { baseUrl, homePaths, loadConfig, runningTaskLimit, writeState, clearState, type SandboxConfig } from './sandbox-home.ts';
 import { sqliteNativeBinding } from './native-addon.ts';
 import { runtimeBinary, selfCommand } from './self.ts';
@@ -56,10 +57,13 @@ function makeLogger(): Logger & { info(msg: string, f?: Record<string, unknown>)
   } as Logger & { info(msg: string, f?: Record<string, unknown>): void };
 }
 
-/** Adds the sandbox label to every attempt and only lists this sandbox's attempts. */
-function withSandboxLabel(inner: Launcher, id: string): Launcher {
+/**
+ * Adds the sandbox label to every attempt and only lists this sandbox's attempts; `env` (the
+ * object store's connection, as Flyte's pods get it) goes to every attempt under its own.
+ */
+function withSandboxLabel(inner: Launcher, id: string, env: Record<string, string>): Launcher {
   return decorateLauncher(inner, {
-    launch: (spec: LaunchSpec) => inner.launch({ ...spec, labels: { ...spec.labels, [SANDBOX_LABEL]: id } }),
+    launch: (spec: LaunchSpec) => inner.launch({ ...spec, env: { ...env, ...spec.env }, labels: { ...spec.labels, [SANDBOX_LABEL]: id } }),
     list: (labels): Promise<LaunchedAttempt[]> => inner.list({ ...labels, [SANDBOX_LABEL]: id }),
   });
 }
@@ -115,7 +119,12 @@ async function setupLauncher(config: SandboxConfig, dataDir: string, socketPath:
       };
       const imageReady = buildImage();
       imageReady.catch((e: unknown) => log.error('building the task image failed', { error: String(e) }));
-      const launcher = await createLauncher('docker', { docker, adminSocketPath: socketPath, ...(config.taskUser ? { user: config.taskUser } : {}) });
+      const launcher = await createLauncher('docker', {
+        docker,
+        adminSocketPath: socketPath,
+        ...(config.taskUser ? { user: config.taskUser } : {}),
+        ...(config.taskNetwork ? { network: config.taskNetwork } : {}),
+      });
       const mount = await runtimeMount(binary);
       return {
         launcher,
@@ -171,7 +180,7 @@ function unpackCodeInAttemptDir(inner: Launcher): Launcher {
  * read-only helper routes, then the admin app. Admin ends with a JSON 404 for every other path,
  * so these are mounted in front of it rather than on it.
  */
-function webApp(adminApp: Express, dataStore: LocalDataStore, guard: express.RequestHandler): Express {
+function webApp(adminApp: Express, dataStore: DataStore, guard: express.RequestHandler): Express {
   const web = express();
   web.disable('x-powered-by');
   web.set('etag', false);
@@ -234,7 +243,9 @@ export async function serve(opts: { dataDir: string; port?: string; host?: strin
   fs.rmSync(socketPath, { force: true });
   const credentials = TaskCredentials.forDataDir(dataDir);
 
-  const dataStore = new LocalDataStore(paths.blobs);
+  // Opened (and an S3 bucket checked) before anything listens: a bad storage setting stops start.
+  const storage = await openSandboxStore(dataDir, config, process.env, { check: true });
+  const dataStore = storage.store;
   const nativeBinding = sqliteNativeBinding();
   const db = openAdminDb(paths.db, nativeBinding ? { nativeBinding } : {});
   const runner = createDeferredRunner();
@@ -258,7 +269,7 @@ export async function serve(opts: { dataDir: string; port?: string; host?: strin
   const setupRef: { launcher?: Launcher } = {};
   const setup = await setupLauncher(config, dataDir, socketPath, log);
   setupRef.launcher = setup.launcher;
-  const launcher = withSandboxLabel(setup.launcher, sandboxId(dataDir));
+  const launcher = withSandboxLabel(setup.launcher, sandboxId(dataDir), storage.connection ? s3ConnectionEnv(storage.connection) : {});
   const taskLauncher = setup.adaptToTasks(launcher);
 
   const servers: { close(cb: () => void): void; closeAllConnections?(): void }[] = [];
@@ -327,7 +338,7 @@ export async function serve(opts: { dataDir: string; port?: string; host?: strin
     version: version(),
     ...(setup.warning ? { warning: setup.warning } : {}),
   });
-  log.info('sandbox listening', { url, launcher: setup.kind, dataDir });
+  log.info('sandbox listening', { url, launcher: setup.kind, dataDir, storage: dataStore.rootUri });
   void propeller.resume().catch((e: unknown) => log.error('resuming executions failed', { error: String(e) }));
 
   await new Promise<void>((resolve) => {
@@ -342,6 +353,7 @@ export async function serve(opts: { dataDir: string; port?: string; host?: strin
   for (const s of servers) s.closeAllConnections?.();
   await closed;
   await launcher.close().catch(() => undefined);
+  storage.close();
   db.close();
   fs.rmSync(socketPath, { force: true });
   clearState(dataDir);

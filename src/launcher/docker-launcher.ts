@@ -46,6 +46,11 @@ export interface DockerLauncherOptions {
    * {@link HOST_ALIAS}, which reaches the host only if the admin listens on the bridge gateway.
    */
   adminSocketPath?: string;
+  /**
+   * Docker network of task containers (`NetworkMode`): `host`, `none` or a network's name.
+   * @default the engine's default bridge
+   */
+  network?: string;
   /** Mount the image's root filesystem read-only (with a tmpfs at `/tmp`). @default false */
   readOnlyRootfs?: boolean;
   /** Maximum number of processes per container. @default 4096 */
@@ -436,7 +441,9 @@ export class DockerLauncher implements Launcher {
       CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges'],
       PidsLimit: this.#opts.pidsLimit ?? 4096,
-      ExtraHosts: [`${HOST_ALIAS}:host-gateway`],
+      // On the host's own network (or none) there is no gateway to alias.
+      ...(this.#opts.network === 'host' || this.#opts.network === 'none' ? {} : { ExtraHosts: [`${HOST_ALIAS}:host-gateway`] }),
+      ...(this.#opts.network ? { NetworkMode: this.#opts.network } : {}),
       ReadonlyRootfs: this.#opts.readOnlyRootfs ?? false,
       ...(this.#opts.readOnlyRootfs ? { Tmpfs: { '/tmp': 'rw,exec,nosuid,mode=1777' } } : {}),
       ...(spec.resources.cpu !== undefined ? { NanoCpus: Math.round(spec.resources.cpu * 1e9) } : {}),

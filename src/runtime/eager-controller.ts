@@ -28,7 +28,8 @@ import {
   type TaskDef,
 } from '../sdk/internal.ts';
 import { mapsOver, type MapDef } from '../sdk/map.ts';
-import { mapBlobs, uploadBlob, uriToPath } from './execute.ts';
+import { mapBlobs } from './execute.ts';
+import { taskBlobs, uriToPath, type TaskBlobs } from './blobs.ts';
 import { childName, inputsDigest, parseExecutionError, retryName } from './eager-names.ts';
 import { EAGER_LABELS, minSuccessesNeeded } from '../core/vocabulary.ts';
 
@@ -142,7 +143,11 @@ export class EagerController implements ExecutionContext {
   /** Aborted by {@link close}: stops long-polls and backoffs. */
   readonly #stop = new AbortController();
 
-  constructor(client: AdminClient, settings: EagerSettings, log: (line: string) => void = () => undefined) {
+  readonly #blobs: TaskBlobs;
+
+  /** `blobs`: where this attempt's files live (default: local files only). */
+  constructor(client: AdminClient, settings: EagerSettings, log: (line: string) => void = () => undefined, blobs: TaskBlobs = taskBlobs({})) {
+    this.#blobs = blobs;
     this.#client = client;
     this.#s = settings;
     this.#limiter = new Limiter(settings.concurrency);
@@ -380,7 +385,7 @@ export class EagerController implements ExecutionContext {
     for (const [k, v] of Object.entries(full.literals ?? {})) {
       local[k] = await mapBlobs(v, async (b) => {
         const uri = b.uri ?? '';
-        let p = uriToPath(uri);
+        let p = uri.startsWith('s3://') ? await this.#blobs.localize(uri) : uriToPath(uri);
         if (p !== uri && !fs.existsSync(p)) {
           // The store is not mounted into this container: fetch the child's file through the API.
           p = path.join(os.tmpdir(), 'tflyte-children', name, createHash('sha256').update(uri).digest('hex').slice(0, 16), path.basename(p));
@@ -425,7 +430,7 @@ export class EagerController implements ExecutionContext {
         // A file an earlier call returned is already in the store: pass its URI, do not copy it.
         const known = this.#materialized.get(path.resolve(uri));
         if (known) return { ...blob, uri: known };
-        return { ...blob, uri: await uploadBlob(uri, this.#s.rawOutputPrefix) };
+        return { ...blob, uri: await this.#blobs.upload(uri, this.#s.rawOutputPrefix) };
       });
     }
     return { literals: out };

@@ -72,7 +72,7 @@ export async function runEager(def: TaskDef, inputs: Record<string, unknown>, ct
     if (logFile) fs.appendFileSync(logFile, text);
     else process.stderr.write(text);
   };
-  const controller = new EagerController(client, settings, log);
+  const controller = new EagerController(client, settings, log, ctx.blobs);
   log(`attempt ${settings.attempt}: up to ${settings.concurrency} child executions at once`);
   let value: unknown;
   try {

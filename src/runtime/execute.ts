@@ -5,12 +5,11 @@
  * like Flyte, a written error document is how a task reports its own failure; a non-zero exit
  * means the runtime itself could not do its job.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MessageName, decode, encode, type flyteidl } from '../core/idl.ts';
 import {
   entityName,
@@ -26,6 +25,9 @@ import {
   type TaskDef,
 } from '../sdk/internal.ts';
 import { extractBundle } from '../storage/bundle.ts';
+import { taskBlobs, type TaskBlobs } from './blobs.ts';
+
+export { uriToPath } from './blobs.ts';
 
 /** Arguments of `execute`, as Flyte's container templates render them. */
 export interface ExecuteArgs {
@@ -70,6 +72,8 @@ export type KindRunner = (def: TaskDef, inputs: Record<string, unknown>, ctx: Ru
 export interface RuntimeContext {
   args: ExecuteArgs;
   env: NodeJS.ProcessEnv;
+  /** The attempt's blobs (local files or S3 objects). */
+  blobs: TaskBlobs;
   /** Converts a task's JS outputs to literals, uploading returned files. */
   outputsToLiterals(def: EntityDef, value: unknown): Promise<flyteidl.core.ILiteralMap>;
 }
@@ -79,27 +83,6 @@ const kindRunners = new Map<string, KindRunner>();
 /** @internal registers the runner for a task kind (dynamic, eager). */
 export function registerKindRunner(kind: string, runner: KindRunner): void {
   kindRunners.set(kind, runner);
-}
-
-/** `file:///x` → `/x`; other strings unchanged (already local paths). */
-export function uriToPath(uri: string): string {
-  return uri.startsWith('file:') ? fileURLToPath(uri) : uri;
-}
-
-function toUri(p: string): string {
-  return pathToFileURL(p).href;
-}
-
-async function readBytes(uri: string): Promise<Uint8Array> {
-  return new Uint8Array(await fsp.readFile(uriToPath(uri)));
-}
-
-async function writeAtomic(uri: string, bytes: Uint8Array): Promise<void> {
-  const p = uriToPath(uri);
-  await fsp.mkdir(path.dirname(p), { recursive: true });
-  const tmp = `${p}.${randomBytes(4).toString('hex')}.tmp`;
-  await fsp.writeFile(tmp, bytes);
-  await fsp.rename(tmp, p);
 }
 
 /** Applies `fn` to every blob scalar in a literal (files and directories). @internal */
@@ -123,18 +106,7 @@ export async function mapBlobs(
   return lit;
 }
 
-/** Copies a file or directory a task returned into the raw output prefix; returns its new URI. @internal */
-export async function uploadBlob(localPath: string, rawPrefix: string): Promise<string> {
-  const src = path.resolve(localPath);
-  const st = await fsp.stat(src).catch(() => undefined);
-  if (!st) throw new NonRetryableError(`the task returned the path ${localPath}, which does not exist`);
-  const dest = path.join(uriToPath(rawPrefix), randomBytes(6).toString('hex'), path.basename(src));
-  await fsp.mkdir(path.dirname(dest), { recursive: true });
-  await fsp.cp(src, dest, { recursive: st.isDirectory() });
-  return toUri(dest);
-}
-
-async function outputsToLiterals(def: EntityDef, value: unknown, rawPrefix: string): Promise<flyteidl.core.ILiteralMap> {
+async function outputsToLiterals(def: EntityDef, value: unknown, rawPrefix: string, blobs: TaskBlobs): Promise<flyteidl.core.ILiteralMap> {
   const named = unpackOutputs(def.iface.outputShape, value, `task ${entityName(def)} returned`);
   const literals: Record<string, flyteidl.core.ILiteral> = {};
   for (const [k, d] of def.iface.outputs) {
@@ -142,15 +114,15 @@ async function outputsToLiterals(def: EntityDef, value: unknown, rawPrefix: stri
     literals[k] = await mapBlobs(lit, async (blob) => {
       const uri = blob.uri ?? '';
       if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) return blob;
-      return { ...blob, uri: await uploadBlob(uri, rawPrefix) };
+      return { ...blob, uri: await blobs.upload(uri, rawPrefix) };
     });
   }
   return { literals };
 }
 
-async function unpackCode(args: ExecuteArgs): Promise<string> {
+async function unpackCode(args: ExecuteArgs, blobs: TaskBlobs): Promise<string> {
   if (!args.bundle) return args.codeRoot ?? process.cwd();
-  const bytes = await readBytes(args.bundle);
+  const bytes = await blobs.read(args.bundle);
   const sha = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
   const dir = args.workDir ?? path.join(os.tmpdir(), 'tflyte-code', sha);
   if (!fs.existsSync(path.join(dir, '.complete'))) {
@@ -187,6 +159,7 @@ export async function execute(args: ExecuteArgs, sdkExports: Record<string, unkn
   const errorUri = `${args.outputPrefix.replace(/\/$/, '')}/error.pb`;
   const outputsUri = `${args.outputPrefix.replace(/\/$/, '')}/outputs.pb`;
   const futuresUri = `${args.outputPrefix.replace(/\/$/, '')}/futures.pb`;
+  const blobs = taskBlobs(env);
   let def: EntityDef;
   let inputs: Record<string, unknown>;
   try {
@@ -194,16 +167,16 @@ export async function execute(args: ExecuteArgs, sdkExports: Record<string, unkn
     if (known) def = known;
     else {
       installSdkResolution(sdkExports);
-      const root = await unpackCode(args);
+      const root = await unpackCode(args, blobs);
       const file = path.join(root, args.module ?? '');
       const loaded = await loadUserModule(file, root);
       def = findEntity(loaded, args.entity);
     }
     if (def.kind === 'workflow' || def.kind === 'launchPlan') throw new Error(`${args.entity} is a ${def.kind}, not a task`);
-    const map = decode<flyteidl.core.ILiteralMap>(MessageName.LiteralMap, await readBytes(args.inputs));
+    const map = decode<flyteidl.core.ILiteralMap>(MessageName.LiteralMap, await blobs.read(args.inputs));
     const localized: flyteidl.core.ILiteralMap = { literals: {} };
     for (const [k, v] of Object.entries(map.literals ?? {})) {
-      (localized.literals as Record<string, flyteidl.core.ILiteral>)[k] = await mapBlobs(v, async (b) => ({ ...b, uri: uriToPath(b.uri ?? '') }));
+      (localized.literals as Record<string, flyteidl.core.ILiteral>)[k] = await mapBlobs(v, async (b) => ({ ...b, uri: await blobs.localize(b.uri ?? '') }));
     }
     inputs = Object.fromEntries(literalsToValues(def.iface.inputs, localized, 'inputs'));
   } catch (e) {
@@ -212,7 +185,7 @@ export async function execute(args: ExecuteArgs, sdkExports: Record<string, unkn
       error = toContainerError(e, 'USER:LoadFailed');
       error.kind = 0;
     }
-    await writeAtomic(errorUri, encode(MessageName.ErrorDocument, { error }));
+    await blobs.write(errorUri, encode(MessageName.ErrorDocument, { error }));
     return { ok: false, error };
   }
   try {
@@ -220,7 +193,8 @@ export async function execute(args: ExecuteArgs, sdkExports: Record<string, unkn
     const ctx: RuntimeContext = {
       args,
       env,
-      outputsToLiterals: (d, v) => outputsToLiterals(d, v, args.rawOutputDataPrefix),
+      blobs,
+      outputsToLiterals: (d, v) => outputsToLiterals(d, v, args.rawOutputDataPrefix, blobs),
     };
     const runner = kindRunners.get(task.kind);
     // The task's code sees its own context (currentContext()): execution, node, attempt number.
@@ -229,12 +203,12 @@ export async function execute(args: ExecuteArgs, sdkExports: Record<string, unkn
       if (!task.fn) throw new NonRetryableError(`${entityName(task)} has no function to run`);
       return { kind: 'outputs', outputs: await ctx.outputsToLiterals(task, await task.fn(inputs)) };
     });
-    if (outcome.kind === 'futures') await writeAtomic(futuresUri, encode(MessageName.DynamicJobSpec, outcome.spec));
-    else await writeAtomic(outputsUri, encode(MessageName.LiteralMap, outcome.outputs));
+    if (outcome.kind === 'futures') await blobs.write(futuresUri, encode(MessageName.DynamicJobSpec, outcome.spec));
+    else await blobs.write(outputsUri, encode(MessageName.LiteralMap, outcome.outputs));
     return { ok: true };
   } catch (e) {
     const error = diskFullError(e) ?? toContainerError(e);
-    await writeAtomic(errorUri, encode(MessageName.ErrorDocument, { error }));
+    await blobs.write(errorUri, encode(MessageName.ErrorDocument, { error }));
     return { ok: false, error, thrown: e };
   }
 }

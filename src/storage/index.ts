@@ -2,7 +2,9 @@
  * Storage component: the DataStore port, its local filesystem adapter, Flyte's data layout,
  * protobuf document I/O and code bundles. See README.md.
  */
-export type { DataStore } from './data-store.ts';
+export type { DataStore, BlobStat, BlobEntry } from './data-store.ts';
+export { S3DataStore, parseS3Uri, s3ConnectionFromEnv, s3ConnectionEnv, FLYTE_S3_ENV } from './s3-data-store.ts';
+export type { S3Connection } from './s3-data-store.ts';
 export { LocalDataStore, toFileUri } from './local-data-store.ts';
 export { StorageError, STORAGE_ERROR_CODES, isStorageError } from './errors.ts';
 export type { StorageErrorCode } from './errors.ts';

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { DataStore } from './data-store.ts';
+import type { BlobEntry, BlobStat, DataStore } from './data-store.ts';
 import { isStorageError, StorageError, STORAGE_ERROR_CODES } from './errors.ts';
 import { isInside } from './path-inside.ts';
 
@@ -85,13 +85,58 @@ export class LocalDataStore implements DataStore {
     }
   }
 
-  localPath(uri: string): string {
+  contains(uri: string): boolean {
+    try {
+      this.localPath(uri);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async within(uri: string, roots: string[]): Promise<boolean> {
+    let real: string;
+    try {
+      real = await fsp.realpath(this.localPath(uri));
+    } catch {
+      return false;
+    }
+    for (const r of roots) {
+      try {
+        if (isInside(real, await fsp.realpath(this.localPath(r)))) return true;
+      } catch {
+        // a root that does not exist or is outside the store confines nothing
+      }
+    }
+    return false;
+  }
+
+  async stat(uri: string): Promise<BlobStat | undefined> {
+    const p = await this.#checkedPath(uri);
+    const st = await fsp.stat(p).catch(() => undefined);
+    if (!st) return undefined;
+    return st.isDirectory() ? { kind: 'dir', size: 0 } : { kind: 'file', size: st.size };
+  }
+
+  async list(uri: string, max: number): Promise<BlobEntry[]> {
+    const p = await this.#checkedPath(uri);
+    const names = (await fsp.readdir(p, { withFileTypes: true }).catch((e: unknown) => { throw translateFsError(e, uri); })).slice(0, max);
+    return Promise.all(
+      names.map(async (d) => {
+        const s = await fsp.stat(path.join(p, d.name)).catch(() => undefined);
+        return { name: d.name, uri: this.join(uri, d.name), size: s?.isFile() ? s.size : 0, dir: Boolean(s?.isDirectory()) };
+      }),
+    );
+  }
+
+  /** Absolute local path of a URI in the store (for bind mounts and file values). */
+  readonly localPath = (uri: string): string => {
     const p = this.#lexicalPath(uri);
     this.#assertLexicallyInside(p, uri);
     const real = realpathOfDeepestExisting(p);
     if (!isInside(real, this.#realRoot)) throw outsideRoot(uri);
     return p;
-  }
+  };
 
   async upload(localPath: string, uri: string): Promise<void> {
     const dest = await this.#checkedPath(uri);

@@ -115,40 +115,6 @@ export function blobUris(map: flyteidl.core.ILiteralMap | undefined): string[] {
   return map ? urisIn(JSON.parse(JSON.stringify(map)) as unknown) : [];
 }
 
-function realOrUndefined(p: string): string | undefined {
-  try {
-    return fs.realpathSync(p);
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Whether `uri` (a store URI) lies physically inside one of `roots` (store URIs): symlinks are
- * resolved on both sides, so a link inside an allowed area cannot lead elsewhere.
- */
-function within(store: DataStore, uri: string, roots: string[]): boolean {
-  let p: string;
-  try {
-    p = store.localPath(uri);
-  } catch {
-    return false;
-  }
-  const real = realOrUndefined(p);
-  if (!real) return false;
-  for (const r of roots) {
-    let rp: string;
-    try {
-      rp = store.localPath(r);
-    } catch {
-      continue;
-    }
-    const realRoot = realOrUndefined(rp);
-    if (realRoot && isInside(real, realRoot)) return true;
-  }
-  return false;
-}
-
 type Managers = Pick<AdminManagers, 'executions'>;
 
 /** The data rules of a task scope, shared by the socket's REST and gRPC guards. */
@@ -220,15 +186,15 @@ export function taskScopeRules(managers: Managers, store: DataStore): TaskScopeR
     return blobUris(await readLiteralMap(store, row.outputs_uri));
   };
   const mayPass = async (scope: TaskScope, uri: string): Promise<boolean> => {
-    if (within(store, uri, [scope.rawOutputPrefix])) return true;
-    if (within(store, uri, blobUris(await readLiteralMap(store, scope.inputsUri)))) return true;
+    if (await store.within(uri, [scope.rawOutputPrefix])) return true;
+    if (await store.within(uri, blobUris(await readLiteralMap(store, scope.inputsUri)))) return true;
     const children = managers.executions.listChildren(
       { project: scope.project, domain: scope.domain, name: scope.execution },
       undefined,
       { limit: 10_000, offset: 0, filters: 'eq(phase,SUCCEEDED)', sortDirection: 'ASCENDING' },
     );
     for (const ex of children.executions ?? []) {
-      if (within(store, uri, await childOutputs(scope, ex.id?.name ?? ''))) return true;
+      if (await store.within(uri, await childOutputs(scope, ex.id?.name ?? ''))) return true;
     }
     return false;
   };
@@ -264,7 +230,7 @@ export function taskCredentialGuard(creds: TaskCredentials, managers: Managers, 
       if (req.method === 'GET' && req.path === '/api/v1/blobs') {
         const uri = typeof req.query.uri === 'string' ? req.query.uri : '';
         const child = typeof req.query.execution === 'string' ? req.query.execution : '';
-        if (uri && child && within(store, uri, await childOutputs(scope, child))) return next();
+        if (uri && child && await store.within(uri, await childOutputs(scope, child))) return next();
         return forbid('an eager task may download only what its own child executions returned (blobs?uri=…&execution=<child>)');
       }
       if (req.method === 'POST' && req.path === '/api/v1/executions') {

@@ -72,16 +72,13 @@ export class DownloadManager {
     this.#nodes = nodes;
   }
 
-  /** The host file of a blob-store URI that must exist; errors name `path`. */
-  #existingFile(uri: string, path: string): string {
-    let file: string;
-    try {
-      file = this.#ctx.dataStore.localPath(uri);
-    } catch {
-      throw adminError('SBX_ADMIN_INVALID_ARGUMENT', `${path} must be a URI in the sandbox's blob store (${this.#ctx.dataStore.rootUri}…), got ${JSON.stringify(uri)}`, { path });
+  /** Checks that `uri` is a file of the blob store; errors name `path`. */
+  async #existingFile(uri: string, path: string): Promise<void> {
+    const store = this.#ctx.dataStore;
+    if (!store.contains(uri)) {
+      throw adminError('SBX_ADMIN_INVALID_ARGUMENT', `${path} must be a URI in the sandbox's blob store (${store.rootUri}…), got ${JSON.stringify(uri)}`, { path });
     }
-    if (!fs.statSync(file, { throwIfNoEntry: false })?.isFile()) throw adminError('SBX_ADMIN_DATA_NOT_FOUND', `${uri} is not a file in the blob store`, { path });
-    return file;
+    if ((await store.stat(uri))?.kind !== 'file') throw adminError('SBX_ADMIN_DATA_NOT_FOUND', `${uri} is not a file in the blob store`, { path });
   }
 
   #signedUrl(uri: string, authority: string, expiresIn: google.protobuf.IDuration | null | undefined): { url: string; expiresAt: google.protobuf.ITimestamp } {
@@ -91,29 +88,29 @@ export class DownloadManager {
   }
 
   /** `CreateDownloadLocation`: a signed URL of one file of the blob store. */
-  createLocation(req: flyteidl.service.ICreateDownloadLocationRequest, authority: string): flyteidl.service.ICreateDownloadLocationResponse {
+  async createLocation(req: flyteidl.service.ICreateDownloadLocationRequest, authority: string): Promise<flyteidl.service.ICreateDownloadLocationResponse> {
     const uri = String(req.nativeUrl ?? '');
-    this.#existingFile(uri, 'native_url');
+    await this.#existingFile(uri, 'native_url');
     const { url, expiresAt } = this.#signedUrl(uri, authority, req.expiresIn);
     return { signedUrl: url, expiresAt };
   }
 
   /** `CreateDownloadLink`: signed URLs of a node execution's artifact (its deck: the only kind). */
-  createLink(req: flyteidl.service.ICreateDownloadLinkRequest, authority: string): flyteidl.service.ICreateDownloadLinkResponse {
+  async createLink(req: flyteidl.service.ICreateDownloadLinkRequest, authority: string): Promise<flyteidl.service.ICreateDownloadLinkResponse> {
     if ((req.artifactType ?? ARTIFACT_TYPE_DECK) !== ARTIFACT_TYPE_DECK && req.artifactType !== 0) {
       throw adminError('SBX_ADMIN_INVALID_ARGUMENT', `artifact_type ${String(req.artifactType)} is not one the sandbox serves (ARTIFACT_TYPE_DECK)`, { path: 'artifact_type' });
     }
     const id = req.nodeExecutionId;
     if (!id?.executionId || !id.nodeId) throw adminError('SBX_ADMIN_INVALID_ARGUMENT', 'node_execution_id is required', { path: 'node_execution_id' });
     const exec = { project: String(id.executionId.project ?? ''), domain: String(id.executionId.domain ?? ''), name: String(id.executionId.name ?? '') };
-    const links = this.#deckLinks(exec, id.nodeId, authority, req.expiresIn);
+    const links = await this.#deckLinks(exec, id.nodeId, authority, req.expiresIn);
     return { signedUrl: links.signedUrl, expiresAt: links.expiresAt, preSignedUrls: links };
   }
 
-  #deckLinks(exec: ExecutionKey, nodeId: string, authority: string, expiresIn?: google.protobuf.IDuration | null): flyteidl.service.IPreSignedURLs {
+  async #deckLinks(exec: ExecutionKey, nodeId: string, authority: string, expiresIn?: google.protobuf.IDuration | null): Promise<flyteidl.service.IPreSignedURLs> {
     const deck = this.#nodes.getRow(exec, nodeId).deck_uri;
     if (!deck) throw adminError('SBX_ADMIN_DATA_NOT_FOUND', `node ${nodeId} of ${exec.name} has no deck (a task writes one when it enables decks)`);
-    this.#existingFile(deck, 'deck');
+    await this.#existingFile(deck, 'deck');
     const { url, expiresAt } = this.#signedUrl(deck, authority, expiresIn);
     return { signedUrl: [url], expiresAt };
   }
@@ -127,7 +124,7 @@ export class DownloadManager {
         path: 'flyte_url',
       });
     }
-    if (parsed.kind === 'd') return { preSignedUrls: this.#deckLinks(parsed.exec, parsed.nodeId, authority) };
+    if (parsed.kind === 'd') return { preSignedUrls: await this.#deckLinks(parsed.exec, parsed.nodeId, authority) };
     const row = parsed.attempt === undefined ? this.#nodes.getRow(parsed.exec, parsed.nodeId) : this.#nodes.attemptRow(parsed.exec, parsed.nodeId, parsed.attempt);
     const map = await readLiteralMap(this.#ctx.dataStore, parsed.kind === 'i' ? row.input_uri : row.output_uri);
     if (parsed.name === undefined) return { literalMap: map };
@@ -139,14 +136,15 @@ export class DownloadManager {
     return { literal };
   }
 
-  /** The host file of a signed download URL, after checking its signature and expiry. */
-  open(s: DownloadSignature): string {
+  /** The blob-store URI of a signed download URL, after checking its signature and expiry. */
+  async open(s: DownloadSignature): Promise<string> {
     if (!this.#signer.verify(s.sig, s.uri, s.expires)) {
       throw adminError('SBX_ADMIN_FORBIDDEN', 'this download URL is not one the sandbox gave out (or it was changed); ask for a new one with CreateDownloadLocation');
     }
     if (!notExpired(s.expires, this.#ctx.clock.now())) {
       throw adminError('SBX_ADMIN_FORBIDDEN', 'this download URL has expired; ask for a new one with CreateDownloadLocation');
     }
-    return this.#existingFile(s.uri, 'uri');
+    await this.#existingFile(s.uri, 'uri');
+    return s.uri;
   }
 }

@@ -23,7 +23,7 @@ import type { ExecutionRow } from '../repositories/execution-repository.ts';
 import { nextToken, type ListParams } from '../repositories/list-query.ts';
 import { ExecutionWaiters } from './execution-waiters.ts';
 import { requireExecutionName, requireIdentifier, requirePart, type FullIdentifier } from '../validation/identifiers.ts';
-import { assertInputsInStore, inStore, mergeExecutionInputs } from '../validation/inputs.ts';
+import { assertInputsInStore, mergeExecutionInputs } from '../validation/inputs.ts';
 import { assertInStore, EXECUTION_MODES, readLiteralMap, toExecution, urlBlob } from './execution-views.ts';
 import type { LaunchPlanManager } from './launch-plan-manager.ts';
 import type { ProjectManager } from './project-manager.ts';
@@ -162,7 +162,7 @@ export class ExecutionManager {
     const inputsPath = req.inputs ? 'body.inputs' : 'body.spec.inputs';
     const userInputs: flyteidl.core.ILiteralMap = req.inputs ?? spec.inputs ?? { literals: {} };
     const merged = mergeExecutionInputs(r.lpClosure.expectedInputs, r.lpSpec.fixedInputs, userInputs, inputsPath);
-    assertInputsInStore(userInputs.literals ?? {}, (uri) => inStore(ctx.dataStore, uri), (n) => `${inputsPath}.literals.${n}`);
+    assertInputsInStore(userInputs.literals ?? {}, (uri) => ctx.dataStore.contains(uri), (n) => `${inputsPath}.literals.${n}`);
     const parent = opts.parentNodeExecution ?? spec.metadata?.parentNodeExecution ?? undefined;
     let inherit = opts.inherit ?? {};
     let parentNesting: number | undefined;

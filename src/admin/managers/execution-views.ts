@@ -72,10 +72,8 @@ export async function readLiteralMap(store: DataStore, uri: string | null | unde
 
 /** Throws `SBX_ADMIN_URI_OUTSIDE_STORE` unless the store accepts the URI. */
 export function assertInStore(store: DataStore, uri: string, path?: string): void {
-  try {
-    store.localPath(uri);
-  } catch (e) {
-    throw adminError('SBX_ADMIN_URI_OUTSIDE_STORE', `${uri} is not inside the blob store (${store.rootUri})`, { cause: e, ...(path ? { path } : {}) });
+  if (!store.contains(uri)) {
+    throw adminError('SBX_ADMIN_URI_OUTSIDE_STORE', `${uri} is not inside the blob store (${store.rootUri})`, path ? { path } : {});
   }
 }
 

@@ -6,7 +6,7 @@ import { adminError } from '../errors.ts';
 import type { EntityKey, LaunchPlanRow } from '../repositories/entity-repository.ts';
 import { nextToken, type ListParams } from '../repositories/list-query.ts';
 import { requireIdentifier, type FullIdentifier } from '../validation/identifiers.ts';
-import { assertInputsInStore, expectedInputs, inStore, validateLaunchPlanInputs } from '../validation/inputs.ts';
+import { assertInputsInStore, expectedInputs, validateLaunchPlanInputs } from '../validation/inputs.ts';
 import type { ProjectManager } from './project-manager.ts';
 import { ResourceType, type CreateOutcome } from './task-manager.ts';
 
@@ -51,7 +51,7 @@ export class LaunchPlanManager {
     }
     const inputs = iface.inputs?.variables ?? {};
     validateLaunchPlanInputs(inputs, spec, `${path}.spec`);
-    const inStoreUri = (uri: string) => inStore(this.#ctx.dataStore, uri);
+    const inStoreUri = (uri: string) => this.#ctx.dataStore.contains(uri);
     assertInputsInStore(spec.fixedInputs?.literals ?? {}, inStoreUri, (n) => `${path}.spec.fixed_inputs.literals.${n}`);
     assertInputsInStore(
       Object.fromEntries(Object.entries(spec.defaultInputs?.parameters ?? {}).map(([n, p]) => [n, p.default])),

@@ -110,30 +110,36 @@ export class UploadManager {
       throw adminError('SBX_ADMIN_INVALID_ARGUMENT', 'Content-MD5 differs from the MD5 this upload URL was made for', { path: 'headers.content-md5' });
     }
     const uri = this.nativeUri(t);
-    const file = this.#ctx.dataStore.localPath(uri);
-    await fs.promises.mkdir(path.dirname(file), { recursive: true });
-    const part = `${file}.part-${crypto.randomBytes(6).toString('hex')}`;
+    const store = this.#ctx.dataStore;
+    // On the local disk the body streams into a part file renamed into place; for an object
+    // store it is held in memory and put whole once checked (a put is atomic there).
+    const file = store.localPath?.(uri);
+    const chunks: Buffer[] = [];
+    if (file) await fs.promises.mkdir(path.dirname(file), { recursive: true });
+    const part = file ? `${file}.part-${crypto.randomBytes(6).toString('hex')}` : undefined;
     const hash = crypto.createHash('md5');
     let bytes = 0;
     try {
-      const out = fs.createWriteStream(part, { flags: 'wx' });
+      const out = part ? fs.createWriteStream(part, { flags: 'wx' }) : undefined;
       try {
         for await (const chunk of body) {
           const b = chunk as Buffer;
           bytes += b.length;
           if (bytes > MAX_UPLOAD_BYTES) throw adminError('SBX_ADMIN_PAYLOAD_TOO_LARGE', `uploads may be at most ${MAX_UPLOAD_BYTES} bytes`);
           hash.update(b);
-          if (!out.write(b)) await new Promise<void>((resolve, reject) => out.once('drain', resolve).once('error', reject));
+          if (!out) chunks.push(b);
+          else if (!out.write(b)) await new Promise<void>((resolve, reject) => out.once('drain', resolve).once('error', reject));
         }
       } finally {
-        await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+        if (out) await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
       }
       if (declared !== undefined && bytes !== declared) throw adminError('SBX_ADMIN_INVALID_BODY', `the upload ended after ${bytes} of ${declared} bytes`);
       const md5 = hash.digest('hex');
       if (s.md5 !== '' && md5 !== s.md5) throw adminError('SBX_ADMIN_INVALID_BODY', `the file's MD5 is ${md5}, not the ${s.md5} this upload URL was made for`);
-      await fs.promises.rename(part, file);
+      if (part && file) await fs.promises.rename(part, file);
+      else await store.write(uri, Buffer.concat(chunks));
     } finally {
-      await fs.promises.rm(part, { force: true });
+      if (part) await fs.promises.rm(part, { force: true });
     }
     return { nativeUrl: uri, bytes };
   }

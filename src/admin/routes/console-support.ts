@@ -3,12 +3,11 @@
  * file and directory outputs as links, and a browser cannot open the `file://` URIs the blob
  * store hands out, so this serves them over HTTP.
  *
- * `GET /api/v1/blobs?uri=file:///…` — a file: its bytes (`text/plain` for UTF-8 text, the image
+ * `GET /api/v1/blobs?uri=file:///…` (or `s3://…`) — a file: its bytes (`text/plain` for UTF-8 text, the image
  * type for PNG/JPEG/GIF/WebP, else a download); a directory: JSON `{ uri, entries: [{ name, uri,
  * size, dir }] }`. Only URIs inside the blob store are served (`SBX_STORAGE_OUTSIDE_ROOT`, 400);
  * a missing one is `SBX_STORAGE_NOT_FOUND` (404).
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { Router, type Request, type Response } from 'express';
 import { StorageError } from '../../core/errors.ts';
@@ -53,25 +52,13 @@ export function consoleSupportRoutes(store: DataStore): Router {
 async function serveBlob(store: DataStore, req: Request, res: Response): Promise<void> {
   const uri = queryParam(req, 'uri');
   if (!uri) throw adminError('SBX_ADMIN_INVALID_ARGUMENT', 'query parameter uri is required (a file:// URI from an execution\'s inputs or outputs)', { path: 'query.uri' });
-  const local = store.localPath(uri);
-  let st: fs.Stats;
-  try {
-    st = await fs.promises.stat(local);
-  } catch {
-    throw new StorageError('SBX_STORAGE_NOT_FOUND', `nothing is stored at ${uri}`);
-  }
+  const st = await store.stat(uri);
+  if (!st) throw new StorageError('SBX_STORAGE_NOT_FOUND', `nothing is stored at ${uri}`);
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
   res.setHeader('Cache-Control', 'no-store');
-  if (st.isDirectory()) {
-    const names = (await fs.promises.readdir(local, { withFileTypes: true })).slice(0, MAX_DIR_ENTRIES);
-    const entries = await Promise.all(
-      names.map(async (d) => {
-        const p = path.join(local, d.name);
-        const s = await fs.promises.stat(p).catch(() => undefined);
-        return { name: d.name, uri: store.join(uri, d.name), size: s?.isFile() ? s.size : 0, dir: Boolean(s?.isDirectory()) };
-      }),
-    );
+  if (st.kind === 'dir') {
+    const entries = await store.list(uri, MAX_DIR_ENTRIES);
     res.setHeader('X-Tflyte-Blob', 'dir');
     res.json({ uri, entries });
     return;
@@ -79,8 +66,9 @@ async function serveBlob(store: DataStore, req: Request, res: Response): Promise
   res.setHeader('X-Tflyte-Blob', 'file');
   const data = await store.read(uri);
   const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  const name = path.basename(local).replace(/[^\w.-]/g, '_');
-  const image = IMAGE_TYPES[path.extname(local).toLowerCase()];
+  const base = path.posix.basename(uri);
+  const name = base.replace(/[^\w.-]/g, '_');
+  const image = IMAGE_TYPES[path.posix.extname(base).toLowerCase()];
   if (image) res.type(image).setHeader('Content-Disposition', `inline; filename="${name}"`);
   else if (looksLikeText(buf)) res.type('text/plain; charset=utf-8').setHeader('Content-Disposition', `inline; filename="${name}"`);
   else res.type('application/octet-stream').setHeader('Content-Disposition', `attachment; filename="${name}"`);

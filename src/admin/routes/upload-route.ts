@@ -1,6 +1,7 @@
 /** The sandbox's signed data URLs: `PUT /api/v1/dataproxy/upload/…` and `GET /api/v1/dataproxy/download?…`. */
 import fs from 'node:fs';
 import type { RequestHandler } from 'express';
+import type { DataStore } from '../../storage/data-store.ts';
 import { param, queryParam, sendMessage, type AdminManagers } from './helpers.ts';
 
 /** The handler of signed upload URLs (see `UploadManager`). Answers 200, as S3 does (flytectl accepts nothing else), with the file's native URL. */
@@ -25,18 +26,24 @@ export function uploadRoute(m: AdminManagers): RequestHandler {
 }
 
 /** The handler of signed download URLs (see `DownloadManager`): the file's bytes. */
-export function downloadRoute(m: AdminManagers): RequestHandler {
+export function downloadRoute(m: AdminManagers, store: DataStore): RequestHandler {
   return (req, res, next) => {
-    try {
-      const file = m.downloads.open({ uri: queryParam(req, 'uri') ?? '', expires: queryParam(req, 'expires') ?? '', sig: queryParam(req, 'sig') ?? '' });
-      res.setHeader('Content-Type', 'application/octet-stream');
-      res.setHeader('X-Content-Type-Options', 'nosniff');
-      res.setHeader('Content-Length', String(fs.statSync(file).size));
-      const stream = fs.createReadStream(file);
-      stream.on('error', (e) => (res.headersSent ? res.destroy(e) : next(e)));
-      stream.pipe(res);
-    } catch (e) {
-      next(e);
-    }
+    m.downloads
+      .open({ uri: queryParam(req, 'uri') ?? '', expires: queryParam(req, 'expires') ?? '', sig: queryParam(req, 'sig') ?? '' })
+      .then(async (uri) => {
+        res.setHeader('Content-Type', 'application/octet-stream');
+        res.setHeader('X-Content-Type-Options', 'nosniff');
+        if (!store.localPath) {
+          res.end(Buffer.from(await store.read(uri)));
+          return;
+        }
+        // A file on the local disk is streamed, whatever its size.
+        const file = store.localPath(uri);
+        res.setHeader('Content-Length', String(fs.statSync(file).size));
+        const stream = fs.createReadStream(file);
+        stream.on('error', (e) => (res.headersSent ? res.destroy(e) : next(e)));
+        stream.pipe(res);
+      })
+      .catch(next);
   };
 }

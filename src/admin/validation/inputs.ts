@@ -120,12 +120,3 @@ export function assertInputsInStore(
   }
 }
 
-/** Whether `uri` names a place inside `store` (symbolic links resolved). */
-export function inStore(store: DataStore, uri: string): boolean {
-  try {
-    store.localPath(uri);
-    return true;
-  } catch {
-    return false;
-  }
-}

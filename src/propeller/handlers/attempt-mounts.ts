@@ -34,9 +34,9 @@ export function literalMapUris(map: flyteidl.core.ILiteralMap | null | undefined
 }
 
 /** The local path of a store URI, or undefined when it is not one (other scheme, outside). */
-function storePath(data: DataStore, uri: string): string | undefined {
+function storePath(localPath: (uri: string) => string, uri: string): string | undefined {
   try {
-    return data.localPath(uri);
+    return localPath(uri);
   } catch {
     return undefined;
   }
@@ -69,18 +69,21 @@ export interface AttemptMountPlan {
 
 /**
  * The bind mounts of one attempt (each at its own host path), creating the writable directories.
- * Mounts are de-duplicated: a path inside an already mounted one is not mounted again.
+ * Mounts are de-duplicated: a path inside an already mounted one is not mounted again. A store
+ * that is not on the local disk (S3) mounts nothing: the task reaches it over the network.
  */
 export async function attemptMounts(data: DataStore, plan: AttemptMountPlan): Promise<Mount[]> {
+  const localPath = data.localPath;
+  if (!localPath) return [];
   const rw: string[] = [];
   for (const uri of [plan.attemptDir, plan.rawPrefix]) {
-    const p = data.localPath(uri);
+    const p = localPath(uri);
     await fs.mkdir(p, { recursive: true });
     rw.push(p);
   }
   const ro: string[] = [];
   const addRo = async (uri: string): Promise<void> => {
-    const p = storePath(data, uri);
+    const p = storePath(localPath, uri);
     if (p && (await exists(p))) ro.push(p);
   };
   await addRo(plan.inputsUri);
@@ -91,10 +94,10 @@ export async function attemptMounts(data: DataStore, plan: AttemptMountPlan): Pr
     for (const b of blobs) await addRo(b);
   } else {
     // Many blobs: the raw areas (`<raw>/<shard>/<attempt id>`) of the attempts that made them.
-    const rawRoot = storePath(data, plan.rawRoot);
+    const rawRoot = storePath(localPath, plan.rawRoot);
     const areas = new Set<string>();
     for (const b of blobs) {
-      const p = storePath(data, b);
+      const p = storePath(localPath, b);
       if (!p) continue;
       if (rawRoot && isInside(p, rawRoot) && p !== rawRoot) {
         const rest = p.slice(rawRoot.length + 1).split('/');

@@ -43,7 +43,7 @@ async function writeLiteral(data: DataStore, lit: flyteidl.core.ILiteral, target
   const s = lit.scalar;
   if (s?.union?.value) return writeLiteral(data, s.union.value, target);
   if (s?.blob?.uri) {
-    await fs.cp(data.localPath(s.blob.uri), target, { recursive: true });
+    await fs.cp(localPathOf(data, s.blob.uri), target, { recursive: true });
     return;
   }
   if (s?.binary?.value) {
@@ -94,7 +94,7 @@ export async function readCopilotOutputs(
       const t = v.type ?? {};
       if (t.blob) {
         const uri = data.join(rawPrefix, name);
-        const dest = data.localPath(uri);
+        const dest = localPathOf(data, uri);
         const staging = `${dest}.staging-${process.pid}`;
         await fs.rm(staging, { recursive: true, force: true });
         await fs.mkdir(path.dirname(dest), { recursive: true });
@@ -124,4 +124,10 @@ export async function readCopilotOutputs(
     if (e instanceof UnsafeOutputError) return { ok: false, userError: `User Error: ${e.message}` };
     throw e;
   }
+}
+
+/** Copilot works on the local disk only (raw containers are refused before launch otherwise). */
+function localPathOf(data: DataStore, uri: string): string {
+  if (!data.localPath) throw new Error(`copilot needs a blob store on the local disk, not ${data.rootUri}`);
+  return data.localPath(uri);
 }

@@ -20,6 +20,14 @@ export type DocumentState = { kind: 'missing' } | { kind: 'file'; size: number }
 
 /** Looks at `uri` without following a link. */
 export async function documentState(data: DataStore, uri: string, attemptDir: string): Promise<DocumentState> {
+  if (!data.localPath) {
+    // An object store has no links: a document is an object of the attempt's prefix or nothing.
+    if (!data.contains(uri)) return { kind: 'unsafe', why: 'it is outside the data store' };
+    if (!(await data.within(uri, [attemptDir]))) return { kind: 'unsafe', why: "it is not inside the attempt's own directory" };
+    const st = await data.stat(uri);
+    if (!st) return { kind: 'missing' };
+    return st.kind === 'file' ? { kind: 'file', size: st.size } : { kind: 'unsafe', why: 'it is not a regular file' };
+  }
   let p: string;
   try {
     p = data.localPath(uri);
@@ -41,26 +49,13 @@ export async function documentState(data: DataStore, uri: string, attemptDir: st
 }
 
 /**
- * Whether a `file://` URI an output names stays, after resolving links, inside one of `roots`
- * (store URIs). A URI outside the store, or one that does not exist, is not confined. URIs of
- * other schemes are not the sandbox's to read and pass as they are.
+ * Whether a URI an output names stays (after resolving links, on the local disk) inside one of
+ * `roots` (store URIs). A store URI, or a `file://` one, must: outside the store, or missing, is
+ * not confined. URIs of other schemes are not the sandbox's to read and pass as they are.
  */
 export async function confinedTo(data: DataStore, uri: string, roots: string[]): Promise<boolean> {
-  if (!/^file:/i.test(uri)) return true;
-  let real: string;
-  try {
-    real = await fs.realpath(data.localPath(uri));
-  } catch {
-    return false;
-  }
-  for (const r of roots) {
-    try {
-      if (isInside(real, await fs.realpath(data.localPath(r)))) return true;
-    } catch {
-      // a root that does not exist or is outside the store confines nothing
-    }
-  }
-  return false;
+  if (data.contains(uri) || /^file:/i.test(uri)) return data.within(uri, roots);
+  return true;
 }
 
 /** Thrown by {@link copyConfined} and {@link readConfinedText}; its message is for the user. */

@@ -85,11 +85,14 @@ export interface TaskNodeHandler extends NodeHandler {
   handleAttempt(ctx: NodeContext): Promise<AttemptResult>;
 }
 
+/** The host directories of a raw container's copilot: only a store on the local disk has them (checked before launch). */
 function copilotDirs(ctx: NodeContext, uris: AttemptUris): { inputs: string; outputs: string } {
   const data = ctx.exec.deps.data;
+  const localPath = data.localPath;
+  if (!localPath) throw new Error(`raw-container tasks need a blob store on the local disk, not ${data.rootUri}`);
   return {
-    inputs: data.localPath(data.join(uris.dir, '_copilot', 'inputs')),
-    outputs: data.localPath(data.join(uris.dir, '_copilot', 'outputs')),
+    inputs: localPath(data.join(uris.dir, '_copilot', 'inputs')),
+    outputs: localPath(data.join(uris.dir, '_copilot', 'outputs')),
   };
 }
 
@@ -286,6 +289,14 @@ export function createTaskHandler(): TaskNodeHandler {
       if (waited === undefined) return Transition.queued({ patch, info });
       const err = executionError('SYSTEM', EXECUTION_ERROR_CODES.DISK_FULL, `waited ${Math.round(waited / 1000)} s for disk space (engineWaitSeconds): ${full}`);
       return Transition.failure(err, { patch, info });
+    }
+    if (isRawContainer(task) && !exec.deps.data.localPath) {
+      const err = executionError(
+        'USER',
+        EXECUTION_ERROR_CODES.LAUNCH_FAILED,
+        `raw-container tasks (Flyte's copilot) need the sandbox's local blob store; this sandbox keeps its data in ${exec.deps.data.rootUri}: run it with the default storage, or make the task a regular one`,
+      );
+      return Transition.failure(err, { patch, info, taskEvents: [event(ctx, task, 'FAILED', { error: err })] });
     }
     if (!task.metadata?.isEager && !exec.taskSlots.tryAcquire(key, exec.wakeSoon)) {
       // The machine is full: stay QUEUED until a running task ends (a fallback look now and then).
