@@ -17,7 +17,7 @@ import { createAdminCore, type AdminCore } from './core.ts';
 import { entityRoutes } from './routes/entity-routes.ts';
 import { executionRoutes } from './routes/execution-routes.ts';
 import { nodeRoutes } from './routes/node-routes.ts';
-import { downloadRoute, uploadRoute } from './routes/upload-route.ts';
+import { dataProxyRoutes, downloadRoute, uploadRoute } from './routes/upload-route.ts';
 
 /** Everything `createAdmin` builds: the core, and the express app over it. */
 export interface Admin extends AdminCore {
@@ -70,6 +70,7 @@ export function adminApp(core: AdminCore): Express {
   app.use('/api/v1', entityRoutes(managers));
   app.use('/api/v1', executionRoutes(managers));
   app.use('/api/v1', nodeRoutes(managers, ctx.options.dataDir));
+  app.use('/api/v1', dataProxyRoutes(managers));
   app.use(notFoundHandler);
   app.use(errorMiddleware(ctx.logger));
   return app;

@@ -6,6 +6,9 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
+import tls from 'node:tls';
+import type { Readable } from 'node:stream';
 import nodePath from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { ErrorCategory, SandboxError } from '../core/errors.ts';
@@ -75,7 +78,7 @@ function taskExecPath(id: flyteidl.core.ITaskExecutionIdentifier): string {
 }
 
 /** What {@link AdminClient} reads of an HTTP response. */
-interface Reply {
+export interface Reply {
   status: number;
   ok: boolean;
   headers: http.IncomingHttpHeaders;
@@ -85,70 +88,115 @@ interface Reply {
   chunks(): AsyncIterable<Buffer>;
 }
 
+/** One request of a {@link Transport}. */
+export interface HttpRequest {
+  method: string;
+  url: string;
+  headers?: Record<string, string>;
+  /** A string or bytes sent whole, or a stream factory (called again if the request is resent). */
+  body?: string | Uint8Array | (() => Readable);
+  signal?: AbortSignal;
+}
+
 /** Sends one request; rejects only when no response came (connection refused, aborted, …). */
-type Transport = (method: string, url: string, body: string | undefined, signal: AbortSignal | undefined) => Promise<Reply>;
+export type Transport = (req: HttpRequest) => Promise<Reply>;
+
+/** TLS of an `https://` server: flytectl's `caCertFilePath` and `insecureSkipVerify`. */
+export interface ClientTls {
+  /** PEM certificates to trust besides the system's (a self-signed admin's, a private CA's). */
+  ca?: string | Buffer;
+  /** Do not verify the server's certificate (tests, never production). */
+  insecureSkipVerify?: boolean;
+}
 
 /**
- * HTTP with `node:http` (not `fetch`: loading undici costs every CLI call ~30 ms), keeping
+ * HTTP(S) with `node:http` (not `fetch`: loading undici costs every CLI call ~30 ms), keeping
  * connections alive. With `socketPath`, every request goes over that unix socket whatever the
  * URL's host: task containers reach the admin this way without the API on the network.
  */
-function nodeTransport(socketPath?: string, token?: string): Transport {
-  const agent = new http.Agent({ keepAlive: true });
-  const send = sendOnce(agent, socketPath, token);
-  return async (method, url, body, signal) => {
+export function nodeTransport(options: { socketPath?: string; tls?: ClientTls } = {}): Transport {
+  const plain = new http.Agent({ keepAlive: true });
+  let secure: https.Agent | undefined;
+  const agentFor = (protocol: string): http.Agent => {
+    if (protocol === 'http:' || options.socketPath) return plain;
+    secure ??= new https.Agent({
+      keepAlive: true,
+      ...(options.tls?.ca ? { ca: [...tls.rootCertificates, options.tls.ca.toString()] } : {}),
+      ...(options.tls?.insecureSkipVerify ? { rejectUnauthorized: false } : {}),
+    });
+    return secure;
+  };
+  return async (req) => {
     try {
-      return await send(method, url, body, signal);
+      return await sendOnce(agentFor, options.socketPath, req);
     } catch (e) {
       // A kept-alive connection the server closed just as it was reused: the request never
       // reached the server, so send it once more on a fresh connection (Node's documented remedy).
-      if ((e as { reusedSocket?: boolean }).reusedSocket && (e as NodeJS.ErrnoException).code === 'ECONNRESET' && !signal?.aborted) {
-        return send(method, url, body, signal);
+      if ((e as { reusedSocket?: boolean }).reusedSocket && (e as NodeJS.ErrnoException).code === 'ECONNRESET' && !req.signal?.aborted) {
+        return sendOnce(agentFor, options.socketPath, req);
       }
       throw e;
     }
   };
 }
 
-function sendOnce(agent: http.Agent, socketPath: string | undefined, token: string | undefined): Transport {
-  return (method, url, body, signal) => {
-    const u = new URL(url);
-    if (u.protocol !== 'http:') return Promise.reject(new Error(`only http:// URLs are supported, not ${u.protocol}`));
-    const headers: Record<string, string> = { host: u.host || 'localhost', ...(token ? { authorization: `Bearer ${token}` } : {}) };
-    if (body !== undefined) {
-      headers['content-type'] = 'application/json';
-      headers['content-length'] = String(Buffer.byteLength(body));
-    }
-    const where = socketPath ? { socketPath } : { hostname: u.hostname.replace(/^\[|\]$/g, ''), port: u.port || 80 };
-    return new Promise<Reply>((resolve, reject) => {
-      const req = http.request({ ...where, agent, method, path: `${u.pathname}${u.search}`, headers }, (res) => {
-        const status = res.statusCode ?? 500;
-        const text = async () => {
-          const parts: Buffer[] = [];
-          for await (const c of res) parts.push(c as Buffer);
-          return Buffer.concat(parts).toString('utf8');
-        };
-        resolve({
-          status,
-          headers: res.headers,
-          ok: status >= 200 && status < 300,
-          text,
-          json: async () => JSON.parse(await text()) as unknown,
-          chunks: () => res,
-        });
+function sendOnce(agentFor: (protocol: string) => http.Agent, socketPath: string | undefined, r: HttpRequest): Promise<Reply> {
+  const u = new URL(r.url);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return Promise.reject(new Error(`only http:// and https:// URLs are supported, not ${u.protocol}`));
+  const headers: Record<string, string> = { host: u.host || 'localhost', ...r.headers };
+  const body = typeof r.body === 'function' ? r.body() : r.body;
+  if (typeof body === 'string' || body instanceof Uint8Array) headers['content-length'] = String(Buffer.byteLength(body));
+  const where = socketPath ? { socketPath } : { hostname: u.hostname.replace(/^\[|\]$/g, ''), port: u.port || (u.protocol === 'https:' ? 443 : 80) };
+  const request = u.protocol === 'https:' && !socketPath ? https.request : http.request;
+  return new Promise<Reply>((resolve, reject) => {
+    const req = request({ ...where, agent: agentFor(u.protocol), method: r.method, path: `${u.pathname}${u.search}`, headers }, (res) => {
+      const status = res.statusCode ?? 500;
+      const text = async () => {
+        const parts: Buffer[] = [];
+        for await (const c of res) parts.push(c as Buffer);
+        return Buffer.concat(parts).toString('utf8');
+      };
+      resolve({
+        status,
+        headers: res.headers,
+        ok: status >= 200 && status < 300,
+        text,
+        json: async () => JSON.parse(await text()) as unknown,
+        chunks: () => res,
       });
-      req.on('error', (e) => reject(Object.assign(e, { reusedSocket: req.reusedSocket })));
-      if (signal) {
-        const abort = () => req.destroy(new DOMException('the request was aborted', 'AbortError'));
-        if (signal.aborted) abort();
-        else {
-          signal.addEventListener('abort', abort, { once: true });
-          req.on('close', () => signal.removeEventListener('abort', abort));
-        }
-      }
-      req.end(body);
     });
-  };
+    req.on('error', (e) => reject(Object.assign(e, { reusedSocket: req.reusedSocket })));
+    const signal = r.signal;
+    if (signal) {
+      const abort = () => req.destroy(new DOMException('the request was aborted', 'AbortError'));
+      if (signal.aborted) abort();
+      else {
+        signal.addEventListener('abort', abort, { once: true });
+        req.on('close', () => signal.removeEventListener('abort', abort));
+      }
+    }
+    if (body === undefined || typeof body === 'string' || body instanceof Uint8Array) req.end(body);
+    else pipeline(body, req).catch((e: unknown) => req.destroy(e as Error));
+  });
+}
+
+/**
+ * Credentials sent with each request: a fixed bearer token, or OAuth2 client credentials that
+ * fetch and refresh one (see `client-auth.ts`).
+ */
+export interface RequestAuth {
+  /** The headers to add to a request (e.g. `authorization: Bearer …`). */
+  headers(): Promise<Record<string, string>>;
+  /**
+   * The server answered 401 to what {@link headers} gave: forget it. True when asking again may
+   * succeed (a fresh token can be fetched), false when the same credential would be sent again.
+   */
+  refused(): boolean;
+}
+
+/** A fixed bearer token (an eager task's credential). */
+export function bearerToken(token: string): RequestAuth {
+  return { headers: async () => ({ authorization: `Bearer ${token}` }), refused: () => false };
 }
 
 /** Options of {@link AdminClient}. */
@@ -160,39 +208,76 @@ export interface AdminClientOptions {
   socketPath?: string;
   /** Sent as `Authorization: Bearer …`: an eager task's credential (`TFLYTE_ADMIN_TOKEN`). */
   token?: string;
+  /** Credentials of an authenticating backend (a Flyte cluster): see `ClientCredentialsAuth`. */
+  auth?: RequestAuth;
+  /** TLS of an `https://` base URL. */
+  tls?: ClientTls;
+}
+
+/**
+ * The error of a non-2xx reply: the sandbox's `{ error: { code, message } }`, or flyteadmin's
+ * gRPC-gateway `{ code, message }` (an existing entity is then `SBX_ADMIN_ALREADY_EXISTS`, as from
+ * the sandbox).
+ */
+async function replyError(res: Reply, method: string, path: string, baseUrl: string, authenticated: boolean): Promise<AdminApiError> {
+  let payload: { error?: { code?: string; message?: string; path?: string; details?: Record<string, unknown> }; code?: unknown; message?: unknown } = {};
+  try {
+    payload = (await res.json()) as typeof payload;
+  } catch {
+    // not JSON: fall through with a generic message
+  }
+  const err = payload.error ?? {};
+  const gatewayMessage = typeof payload.message === 'string' && payload.message !== '' ? payload.message : undefined;
+  let code = err.code ?? (res.status === 409 ? 'SBX_ADMIN_ALREADY_EXISTS' : 'SBX_ADMIN_CLIENT_HTTP_ERROR');
+  let message = err.message ?? gatewayMessage ?? `${method} ${path} failed with HTTP ${res.status}`;
+  if (res.status === 401) {
+    code = 'SBX_ADMIN_CLIENT_UNAUTHENTICATED';
+    message = authenticated
+      ? `${baseUrl} refused the credential (HTTP 401${gatewayMessage ? `: ${gatewayMessage}` : ''}): check the profile's clientId and secret`
+      : `${baseUrl} requires authentication (HTTP 401): use a profile with authType: ClientSecret (--profile FILE)`;
+  }
+  return new AdminApiError(res.status, code, message, {
+    ...(err.path ? { path: err.path } : {}),
+    ...(err.details ? { details: err.details } : {}),
+  });
 }
 
 /** Client of one admin server. */
 export class AdminClient {
   readonly baseUrl: string;
   readonly #send: Transport;
+  readonly #auth: RequestAuth | undefined;
 
   /** @param baseUrl e.g. `http://127.0.0.1:30080` (no trailing `/api/v1`). */
   constructor(baseUrl: string, options: AdminClientOptions = {}) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
-    this.#send = nodeTransport(options.socketPath, options.token);
+    this.#send = nodeTransport(options);
+    this.#auth = options.auth ?? (options.token ? bearerToken(options.token) : undefined);
+  }
+
+  /** The transport of this client, for requests outside the API (signed URLs, token endpoints). */
+  get transport(): Transport {
+    return this.#send;
   }
 
   async #raw(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Reply> {
-    let res: Reply;
-    try {
-      res = await this.#send(method, `${this.baseUrl}${path}`, body === undefined ? undefined : JSON.stringify(body), signal);
-    } catch (e) {
-      throw new AdminApiError(0, 'SBX_ADMIN_CLIENT_UNREACHABLE', `cannot reach the sandbox admin at ${this.baseUrl}: ${(e as Error).message}`, { cause: e });
-    }
-    if (!res.ok) {
-      let payload: { error?: { code?: string; message?: string; path?: string; details?: Record<string, unknown> } } = {};
+    const json = body === undefined ? undefined : JSON.stringify(body);
+    const headers: Record<string, string> = json === undefined ? {} : { 'content-type': 'application/json' };
+    const send = async (): Promise<Reply> => {
+      const auth = this.#auth ? await this.#auth.headers() : {};
       try {
-        payload = (await res.json()) as typeof payload;
-      } catch {
-        // not JSON: fall through with a generic message
+        return await this.#send({ method, url: `${this.baseUrl}${path}`, headers: { ...headers, ...auth }, ...(json === undefined ? {} : { body: json }), ...(signal ? { signal } : {}) });
+      } catch (e) {
+        throw new AdminApiError(0, 'SBX_ADMIN_CLIENT_UNREACHABLE', `cannot reach the admin at ${this.baseUrl}: ${(e as Error).message}`, { cause: e });
       }
-      const err = payload.error ?? {};
-      throw new AdminApiError(res.status, err.code ?? 'SBX_ADMIN_CLIENT_HTTP_ERROR', err.message ?? `${method} ${path} failed with HTTP ${res.status}`, {
-        ...(err.path ? { path: err.path } : {}),
-        ...(err.details ? { details: err.details } : {}),
-      });
+    };
+    let res = await send();
+    // An expired or revoked token: fetch a new one and ask once more.
+    if (res.status === 401 && this.#auth?.refused()) {
+      await res.text().catch(() => '');
+      res = await send();
     }
+    if (!res.ok) throw await replyError(res, method, path, this.baseUrl, this.#auth !== undefined);
     return res;
   }
 
@@ -216,7 +301,7 @@ export class AdminClient {
   /** True if `/healthz` answers 200. Never throws. */
   async healthy(): Promise<boolean> {
     try {
-      const res = await this.#send('GET', `${this.baseUrl}/healthz`, undefined, undefined);
+      const res = await this.#send({ method: 'GET', url: `${this.baseUrl}/healthz`, headers: this.#auth ? await this.#auth.headers() : {} });
       await res.text();
       return res.ok;
     } catch {
@@ -227,7 +312,7 @@ export class AdminClient {
   /** What `/healthz` says (disk, container engine), or undefined when it does not answer. */
   async health(): Promise<{ status?: string; disk?: { freeBytes: number; low: boolean }; engine?: { endpoint: string; reachable: boolean; since?: number; error?: string } } | undefined> {
     try {
-      const res = await this.#send('GET', `${this.baseUrl}/healthz`, undefined, undefined);
+      const res = await this.#send({ method: 'GET', url: `${this.baseUrl}/healthz`, headers: this.#auth ? await this.#auth.headers() : {} });
       return res.ok ? ((await res.json()) as never) : undefined;
     } catch {
       return undefined;
@@ -393,6 +478,55 @@ export class AdminClient {
     await fs.promises.mkdir(nodePath.dirname(dest), { recursive: true });
     const out = fs.createWriteStream(dest);
     await pipeline(res.chunks(), out);
+  }
+
+  // --- data proxy and auth metadata ---------------------------------------------------------
+
+  /**
+   * Where to put a file (DataProxy `CreateUploadLocation`, `POST /api/v1/dataproxy/artifact_urn`):
+   * a signed URL to `PUT` it to and the native URI it will have in the backend's blob store.
+   */
+  createUploadLocation(req: flyteidl.service.ICreateUploadLocationRequest): Promise<flyteidl.service.ICreateUploadLocationResponse> {
+    return this.#call('POST', '/api/v1/dataproxy/artifact_urn', 'flyteidl.service.CreateUploadLocationResponse', { type: 'flyteidl.service.CreateUploadLocationRequest', value: req });
+  }
+
+  /**
+   * Sends a file to a signed URL of {@link createUploadLocation} with the headers it named. The
+   * URL carries its own authorization (it may be an object store's): this client's credentials
+   * are never sent with it.
+   */
+  async putSigned(location: flyteidl.service.ICreateUploadLocationResponse, body: Uint8Array | (() => Readable), size: number): Promise<void> {
+    const url = location.signedUrl ?? '';
+    const headers: Record<string, string> = { 'content-type': 'application/octet-stream', 'content-length': String(size), ...(location.headers ?? {}) };
+    let res: Reply;
+    try {
+      res = await this.#send({ method: 'PUT', url, headers, body });
+    } catch (e) {
+      throw new AdminApiError(0, 'SBX_ADMIN_CLIENT_UNREACHABLE', `cannot reach the upload URL ${new URL(url).origin}: ${(e as Error).message}`, { cause: e });
+    }
+    if (!res.ok) throw await replyError(res, 'PUT', new URL(url).pathname, new URL(url).origin, false);
+    await res.text();
+  }
+
+  /**
+   * flyteadmin's OAuth2 metadata (`/.well-known/oauth-authorization-server`) and public client
+   * config (`/config/v1/flyte_client`), read without credentials: where a client finds the token
+   * endpoint, the scopes to ask for and the header that carries the token.
+   */
+  async authMetadata(which: 'oauth2' | 'client'): Promise<Record<string, unknown>> {
+    const path = which === 'oauth2' ? '/.well-known/oauth-authorization-server' : '/config/v1/flyte_client';
+    let res: Reply;
+    try {
+      res = await this.#send({ method: 'GET', url: `${this.baseUrl}${path}` });
+    } catch (e) {
+      throw new AdminApiError(0, 'SBX_ADMIN_CLIENT_UNREACHABLE', `cannot reach the admin at ${this.baseUrl}: ${(e as Error).message}`, { cause: e });
+    }
+    if (!res.ok) throw await replyError(res, 'GET', path, this.baseUrl, false);
+    try {
+      return (await res.json()) as Record<string, unknown>;
+    } catch (e) {
+      throw new AdminApiError(res.status, 'SBX_ADMIN_CLIENT_BAD_RESPONSE', `GET ${path} did not answer JSON`, { cause: e });
+    }
   }
 
   // --- node and task executions ------------------------------------------------------------

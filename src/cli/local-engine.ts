@@ -10,6 +10,7 @@
  * local cache too). Everything else — database, inputs, outputs, logs — lives in a temporary
  * directory removed when the run ends.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -53,6 +54,8 @@ export interface TaskFailure {
 export interface LocalEngine {
   /** The engine's blob store (file inputs are uploaded into it). */
   store: LocalDataStore;
+  /** Copies a local file or directory given as an input into the store; answers its URI there. */
+  upload(absPath: string): Promise<string>;
   /** Registers planned entities (tasks, workflows, launch plans) in the engine's admin. */
   register(entities: PlannedEntity[]): void;
   /** Launches `target` (a task or launch plan id) with `inputs` and waits until it ends. */
@@ -235,6 +238,11 @@ export async function startLocalEngine(opts: LocalEngineOptions): Promise<LocalE
 
   return {
     store: dataStore,
+    async upload(absPath) {
+      const target = dataStore.join(dataStore.rootUri, 'uploads', crypto.randomBytes(8).toString('hex'), path.basename(absPath));
+      await dataStore.upload(absPath, target);
+      return target;
+    },
     register,
     async run(target, inputs) {
       lastTaskFailure = undefined;

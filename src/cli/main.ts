@@ -31,6 +31,7 @@ export function buildProgram(): Command {
     .option('-d, --domain <domain>', 'domain', 'development')
     .option('--name <name>', 'execution name (default: generated)')
     .option('--data-dir <dir>', 'sandbox data dir (default: $TFLYTE_HOME or ~/.tflyte/sandbox)')
+    .option('--profile <file>', "with --remote: run on the Flyte backend this endpoint profile names (flytectl's config format; docs/outgrowing-the-laptop.md)")
     .allowUnknownOption(true)
     .helpOption('--usage', 'show usage of run itself')
     .action(async (file: string | undefined, entity: string | undefined, inputs: string[], opts: Record<string, unknown>, cmd: Command) => {
@@ -41,9 +42,10 @@ export function buildProgram(): Command {
       if (!file || !entity || entity.startsWith('--')) {
         throw new UsageError(`run needs a file and an entity: tflyte-sandbox run [--remote] FILE ENTITY [--input value]... (run FILE ENTITY --help lists the inputs)`);
       }
+      if (opts.profile && !opts.remote) throw new UsageError('--profile names a backend to run on: add --remote (a run without it is in-process)');
       enableUserCompileCache();
       // run's own options the user gave: an input of the same name must then come after `--`.
-      opts.given = ['name', 'project', 'domain', 'json', 'wait', 'remote'].filter((o) => cmd.getOptionValueSource(o) === 'cli');
+      opts.given = ['name', 'project', 'domain', 'json', 'wait', 'remote', 'profile'].filter((o) => cmd.getOptionValueSource(o) === 'cli');
       const { runLocal } = await import('./commands/run.ts');
       if (opts.remote) {
         const { runRemote } = await import('./commands/run-remote.ts');
@@ -126,8 +128,9 @@ export function buildProgram(): Command {
     .argument('<files...>', '.ts files')
     .option('-p, --project <project>', 'project', 'flytesnacks')
     .option('-d, --domain <domain>', 'domain', 'development')
-    .option('--image <ref>', "the tasks' image (default: the sandbox's runtime image)")
+    .option('--image <ref>', "the tasks' image (default: the profile's tflyte.defaultImage, else the sandbox's runtime image)")
     .option(...dataDirOption)
+    .option('--profile <file>', "register on the Flyte backend this endpoint profile names (flytectl's config format; docs/outgrowing-the-laptop.md)")
     .action(async (files: string[], opts: Record<string, string>) => {
       enableUserCompileCache();
       const { register } = await import('./commands/inspect.ts');

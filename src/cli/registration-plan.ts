@@ -26,7 +26,7 @@ import {
   type TaskDef,
   type WorkflowDef,
 } from '../sdk/internal.ts';
-import { createBundle, type BundleFile } from '../storage/index.ts';
+import { createBundle, type Bundle, type BundleFile } from '../storage/index.ts';
 import { setupSdk } from './sdk-setup.ts';
 import { isSandboxError } from '../core/errors.ts';
 
@@ -82,26 +82,41 @@ export function bundleFiles(loaded: LoadedModule): BundleFile[] {
   return files;
 }
 
+/** Options of {@link planRegistration}. */
+export interface PlanOptions {
+  project: string;
+  domain: string;
+  /**
+   * Where the bundle will be (`--bundle` of the task templates), given the bundle; without it no
+   * bundle is made (local runs: the templates name the module and tasks run from the files).
+   */
+  bundleUri?: (bundle: Pick<Bundle, 'sha256' | 'bytes'>) => string | Promise<string>;
+  /** The tasks' default image. @default the sandbox's runtime image */
+  image?: string;
+  /** The launch plans' raw-output prefix (`raw_output_data_config`), when not the backend's own. */
+  rawOutputPrefix?: string;
+}
+
 /**
- * Plans the registration of `file`. `bundleUri` names where the bundle will be (`--bundle` of the
- * task templates), given its SHA-256; without it no bundle is made (local runs). `image` is the
- * tasks' default image (the sandbox's runtime image unless a cluster's is named). The version is a
- * hash of the bundle, that image and the SDK version, so the same code always plans the same payloads.
+ * Plans the registration of `file`. The version is a hash of the bundle, the image, the SDK
+ * version (and the raw-output prefix when one is set), so the same code always plans the same
+ * payloads.
  */
-export async function planRegistration(
-  file: string,
-  project: string,
-  domain: string,
-  bundleUri: ((sha256: string) => string) | undefined,
-  image: string = DEFAULT_IMAGE,
-): Promise<RegistrationPlan> {
+export async function planRegistration(file: string, o: PlanOptions): Promise<RegistrationPlan> {
   setupSdk();
   const loaded = await loadUserModule(file);
-  // Without a bundle (local runs: the tasks run in this process, from the files on disk) the
-  // templates name the module instead, and nothing is packed.
-  const bundle = bundleUri ? await createBundle({ files: bundleFiles(loaded) }) : { sha256: '', bytes: new Uint8Array() };
-  const version = bundleUri ? crypto.createHash('sha256').update(`${bundle.sha256}|${image}|${SDK_VERSION}`).digest('hex').slice(0, 16) : 'local';
-  const settings: SerializationSettings = { project, domain, version, image, ...(bundleUri ? { bundleUri: bundleUri(bundle.sha256) } : {}) };
+  const image = o.image ?? DEFAULT_IMAGE;
+  const bundle = o.bundleUri ? await createBundle({ files: bundleFiles(loaded) }) : { sha256: '', bytes: new Uint8Array() };
+  const hashed = `${bundle.sha256}|${image}|${SDK_VERSION}${o.rawOutputPrefix ? `|${o.rawOutputPrefix}` : ''}`;
+  const version = o.bundleUri ? crypto.createHash('sha256').update(hashed).digest('hex').slice(0, 16) : 'local';
+  const settings: SerializationSettings = {
+    project: o.project,
+    domain: o.domain,
+    version,
+    image,
+    ...(o.bundleUri ? { bundleUri: await o.bundleUri(bundle) } : {}),
+    ...(o.rawOutputPrefix ? { rawOutputPrefix: o.rawOutputPrefix } : {}),
+  };
   return { loaded, bundle, settings, ...planEntities(loaded.allEntities.values(), settings) };
 }
 

@@ -1,7 +1,8 @@
 /**
- * Talking to a running sandbox from the CLI: finding it through the data dir, bundling and
- * registering user code (every entity the loaded files export, like `pyflyte register`, so eager
- * workflows find what they call), uploading file inputs, launching and following executions.
+ * Talking to a backend from the CLI — the sandbox of a data dir, or a Flyte cluster an endpoint
+ * profile names (`profile.ts`): connecting, bundling and registering user code (every entity the
+ * loaded files export, like `pyflyte register`, so eager workflows find what they call),
+ * uploading file inputs, launching and following executions.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -11,34 +12,65 @@ import { AdminApiError, AdminClient } from '../admin/client.ts';
 import { literalMapToJs, type flyteidl } from '../core/index.ts';
 import { NodePhases, WorkflowPhases } from '../core/phases.ts';
 import { type EntityDef, type LoadedModule, type SerializationSettings } from '../sdk/internal.ts';
-import type { DataStore } from '../storage/index.ts';
-import { loadConfig, resolveDataDir, type SandboxState } from './sandbox-home.ts';
-import { openSandboxStore } from './sandbox-store.ts';
+import { ClientCredentialsAuth } from '../admin/client-auth.ts';
+import { resolveDataDir } from './sandbox-home.ts';
 import { isHealthy, runningSandbox } from './commands/lifecycle.ts';
-import { CommandError } from './usage-error.ts';
+import { loadProfile, type EndpointProfile } from './profile.ts';
+import { CommandError, UsageError } from './usage-error.ts';
 import { engineWaitMessage } from './engine-message.ts';
 import { planRegistration, type PlannedEntity, type SkippedEntity } from './registration-plan.ts';
 
-/** A running sandbox and a client for it. */
+/**
+ * The backend the CLI talks to: the sandbox of a data dir, or a Flyte cluster an endpoint
+ * profile names. Both are spoken to the same way — Flyte's REST API, code and files uploaded
+ * through its DataProxy.
+ */
 export interface Connection {
-  dataDir: string;
-  state: SandboxState;
   client: AdminClient;
-  /** The sandbox's blob store (the same one its daemon uses: local, or an S3 bucket). */
-  store: DataStore;
+  /** Base URL of the console (its execution pages are `/console/projects/…`). */
+  consoleUrl: string;
+  /** What is talked to, for messages: `the sandbox` or `https://host (profile FILE)`. */
+  name: string;
+  /** The tasks' default image a profile names (`tflyte.defaultImage`). */
+  defaultImage?: string;
+  /** The raw-output prefix a profile names (`tflyte.rawOutputPrefix`). */
+  rawOutputPrefix?: string;
 }
 
-/** Finds the sandbox of the data dir; a clear error says how to start one. */
-export async function connect(dataDirFlag: string | undefined): Promise<Connection> {
-  const dataDir = resolveDataDir(dataDirFlag);
+/** Where to connect: the sandbox of `dataDir` (default: `TFLYTE_HOME`), or the backend of `profile`. */
+export interface ConnectOptions {
+  dataDir?: string | undefined;
+  profile?: string | undefined;
+}
+
+/** Connects to the sandbox of the data dir, or to a profile's backend; clear errors say what to do. */
+export async function connect(o: ConnectOptions | string | undefined): Promise<Connection> {
+  const opts = typeof o === 'object' ? o : { dataDir: o };
+  if (opts.profile) {
+    if (opts.dataDir) throw new UsageError('--profile and --data-dir name two different backends: give one of them');
+    return connectProfile(await loadProfile(opts.profile, process.env));
+  }
+  const dataDir = resolveDataDir(opts.dataDir);
   const state = await runningSandbox(dataDir);
   if (!state || !(await isHealthy(state.url))) {
     throw new CommandError(
-      `no sandbox is running for ${dataDir}. Start one with: tflyte-sandbox start${dataDirFlag ? ` --data-dir ${dataDirFlag}` : ''} (or set TFLYTE_HOME)`,
+      `no sandbox is running for ${dataDir}. Start one with: tflyte-sandbox start${opts.dataDir ? ` --data-dir ${opts.dataDir}` : ''} (or set TFLYTE_HOME)`,
     );
   }
-  const { store } = await openSandboxStore(dataDir, await loadConfig(dataDir), process.env);
-  return { dataDir, state, client: new AdminClient(state.url), store };
+  return { client: new AdminClient(state.url), consoleUrl: state.url, name: 'the sandbox' };
+}
+
+/** A connection to the backend of an endpoint profile (OAuth2 client credentials when it names a client). */
+export function connectProfile(p: EndpointProfile): Connection {
+  const base = new AdminClient(p.baseUrl, { tls: p.tls });
+  const client = p.credentials ? new AdminClient(p.baseUrl, { tls: p.tls, auth: new ClientCredentialsAuth(p.credentials, base, base.transport) }) : base;
+  return {
+    client,
+    consoleUrl: p.consoleUrl,
+    name: `${p.baseUrl} (profile ${p.file})`,
+    ...(p.defaultImage ? { defaultImage: p.defaultImage } : {}),
+    ...(p.rawOutputPrefix ? { rawOutputPrefix: p.rawOutputPrefix } : {}),
+  };
 }
 
 /** What registering a file produced. */
@@ -76,36 +108,53 @@ function send(conn: Connection, e: PlannedEntity): Promise<void> {
 }
 
 /**
- * Bundles the code a file loads, uploads the bundle into the sandbox's blob store and registers
+ * Bundles the code a file loads, uploads the bundle through the backend's DataProxy and registers
  * every entity the loaded files export (see {@link planRegistration}). The version is a hash of
  * the bundle and settings, so re-registering unchanged code is a no-op and changed code gets a
  * new version.
  *
  * The requests are planned first, in dependency order, and sent one at a time; a step fails the
  * whole registration. So when the plan's last entity already exists, an earlier registration of
- * this very version got through every step, and nothing is sent again (one request instead of
- * one per entity: this is most of `run --remote`'s time on a re-run).
+ * this very version got through every step (the bundle included), and nothing is sent again.
  */
 export async function registerFile(conn: Connection, file: string, project: string, domain: string, image?: string): Promise<Registration> {
-  const plan = await planRegistration(file, project, domain, (sha) => conn.store.join(conn.store.rootUri, 'bundles', `${sha}.tar.gz`), image);
-  const bundleUri = plan.settings.bundleUri as string;
-  if (!(await conn.store.exists(bundleUri))) await conn.store.write(bundleUri, plan.bundle.bytes);
+  let location: flyteidl.service.ICreateUploadLocationResponse = {};
+  const plan = await refusedAs(`registering ${file}: ${conn.name} refused the code bundle`, () =>
+    planRegistration(file, {
+      project,
+      domain,
+      ...((image ?? conn.defaultImage) ? { image: image ?? conn.defaultImage } : {}),
+      ...(conn.rawOutputPrefix ? { rawOutputPrefix: conn.rawOutputPrefix } : {}),
+      bundleUri: async (bundle) => {
+        location = await conn.client.createUploadLocation({ project, domain, filename: `${bundle.sha256}.tar.gz`, contentMd5: md5(bundle.bytes) });
+        return location.nativeUrl ?? '';
+      },
+    }),
+  );
   const last = plan.entities.at(-1);
   if (!last || !(await stepDone(conn, last))) {
+    await refusedAs(`registering ${file}: ${conn.name} refused the code bundle`, () => conn.client.putSigned(location, plan.bundle.bytes, plan.bundle.bytes.length));
     for (const step of plan.entities) {
-      try {
-        await send(conn, step);
-      } catch (e) {
-        // The server's answer names the field; say which entity of which file it was about.
-        if (e instanceof AdminApiError && e.status >= 400 && e.status < 500) {
-          throw new CommandError(`registering ${file}: the sandbox refused ${step.kind} ${step.id.name} (version ${step.id.version}): ${e.message}`);
-        }
-        throw e;
-      }
+      await refusedAs(`registering ${file}: ${conn.name} refused ${step.kind} ${step.id.name} (version ${step.id.version})`, () => send(conn, step));
     }
   }
   const names = (k: PlannedEntity['kind']) => [...new Set(plan.entities.filter((e) => e.kind === k).map((e) => e.id.name as string))];
   return { loaded: plan.loaded, settings: plan.settings, tasks: names('task'), workflows: plan.workflows, launchPlans: names('launchPlan'), skipped: plan.skipped };
+}
+
+/** Runs `step`; a refusal of the backend (HTTP 4xx) becomes a CommandError saying what was refused. */
+async function refusedAs<T>(what: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (e) {
+    // The server's answer names the field; say which entity of which file it was about.
+    if (e instanceof AdminApiError && e.status >= 400 && e.status < 500) throw new CommandError(`${what}: ${e.message}`);
+    throw e;
+  }
+}
+
+function md5(bytes: Uint8Array): Uint8Array {
+  return crypto.createHash('md5').update(bytes).digest();
 }
 
 /** One line per skipped entity: its name and the first line of its error. */
@@ -119,11 +168,14 @@ function stepDone(conn: Connection, step: PlannedEntity): Promise<boolean> {
   return conn.client.exists(step.kind, key);
 }
 
+/** Puts a local file or directory where the backend's tasks can read it; answers its URI there. */
+export type LocalFileUploader = (absPath: string, input: string) => Promise<string>;
+
 /**
- * Converts JS inputs to literals for the API, uploading local files and directories given for
- * file/dir inputs into the blob store.
+ * Converts JS inputs to literals for the API; local files and directories given for file/dir
+ * inputs are sent with `upload` first (see {@link dataProxyUploader}).
  */
-export async function inputsForApi(conn: Pick<Connection, 'store'>, def: EntityDef, values: Record<string, unknown>): Promise<flyteidl.core.ILiteralMap> {
+export async function inputsForApi(upload: LocalFileUploader, def: EntityDef, values: Record<string, unknown>): Promise<flyteidl.core.ILiteralMap> {
   const literals: Record<string, flyteidl.core.ILiteral> = {};
   for (const [k, v] of Object.entries(values)) {
     const d = def.iface.inputs.get(k);
@@ -132,18 +184,66 @@ export async function inputsForApi(conn: Pick<Connection, 'store'>, def: EntityD
     if ((d.kind === 'file' || d.kind === 'dir') && typeof v === 'string' && !/^[a-z][a-z0-9+.-]*:\/\//i.test(v)) {
       const abs = path.resolve(v);
       if (!fs.existsSync(abs)) throw new CommandError(`input --${k}: ${v} does not exist`);
-      const target = conn.store.join(conn.store.rootUri, 'uploads', crypto.randomBytes(8).toString('hex'), path.basename(abs));
-      await conn.store.upload(abs, target);
-      value = target;
+      value = await upload(abs, k);
     }
     literals[k] = d.toLiteral(value, `--${k}`);
   }
   return { literals };
 }
 
+/**
+ * Uploads local files through the backend's DataProxy (`CreateUploadLocation`, then a `PUT` to
+ * the signed URL): a file under a fresh folder, a directory file by file under one folder, its
+ * relative paths kept. Answers the file's, or the directory's, native URI.
+ */
+export function dataProxyUploader(conn: Connection, project: string, domain: string, note: (line: string) => void = (l) => process.stderr.write(`note: ${l}\n`)): LocalFileUploader {
+  return async (abs, input) => {
+    const folder = `input-${crypto.randomBytes(10).toString('hex')}`;
+    const stat = fs.statSync(abs);
+    const files = stat.isDirectory() ? filesUnder(abs) : [path.basename(abs)];
+    if (files.length === 0) throw new CommandError(`input --${input}: ${abs} is an empty directory; there is nothing to upload`);
+    let nativeDir = '';
+    let nativeFile = '';
+    for (const rel of files) {
+      const file = stat.isDirectory() ? path.join(abs, rel) : abs;
+      const name = rel.split(path.sep).map(safeSegment).join('/');
+      if (name !== rel.split(path.sep).join('/')) note(`input --${input}: ${rel} is uploaded as ${name} (upload names are letters, digits, ".", "_" and "-")`);
+      const location = await refusedAs(`input --${input}: ${conn.name} refused the upload of ${file}`, async () =>
+        conn.client.createUploadLocation({ project, domain, filenameRoot: folder, filename: name, contentMd5: await fileMd5(file) }),
+      );
+      const size = fs.statSync(file).size;
+      await refusedAs(`input --${input}: ${conn.name} refused the upload of ${file}`, () => conn.client.putSigned(location, () => fs.createReadStream(file), size));
+      nativeFile = location.nativeUrl ?? '';
+      if (!nativeFile.endsWith(`/${name}`)) throw new CommandError(`input --${input}: ${conn.name} put ${file} at ${nativeFile}, not under a folder named for it`);
+      nativeDir = nativeFile.slice(0, -name.length - 1);
+    }
+    return stat.isDirectory() ? nativeDir : nativeFile;
+  };
+}
+
+/** The files under a directory, relative, sorted. */
+function filesUnder(dir: string): string[] {
+  return (fs.readdirSync(dir, { recursive: true, withFileTypes: true }) as fs.Dirent[])
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+    .sort();
+}
+
+/** A path segment as an upload name allows it (letters, digits, `.`, `_`, `-`). */
+function safeSegment(s: string): string {
+  const cleaned = s.replace(/[^A-Za-z0-9._-]/g, '_').replace(/^[._-]/, '_');
+  return cleaned.slice(0, 200) || '_';
+}
+
+async function fileMd5(file: string): Promise<Uint8Array> {
+  const hash = crypto.createHash('md5');
+  for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest();
+}
+
 /** The console page of an execution. */
-export function consoleUrl(state: SandboxState, project: string, domain: string, name: string): string {
-  return `${state.url}/console/projects/${project}/domains/${domain}/executions/${name}`;
+export function consoleUrl(conn: Pick<Connection, 'consoleUrl'>, project: string, domain: string, name: string): string {
+  return `${conn.consoleUrl}/console/projects/${project}/domains/${domain}/executions/${name}`;
 }
 
 /** Phase name of an execution as the API reports it (numbers mapped to names). */

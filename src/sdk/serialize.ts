@@ -37,6 +37,8 @@ export interface SerializationSettings {
   image: string;
   /** URI of the code bundle the runtime fetches (absent for local runs). */
   bundleUri?: string;
+  /** Raw-output prefix of the launch plans (`raw_output_data_config`); the backend's when absent. */
+  rawOutputPrefix?: string;
 }
 
 /** Settings for in-process runs, where ids only need to be unique. */
@@ -161,7 +163,7 @@ export interface SerializedWorkflow {
 const templateCache = new WeakMap<WorkflowDef, Map<string, { template: flyteidl.core.IWorkflowTemplate; refs: Map<string, EntityDef> }>>();
 
 function settingsKey(s: SerializationSettings): string {
-  return JSON.stringify([s.project, s.domain, s.version, s.image, s.bundleUri ?? '']);
+  return JSON.stringify([s.project, s.domain, s.version, s.image, s.bundleUri ?? '', s.rawOutputPrefix ?? '']);
 }
 
 /**
@@ -257,6 +259,7 @@ export function launchPlanSpec(def: LaunchPlanDef, s: SerializationSettings): fl
     defaultInputs: { parameters },
     fixedInputs: { literals: fixedLiterals(def) },
     entityMetadata: {},
+    ...(s.rawOutputPrefix ? { rawOutputDataConfig: { outputLocationPrefix: s.rawOutputPrefix } } : {}),
   };
 }
 

@@ -16,7 +16,7 @@ export {
   attemptUris,
   rawDataRoot,
   attemptRawPrefix,
-  bundleUri,
+  uploadUri,
 } from './layout.ts';
 export type { ExecutionRef, AttemptUris } from './layout.ts';
 export { readProto, readProtoIfExists, writeProto } from './proto-io.ts';

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalDataStore } from './local-data-store.ts';
-import { attemptRawPrefix, attemptUris, bundleUri, executionPrefix, nodeDataDir, rawDataRoot } from './layout.ts';
+import { attemptRawPrefix, attemptUris, executionPrefix, nodeDataDir, rawDataRoot, uploadUri } from './layout.ts';
 import { readProto, readProtoIfExists, writeProto } from './proto-io.ts';
 import { STORAGE_ERROR_CODES } from './errors.ts';
 
@@ -41,8 +41,8 @@ describe('layout', () => {
       expect.objectContaining({ code: STORAGE_ERROR_CODES.INVALID_URI }),
     );
     expect(() => nodeDataDir(store, store.rootUri, 'a/b')).toThrow(expect.objectContaining({ code: STORAGE_ERROR_CODES.INVALID_URI }));
-    expect(() => bundleUri(store, 'not-a-sha')).toThrow(expect.objectContaining({ code: STORAGE_ERROR_CODES.INVALID_URI }));
-    expect(bundleUri(store, 'a'.repeat(64))).toBe(`${store.rootUri}/bundles/${'a'.repeat(64)}.tar.gz`);
+    expect(() => uploadUri(store, { project: 'p', domain: 'd', folder: '', filename: 'x' })).toThrow(expect.objectContaining({ code: STORAGE_ERROR_CODES.INVALID_URI }));
+    expect(uploadUri(store, { project: 'p', domain: 'd', folder: 'f', filename: 'sub/a.txt' })).toBe(`${store.rootUri}/uploads/p/d/f/sub/a.txt`);
   });
 });
 

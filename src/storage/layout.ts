@@ -6,7 +6,8 @@
  *   <nodeId>/data/inputs.pb                              node inputs (written before QUEUED)
  *   <nodeId>/data/<attempt>/{outputs,error,futures}.pb   one attempt's documents
  * <root>/raw/<shard>/<exec>-<nodeId>-<attempt>/           raw data (files, dirs) of one attempt
- * <root>/bundles/<sha256>.tar.gz                          code bundles
+ * <root>/uploads/<project>/<domain>/<folder>/<file>      DataProxy uploads: code bundles
+ *                                                        (<md5>/<sha256>.tar.gz), file inputs
  * ```
  */
 import { createHash } from 'node:crypto';
@@ -92,12 +93,12 @@ export function attemptRawPrefix(
   return store.join(rawPrefix, digest.slice(0, 2), safeSegment(id));
 }
 
-/** `<root>/bundles/<sha256>.tar.gz`: a code bundle, content-addressed. */
-export function bundleUri(store: DataStore, sha256: string): string {
-  if (!/^[0-9a-f]{64}$/.test(sha256)) {
-    throw new StorageError(STORAGE_ERROR_CODES.INVALID_URI, `not a lowercase hex SHA-256: ${sha256}`);
-  }
-  return store.join(store.rootUri, 'bundles', `${sha256}.tar.gz`);
+/**
+ * `<root>/uploads/<project>/<domain>/<folder>/<filename>`: a file sent through DataProxy's
+ * `CreateUploadLocation` (a code bundle, a file input). `filename` may be a relative path.
+ */
+export function uploadUri(store: DataStore, t: { project: string; domain: string; folder: string; filename: string }): string {
+  return store.join(store.rootUri, 'uploads', t.project, t.domain, t.folder, t.filename);
 }
 
 /** Rejects names that would change the directory structure (`/`, `..`, empty). */

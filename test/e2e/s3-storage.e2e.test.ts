@@ -86,7 +86,8 @@ function storageCases(get: () => { sbx: TestSandbox; server: S3Server; prefix: s
       expect(under.some((k) => k.endsWith('/inputs.pb')), `${name}: ${under.join(', ')}`).toBe(true);
       expect(under.some((k) => /\/data\/0\/outputs\.pb$/.test(k)), `${name}: ${under.join(', ')}`).toBe(true);
     }
-    expect(keys.some((k) => k.includes(`/${prefix}/bundles/`))).toBe(true);
+    // Code bundles arrive through DataProxy uploads: uploads/<project>/<domain>/<md5>/<sha256>.tar.gz.
+    expect(keys.some((k) => /\/uploads\/flytesnacks\/development\/[0-9a-f]{32}\/[0-9a-f]{64}\.tar\.gz$/.test(k)), keys.filter((k) => k.includes('/uploads/')).join(', ')).toBe(true);
     expect(keys.some((k) => k.includes(`/${prefix}/raw/`))).toBe(true);
     expect(keys.some((k) => k.includes(`/${prefix}/uploads/`))).toBe(true);
     expect(dataFilesIn(sbx.dataDir)).toEqual([]);

@@ -21,14 +21,17 @@ export function seaweedfsAvailable(suite: string): boolean {
   return false;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
+/** `n` distinct free ports (all held open while they are picked, so none is picked twice). */
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: n }, () => new Promise<net.Server>((resolve, reject) => {
+      const s = net.createServer().once('error', reject);
+      s.listen(0, '127.0.0.1', () => resolve(s));
+    })),
+  );
+  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return ports;
 }
 
 /** A running SeaweedFS with an S3 endpoint and credentials. */
@@ -44,8 +47,22 @@ export interface S3Server {
   stop(): Promise<void>;
 }
 
-/** Starts SeaweedFS (master, volume, filer and S3 in one process); ready when a signed ListBuckets answers. */
+/**
+ * Starts SeaweedFS (master, volume, filer and S3 in one process); ready when a signed ListBuckets
+ * answers. Another process may take one of its free ports first (suites start servers in
+ * parallel): it is then started again on other ports.
+ */
 export async function startSeaweedfs(): Promise<S3Server> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce();
+    } catch (e) {
+      if (attempt >= 3 || !String(e).includes('address already in use')) throw e;
+    }
+  }
+}
+
+async function startOnce(): Promise<S3Server> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tflyte-weed-'));
   const accessKeyId = 'tflyte-test';
   const secretAccessKey = `secret-${Math.random().toString(36).slice(2)}`;
@@ -53,9 +70,8 @@ export async function startSeaweedfs(): Promise<S3Server> {
     path.join(dir, 'identities.json'),
     JSON.stringify({ identities: [{ name: 'tflyte', credentials: [{ accessKey: accessKeyId, secretKey: secretAccessKey }], actions: ['Admin', 'Read', 'List', 'Tagging', 'Write'] }] }),
   );
-  const [s3, master, volume, filer] = [await freePort(), await freePort(), await freePort(), await freePort()];
   // gRPC ports are the HTTP ports + 10000 unless given: give them too, free ones.
-  const [masterGrpc, volumeGrpc, filerGrpc, s3Grpc] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [s3, master, volume, filer, masterGrpc, volumeGrpc, filerGrpc, s3Grpc] = (await freePorts(8)) as [number, number, number, number, number, number, number, number];
   fs.mkdirSync(path.join(dir, 'data'));
   // Without AWS_* in its environment: it would add them as a second admin identity.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('AWS_') && !k.startsWith('FLYTE_AWS_')));

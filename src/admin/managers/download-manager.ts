@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import type { flyteidl, google } from '../../core/idl.ts';
 import type { AdminContext } from '../context.ts';
 import { adminError } from '../errors.ts';
-import { expiryOf, notExpired, urlAuthority, UrlSigner } from './url-signer.ts';
+import { expiryOf, notExpired, urlOrigin, UrlSigner } from './url-signer.ts';
 import { readLiteralMap } from './execution-views.ts';
 import type { ExecutionKey } from '../codec.ts';
 import type { NodeExecutionManager } from './node-execution-manager.ts';
@@ -84,7 +84,7 @@ export class DownloadManager {
   #signedUrl(uri: string, authority: string, expiresIn: google.protobuf.IDuration | null | undefined): { url: string; expiresAt: google.protobuf.ITimestamp } {
     const expires = expiryOf(this.#ctx.clock.now(), expiresIn, DEFAULT_EXPIRY_MS, MAX_EXPIRY_MS);
     const query = new URLSearchParams({ uri, expires, sig: this.#signer.sign(uri, expires) });
-    return { url: `http://${urlAuthority(authority)}/api/v1/dataproxy/download?${query}`, expiresAt: { seconds: expires, nanos: 0 } };
+    return { url: `${urlOrigin(authority)}/api/v1/dataproxy/download?${query}`, expiresAt: { seconds: expires, nanos: 0 } };
   }
 
   /** `CreateDownloadLocation`: a signed URL of one file of the blob store. */

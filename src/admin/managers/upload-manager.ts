@@ -11,7 +11,8 @@ import type { Readable } from 'node:stream';
 import type { flyteidl } from '../../core/idl.ts';
 import type { AdminContext } from '../context.ts';
 import { adminError } from '../errors.ts';
-import { expiryOf, notExpired, urlAuthority, UrlSigner } from './url-signer.ts';
+import { uploadUri } from '../../storage/index.ts';
+import { expiryOf, notExpired, urlOrigin, UrlSigner } from './url-signer.ts';
 import type { ProjectManager } from './project-manager.ts';
 
 /** Largest file a signed upload URL accepts. */
@@ -20,6 +21,11 @@ export const MAX_UPLOAD_BYTES = 1024 * 1024 * 1024;
 const DEFAULT_EXPIRY_MS = 60 * 60 * 1000;
 const MAX_EXPIRY_MS = 7 * 24 * 60 * 60 * 1000;
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
+/** A file name, or a relative path of such names (a directory input's files keep their layout). */
+function safeRelativePath(name: string): boolean {
+  const parts = name.split('/');
+  return parts.length <= 32 && name.length <= 1024 && parts.every((p) => SAFE_NAME.test(p));
+}
 
 /** The file a signed URL names. */
 export interface UploadTarget {
@@ -50,8 +56,7 @@ export class UploadManager {
 
   /** The blob-store URI of an upload target. */
   nativeUri(t: UploadTarget): string {
-    const store = this.#ctx.dataStore;
-    return store.join(store.rootUri, 'uploads', t.project, t.domain, t.folder, t.filename);
+    return uploadUri(this.#ctx.dataStore, t);
   }
 
   #signed(t: UploadTarget): string {
@@ -67,8 +72,10 @@ export class UploadManager {
     const domain = String(req.domain ?? '');
     this.#projects.requireProjectDomain(project, domain, 'request');
     const filename = String(req.filename ?? '');
-    if (!SAFE_NAME.test(filename)) {
-      throw adminError('SBX_ADMIN_INVALID_ARGUMENT', `filename must be a plain file name (letters, digits, ".", "_", "-"), got ${JSON.stringify(filename)}`, { path: 'filename' });
+    if (!safeRelativePath(filename)) {
+      throw adminError('SBX_ADMIN_INVALID_ARGUMENT', `filename must be a file name (letters, digits, ".", "_", "-"; not starting with "." or "-"), or a relative path of such names joined by "/", got ${JSON.stringify(filename)}`, {
+        path: 'filename',
+      });
     }
     const md5 = req.contentMd5 && req.contentMd5.length > 0 ? Buffer.from(req.contentMd5) : undefined;
     if (md5 && md5.length !== 16) throw adminError('SBX_ADMIN_INVALID_ARGUMENT', `content_md5 must be the 16 bytes of an MD5 digest, got ${md5.length}`, { path: 'content_md5' });
@@ -81,7 +88,7 @@ export class UploadManager {
     const expires = expiryOf(this.#ctx.clock.now(), req.expiresIn, DEFAULT_EXPIRY_MS, MAX_EXPIRY_MS);
     const md5Hex = md5?.toString('hex') ?? '';
     const query = new URLSearchParams({ expires, md5: md5Hex, sig: this.#signer.sign(this.#signed(target), expires, md5Hex) });
-    const signedUrl = `http://${urlAuthority(authority)}/api/v1/dataproxy/upload/${[project, domain, target.folder, filename].map(encodeURIComponent).join('/')}?${query}`;
+    const signedUrl = `${urlOrigin(authority)}/api/v1/dataproxy/upload/${[project, domain, target.folder, filename].map(encodeURIComponent).join('/')}?${query}`;
     return {
       signedUrl,
       nativeUrl: this.nativeUri(target),

@@ -36,7 +36,13 @@ export function notExpired(expires: string, now: number): boolean {
   return /^\d+$/.test(expires) && Number(expires) * 1000 >= now;
 }
 
-/** `host[:port]` for a URL given back to the client: what it reached us at, if it looks like one. */
-export function urlAuthority(authority: string): string {
-  return /^[A-Za-z0-9.[\]:-]{1,255}$/.test(authority) ? authority : 'localhost';
+/**
+ * The origin signed URLs name: `http://` and the host:port the client reached the sandbox at (a
+ * malformed one becomes `localhost`); `https://` when `authority` says so (`https://host:port`,
+ * behind a TLS-terminating proxy that sets `X-Forwarded-Proto`).
+ */
+export function urlOrigin(authority: string): string {
+  const secure = authority.startsWith('https://');
+  const host = secure ? authority.slice('https://'.length) : authority;
+  return `${secure ? 'https' : 'http'}://${/^[A-Za-z0-9.[\]:-]{1,255}$/.test(host) ? host : 'localhost'}`;
 }

@@ -1,8 +1,40 @@
-/** The sandbox's signed data URLs: `PUT /api/v1/dataproxy/upload/…` and `GET /api/v1/dataproxy/download?…`. */
+/**
+ * Flyte's DataProxy over REST (`POST /api/v1/dataproxy/artifact_urn` and `…/artifact_link`,
+ * `GET /api/v1/data`, as flyteadmin's gateway serves them), and the sandbox's signed data URLs they
+ * hand out: `PUT /api/v1/dataproxy/upload/…` and `GET /api/v1/dataproxy/download?…`.
+ */
 import fs from 'node:fs';
-import type { RequestHandler } from 'express';
+import { Router, type Request, type RequestHandler } from 'express';
+import type { flyteidl } from '../../core/idl.ts';
 import type { DataStore } from '../../storage/data-store.ts';
+import { parseBody } from '../validation/identifiers.ts';
 import { param, queryParam, sendMessage, type AdminManagers } from './helpers.ts';
+
+/**
+ * The host:port the client reached the sandbox at: signed URLs name it, so they work from where
+ * the client is (`https://host:port` behind a TLS proxy that says `X-Forwarded-Proto: https`).
+ */
+function authorityOf(req: Request): string {
+  const host = typeof req.headers.host === 'string' ? req.headers.host : '';
+  return req.headers['x-forwarded-proto'] === 'https' ? `https://${host}` : host;
+}
+
+/** DataProxy's JSON routes (mounted under `/api/v1`). */
+export function dataProxyRoutes(m: AdminManagers): Router {
+  const r = Router();
+  r.post('/dataproxy/artifact_urn', (req, res) => {
+    const body = parseBody<flyteidl.service.ICreateUploadLocationRequest>('flyteidl.service.CreateUploadLocationRequest', req.body);
+    sendMessage(res, 'flyteidl.service.CreateUploadLocationResponse', m.uploads.createLocation(body, authorityOf(req)));
+  });
+  r.post('/dataproxy/artifact_link', async (req, res) => {
+    const body = parseBody<flyteidl.service.ICreateDownloadLinkRequest>('flyteidl.service.CreateDownloadLinkRequest', req.body);
+    sendMessage(res, 'flyteidl.service.CreateDownloadLinkResponse', await m.downloads.createLink(body, authorityOf(req)));
+  });
+  r.get('/data', async (req, res) => {
+    sendMessage(res, 'flyteidl.service.GetDataResponse', await m.downloads.getData({ flyteUrl: queryParam(req, 'flyte_url') ?? '' }, authorityOf(req)));
+  });
+  return r;
+}
 
 /** The handler of signed upload URLs (see `UploadManager`). Answers 200, as S3 does (flytectl accepts nothing else), with the file's native URL. */
 export function uploadRoute(m: AdminManagers): RequestHandler {

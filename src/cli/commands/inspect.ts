@@ -63,7 +63,7 @@ const CACHE = ['DISABLED', 'MISS', 'HIT', 'POPULATED', 'LOOKUP_FAILURE', 'PUT_FA
 
 /** `register FILE...` */
 export async function register(files: string[], opts: Record<string, string>): Promise<void> {
-  const conn = await connect(opts.dataDir);
+  const conn = await connect({ dataDir: opts.dataDir, profile: opts.profile });
   const problems: string[] = [];
   for (const f of files) {
     const r = await registerFile(conn, f, opts.project ?? 'flytesnacks', opts.domain ?? 'development', opts.image);

@@ -69,7 +69,7 @@ export async function packageEntries(
   let n = 0;
   for (const f of files) {
     if (!fs.existsSync(f)) throw new CommandError(`${f} does not exist`);
-    const plan = await planRegistration(f, project, domain, () => REMOTE_PACKAGE_PATH, opts.image);
+    const plan = await planRegistration(f, { project, domain, bundleUri: () => REMOTE_PACKAGE_PATH, ...(opts.image ? { image: opts.image } : {}) });
     // A package is what a cluster gets: all of the file, or nothing.
     const broken = plan.skipped[0];
     if (broken) throw broken.error;

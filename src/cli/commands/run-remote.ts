@@ -1,10 +1,11 @@
 /**
- * `run --remote`: bundle and register the file's entities, launch an execution, print its name
+ * `run --remote`: bundle and register the file's entities in the sandbox (or the backend of
+ * `--profile`), launch an execution, print its name
  * and console URL; with `--wait`, follow node progress until it ends (exit 1 if it did not
  * succeed); with `--json`, print one `{ execution, phase, outputs }` object.
  */
 import { entityName, launchTargetOf, type EntityDef } from '../../sdk/internal.ts';
-import { connect, consoleUrl, follow, inputsForApi, outputsJson, phaseName, registerFile, skippedLines } from '../remote.ts';
+import { connect, consoleUrl, dataProxyUploader, follow, inputsForApi, outputsJson, phaseName, registerFile, skippedLines } from '../remote.ts';
 import { CommandError } from '../usage-error.ts';
 import { prepareRun } from './run.ts';
 
@@ -19,22 +20,26 @@ export async function runRemote(file: string, entity: string, words: string[], o
   const project = String(opts.project ?? 'flytesnacks');
   const domain = String(opts.domain ?? 'development');
   const json = Boolean(opts.json);
-  const conn = await connect(opts.dataDir as string | undefined);
+  const conn = await connect({ dataDir: opts.dataDir as string | undefined, profile: opts.profile as string | undefined });
   const reg = await registerFile(conn, file, project, domain);
   // The entity asked for reports its own error; its broken neighbours are only mentioned.
   const own = reg.skipped.find((s) => s.name === entityName(def));
   if (own) throw own.error;
   if (!json) for (const line of skippedLines(reg.skipped)) console.error(`note: ${line}`);
-  const literals = await inputsForApi(conn, def, inputs);
+  const literals = await inputsForApi(dataProxyUploader(conn, project, domain), def, inputs);
   const execId = await conn.client.createExecution({
     project,
     domain,
     ...(opts.name ? { name: String(opts.name) } : {}),
-    spec: { launchPlan: launchTargetOf(def, reg.settings), metadata: { mode: 0, principal: 'tflyte-cli' } },
+    spec: {
+      launchPlan: launchTargetOf(def, reg.settings),
+      metadata: { mode: 0, principal: 'tflyte-cli' },
+      ...(conn.rawOutputPrefix ? { rawOutputDataConfig: { outputLocationPrefix: conn.rawOutputPrefix } } : {}),
+    },
     inputs: literals,
   });
   const exec = { project, domain, name: execId.name ?? '' };
-  const url = consoleUrl(conn.state, project, domain, exec.name);
+  const url = consoleUrl(conn, project, domain, exec.name);
   if (!json) {
     console.log(`execution ${exec.name} of ${entityName(def)} (version ${reg.settings.version})`);
     console.log(`  ${url}`);

@@ -60,13 +60,13 @@ export async function runLocal(file: string, entity: string, words: string[], op
   const project = opts.project ?? 'flytesnacks';
   const domain = opts.domain ?? 'development';
   // The same registration the sandbox gets (without a code bundle: tasks run from these files).
-  const plan = await planRegistration(file, project, domain, undefined);
+  const plan = await planRegistration(file, { project, domain });
   const own = plan.skipped.find((s) => s.name === entityName(def));
   if (own) throw own.error;
   const engine = await startLocalEngine({ codeRoot: plan.loaded.root });
   try {
     engine.register(plan.entities);
-    const literals = await inputsForApi(engine, def, inputs);
+    const literals = await inputsForApi((abs) => engine.upload(abs), def, inputs);
     const outcome = await engine.run(launchTargetOf(def, plan.settings), literals);
     const js = outcome.outputs ? literalMapToJs(outcome.outputs) : {};
     const error = outcome.error;
