@@ -66,6 +66,18 @@ function storageCases(get: () => { sbx: TestSandbox; server: S3Server; prefix: s
     expect(await run('examples/eager_workflows.ts', 'simple_eager_workflow', ['--x', '10'])).toEqual({ o0: 22 });
   });
 
+  test("a task's error comes back through error.pb in the bucket", async () => {
+    // (Not in `executions`: the tests below find theirs by position.)
+    const partial = await get().sbx.run('examples/conditional_map.ts', 'halve_some', ['--xs', '[2, 3, 4]']);
+    expect(partial.outputs).toEqual({ o0: [1, null, 2] });
+    const failed = await get().sbx.run('examples/conditional_map.ts', 'halve_even', ['--x', '3']);
+    expect(failed.phase).toBe('FAILED');
+    expect(failed.error?.message).toContain('3 is odd');
+    const { server, prefix } = get();
+    const keys = await server.keys(`s3://${BUCKET}/${prefix}/metadata/flytesnacks/development/${failed.execution}`);
+    expect(keys.some((k) => k.endsWith('/error.pb')), keys.join(', ')).toBe(true);
+  });
+
   test('files and directories pass between tasks as S3 objects, and local ones are uploaded there', async () => {
     expect(await run('examples/all_types.ts', 'file_wf', ['--text', 'through S3'])).toEqual({ o0: 'through S3' });
     expect(await run('examples/all_types.ts', 'dir_wf', ['--count', '3'])).toEqual({ o0: ['part-0.txt: part 0', 'part-2.txt: part 2', 'sub/part-1.txt: part 1'] });
