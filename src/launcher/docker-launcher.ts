@@ -93,6 +93,7 @@ interface Follower {
  */
 export class DockerLauncher implements Launcher {
   readonly kind = 'docker';
+  readonly confinesToMounts = true;
   readonly docker: Docker;
   readonly #opts: DockerLauncherOptions;
   readonly #followers = new Map<string, Follower>();

@@ -21,6 +21,7 @@ export type { RuntimeImageOptions, RuntimeMount, LinkedLibraries } from './image
 export function decorateLauncher(inner: Launcher, overrides: Partial<Pick<Launcher, 'launch' | 'list'>>): Launcher {
   return {
     kind: inner.kind,
+    confinesToMounts: inner.confinesToMounts,
     launch: overrides.launch ?? ((spec) => inner.launch(spec)),
     wait: (key, signal) => inner.wait(key, signal),
     abort: (key) => inner.abort(key),

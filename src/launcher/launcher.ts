@@ -17,6 +17,11 @@
 export interface Launcher {
   /** `docker`, `process`, or `fake` in tests. */
   readonly kind: string;
+  /**
+   * Whether an attempt sees only what its spec mounts (a container). Launchers that run tasks on
+   * the host (process, in memory) ignore mounts, so propeller does not work them out for them.
+   */
+  readonly confinesToMounts: boolean;
   launch(spec: LaunchSpec): Promise<void>;
   wait(key: string, signal?: AbortSignal): Promise<AttemptExit>;
   abort(key: string): Promise<void>;

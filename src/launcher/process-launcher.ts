@@ -61,6 +61,7 @@ interface ProcessAttempt {
  */
 export class ProcessLauncher implements Launcher {
   readonly kind = 'process';
+  readonly confinesToMounts = false;
   readonly #attempts = new Map<string, ProcessAttempt>();
   readonly #opts: Required<Omit<ProcessLauncherOptions, 'cwd' | 'workRoot'>> & { cwd?: string; workRoot?: string };
 

@@ -102,18 +102,26 @@ export async function runEngineBench(o: EngineBenchOptions): Promise<EngineBench
   let saves = 0;
   let maxStateBytes = 0;
   let events = 0;
-  const docs = new Map<string, { json: string; version: number; active: boolean }>();
+  // Like admin's SQLite adapter: a head and one row per node status, as JSON text.
+  const docs = new Map<string, { json: string; nodes: Map<string, string>; version: number; active: boolean }>();
   const store: WorkflowStateStore = {
     async load(key) {
       const d = docs.get(key);
-      return d ? { state: JSON.parse(d.json) as unknown, version: d.version } : undefined;
+      return d ? { head: JSON.parse(d.json) as unknown, nodes: Object.fromEntries([...d.nodes].map(([u, j]) => [u, JSON.parse(j) as unknown])), version: d.version } : undefined;
     },
-    async save(key, state, expected, active) {
+    async save(key, change, expected, active) {
       const d = docs.get(key);
       if ((d?.version ?? 0) !== expected) return false;
-      const json = JSON.stringify(state);
-      maxStateBytes = Math.max(maxStateBytes, json.length);
-      docs.set(key, { json, version: expected + 1, active });
+      const json = JSON.stringify(change.head);
+      const nodes = d?.nodes ?? new Map<string, string>();
+      let bytes = json.length;
+      for (const [uid, st] of Object.entries(change.nodes)) {
+        const j = JSON.stringify(st);
+        bytes += j.length;
+        nodes.set(uid, j);
+      }
+      maxStateBytes = Math.max(maxStateBytes, bytes);
+      docs.set(key, { json, nodes, version: expected + 1, active });
       saves++;
       return true;
     },

@@ -11,10 +11,16 @@ import { downstreamOf, END_NODE } from './dag.ts';
 import { executionError, EXECUTION_ERROR_CODES } from './errors.ts';
 import type { Scope, ScopeOutcome } from './handlers/handler.ts';
 import type { NodeStatus } from './state.ts';
+import type { Settled } from './node-index.ts';
 
 /** What the walk asks of the node layer. */
 export interface ScopeNodes {
   statusOf(uniqueId: string): NodeStatus | undefined;
+  /**
+   * How a node had ended before this round (it cannot change again), or undefined. The walk skips
+   * such nodes without reading their status; without this every node is looked at.
+   */
+  settled?(uniqueId: string): Settled | undefined;
   /** Runs one ready node of `scope` to its next state. */
   executeNode(scope: Scope, node: flyteidl.core.INode, uniqueId: string, parentUniqueId: string | undefined): Promise<NodeStatus>;
   /** Records a node that will never run (an upstream did not succeed) as SKIPPED. */
@@ -34,8 +40,18 @@ const FAILED_PHASES: ReadonlySet<NodePhase> = new Set(['FAILED', 'TIMED_OUT', 'A
 export async function walkScope(scope: Scope, nodes: ScopeNodes): Promise<ScopeOutcome> {
   const { dag } = scope;
   const failFast = scope.onFailure === 0;
-  let candidates: readonly string[] = dag.order;
+  // Nodes that ended in an earlier round never move again: start from the others.
   let failed = false;
+  let candidates: readonly string[] = dag.order;
+  if (nodes.settled) {
+    const open: string[] = [];
+    for (const id of dag.order) {
+      const was = nodes.settled(scope.uniqueId(id));
+      if (was === undefined) open.push(id);
+      else if (was === 'failed') failed = true;
+    }
+    candidates = open;
+  }
   while (candidates.length > 0) {
     const batch: string[] = [];
     const ended: string[] = [];
@@ -77,12 +93,14 @@ function readinessOf(scope: Scope, id: string, nodes: Pick<ScopeNodes, 'statusOf
 }
 
 /** The outcome of a scope from its node statuses (first failure in topological order). */
-export function scopeOutcome(scope: Scope, nodes: Pick<ScopeNodes, 'statusOf'>): ScopeOutcome {
+export function scopeOutcome(scope: Scope, nodes: Pick<ScopeNodes, 'statusOf' | 'settled'>): ScopeOutcome {
   let lastError: flyteidl.core.IExecutionError | undefined;
   let timedOut = false;
   let active = false;
   for (const id of scope.dag.order) {
-    const st = nodes.statusOf(scope.uniqueId(id));
+    const uid = scope.uniqueId(id);
+    if (nodes.settled?.(uid) === 'done' && id !== END_NODE) continue;
+    const st = nodes.statusOf(uid);
     if (!st) continue;
     if (FAILED_PHASES.has(st.phase)) {
       lastError = st.error ?? executionError('SYSTEM', EXECUTION_ERROR_CODES.RUNTIME, `node ${id} ${st.phase}`);

@@ -39,6 +39,7 @@ export function createInMemoryLauncher(run: AttemptRun = noopRun): InMemoryLaunc
   let adopted = 0;
   return {
     kind: 'memory',
+    confinesToMounts: false,
     launched,
     get adopted() {
       return adopted;

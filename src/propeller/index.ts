@@ -6,7 +6,7 @@ export { createPropeller } from './propeller.ts';
 export type { Propeller, ExecutionRunner, PropellerExtras } from './propeller.ts';
 export { resolvePropellerConfig, silentLogger } from './deps.ts';
 export type { Clock, Logger, PropellerDeps, PropellerOptions, ResolvedPropellerConfig, RuntimeCommandConfig, TaskCredentialIssuer, TaskCredentialScope } from './deps.ts';
-export type { ChildExecutionPort, ExecutionEventSink, ExecutionRequest, WorkflowStateStore } from './ports.ts';
+export type { ChildExecutionPort, ExecutionEventSink, ExecutionRequest, StateChange, StoredState, WorkflowStateStore } from './ports.ts';
 export { systemClock } from './system-clock.ts';
 export { createFaultPoints, FAULT_POINTS } from './fault-points.ts';
 export type { FaultPoints, FaultPointName } from './fault-points.ts';

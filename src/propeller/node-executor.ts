@@ -23,6 +23,7 @@ import { durationToMs, formatMs } from './literals.ts';
 import { nodeKindOf } from './state.ts';
 import type { ExecutionDocument, NodeKind, NodeStatus } from './state.ts';
 import { StatusDraft } from './status-draft.ts';
+import type { NodeIndex, Settled } from './node-index.ts';
 
 /** Runs the nodes of one round; create one per round, over the round's document. */
 export class NodeExecutor implements ScopeNodes {
@@ -39,18 +40,23 @@ export class NodeExecutor implements ScopeNodes {
   #deferred = false;
   #progress = false;
 
+  readonly #index: NodeIndex;
+
   /**
-   * `doc.status.nodes` must be a fresh object whose values may be shared with the saved document:
-   * a status is copied before it changes (copy on write), so a round that dies leaves the saved
-   * document untouched, and its cost grows with the nodes it touches, not the graph size.
+   * `doc.status.nodes` is read only: what the round writes goes to a draft over it (copy on write),
+   * so a round that dies leaves the saved document untouched. `index` says which nodes had ended
+   * and which were active at the last save, so the round's cost grows with the nodes that can
+   * move, not the graph size.
    */
-  constructor(doc: ExecutionDocument, exec: ExecContext, handlers: Readonly<Record<NodeKind, NodeHandler>>) {
+  constructor(doc: ExecutionDocument, exec: ExecContext, handlers: Readonly<Record<NodeKind, NodeHandler>>, index: NodeIndex) {
     this.#doc = doc;
     this.#exec = exec;
     this.#handlers = handlers;
+    this.#index = index;
     this.#statuses = new StatusDraft(doc.status.nodes);
-    for (const st of Object.values(doc.status.nodes)) {
-      if (st.phase === 'RUNNING' && handlers[st.kind].countsForParallelism) this.#running++;
+    for (const uid of index.active()) {
+      const st = doc.status.nodes[uid];
+      if (st?.phase === 'RUNNING' && handlers[st.kind].countsForParallelism) this.#running++;
     }
   }
 
@@ -59,9 +65,14 @@ export class NodeExecutor implements ScopeNodes {
     return this.#statuses.get(uniqueId);
   }
 
-  /** Whether this round changed any node status (compared with the document it started from). */
-  nodesChanged(): boolean {
-    return this.#statuses.changed();
+  /** How a node had ended at the last save (undefined: it had not). */
+  settled(uniqueId: string): Settled | undefined {
+    return this.#index.settled(uniqueId);
+  }
+
+  /** The node statuses this round changed (compared with the document it started from). */
+  changes(): Map<string, NodeStatus> {
+    return this.#statuses.changes();
   }
 
   /** Starts a pass of the walk over the top scope (resets what {@link deferredWithProgress} reports). */

@@ -69,17 +69,40 @@ export interface ChildExecutionPort {
 }
 
 /**
- * Propeller's own durable state (Flyte keeps it in the FlyteWorkflow CRD): one JSON document per
- * execution, written after every round. Admin's SQLite adapter implements it in the same DB file.
+ * What one save of an execution's state writes: the document without its node statuses (the
+ * request without its closure, the workflow's phase, the event outbox — small, whatever the
+ * graph's size) and the node statuses the round changed. So a save costs what the round did, not
+ * what the execution did before it.
+ */
+export interface StateChange {
+  /** The execution document with `status.nodes` empty. */
+  head: unknown;
+  /** Node statuses written by the round, by unique id (the others are as the store holds them). */
+  nodes: Record<string, unknown>;
+}
+
+/** An execution's stored state: its document head and every node status saved for it. */
+export interface StoredState {
+  head: unknown;
+  nodes: Record<string, unknown>;
+  /** Increases by one on every save. */
+  version: number;
+}
+
+/**
+ * Propeller's own durable state (Flyte keeps it in the FlyteWorkflow CRD): per execution, a
+ * document head and its node statuses, written after every round that changed them. Admin's
+ * SQLite adapter implements it in the same DB file.
  */
 export interface WorkflowStateStore {
-  /** The stored document, or undefined. `version` increases by one on every save. */
-  load(executionKey: string): Promise<{ state: unknown; version: number } | undefined>;
+  /** The stored state, or undefined. */
+  load(executionKey: string): Promise<StoredState | undefined>;
   /**
-   * Saves the document if the stored version still equals `expectedVersion` (0 = must not exist
-   * yet); returns false on a version conflict, leaving the stored document unchanged.
+   * Saves the head and the changed node statuses together (all or nothing) if the stored version
+   * still equals `expectedVersion` (0 = must not exist yet); returns false on a version conflict,
+   * leaving the stored state unchanged.
    */
-  save(executionKey: string, state: unknown, expectedVersion: number, active: boolean): Promise<boolean>;
+  save(executionKey: string, change: StateChange, expectedVersion: number, active: boolean): Promise<boolean>;
   /** Keys of executions saved with `active = true` (not terminal): resumed on restart. */
   listActive(): Promise<string[]>;
 }

@@ -24,7 +24,9 @@ import type { ExecutionRequest } from './ports.ts';
 import { createClosureCache, createDagCache } from './caches.ts';
 import { Round } from './round.ts';
 import type { RoundServices } from './round.ts';
-import { asDocument, newDocument, roundStatus, statusHead } from './state.ts';
+import { asDocument, documentHead, newDocument, roundStatus, statusHead } from './state.ts';
+import type { NodeStatus } from './state.ts';
+import { NodeIndex } from './node-index.ts';
 import type { ExecutionDocument, NodeKind, OutboxEvent } from './state.ts';
 import { writeProto } from '../storage/proto-io.ts';
 
@@ -56,7 +58,11 @@ export interface Propeller extends ExecutionRunner {
 
 interface Runner {
   key: string;
-  saved?: { doc: ExecutionDocument; version: number };
+  /**
+   * The document as last saved, its version, and which of its nodes had ended and which were
+   * active: rounds start from it, and only a successful save changes it.
+   */
+  saved?: { doc: ExecutionDocument; version: number; index: NodeIndex; legacyNodes?: boolean };
   running?: Promise<void>;
   again: boolean;
   crashed: boolean;
@@ -177,6 +183,7 @@ export function createPropeller(deps: PropellerDeps, config: ResolvedPropellerCo
       watchAttempt: (k) => watchAttempt(r, k),
       wakeAt: (id, at) => wakeAt(r, id, at),
       wakeSoon: r.wake,
+      nodeIndex: r.saved!.index,
     };
   }
 
@@ -268,16 +275,27 @@ export function createPropeller(deps: PropellerDeps, config: ResolvedPropellerCo
     return sent;
   }
 
-  async function save(r: Runner, doc: ExecutionDocument, active: boolean): Promise<boolean> {
+  /**
+   * Saves the document's head and the node statuses a round changed; once saved, the changes
+   * join the document (its `nodes`, shared by the rounds' documents) and the index.
+   */
+  async function save(r: Runner, doc: ExecutionDocument, active: boolean, changes: ReadonlyMap<string, NodeStatus> = new Map()): Promise<boolean> {
     const version = r.saved?.version ?? 0;
-    const ok = await store.save(r.key, stored(doc), version, active);
+    const index = r.saved?.index ?? new NodeIndex();
+    // A head saved by an older version holds its node statuses: the first save writes them all.
+    const nodes = r.saved?.legacyNodes ? { ...doc.status.nodes, ...Object.fromEntries(changes) } : Object.fromEntries(changes);
+    const ok = await store.save(r.key, { head: stored(doc), nodes }, version, active);
     if (!ok) {
       logger.warn('state version conflict; reloading', { execution: r.key });
       r.saved = undefined;
       r.again = true;
       return false;
     }
-    r.saved = { doc, version: version + 1 };
+    for (const [uid, st] of changes) {
+      doc.status.nodes[uid] = st;
+      index.note(uid, st);
+    }
+    r.saved = { doc, version: version + 1, index };
     return true;
   }
 
@@ -289,7 +307,9 @@ export function createPropeller(deps: PropellerDeps, config: ResolvedPropellerCo
         runners.delete(r.key);
         return;
       }
-      r.saved = { doc: await hydrate(asDocument(loaded.state, r.key)), version: loaded.version };
+      const doc = await hydrate(asDocument(loaded, r.key));
+      const legacyNodes = Object.keys((loaded.head as ExecutionDocument).status.nodes).length > 0;
+      r.saved = { doc, version: loaded.version, index: new NodeIndex(doc.status.nodes), ...(legacyNodes ? { legacyNodes } : {}) };
     }
     const before = r.saved.doc;
     // The request (closure included) is immutable; the round works on fresh status containers
@@ -337,13 +357,14 @@ export function createPropeller(deps: PropellerDeps, config: ResolvedPropellerCo
       );
     }
     const next = rd.doc;
-    const changed = next.status.outbox.length !== outboxBefore || statusHead(next.status) !== headBefore || rd.nodesChanged();
+    const nodeChanges = rd.nodeChanges();
+    const changed = next.status.outbox.length !== outboxBefore || statusHead(next.status) !== headBefore || nodeChanges.size > 0;
     if (!changed && rd.afterSave.length === 0) {
       if (before.status.outbox.length > 0) await save(r, next, !WorkflowPhases.isTerminal(next.status.phase));
       return;
     }
     const terminal = WorkflowPhases.isTerminal(next.status.phase);
-    if (!(await save(r, next, true))) return;
+    if (!(await save(r, next, true, nodeChanges))) return;
     try {
       faultPoints.hit('after-persist-before-events');
     } catch (e) {
@@ -372,7 +393,7 @@ export function createPropeller(deps: PropellerDeps, config: ResolvedPropellerCo
     if (terminal && !(await runSideEffects())) return;
     const sent = await send(next.status.outbox, false);
     const sentDoc: ExecutionDocument = { ...next, status: { ...next.status, outbox: next.status.outbox.slice(sent) } };
-    r.saved = { doc: sentDoc, version: r.saved!.version };
+    r.saved = { ...r.saved!, doc: sentDoc };
     if (!terminal && !(await runSideEffects())) return;
     if (sentDoc.status.outbox.length > 0) {
       wakeAt(r, 'resend', clock.now() + config.roundRetryDelayMs);
@@ -387,15 +408,16 @@ export function createPropeller(deps: PropellerDeps, config: ResolvedPropellerCo
     }
   }
 
-  /** The document as stored: without the closure when it lives at `closureUri`. */
+  /** The head of the document as stored: no node statuses, and no closure when it lives at `closureUri`. */
   function stored(doc: ExecutionDocument): ExecutionDocument {
-    if (!doc.closureUri) return doc;
+    const head = documentHead(doc);
+    if (!doc.closureUri) return head;
     let request = storedRequests.get(doc.request);
     if (!request) {
       request = { ...doc.request, closure: {} };
       storedRequests.set(doc.request, request);
     }
-    return { ...doc, request };
+    return { ...head, request };
   }
 
   /** A loaded document with its closure read back (shared with the dynamic closure cache). */
@@ -420,7 +442,7 @@ export function createPropeller(deps: PropellerDeps, config: ResolvedPropellerCo
         // every round saves (it is the largest part of it and never changes).
         const closureUri = fullDeps.data.join(req.metadataPrefix, '_propeller', 'closure.pb');
         await writeProto(fullDeps.data, closureUri, 'flyteidl.core.CompiledWorkflowClosure', req.closure);
-        const saved = await store.save(key, stored({ ...newDocument(req), closureUri }), 0, true);
+        const saved = await store.save(key, { head: stored({ ...newDocument(req), closureUri }), nodes: {} }, 0, true);
         if (!saved) logger.info('execution state already created', { execution: key });
       }
       requestRound(key);

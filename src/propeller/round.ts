@@ -22,6 +22,7 @@ import { workflowEvent } from './events.ts';
 import type { ExecContext, ExecuteNodeOptions, ObservedExit, NodeHandler, Scope, ScopeOutcome } from './handlers/handler.ts';
 import { uniqueNodeId } from './ids.ts';
 import { NodeExecutor } from './node-executor.ts';
+import type { NodeIndex } from './node-index.ts';
 import type { ExecutionRequest } from './ports.ts';
 import type { ExecutionDocument, NodeKind, NodeStatus } from './state.ts';
 import { advanceWorkflow, failWorkflow, type WorkflowSteps } from './workflow-executor.ts';
@@ -41,6 +42,8 @@ export interface RoundServices {
   watchAttempt(key: string): void;
   wakeAt(id: string, atMs: number): void;
   wakeSoon(): void;
+  /** Which nodes had ended, and which were active, at the last save. */
+  nodeIndex: NodeIndex;
 }
 
 function idText(id: flyteidl.core.IIdentifier | null | undefined): string {
@@ -67,9 +70,10 @@ export class Round implements ExecContext {
   readonly #nodes: NodeExecutor;
 
   /**
-   * `doc.status.nodes` must be a fresh object whose values may be shared with the saved document:
-   * the round copies a status before changing it (copy on write), so a round that dies leaves the
-   * saved document untouched, and its cost grows with the nodes it touches, not the graph size.
+   * `doc.status.nodes` is the saved document's, read only: the round writes node statuses to a
+   * draft over it (copy on write), so a round that dies leaves the saved document untouched, and
+   * its cost grows with the nodes it touches, not the graph size. `doc.status.outbox` must be a
+   * fresh array.
    */
   constructor(doc: ExecutionDocument, svc: RoundServices) {
     this.doc = doc;
@@ -82,7 +86,7 @@ export class Round implements ExecContext {
     this.taskSlots = svc.taskSlots;
     this.now = svc.deps.clock.now();
     this.executionId = { project: doc.request.id.project, domain: doc.request.id.domain, name: doc.request.id.name };
-    this.#nodes = new NodeExecutor(doc, this, svc.handlers);
+    this.#nodes = new NodeExecutor(doc, this, svc.handlers, svc.nodeIndex);
   }
 
   // ---- ExecContext services --------------------------------------------------------------
@@ -137,9 +141,9 @@ export class Round implements ExecContext {
     return this.#nodes.statusOf(uniqueId);
   }
 
-  /** Whether this round changed any node status (compared with the document it started from). */
-  nodesChanged(): boolean {
-    return this.#nodes.nodesChanged();
+  /** The node statuses this round changed (compared with the document it started from): what its save writes. */
+  nodeChanges(): Map<string, NodeStatus> {
+    return this.#nodes.changes();
   }
 
   /** The top-level scope of the execution. */

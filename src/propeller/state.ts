@@ -1,6 +1,7 @@
 /**
- * Propeller's persisted state (Flyte: the FlyteWorkflow CRD status): one JSON document per
- * execution, saved through {@link WorkflowStateStore} after every round with a version check.
+ * Propeller's persisted state (Flyte: the FlyteWorkflow CRD status): one document per execution,
+ * saved through {@link WorkflowStateStore} after every round with a version check — its head and
+ * the node statuses the round changed.
  * Statuses are observed facts (`*Status`, style P3), never the authored spec.
  */
 import type { flyteidl } from '../core/idl.ts';
@@ -101,13 +102,21 @@ export function newDocument(request: ExecutionRequest): ExecutionDocument {
   return { schemaVersion: 1, request, status: { phase: 'UNDEFINED', roundFailures: 0, nodes: {}, outbox: [] } };
 }
 
-/** Checks that a loaded value is a document this version wrote. */
-export function asDocument(v: unknown, key: string): ExecutionDocument {
-  const d = v as Partial<ExecutionDocument> | undefined;
+/**
+ * The document of a stored state: its head with the stored node statuses. (A head saved before
+ * node statuses were stored apart still holds them; the stored ones are newer.)
+ */
+export function asDocument(stored: { head: unknown; nodes: Record<string, unknown> }, key: string): ExecutionDocument {
+  const d = stored.head as Partial<ExecutionDocument> | undefined;
   if (!d || d.schemaVersion !== 1 || !d.request || !d.status || typeof d.status.nodes !== 'object') {
     throw new BadClosureError(`stored state of ${key} is not a propeller document`);
   }
-  return d as ExecutionDocument;
+  return { ...(d as ExecutionDocument), status: { ...d.status, nodes: { ...d.status.nodes, ...(stored.nodes as Record<string, NodeStatus>) } } };
+}
+
+/** The head of a document as stored: everything but the node statuses. */
+export function documentHead(doc: ExecutionDocument): ExecutionDocument {
+  return { ...doc, status: { ...doc.status, nodes: {} } };
 }
 
 /** The kind of a node from its target oneof. */
@@ -124,11 +133,11 @@ export function nodeKindOf(n: flyteidl.core.INode): NodeKind {
 }
 
 /**
- * The status a round works on: new `nodes` and `outbox` containers over the same node statuses,
- * which the round copies before writing (so the saved status is never changed in place).
+ * The status a round works on: a new `outbox`, the same `nodes`, which the round only reads (it
+ * writes node statuses to a draft over them: see `StatusDraft`).
  */
 export function roundStatus(s: ExecutionStatus): ExecutionStatus {
-  return { ...s, nodes: { ...s.nodes }, outbox: [...s.outbox] };
+  return { ...s, outbox: [...s.outbox] };
 }
 
 /** The execution-level part of a status as text (everything but nodes and outbox), to detect changes. */

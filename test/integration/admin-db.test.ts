@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openAdminDb, type AdminDb } from '../../src/admin/index.ts';
+import { MIGRATIONS, openAdminDb, type AdminDb } from '../../src/admin/index.ts';
 
 const dirs: string[] = [];
 const dbs: AdminDb[] = [];
@@ -37,7 +37,7 @@ describe('openAdminDb', () => {
     db.prepare("INSERT INTO projects (id, name, created_at, updated_at) VALUES ('kept', 'kept', 1, 1)").run();
     db.close();
     const again = open(file);
-    expect(again.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get()).toEqual({ n: 1 });
+    expect(again.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get()).toEqual({ n: MIGRATIONS.length });
     expect(again.prepare("SELECT id FROM projects WHERE id IN ('kept', 'flytesnacks') ORDER BY id").all()).toEqual([{ id: 'flytesnacks' }, { id: 'kept' }]);
   });
 

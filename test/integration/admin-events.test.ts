@@ -302,13 +302,15 @@ describe('in-process adapters', () => {
     expect(childExec.spec?.metadata?.parentNodeExecution?.nodeId).toBe('n0');
 
     const store = admin.stateStore;
-    expect(await store.save('k1', { a: 1 }, 0, true)).toBe(true);
-    expect(await store.save('k1', { a: 2 }, 0, true)).toBe(false);
-    expect(await store.save('k1', { a: 2 }, 1, true)).toBe(true);
-    expect(await store.save('k1', { a: 3 }, 1, true)).toBe(false);
-    expect(await store.load('k1')).toEqual({ state: { a: 2 }, version: 2 });
+    expect(await store.save('k1', { head: { a: 1 }, nodes: { n0: { phase: 'QUEUED' } } }, 0, true)).toBe(true);
+    expect(await store.save('k1', { head: { a: 2 }, nodes: {} }, 0, true)).toBe(false);
+    expect(await store.save('k1', { head: { a: 2 }, nodes: { n1: { phase: 'RUNNING' } } }, 1, true)).toBe(true);
+    // A conflicting save writes neither its head nor its node statuses.
+    expect(await store.save('k1', { head: { a: 3 }, nodes: { n0: { phase: 'FAILED' } } }, 1, true)).toBe(false);
+    expect(await store.load('k1')).toEqual({ head: { a: 2 }, nodes: { n0: { phase: 'QUEUED' }, n1: { phase: 'RUNNING' } }, version: 2 });
     expect(await store.listActive()).toContain('k1');
-    expect(await store.save('k1', { a: 3 }, 2, false)).toBe(true);
+    expect(await store.save('k1', { head: { a: 3 }, nodes: { n0: { phase: 'SUCCEEDED' } } }, 2, false)).toBe(true);
+    expect((await store.load('k1'))?.nodes).toEqual({ n0: { phase: 'SUCCEEDED' }, n1: { phase: 'RUNNING' } });
     expect(await store.listActive()).not.toContain('k1');
     expect(await store.load('missing')).toBeUndefined();
   });

@@ -37,6 +37,8 @@ interface FakeAttempt {
 /** Scripted fake launcher. Unscripted attempts exit 0 at once. */
 export class FakeLauncher implements Launcher {
   readonly kind = 'fake';
+  /** Like the Docker launcher: specs carry the attempt's mounts (tests assert them). */
+  readonly confinesToMounts = true;
   /** Every spec whose launch started an attempt (a re-launch of a known key is not recorded). */
   readonly launched: LaunchSpec[] = [];
   readonly #scripts: { pattern: string | RegExp; outcomes: FakeOutcome[] }[] = [];

@@ -1,26 +1,30 @@
 /**
- * In-memory {@link WorkflowStateStore} that behaves like admin's SQLite adapter: documents are
- * stored as JSON text (so anything not JSON-serialisable is lost exactly as it would be), saves
- * are version-checked, and `listActive` returns the keys last saved with `active = true`.
+ * In-memory {@link WorkflowStateStore} that behaves like admin's SQLite adapter: heads and node
+ * statuses are stored as JSON text (so anything not JSON-serialisable is lost exactly as it would
+ * be), saves are version-checked and all-or-nothing, and `listActive` returns the keys last saved
+ * with `active = true`.
  */
-import type { WorkflowStateStore } from '../../src/propeller/index.ts';
+import type { StateChange, StoredState, WorkflowStateStore } from '../../src/propeller/index.ts';
 
 /** The fake store; share one instance between two propellers to simulate a restart. */
 export class InMemoryWorkflowStateStore implements WorkflowStateStore {
-  readonly #rows = new Map<string, { json: string; version: number; active: boolean }>();
+  readonly #rows = new Map<string, { json: string; nodes: Map<string, string>; version: number; active: boolean }>();
   /** Number of successful saves (for assertions). */
   saves = 0;
 
-  async load(key: string): Promise<{ state: unknown; version: number } | undefined> {
+  async load(key: string): Promise<StoredState | undefined> {
     const row = this.#rows.get(key);
-    return row ? { state: JSON.parse(row.json) as unknown, version: row.version } : undefined;
+    if (!row) return undefined;
+    return { head: JSON.parse(row.json) as unknown, nodes: Object.fromEntries([...row.nodes].map(([uid, j]) => [uid, JSON.parse(j) as unknown])), version: row.version };
   }
 
-  async save(key: string, state: unknown, expectedVersion: number, active: boolean): Promise<boolean> {
+  async save(key: string, change: StateChange, expectedVersion: number, active: boolean): Promise<boolean> {
     const row = this.#rows.get(key);
     const current = row?.version ?? 0;
     if (current !== expectedVersion) return false;
-    this.#rows.set(key, { json: JSON.stringify(state), version: current + 1, active });
+    const nodes = new Map(row?.nodes ?? []);
+    for (const [uid, st] of Object.entries(change.nodes)) nodes.set(uid, JSON.stringify(st));
+    this.#rows.set(key, { json: JSON.stringify(change.head), nodes, version: current + 1, active });
     this.saves++;
     return true;
   }
@@ -29,9 +33,12 @@ export class InMemoryWorkflowStateStore implements WorkflowStateStore {
     return [...this.#rows.entries()].filter(([, r]) => r.active).map(([k]) => k);
   }
 
-  /** The stored document (parsed), for assertions. */
+  /** The stored document (head with its node statuses, parsed), for assertions. */
   peek(key: string): unknown {
     const row = this.#rows.get(key);
-    return row ? JSON.parse(row.json) : undefined;
+    if (!row) return undefined;
+    const head = JSON.parse(row.json) as { status: { nodes: Record<string, unknown> } };
+    for (const [uid, j] of row.nodes) head.status.nodes[uid] = JSON.parse(j) as unknown;
+    return head;
   }
 }

@@ -211,6 +211,20 @@ CREATE TABLE propeller_state (
 CREATE INDEX propeller_state_active ON propeller_state(active) WHERE active = 1;
 `,
   },
+  {
+    version: 2,
+    name: 'propeller node statuses apart from the document head',
+    // A save writes the head and the node statuses a round changed, not the whole document:
+    // heads saved before this keep their nodes inside, and the rows here are newer.
+    sql: `
+CREATE TABLE propeller_nodes (
+  execution_key TEXT NOT NULL REFERENCES propeller_state(execution_key) ON DELETE CASCADE,
+  unique_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  PRIMARY KEY (execution_key, unique_id)
+) WITHOUT ROWID;
+`,
+  },
 ];
 
 /**

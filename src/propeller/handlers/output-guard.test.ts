@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalDataStore } from '../../storage/local-data-store.ts';
-import { confinedTo, copyConfined, documentState, readConfinedText, UnsafeOutputError } from './output-guard.ts';
+import { confinedTo, copyConfined, documentStates, readConfinedText, UnsafeOutputError } from './output-guard.ts';
 
 let tmp: string;
 let store: LocalDataStore;
@@ -24,12 +24,26 @@ describe('attempt documents', () => {
     fs.writeFileSync(path.join(dirPath, 'outputs.pb'), 'abc');
     fs.symlinkSync(outside, path.join(dirPath, 'error.pb'));
     fs.mkdirSync(path.join(dirPath, 'futures.pb'));
-    expect(await documentState(store, store.join(dir, 'outputs.pb'), dir)).toEqual({ kind: 'file', size: 3 });
-    expect((await documentState(store, store.join(dir, 'error.pb'), dir)).kind).toBe('unsafe');
     fs.symlinkSync('outputs.pb', path.join(dirPath, 'deck.pb'));
-    expect(await documentState(store, store.join(dir, 'deck.pb'), dir)).toEqual({ kind: 'unsafe', why: 'it is a symbolic link' });
-    expect(await documentState(store, store.join(dir, 'futures.pb'), dir)).toEqual({ kind: 'unsafe', why: 'it is not a regular file' });
-    expect(await documentState(store, store.join(dir, 'deck.html'), dir)).toEqual({ kind: 'missing' });
+    const names = ['outputs.pb', 'error.pb', 'deck.pb', 'futures.pb', 'deck.html'];
+    expect(await documentStates(store, names.map((n) => store.join(dir, n)), dir)).toEqual([
+      { kind: 'file', size: 3 },
+      { kind: 'unsafe', why: 'it is a symbolic link' },
+      { kind: 'unsafe', why: 'it is a symbolic link' },
+      { kind: 'unsafe', why: 'it is not a regular file' },
+      { kind: 'missing' },
+    ]);
+    // Only files directly inside the attempt's own directory.
+    const other = store.join(store.rootUri, 'metadata', 'e', 'n1', 'data', '0', 'outputs.pb');
+    expect(await documentStates(store, [other, 'file:///etc/passwd', 's3://b/k'], dir)).toEqual([
+      { kind: 'unsafe', why: "it is not inside the attempt's own directory" },
+      { kind: 'unsafe', why: "it is not inside the attempt's own directory" },
+      { kind: 'unsafe', why: 'it is not a file of the data store' },
+    ]);
+    // An attempt directory that is a link out of the store is refused whatever it holds.
+    const linked = store.join(store.rootUri, 'metadata', 'e', 'n2');
+    fs.symlinkSync(path.dirname(outside), store.localPath(store.join(store.rootUri, 'metadata', 'e')) + '/n2');
+    expect(await documentStates(store, [store.join(linked, 'outputs.pb')], linked)).toEqual([{ kind: 'unsafe', why: 'its directory resolves outside the data store' }]);
   });
 });
 

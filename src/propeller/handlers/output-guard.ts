@@ -12,40 +12,60 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { DataStore } from '../../storage/data-store.ts';
 import { isInside } from '../../storage/path-inside.ts';
 
 /** An attempt document's state on disk. */
 export type DocumentState = { kind: 'missing' } | { kind: 'file'; size: number } | { kind: 'unsafe'; why: string };
 
-/** Looks at `uri` without following a link. */
-export async function documentState(data: DataStore, uri: string, attemptDir: string): Promise<DocumentState> {
+/**
+ * Looks at an attempt's documents (`uris`, files directly inside `attemptDir`) without following
+ * a link. The attempt directory is resolved once; each document is then one `lstat`: a regular
+ * file (not a link) whose parent is that directory cannot lie anywhere else.
+ */
+export async function documentStates(data: DataStore, uris: readonly string[], attemptDir: string): Promise<DocumentState[]> {
   if (!data.localPath) {
     // An object store has no links: a document is an object of the attempt's prefix or nothing.
-    if (!data.contains(uri)) return { kind: 'unsafe', why: 'it is outside the data store' };
-    if (!(await data.within(uri, [attemptDir]))) return { kind: 'unsafe', why: "it is not inside the attempt's own directory" };
-    const st = await data.stat(uri);
-    if (!st) return { kind: 'missing' };
-    return st.kind === 'file' ? { kind: 'file', size: st.size } : { kind: 'unsafe', why: 'it is not a regular file' };
+    return Promise.all(
+      uris.map(async (uri): Promise<DocumentState> => {
+        if (!data.contains(uri)) return { kind: 'unsafe', why: 'it is outside the data store' };
+        if (!(await data.within(uri, [attemptDir]))) return { kind: 'unsafe', why: "it is not inside the attempt's own directory" };
+        const st = await data.stat(uri);
+        if (!st) return { kind: 'missing' };
+        return st.kind === 'file' ? { kind: 'file', size: st.size } : { kind: 'unsafe', why: 'it is not a regular file' };
+      }),
+    );
   }
-  let p: string;
+  let dir: string;
   try {
-    p = data.localPath(uri);
+    dir = data.localPath(attemptDir);
   } catch {
-    return { kind: 'unsafe', why: 'it resolves outside the data store' };
+    return uris.map(() => ({ kind: 'unsafe', why: 'its directory resolves outside the data store' }));
   }
-  let st: import('node:fs').Stats;
-  try {
-    st = await fs.lstat(p);
-  } catch {
-    return { kind: 'missing' };
-  }
-  if (st.isSymbolicLink()) return { kind: 'unsafe', why: 'it is a symbolic link' };
-  if (!st.isFile()) return { kind: 'unsafe', why: 'it is not a regular file' };
-  const real = await fs.realpath(p).catch(() => '');
-  const dir = await fs.realpath(data.localPath(attemptDir)).catch(() => '');
-  if (!real || !dir || !isInside(real, dir)) return { kind: 'unsafe', why: "it is not inside the attempt's own directory" };
-  return { kind: 'file', size: st.size };
+  const realDir = await fs.realpath(dir).catch(() => '');
+  return Promise.all(
+    uris.map(async (uri): Promise<DocumentState> => {
+      let p: string;
+      try {
+        p = fileURLToPath(uri);
+      } catch {
+        return { kind: 'unsafe', why: 'it is not a file of the data store' };
+      }
+      // Lexically a file of the (resolved, confined) attempt directory; the lstat below says it is no link.
+      if (path.dirname(p) !== dir) return { kind: 'unsafe', why: "it is not inside the attempt's own directory" };
+      let st: import('node:fs').Stats;
+      try {
+        st = await fs.lstat(p);
+      } catch {
+        return { kind: 'missing' };
+      }
+      if (st.isSymbolicLink()) return { kind: 'unsafe', why: 'it is a symbolic link' };
+      if (!st.isFile()) return { kind: 'unsafe', why: 'it is not a regular file' };
+      if (!realDir) return { kind: 'unsafe', why: "the attempt's own directory cannot be resolved" };
+      return { kind: 'file', size: st.size };
+    }),
+  );
 }
 
 /**

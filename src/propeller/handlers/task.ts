@@ -10,7 +10,7 @@ import type { TaskPhase } from '../../core/phases.ts';
 import type { LaunchSpec, Mount } from '../../launcher/launcher.ts';
 import { attemptRawPrefix, attemptUris, rawDataRoot } from '../../storage/layout.ts';
 import { attemptMounts, literalMapUris, literalUris } from './attempt-mounts.ts';
-import { confinedTo, documentState } from './output-guard.ts';
+import { confinedTo, documentStates } from './output-guard.ts';
 import type { AttemptUris } from '../../storage/layout.ts';
 import { readProto, writeProto } from '../../storage/proto-io.ts';
 import { catalogKeyFor, catalogKeyString, catalogMetadata } from '../catalog.ts';
@@ -154,6 +154,9 @@ async function buildLaunchSpec(
     await fs.mkdir(dirs.outputs, { recursive: true });
     mounts.push({ hostPath: dirs.inputs, containerPath: dc.inputPath || '/var/inputs', readOnly: true });
     mounts.push({ hostPath: dirs.outputs, containerPath: dc.outputPath || '/var/outputs', readOnly: false });
+  } else if (!deps.launcher.confinesToMounts) {
+    // A launcher that runs tasks on the host mounts nothing: only the writable areas must exist.
+    await Promise.all([uris.dir, rawPrefix].map((u) => (data.localPath ? fs.mkdir(data.localPath(u), { recursive: true }) : undefined)));
   } else {
     mounts.push(
       ...(await attemptMounts(data, {
@@ -343,7 +346,7 @@ export function createTaskHandler(): TaskNodeHandler {
     };
     // The three documents an attempt may leave: regular files of its own directory, never links.
     const limit = ctx.exec.config.maxTaskOutputBytes;
-    const docs = await Promise.all([uris.futures, uris.error, uris.outputs].map((u) => documentState(data, u, uris.dir)));
+    const docs = await documentStates(data, [uris.futures, uris.error, uris.outputs], uris.dir);
     for (const [i, d] of docs.entries()) {
       const name = ['futures.pb', 'error.pb', 'outputs.pb'][i];
       if (d.kind === 'unsafe') return fail(false, executionError('USER', EXECUTION_ERROR_CODES.UNSAFE_OUTPUT, `the task's ${name} was not read: ${d.why}`));
