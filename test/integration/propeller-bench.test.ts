@@ -21,6 +21,14 @@ describe('engine benchmark support', () => {
     expect(chain.msPerNode).toBeGreaterThan(0);
   });
 
+  it('saves what a round changed, not the execution so far: the largest save of a chain does not grow with it', async () => {
+    const short = await runEngineBench({ kind: 'static', shape: 'chain', nodes: 10 });
+    const long = await runEngineBench({ kind: 'static', shape: 'chain', nodes: 120 });
+    expect(long.phase).toBe('SUCCEEDED');
+    // Node ids grow by a digit or two; a whole-document save would be ~12 times larger.
+    expect(long.maxStateBytes).toBeLessThan(short.maxStateBytes * 1.5);
+  });
+
   it('runs a dynamic fan-out as children of one node', async () => {
     const dyn = await runEngineBench({ kind: 'dynamic', nodes: 60, maxParallelism: 0 });
     // The generated workflow's start/end nodes and the parent's DYNAMIC_RUNNING add 5 events.

@@ -88,6 +88,23 @@ describe('restart and fault points', () => {
     expect(await h.store.listActive()).toEqual([]);
   });
 
+  it('a document an earlier version saved whole (node statuses in its head) resumes; its first save stores every node apart', async () => {
+    h.task('n0', () => ({ outputs: { o0: lit.int(7) } }), { hold: true });
+    const name = await h.launch(oneTask(), { a: lit.int(1) });
+    const key = `flytesnacks/development/${name}`;
+    await eventually(() => h.sink.nodePhase(name, 'n0') === 'RUNNING', 'running');
+    await h.propeller.stop();
+    h.store.inlineNodes(key);
+    expect(h.store.nodeRows(key)).toEqual([]);
+    await h.restart();
+    await h.propeller.idle();
+    h.launcher.finish(h.launcher.launched[0]!.key, { exitCode: 0 });
+    expect((await h.sink.waitForTerminal(name)).phase).toBe(4);
+    expect(await h.outputsOf(name)).toEqual({ o0: 7 });
+    expect(h.store.nodeRows(key).sort()).toEqual(['end-node', 'n0', 'start-node']);
+    expect(h.launcher.launched).toHaveLength(1);
+  });
+
   it('after a restart of the process launcher (attempt gone), finished outputs count as success', async () => {
     h.task('n0', () => ({ outputs: { o0: lit.int(8) } }), { hold: true });
     const name = await h.launch(oneTask(), { a: lit.int(1) });

@@ -33,6 +33,18 @@ export class InMemoryWorkflowStateStore implements WorkflowStateStore {
     return [...this.#rows.entries()].filter(([, r]) => r.active).map(([k]) => k);
   }
 
+  /** Unique ids of the node statuses stored apart from the head. */
+  nodeRows(key: string): string[] {
+    return [...(this.#rows.get(key)?.nodes.keys() ?? [])];
+  }
+
+  /** Rewrites an execution as versions before node rows stored it: every node status inside the head. */
+  inlineNodes(key: string): void {
+    const row = this.#rows.get(key);
+    if (!row) throw new Error(`no state for ${key}`);
+    this.#rows.set(key, { ...row, json: JSON.stringify(this.peek(key)), nodes: new Map() });
+  }
+
   /** The stored document (head with its node statuses, parsed), for assertions. */
   peek(key: string): unknown {
     const row = this.#rows.get(key);
