@@ -13,6 +13,9 @@
  *   burst     200 executions created at once while clients read: read latency and memory vs idle
  *   engine    engine overhead per node: 1,000-node static chain / fan-out / dynamic fan-out
  *   eager     scripts/bench-eager.mjs when it exists (issue 5's eager figures)
+ *   peers     with --peers only: Restate (server and TypeScript SDK from npm, in a temp dir) runs
+ *             the same shapes — 20 sequential steps, a 10-chain, a 100 fan-out, cold start, idle
+ *             RSS — and each row prints our figure from this run over Restate's
  *
  * Needs the single binary (`npm run build`) and, for the Docker sections, a Docker engine.
  *
@@ -22,6 +25,7 @@
  *   --binary FILE     the binary to measure (default dist/tflyte-sandbox; env TFLYTE_BENCH_BINARY)
  *   --no-write        do not update docs/benchmarks.md
  *   --json FILE       also write the rows as JSON
+ *   --peers           also measure Restate (scripts/bench/peers.ts; downloads ~70 MB from npm)
  *
  * scripts/bench-eager.mjs contract: it is run as a program with `--binary FILE --runs N [--quick]`
  * and TFLYTE_BENCH_DATA_DIR, TFLYTE_BENCH_URL and TFLYTE_BENCH_BINARY naming the sandbox this run
@@ -47,7 +51,7 @@ if (Number(process.versions.node.split('.')[0]) < 24) {
   process.exit(r.status ?? 1);
 }
 
-const ALL = ['start', 'local', 'rss', 'one-task', 'chain', 'map', 'eager', 'burst', 'engine'];
+const ALL = ['start', 'local', 'rss', 'one-task', 'chain', 'map', 'eager', 'burst', 'engine', 'peers'];
 const { values: opts } = parseArgs({
   options: {
     only: { type: 'string' },
@@ -55,9 +59,11 @@ const { values: opts } = parseArgs({
     binary: { type: 'string' },
     'no-write': { type: 'boolean', default: false },
     json: { type: 'string' },
+    peers: { type: 'boolean', default: false },
   },
 });
-const only = new Set(opts.only ? opts.only.split(',').map((s) => s.trim()) : ALL);
+const only = new Set(opts.only ? opts.only.split(',').map((s) => s.trim()) : ALL.filter((s) => s !== 'peers'));
+if (opts.peers) only.add('peers');
 for (const s of only) {
   if (!ALL.includes(s)) {
     console.error(`bench: unknown section "${s}" (sections: ${ALL.join(', ')})`);
@@ -73,6 +79,7 @@ if (!existsSync(binary)) {
 const sandboxMod = await import(pathToFileURL(join(root, 'scripts/bench/sandbox.ts')).href);
 const burstMod = await import(pathToFileURL(join(root, 'scripts/bench/burst.ts')).href);
 const localMod = await import(pathToFileURL(join(root, 'scripts/bench/local.ts')).href);
+const peersMod = await import(pathToFileURL(join(root, 'scripts/bench/peers.ts')).href);
 const report = await import(pathToFileURL(join(root, 'scripts/bench/report.ts')).href);
 const util = await import(pathToFileURL(join(root, 'scripts/bench/util.ts')).href);
 
@@ -154,6 +161,9 @@ try {
     await section('burst', '200 creates at once while clients read', () => burstMod.benchBurst(sbx, o, opts.quick ? 60 : 200));
   }
   await section('engine', 'engine overhead (1,000 nodes, no-op launcher)', () => runEngineBench());
+  // Last, with the sandbox stopped: Restate gets the machine to itself, as the sandbox had.
+  await cleanup();
+  await section('peers', 'Restate: the same shapes (--peers)', () => peersMod.benchPeers({ runs: opts.quick ? 3 : 5, node: projectNode, log }, rows));
 } finally {
   await cleanup();
 }
@@ -171,6 +181,7 @@ if (opts.json) writeFileSync(resolve(opts.json), `${JSON.stringify(rows, null, 2
 if (failed.length && !opts['no-write']) {
   console.log('docs/benchmarks.md not updated: a section failed (only complete runs are recorded)');
 } else if (!opts['no-write'] && !opts.quick && !opts.only) {
+  // (With --peers the Restate rows are written too.)
   const file = report.writeBenchmarksDoc(rows, {
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     machine: util.machineDescription(),
