@@ -115,7 +115,9 @@ export function createDataStoreCatalog(data: DataStore): Catalog {
     data.join(data.rootUri, 'catalog', seg(k.project), seg(k.domain), seg(k.datasetName), seg(k.datasetVersion), seg(k.tag), 'outputs.pb');
   return {
     get: (k) => readProtoIfExists<flyteidl.core.ILiteralMap>(data, uriOf(k), 'flyteidl.core.LiteralMap'),
-    put: (k, outputs) => writeProto(data, uriOf(k), 'flyteidl.core.LiteralMap', outputs),
+    put: async (k, outputs) => {
+      await writeProto(data, uriOf(k), 'flyteidl.core.LiteralMap', outputs);
+    },
   };
 }
 

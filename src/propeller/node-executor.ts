@@ -12,6 +12,7 @@ import { NodePhases } from '../core/phases.ts';
 import type { NodePhase } from '../core/phases.ts';
 import { nodeDataDir, nodeInputsUri } from '../storage/layout.ts';
 import { writeProto } from '../storage/proto-io.ts';
+import { decode } from '../core/idl.ts';
 import { BindingResolutionError, resolveBindings } from './bindings.ts';
 import { END_NODE, START_NODE } from './dag.ts';
 import type { ScopeNodes } from './dag-walk.ts';
@@ -250,7 +251,9 @@ export class NodeExecutor implements ScopeNodes {
           const inputs = opts.inputs
             ? opts.inputs()
             : await resolveBindings(node.inputs ?? [], this.#bindingSource(scope), this.#expectedInputs(scope, node));
-          await writeProto(this.#exec.deps.data, inputsUri, 'flyteidl.core.LiteralMap', inputs);
+          const bytes = await writeProto(this.#exec.deps.data, inputsUri, 'flyteidl.core.LiteralMap', inputs);
+          // Handlers read the inputs back as they are stored: decoded from the bytes, not the store.
+          this.#exec.primeLiteralMap(inputsUri, decode('flyteidl.core.LiteralMap', bytes));
           st.inputsUri = inputsUri;
         } catch (e) {
           if (!(e instanceof BindingResolutionError)) throw e;

@@ -101,6 +101,10 @@ export class Round implements ExecContext {
     return p;
   }
 
+  primeLiteralMap(uri: string, map: flyteidl.core.ILiteralMap): void {
+    this.#reads.set(uri, Promise.resolve(map));
+  }
+
   findTask(scope: Scope, id: flyteidl.core.IIdentifier | null | undefined): flyteidl.core.ITaskTemplate {
     const t = scope.closure.task(id);
     if (!t) throw new BadClosureError(`task ${idText(id)} is not in the closure of ${this.executionId.name}`);

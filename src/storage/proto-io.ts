@@ -33,7 +33,9 @@ export async function readProtoIfExists<T = Record<string, unknown>>(
   }
 }
 
-/** Encodes `obj` as `messageName` and writes it atomically at `uri`. */
-export async function writeProto(store: DataStore, uri: string, messageName: string, obj: object): Promise<void> {
-  await store.write(uri, encode(messageName, obj));
+/** Encodes `obj` as `messageName` and writes it atomically at `uri`; answers the bytes written. */
+export async function writeProto(store: DataStore, uri: string, messageName: string, obj: object): Promise<Uint8Array> {
+  const bytes = encode(messageName, obj);
+  await store.write(uri, bytes);
+  return bytes;
 }

@@ -71,6 +71,8 @@ export interface ExecContext {
   readonly executionId: { project: string; domain: string; name: string };
   /** Reads a LiteralMap document, cached for the round. */
   readLiteralMap(uri: string): Promise<flyteidl.core.ILiteralMap>;
+  /** Records a literal map this round wrote at `uri`, so reading it back costs nothing. */
+  primeLiteralMap(uri: string, map: flyteidl.core.ILiteralMap): void;
   /** Task template by id, from the scope's closure (throws `SBX_PROPELLER_BAD_CLOSURE` if absent). */
   findTask(scope: Scope, id: flyteidl.core.IIdentifier | null | undefined): flyteidl.core.ITaskTemplate;
   /** Sub-workflow graph by id, from the scope's closure. */

@@ -155,8 +155,8 @@ async function buildLaunchSpec(
     mounts.push({ hostPath: dirs.inputs, containerPath: dc.inputPath || '/var/inputs', readOnly: true });
     mounts.push({ hostPath: dirs.outputs, containerPath: dc.outputPath || '/var/outputs', readOnly: false });
   } else if (!deps.launcher.confinesToMounts) {
-    // A launcher that runs tasks on the host mounts nothing: only the writable areas must exist.
-    await Promise.all([uris.dir, rawPrefix].map((u) => (data.localPath ? fs.mkdir(data.localPath(u), { recursive: true }) : undefined)));
+    // A launcher that runs tasks on the host mounts nothing, and the runtime makes the directories
+    // it writes to: nothing to prepare (each directory made is a costly metadata write).
   } else {
     mounts.push(
       ...(await attemptMounts(data, {
