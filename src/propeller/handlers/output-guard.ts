@@ -10,7 +10,8 @@
  *
  * Violations are the task's fault: USER errors naming the output.
  */
-import fs from 'node:fs/promises';
+import fs, { type Dirent, type Stats } from 'node:fs';
+import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DataStore } from '../../storage/data-store.ts';
@@ -21,8 +22,10 @@ export type DocumentState = { kind: 'missing' } | { kind: 'file'; size: number }
 
 /**
  * Looks at an attempt's documents (`uris`, files directly inside `attemptDir`) without following
- * a link. The attempt directory is resolved once; each document is then one `lstat`: a regular
- * file (not a link) whose parent is that directory cannot lie anywhere else.
+ * a link. On the local disk the attempt directory is listed once (an attempt that left nothing has
+ * no directory: nothing more to do); when it exists it must resolve inside the store, and each
+ * document there is then one `lstat`: a regular file (not a link) whose parent is that directory
+ * cannot lie anywhere else.
  */
 export async function documentStates(data: DataStore, uris: readonly string[], attemptDir: string): Promise<DocumentState[]> {
   if (!data.localPath) {
@@ -37,35 +40,44 @@ export async function documentStates(data: DataStore, uris: readonly string[], a
       }),
     );
   }
+  const localPath = data.localPath;
   let dir: string;
   try {
-    dir = data.localPath(attemptDir);
+    dir = fileURLToPath(attemptDir);
+  } catch {
+    return uris.map(() => ({ kind: 'unsafe', why: 'its directory is not a directory of the data store' }));
+  }
+  let entries: Map<string, Dirent>;
+  try {
+    entries = new Map(fs.readdirSync(dir, { withFileTypes: true }).map((d) => [d.name, d]));
+  } catch {
+    return uris.map(() => ({ kind: 'missing' }));
+  }
+  try {
+    localPath(attemptDir);
   } catch {
     return uris.map(() => ({ kind: 'unsafe', why: 'its directory resolves outside the data store' }));
   }
-  const realDir = await fs.realpath(dir).catch(() => '');
-  return Promise.all(
-    uris.map(async (uri): Promise<DocumentState> => {
-      let p: string;
-      try {
-        p = fileURLToPath(uri);
-      } catch {
-        return { kind: 'unsafe', why: 'it is not a file of the data store' };
-      }
-      // Lexically a file of the (resolved, confined) attempt directory; the lstat below says it is no link.
-      if (path.dirname(p) !== dir) return { kind: 'unsafe', why: "it is not inside the attempt's own directory" };
-      let st: import('node:fs').Stats;
-      try {
-        st = await fs.lstat(p);
-      } catch {
-        return { kind: 'missing' };
-      }
-      if (st.isSymbolicLink()) return { kind: 'unsafe', why: 'it is a symbolic link' };
-      if (!st.isFile()) return { kind: 'unsafe', why: 'it is not a regular file' };
-      if (!realDir) return { kind: 'unsafe', why: "the attempt's own directory cannot be resolved" };
-      return { kind: 'file', size: st.size };
-    }),
-  );
+  return uris.map((uri): DocumentState => {
+    let p: string;
+    try {
+      p = fileURLToPath(uri);
+    } catch {
+      return { kind: 'unsafe', why: 'it is not a file of the data store' };
+    }
+    // Lexically a file of the (confined) attempt directory; the lstat below says it is no link.
+    if (path.dirname(p) !== dir) return { kind: 'unsafe', why: "it is not inside the attempt's own directory" };
+    if (!entries.has(path.basename(p))) return { kind: 'missing' };
+    let st: Stats;
+    try {
+      st = fs.lstatSync(p);
+    } catch {
+      return { kind: 'missing' };
+    }
+    if (st.isSymbolicLink()) return { kind: 'unsafe', why: 'it is a symbolic link' };
+    if (!st.isFile()) return { kind: 'unsafe', why: 'it is not a regular file' };
+    return { kind: 'file', size: st.size };
+  });
 }
 
 /**
@@ -87,12 +99,12 @@ export class UnsafeOutputError extends Error {
  * Reads a text output file of a raw container: no link may lead outside `root`; at most `limit` bytes.
  */
 export async function readConfinedText(file: string, root: string, limit: number, what: string): Promise<string> {
-  const real = await fs.realpath(file);
-  const realRoot = await fs.realpath(root);
+  const real = await fsp.realpath(file);
+  const realRoot = await fsp.realpath(root);
   if (!isInside(real, realRoot)) throw new UnsafeOutputError(`${what} is a link to ${real}, outside the task's output directory`);
-  const st = await fs.stat(real);
+  const st = await fsp.stat(real);
   if (st.size > limit) throw new UnsafeOutputError(`${what} is ${st.size} bytes, more than the limit of ${limit} (maxTaskOutputBytes in config.yaml)`);
-  return fs.readFile(real, 'utf8');
+  return fsp.readFile(real, 'utf8');
 }
 
 /**
@@ -100,13 +112,13 @@ export async function readConfinedText(file: string, root: string, limit: number
  * inside `root`, and counting bytes against `budget.left`. Special files are skipped.
  */
 export async function copyConfined(src: string, dest: string, root: string, budget: { left: number }, what: string): Promise<void> {
-  const realRoot = await fs.realpath(root);
+  const realRoot = await fsp.realpath(root);
   const onPath = new Set<string>();
   const visit = async (from: string, to: string, depth: number): Promise<void> => {
     if (depth > 64) throw new UnsafeOutputError(`${what} nests directories more than 64 deep`);
     let real: string;
     try {
-      real = await fs.realpath(from);
+      real = await fsp.realpath(from);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ELOOP' || code === 'ENOENT' || code === 'ENAMETOOLONG') throw new UnsafeOutputError(`${what} contains ${path.relative(src, from) || '.'}, a broken or looping link`);
@@ -115,17 +127,17 @@ export async function copyConfined(src: string, dest: string, root: string, budg
     if (!isInside(real, realRoot)) {
       throw new UnsafeOutputError(`${what} ${from === src ? 'is' : `contains ${path.relative(src, from)},`} a link to ${real}, outside the task's output directory`);
     }
-    const st = await fs.stat(real);
+    const st = await fsp.stat(real);
     if (st.isDirectory()) {
       if (onPath.has(real)) throw new UnsafeOutputError(`${what} contains ${path.relative(src, from)}, a link back to a directory that contains it`);
       onPath.add(real);
-      await fs.mkdir(to, { recursive: true });
-      for (const name of await fs.readdir(real)) await visit(path.join(from, name), path.join(to, name), depth + 1);
+      await fsp.mkdir(to, { recursive: true });
+      for (const name of await fsp.readdir(real)) await visit(path.join(from, name), path.join(to, name), depth + 1);
       onPath.delete(real);
     } else if (st.isFile()) {
       budget.left -= st.size;
       if (budget.left < 0) throw new UnsafeOutputError(`${what} is larger than the limit on a task's outputs (maxTaskOutputBytes in config.yaml)`);
-      await fs.copyFile(real, to);
+      await fsp.copyFile(real, to);
     }
   };
   await visit(src, dest, 0);
