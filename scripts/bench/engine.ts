@@ -11,6 +11,9 @@
  *
  * Run alone: `node scripts/bench-engine.mjs [--runs N] [--json]`.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { runEngineBench, type EngineBenchOptions } from '../../src/propeller/bench-support.ts';
 import type { BenchRow } from './report.ts';
 import { median } from './util.ts';
@@ -18,21 +21,49 @@ import { median } from './util.ts';
 /** Nodes per benchmark workflow. */
 export const NODES = 1000;
 
-const CASES: { name: string; options: EngineBenchOptions }[] = [
+/** Nodes of the large fan-out (issue 15's second engine target). */
+export const LARGE_FANOUT = 10_000;
+
+const CASES: { name: string; options: EngineBenchOptions; runs?: number }[] = [
   { name: `static fan-out: ${NODES} independent tasks`, options: { kind: 'static', shape: 'fanout', nodes: NODES } },
   { name: `static chain of ${NODES} tasks`, options: { kind: 'static', shape: 'chain', nodes: NODES } },
   { name: `dynamic fan-out to ${NODES} tasks`, options: { kind: 'dynamic', nodes: NODES } },
+  { name: `static fan-out: ${LARGE_FANOUT.toLocaleString('en')} independent tasks`, options: { kind: 'static', shape: 'fanout', nodes: LARGE_FANOUT }, runs: 1 },
 ];
+
+/**
+ * What Flyte's data layout costs per node on this disk before any engine work: the node's data
+ * directory (`<node>/data`, made with its parent) and its `inputs.pb` written atomically (temp
+ * file + rename), done `n` times in a temp dir beside the benchmark's data. Milliseconds per node.
+ */
+export function fileSystemFloor(n = NODES): number {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tflyte-bench-floor-'));
+  try {
+    const bytes = new Uint8Array(200);
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) {
+      const data = path.join(dir, `n${i}`, 'data');
+      fs.mkdirSync(data, { recursive: true });
+      fs.writeFileSync(path.join(data, 'inputs.pb.tmp'), bytes, { flag: 'wx' });
+      fs.renameSync(path.join(data, 'inputs.pb.tmp'), path.join(data, 'inputs.pb'));
+    }
+    return (performance.now() - t0) / n;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 /** Measures each workflow `runs` times; rows in ms per node (median). */
 export async function benchEngine(runs = 3, log: (m: string) => void = () => undefined): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
+  const floors = Array.from({ length: 3 }, () => fileSystemFloor());
+  const floor = { name: "file-system floor: a node's data dir + inputs.pb (mkdir -p, write, rename), same disk", value: median(floors), samples: floors };
   for (const c of CASES) {
     const name = `engine overhead, ${c.name} (no-op launcher)`;
     log(`engine: ${c.name}`);
     try {
       const results = [];
-      for (let i = 0; i < runs; i++) {
+      for (let i = 0; i < (c.runs ?? runs); i++) {
         const r = await runEngineBench(c.options);
         if (r.phase !== 'SUCCEEDED') throw new Error(`the benchmark execution ended ${r.phase}`);
         results.push(r);
@@ -45,6 +76,8 @@ export async function benchEngine(runs = 3, log: (m: string) => void = () => und
         value: median(perNode),
         unit: 'ms/node',
         samples: perNode,
+        baseline: floor,
+        target: { max: 0.5, text: '≤ 0.5 ms/node' },
         ...(last
           ? { note: `${(median(results.map((r) => r.ms)) / 1000).toFixed(1)} s per execution; ${last.saves} state saves, ${last.events} events, largest state document ${(last.maxStateBytes / 1024).toFixed(0)} KiB` }
           : {}),
