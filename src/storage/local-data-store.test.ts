@@ -3,7 +3,8 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LocalDataStore } from './local-data-store.ts';
+import { pathToFileURL } from 'node:url';
+import { LocalDataStore, toFileUri } from './local-data-store.ts';
 import { STORAGE_ERROR_CODES } from './errors.ts';
 
 let tmp: string;
@@ -113,5 +114,12 @@ describe('LocalDataStore', () => {
     await store.write(uri, bytes('x'));
     expect(fs.existsSync(path.join(tmp, 'root', 'with space', 'ü#%.pb'))).toBe(true);
     expect(await store.exists(uri)).toBe(true);
+  });
+});
+
+describe('toFileUri', () => {
+  it('answers what pathToFileURL does, with or without characters to escape or dot segments', () => {
+    const paths = ['/a/b', '/tmp/x-1/y_2/z.pb', '/a b/c', '/a/%41', '/a/é', '/', '/a/./b', '/a/../b', '/a~b/c.d', '/a//b', '/a/b#c', '/a/b?c', '/a/.', '/a/..', '/.x/y', '/a/..b'];
+    for (const p of paths) expect(toFileUri(p), p).toBe(pathToFileURL(p).href);
   });
 });

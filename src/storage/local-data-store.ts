@@ -229,6 +229,8 @@ async function makeWorldReadable(p: string): Promise<void> {
 
 /** `file://` URI of an absolute path (percent-encoding what URLs require). */
 export function toFileUri(absPath: string): string {
+  // The usual path needs no escaping: skip building a URL object (a hot path of the engine).
+  if (/^\/[A-Za-z0-9/._-]*$/.test(absPath) && !absPath.includes('//') && !/(^|\/)\.\.?(\/|$)/.test(absPath)) return `file://${absPath}`;
   return pathToFileURL(absPath).href;
 }
 
