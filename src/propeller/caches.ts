@@ -21,14 +21,21 @@ export function createDagCache(): (template: flyteidl.core.IWorkflowTemplate, co
   };
 }
 
+/** Reads closures through the cache; `forget` drops those an ended execution used. */
+export interface ClosureCache {
+  (uri: string): Promise<flyteidl.core.ICompiledWorkflowClosure>;
+  forget(uris: Iterable<string>): void;
+}
+
 /**
- * Reads compiled closure documents (dynamic nodes' generated workflows) and keeps the most recent
- * ones in memory, so every round of a running dynamic node reuses the same objects (and the DAGs
- * cached by their identity). A failed read is not cached.
+ * Reads compiled closure documents (executions' and dynamic nodes' generated workflows) and keeps
+ * the most recent ones in memory, so every round of a running execution reuses the same objects
+ * (and the DAGs cached by their identity). A failed read is not cached; an execution that ended
+ * drops its own (an idle daemon keeps none of them).
  */
-export function createClosureCache(data: DataStore, max = 256): (uri: string) => Promise<flyteidl.core.ICompiledWorkflowClosure> {
+export function createClosureCache(data: DataStore, max = 256): ClosureCache {
   const cache = new Map<string, Promise<flyteidl.core.ICompiledWorkflowClosure>>();
-  return (uri) => {
+  const read = (uri: string): Promise<flyteidl.core.ICompiledWorkflowClosure> => {
     let p = cache.get(uri);
     if (p) {
       cache.delete(uri);
@@ -41,4 +48,9 @@ export function createClosureCache(data: DataStore, max = 256): (uri: string) =>
     if (cache.size > max) cache.delete(cache.keys().next().value as string);
     return p;
   };
+  return Object.assign(read, {
+    forget(uris: Iterable<string>): void {
+      for (const u of uris) cache.delete(u);
+    },
+  });
 }

@@ -403,6 +403,9 @@ export function createPropeller(deps: PropellerDeps, config: ResolvedPropellerCo
       await save(r, sentDoc, false);
       cancelAll(r);
       runners.delete(r.key);
+      // Its closures (its own, its dynamic nodes') are not read again.
+      const closures = Object.values(sentDoc.status.nodes).flatMap((st) => (st.dynamic ? [st.dynamic.closureUri] : []));
+      readClosure.forget(sentDoc.closureUri ? [sentDoc.closureUri, ...closures] : closures);
       const parent = next.request.parent?.nodeExecutionId.executionId;
       if (parent) requestRound(executionKey(parent));
     }
