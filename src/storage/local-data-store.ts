@@ -250,8 +250,12 @@ function yieldToLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/** Unique per process: a random prefix drawn once, then a counter. */
+const tempPrefix = `${process.pid}-${randomBytes(6).toString('hex')}`;
+let tempCounter = 0;
+
 function tempSibling(p: string): string {
-  return `${p}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+  return `${p}.tmp-${tempPrefix}-${(tempCounter++).toString(36)}`;
 }
 
 function outsideRoot(what: string): StorageError {

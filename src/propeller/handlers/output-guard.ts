@@ -49,10 +49,12 @@ export async function documentStates(data: DataStore, uris: readonly string[], a
   }
   let entries: Map<string, Dirent>;
   try {
-    entries = new Map(fs.readdirSync(dir, { withFileTypes: true }).map((d) => [d.name, d]));
+    // (Asking first is cheaper than the exception of listing a directory that is not there.)
+    entries = fs.existsSync(dir) ? new Map(fs.readdirSync(dir, { withFileTypes: true }).map((d) => [d.name, d])) : new Map();
   } catch {
     return uris.map(() => ({ kind: 'missing' }));
   }
+  if (entries.size === 0) return uris.map(() => ({ kind: 'missing' }));
   try {
     localPath(attemptDir);
   } catch {
