@@ -15,11 +15,10 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { BenchRow } from './report.ts';
-import { median } from './util.ts';
+import { freePorts, median } from './util.ts';
 
 /** The versions measured (pinned: a peer's figures are only comparable run to run at one version). */
 export const RESTATE_SERVER = '@restatedev/restate-server@1.7.12';
@@ -52,18 +51,6 @@ export interface PeerOptions {
   log: (m: string) => void;
 }
 
-function freePorts(n: number): Promise<number[]> {
-  return Promise.all(
-    Array.from({ length: n }, () => new Promise<net.Server>((resolve, reject) => {
-      const s = net.createServer().once('error', reject);
-      s.listen(0, '127.0.0.1', () => resolve(s));
-    })),
-  ).then(async (servers) => {
-    const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
-    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-    return ports;
-  });
-}
 
 async function until(url: string, deadline: number, exited: () => boolean): Promise<void> {
   for (;;) {

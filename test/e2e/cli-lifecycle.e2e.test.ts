@@ -9,7 +9,6 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -18,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { SANDBOX_LABEL, sandboxId } from '../../src/cli/serve.ts';
 import { binaryAvailable, ROOT, runCli } from '../support/cli.ts';
 import { dockerAvailable } from '../support/sandbox.ts';
+import { freePort } from '../support/ports.ts';
 
 const hasBinary = binaryAvailable();
 const hasDocker = hasBinary && (await dockerAvailable());
@@ -28,16 +28,6 @@ const cli = (home: string, args: string[], opts: { cwd?: string } = {}) =>
 
 const lastJson = <T>(stdout: string): T => JSON.parse(stdout.trim().split('\n').pop() ?? '') as T;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 const homes: string[] = [];
 function newHome(name: string): string {

@@ -5,13 +5,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { runCli } from '../support/cli.ts';
 import { dockerSandboxAvailable, startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
+import { freePort } from '../support/ports.ts';
 
 const haveRegistry = (await execa('docker-registry', ['--version'], { reject: false })).exitCode === 0;
 if (!haveRegistry) {
@@ -20,15 +20,6 @@ if (!haveRegistry) {
 }
 const available = haveRegistry && (await dockerSandboxAvailable());
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe.skipIf(!available)('image build --push to a registry, and tasks registered with --image', () => {
   let dir: string;

@@ -6,13 +6,13 @@
  * exit code, and the npm package of the CLI installed with `npm install -g`.
  */
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BINARY, binaryAvailable, NODE, ROOT, runCli } from '../support/cli.ts';
 import { dockerAvailable } from '../support/sandbox.ts';
+import { freePort } from '../support/ports.ts';
 
 const hasBinary = binaryAvailable();
 const hasDocker = hasBinary && (await dockerAvailable());
@@ -34,16 +34,6 @@ const write = (dir: string, rel: string, text: string): string => {
   fs.writeFileSync(p, text);
   return p;
 };
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 function stateUrl(home: string): string {
   return (JSON.parse(fs.readFileSync(path.join(home, 'sandbox.json'), 'utf8')) as { url: string }).url;
 }

@@ -5,10 +5,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { S3DataStore, type S3Connection } from '../../src/storage/index.ts';
+import { freePorts } from './ports.ts';
 
 /** Where install-seaweedfs.sh leaves the server. */
 export const WEED_BINARY = path.join(process.env.TFLYTE_GO_CACHE ?? path.join(os.homedir(), '.cache', 'tflyte-go'), 'bin', 'weed');
@@ -21,18 +21,6 @@ export function seaweedfsAvailable(suite: string): boolean {
   return false;
 }
 
-/** `n` distinct free ports (all held open while they are picked, so none is picked twice). */
-async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: n }, () => new Promise<net.Server>((resolve, reject) => {
-      const s = net.createServer().once('error', reject);
-      s.listen(0, '127.0.0.1', () => resolve(s));
-    })),
-  );
-  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  return ports;
-}
 
 /** A running SeaweedFS with an S3 endpoint and credentials. */
 export interface S3Server {
