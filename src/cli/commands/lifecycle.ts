@@ -131,9 +131,15 @@ function printUrls(state: SandboxState, dataDir: string, already: boolean): void
  */
 export const DAEMON_V8_FLAGS = ['--max-semi-space-size=1'];
 
-/** The daemon's environment: the caller's, with {@link DAEMON_V8_FLAGS} added to NODE_OPTIONS. */
+/**
+ * The daemon's environment: the caller's, with {@link DAEMON_V8_FLAGS} added to NODE_OPTIONS, and
+ * one glibc malloc arena unless the caller chose otherwise: with an arena per thread (the thread
+ * pool, V8's workers) the daemon kept ~9 MB more private memory after the benchmark's runs, and
+ * one arena made no workflow measurably slower (docs/benchmarks.md, Memory). Tasks never inherit
+ * it: the process launcher gives them only PATH and HOME, containers their own environment.
+ */
 function daemonEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return { ...env, NODE_OPTIONS: [env.NODE_OPTIONS ?? '', ...DAEMON_V8_FLAGS].join(' ').trim() };
+  return { ...env, MALLOC_ARENA_MAX: env.MALLOC_ARENA_MAX ?? '1', NODE_OPTIONS: [env.NODE_OPTIONS ?? '', ...DAEMON_V8_FLAGS].join(' ').trim() };
 }
 
 /** `start`: idempotent; fails clearly if the port is taken or the daemon does not come up. */
