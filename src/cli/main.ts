@@ -56,6 +56,7 @@ export function buildProgram(): Command {
     });
 
   const dataDirOption = ['--data-dir <dir>', 'sandbox data dir (default: $TFLYTE_HOME or ~/.tflyte/sandbox)'] as const;
+  const profileOption = ['--profile <file>', "the Flyte backend this endpoint profile names instead of the sandbox (flytectl's config format; docs/outgrowing-the-laptop.md)"] as const;
 
   program
     .command('init')
@@ -130,7 +131,7 @@ export function buildProgram(): Command {
     .option('-d, --domain <domain>', 'domain', 'development')
     .option('--image <ref>', "the tasks' image (default: the profile's tflyte.defaultImage, else the sandbox's runtime image)")
     .option(...dataDirOption)
-    .option('--profile <file>', "register on the Flyte backend this endpoint profile names (flytectl's config format; docs/outgrowing-the-laptop.md)")
+    .option(...profileOption)
     .action(async (files: string[], opts: Record<string, string>) => {
       enableUserCompileCache();
       const { register } = await import('./commands/inspect.ts');
@@ -172,6 +173,7 @@ export function buildProgram(): Command {
     .option('--limit <n>', 'how many', '20')
     .option('--json', 'print JSON')
     .option(...dataDirOption)
+    .option(...profileOption)
     .action(async (opts: Record<string, string>) => {
       const { getExecutions } = await import('./commands/inspect.ts');
       await getExecutions(opts);
@@ -184,6 +186,7 @@ export function buildProgram(): Command {
     .option('-d, --domain <domain>', 'domain', 'development')
     .option('--json', 'print JSON')
     .option(...dataDirOption)
+    .option(...profileOption)
     .action(async (name: string, opts: Record<string, string>) => {
       const { getExecution } = await import('./commands/inspect.ts');
       await getExecution(name, opts);

@@ -71,7 +71,15 @@ describe('endpoint profiles (an authenticating Flyte backend)', () => {
     expect(read.exitCode, read.stderr).toBe(0);
     expect(JSON.parse(read.stdout.trim().split('\n').pop() ?? '{}')).toMatchObject({ phase: 'SUCCEEDED', outputs: { o0: 'uploaded through a signed URL' } });
 
-    expect(front.log.tokensGranted).toBeGreaterThanOrEqual(3);
+    // `get` reads the backend through the profile too.
+    const list = await cli(['get', 'executions', '--profile', p, '--json'], withSecret);
+    expect(list.exitCode, list.stderr).toBe(0);
+    expect((JSON.parse(list.stdout) as { name: string; phase: string }[]).find((e) => e.name === name)).toMatchObject({ phase: 'SUCCEEDED' });
+    const one = await cli(['get', 'execution', name, '--profile', p, '--json'], withSecret);
+    expect(one.exitCode, one.stderr).toBe(0);
+    expect(one.stdout).toContain('"through the front"');
+
+    expect(front.log.tokensGranted).toBeGreaterThanOrEqual(5);
     expect(front.log.refused).toBe(0);
     expect(front.log.uploads).toBeGreaterThanOrEqual(2);
     // Signed URLs carry their own authorization: the token is never sent with them.

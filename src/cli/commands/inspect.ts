@@ -82,7 +82,7 @@ export async function register(files: string[], opts: Record<string, string>): P
 
 /** `get executions` */
 export async function getExecutions(opts: Record<string, string>): Promise<void> {
-  const conn = await connect(opts.dataDir);
+  const conn = await connect({ dataDir: opts.dataDir, profile: opts.profile });
   const list = await conn.client.listExecutions(opts.project ?? 'flytesnacks', opts.domain ?? 'development', {
     limit: Number(opts.limit ?? 20),
     sortBy: { key: 'created_at', direction: 'DESCENDING' },
@@ -106,7 +106,7 @@ export async function getExecutions(opts: Record<string, string>): Promise<void>
 
 /** `get execution NAME` */
 export async function getExecution(name: string, opts: Record<string, string>): Promise<void> {
-  const conn = await connect(opts.dataDir);
+  const conn = await connect({ dataDir: opts.dataDir, profile: opts.profile });
   const exec = { project: opts.project ?? 'flytesnacks', domain: opts.domain ?? 'development', name };
   const e = await findExecution(conn.client, exec);
   const data = await conn.client.getExecutionData(exec);
