@@ -28,7 +28,8 @@ export interface ScopeNodes {
 }
 
 const SUCCESS_PHASES: ReadonlySet<NodePhase> = new Set(['SUCCEEDED', 'RECOVERED']);
-const FAILED_PHASES: ReadonlySet<NodePhase> = new Set(['FAILED', 'TIMED_OUT', 'ABORTED']);
+/** Node phases that fail a scope (FAIL_IMMEDIATELY stops at the first). */
+export const FAILED_PHASES: ReadonlySet<NodePhase> = new Set(['FAILED', 'TIMED_OUT', 'ABORTED']);
 
 /**
  * Advances a scope, then reports its outcome. Nodes whose upstream all ended are handled

@@ -5,10 +5,8 @@
  * kept up to date with each round's saved changes — never with a round's unsaved work.
  */
 import { NodePhases } from '../core/phases.ts';
-import type { NodePhase } from '../core/phases.ts';
+import { FAILED_PHASES } from './dag-walk.ts';
 import type { NodeStatus } from './state.ts';
-
-const FAILED_PHASES: ReadonlySet<NodePhase> = new Set(['FAILED', 'TIMED_OUT', 'ABORTED']);
 
 /** How a settled node ended, for the walk: `failed` (FAILED, TIMED_OUT, ABORTED) stops a FAIL_IMMEDIATELY scope; `done` is any other end (succeeded, skipped, recovered). */
 export type Settled = 'done' | 'failed';

@@ -312,8 +312,8 @@ export function createPropeller(deps: PropellerDeps, config: ResolvedPropellerCo
       r.saved = { doc, version: loaded.version, index: new NodeIndex(doc.status.nodes), ...(legacyNodes ? { legacyNodes } : {}) };
     }
     const before = r.saved.doc;
-    // The request (closure included) is immutable; the round works on fresh status containers
-    // and copies a node status before changing it (see Round).
+    // The request (closure included) is immutable; the round works on a fresh outbox and writes
+    // node statuses to a draft over the saved ones (see Round), which only a save applies.
     const doc: ExecutionDocument = { ...before, status: roundStatus(before.status) };
     if (doc.status.outbox.length > 0) {
       // Events saved by a round that died before sending them (or whose sending failed).

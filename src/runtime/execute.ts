@@ -27,7 +27,6 @@ import {
 import { extractBundle } from '../storage/bundle.ts';
 import { taskBlobs, type TaskBlobs } from './blobs.ts';
 
-export { uriToPath } from './blobs.ts';
 
 /** Arguments of `execute`, as Flyte's container templates render them. */
 export interface ExecuteArgs {

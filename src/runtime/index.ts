@@ -9,7 +9,8 @@ import { runEager } from './eager-runner.ts';
 registerKindRunner('dynamic', runDynamic);
 registerKindRunner('eager', runEager);
 
-export { execute, registerKindRunner, toContainerError, uriToPath, type ExecuteArgs, type ExecuteResult, type KindRunner, type RuntimeContext, type TaskOutcome } from './execute.ts';
+export { execute, registerKindRunner, toContainerError, type ExecuteArgs, type ExecuteResult, type KindRunner, type RuntimeContext, type TaskOutcome } from './execute.ts';
+export { uriToPath } from './blobs.ts';
 export { runDynamic, settingsFromEnv } from './dynamic-runner.ts';
 export { runEager, eagerSettingsFromEnv, DEFAULT_EAGER_CONCURRENCY } from './eager-runner.ts';
 export { EagerController, EAGER_ERROR_CODES, EAGER_ROOT_ENV, type ChildRecord, type EagerSettings } from './eager-controller.ts';

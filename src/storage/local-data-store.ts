@@ -47,7 +47,7 @@ export class LocalDataStore implements DataStore {
   }
 
   async read(uri: string): Promise<Uint8Array> {
-    const p = await this.#checkedPath(uri);
+    const p = this.#checkedPath(uri);
     try {
       // A small file (the usual document) is read at once, after letting waiting requests in
       // (fair to other clients under a burst); a large one without blocking.
@@ -62,12 +62,12 @@ export class LocalDataStore implements DataStore {
   }
 
   async write(uri: string, bytes: Uint8Array): Promise<void> {
-    const p = await this.#checkedPath(uri);
+    const p = this.#checkedPath(uri);
     if (p === this.rootPath) throw new StorageError(STORAGE_ERROR_CODES.INVALID_URI, `cannot write the store root`);
     try {
       fs.mkdirSync(path.dirname(p), { recursive: true });
       // mkdir may have followed a symlinked parent created concurrently; check again before writing.
-      await this.#assertPhysicallyInside(path.dirname(p), uri);
+      this.#assertPhysicallyInside(path.dirname(p), uri);
       const tmp = tempSibling(p);
       try {
         // A small file (the usual document) is written at once: a few system calls instead of a
@@ -90,7 +90,7 @@ export class LocalDataStore implements DataStore {
   }
 
   async exists(uri: string): Promise<boolean> {
-    const p = await this.#checkedPath(uri);
+    const p = this.#checkedPath(uri);
     try {
       await fsp.access(p);
       return true;
@@ -126,14 +126,14 @@ export class LocalDataStore implements DataStore {
   }
 
   async stat(uri: string): Promise<BlobStat | undefined> {
-    const p = await this.#checkedPath(uri);
+    const p = this.#checkedPath(uri);
     const st = await fsp.stat(p).catch(() => undefined);
     if (!st) return undefined;
     return st.isDirectory() ? { kind: 'dir', size: 0 } : { kind: 'file', size: st.size };
   }
 
   async list(uri: string, max: number): Promise<BlobEntry[]> {
-    const p = await this.#checkedPath(uri);
+    const p = this.#checkedPath(uri);
     const names = (await fsp.readdir(p, { withFileTypes: true }).catch((e: unknown) => { throw translateFsError(e, uri); })).slice(0, max);
     return Promise.all(
       names.map(async (d) => {
@@ -144,16 +144,10 @@ export class LocalDataStore implements DataStore {
   }
 
   /** Absolute local path of a URI in the store (for bind mounts and file values). */
-  readonly localPath = (uri: string): string => {
-    const p = this.#lexicalPath(uri);
-    this.#assertLexicallyInside(p, uri);
-    const real = realpathOfDeepestExisting(p);
-    if (!isInside(real, this.#realRoot)) throw outsideRoot(uri);
-    return p;
-  };
+  readonly localPath = (uri: string): string => this.#checkedPath(uri);
 
   async upload(localPath: string, uri: string): Promise<void> {
-    const dest = await this.#checkedPath(uri);
+    const dest = this.#checkedPath(uri);
     let st: fs.Stats;
     try {
       st = await fsp.stat(localPath);
@@ -180,7 +174,7 @@ export class LocalDataStore implements DataStore {
   }
 
   async delete(uri: string): Promise<void> {
-    const p = await this.#checkedPath(uri);
+    const p = this.#checkedPath(uri);
     if (p === this.rootPath) throw new StorageError(STORAGE_ERROR_CODES.INVALID_URI, 'refusing to delete the store root');
     await fsp.rm(p, { recursive: true, force: true });
   }
@@ -207,16 +201,16 @@ export class LocalDataStore implements DataStore {
     if (!isInside(p, this.rootPath)) throw outsideRoot(what);
   }
 
-  async #assertPhysicallyInside(p: string, what: string): Promise<void> {
+  #assertPhysicallyInside(p: string, what: string): void {
     // realpath(3) per existing ancestor: microseconds, cheaper than the thread pool's round trips.
     const real = realpathOfDeepestExisting(p);
     if (!isInside(real, this.#realRoot)) throw outsideRoot(what);
   }
 
-  async #checkedPath(uri: string): Promise<string> {
+  #checkedPath(uri: string): string {
     const p = this.#lexicalPath(uri);
     this.#assertLexicallyInside(p, uri);
-    await this.#assertPhysicallyInside(p, uri);
+    this.#assertPhysicallyInside(p, uri);
     return p;
   }
 }
@@ -277,7 +271,6 @@ function realpathOfDeepestExisting(p: string): string {
     }
   }
 }
-
 
 function translateFsError(e: unknown, what: string): StorageError {
   if (isStorageError(e)) return e;
