@@ -114,7 +114,7 @@ export interface ClientTls {
  * connections alive. With `socketPath`, every request goes over that unix socket whatever the
  * URL's host: task containers reach the admin this way without the API on the network.
  */
-export function nodeTransport(options: { socketPath?: string; tls?: ClientTls } = {}): Transport {
+function nodeTransport(options: { socketPath?: string; tls?: ClientTls } = {}): Transport {
   const plain = new http.Agent({ keepAlive: true });
   let secure: https.Agent | undefined;
   const agentFor = (protocol: string): http.Agent => {
@@ -260,16 +260,22 @@ export class AdminClient {
     return this.#send;
   }
 
+  /** Sends one request; not getting an answer at all is `SBX_ADMIN_CLIENT_UNREACHABLE`, naming `where`. */
+  async #reach(req: HttpRequest, where: string): Promise<Reply> {
+    try {
+      return await this.#send(req);
+    } catch (e) {
+      throw new AdminApiError(0, 'SBX_ADMIN_CLIENT_UNREACHABLE', `cannot reach ${where}: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
   async #raw(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Reply> {
     const json = body === undefined ? undefined : JSON.stringify(body);
     const headers: Record<string, string> = json === undefined ? {} : { 'content-type': 'application/json' };
     const send = async (): Promise<Reply> => {
       const auth = this.#auth ? await this.#auth.headers() : {};
-      try {
-        return await this.#send({ method, url: `${this.baseUrl}${path}`, headers: { ...headers, ...auth }, ...(json === undefined ? {} : { body: json }), ...(signal ? { signal } : {}) });
-      } catch (e) {
-        throw new AdminApiError(0, 'SBX_ADMIN_CLIENT_UNREACHABLE', `cannot reach the admin at ${this.baseUrl}: ${(e as Error).message}`, { cause: e });
-      }
+      const req: HttpRequest = { method, url: `${this.baseUrl}${path}`, headers: { ...headers, ...auth }, ...(json === undefined ? {} : { body: json }), ...(signal ? { signal } : {}) };
+      return this.#reach(req, `the admin at ${this.baseUrl}`);
     };
     let res = await send();
     // An expired or revoked token: fetch a new one and ask once more.
@@ -498,12 +504,7 @@ export class AdminClient {
   async putSigned(location: flyteidl.service.ICreateUploadLocationResponse, body: Uint8Array | (() => Readable), size: number): Promise<void> {
     const url = location.signedUrl ?? '';
     const headers: Record<string, string> = { 'content-type': 'application/octet-stream', 'content-length': String(size), ...(location.headers ?? {}) };
-    let res: Reply;
-    try {
-      res = await this.#send({ method: 'PUT', url, headers, body });
-    } catch (e) {
-      throw new AdminApiError(0, 'SBX_ADMIN_CLIENT_UNREACHABLE', `cannot reach the upload URL ${new URL(url).origin}: ${(e as Error).message}`, { cause: e });
-    }
+    const res = await this.#reach({ method: 'PUT', url, headers, body }, `the upload URL ${new URL(url).origin}`);
     if (!res.ok) throw await replyError(res, 'PUT', new URL(url).pathname, new URL(url).origin, false);
     await res.text();
   }
@@ -515,12 +516,7 @@ export class AdminClient {
    */
   async authMetadata(which: 'oauth2' | 'client'): Promise<Record<string, unknown>> {
     const path = which === 'oauth2' ? '/.well-known/oauth-authorization-server' : '/config/v1/flyte_client';
-    let res: Reply;
-    try {
-      res = await this.#send({ method: 'GET', url: `${this.baseUrl}${path}` });
-    } catch (e) {
-      throw new AdminApiError(0, 'SBX_ADMIN_CLIENT_UNREACHABLE', `cannot reach the admin at ${this.baseUrl}: ${(e as Error).message}`, { cause: e });
-    }
+    const res = await this.#reach({ method: 'GET', url: `${this.baseUrl}${path}` }, `the admin at ${this.baseUrl}`);
     if (!res.ok) throw await replyError(res, 'GET', path, this.baseUrl, false);
     try {
       return (await res.json()) as Record<string, unknown>;

@@ -44,8 +44,7 @@ export interface ConnectOptions {
 }
 
 /** Connects to the sandbox of the data dir, or to a profile's backend; clear errors say what to do. */
-export async function connect(o: ConnectOptions | string | undefined): Promise<Connection> {
-  const opts = typeof o === 'object' ? o : { dataDir: o };
+export async function connect(opts: ConnectOptions): Promise<Connection> {
   if (opts.profile) {
     if (opts.dataDir) throw new UsageError('--profile and --data-dir name two different backends: give one of them');
     return connectProfile(await loadProfile(opts.profile, process.env));

@@ -205,7 +205,7 @@ function nodeLabel({ node, parent }: NestedNode): { label: string; item: boolean
 
 /** `logs EXECUTION [--node ID]` */
 export async function logs(name: string, opts: Record<string, string>): Promise<void> {
-  const conn = await connect(opts.dataDir);
+  const conn = await connect({ dataDir: opts.dataDir });
   const exec = { project: opts.project ?? 'flytesnacks', domain: opts.domain ?? 'development', name };
   await findExecution(conn.client, exec);
   const nodes = await nestedNodeExecutions(conn, exec);
