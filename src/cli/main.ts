@@ -75,9 +75,10 @@ export function buildProgram(): Command {
     .option('--host <host>', 'interface to listen on (default 127.0.0.1)')
     .option('--launcher <kind>', 'docker (default) or process')
     .option('--expose', 'allow a non-loopback --host (the API has no authentication: anyone reaching it can run code)')
+    .option('--reuse', 'run tasks of the default image in warm, reusable containers (for CI runs of trusted code; see reuse in config.yaml)')
     .action(async (opts: Record<string, string | boolean>) => {
       const { start } = await import('./commands/lifecycle.ts');
-      await start(opts as { dataDir?: string; port?: string; host?: string; launcher?: string; expose?: boolean });
+      await start(opts as { dataDir?: string; port?: string; host?: string; launcher?: string; expose?: boolean; reuse?: boolean });
     });
 
   program
@@ -118,9 +119,10 @@ export function buildProgram(): Command {
     .option('--host <host>')
     .option('--launcher <kind>')
     .option('--expose')
+    .option('--reuse')
     .action(async (opts: Record<string, string | boolean>) => {
       const { serve } = await import('./serve.ts');
-      await serve(opts as { dataDir: string; expose?: boolean });
+      await serve(opts as { dataDir: string; expose?: boolean; reuse?: boolean });
     });
 
   program
@@ -263,6 +265,14 @@ export function buildProgram(): Command {
         sdk as unknown as Record<string, unknown>,
       );
       if (!result.ok) console.error(`task failed: ${result.error.message ?? ''}`);
+    });
+
+  program
+    .command('worker', { hidden: true })
+    .description("run attempts the sandbox sends over $TFLYTE_WORKER_SOCKET (the entrypoint of reusable containers)")
+    .action(async () => {
+      const [{ runWorker }, sdk] = await Promise.all([import('../runtime/index.ts'), import('../sdk/index.ts')]);
+      await runWorker(sdk as unknown as Record<string, unknown>);
     });
 
   return program;

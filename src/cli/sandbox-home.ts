@@ -8,6 +8,8 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseDurationText } from '../core/cli-values.ts';
+import { REUSE_LIMITS } from '../core/vocabulary.ts';
 import { UsageError } from './usage-error.ts';
 
 /** The settings of one sandbox (config.yaml, overridden by flags). */
@@ -73,7 +75,23 @@ export interface SandboxConfig {
    * network's name. A task reaching an S3 server on this machine's loopback needs `host`. @default ""
    */
   taskNetwork: string;
+  /**
+   * Reusable containers for every task of the default image that sets no `reuse` of its own:
+   * `false` (each attempt gets a new container), `true` ({@link DEFAULT_REUSE}), or
+   * `{ replicas, idleTtl }` (`idleTtl` in seconds or like `"5m"`). For CI runs of trusted code:
+   * the attempts of a project share containers (docs/reusable-containers.md). @default false
+   */
+  reuse: false | ReuseSetting;
 }
+
+/** A resolved `reuse` setting. */
+export interface ReuseSetting {
+  replicas: number;
+  idleTtlSeconds: number;
+}
+
+/** What `reuse: true` (or `start --reuse`) means: two warm containers per pool, kept 5 minutes idle. */
+export const DEFAULT_REUSE: ReuseSetting = { replicas: 2, idleTtlSeconds: 300 };
 
 /** `storageConnection` of config.yaml: flytekit's `storage.connection` keys. */
 export interface StorageConnectionConfig {
@@ -104,6 +122,7 @@ export const DEFAULT_CONFIG: SandboxConfig = {
   storage: '',
   storageConnection: {},
   taskNetwork: '',
+  reuse: false,
 };
 
 /** What `start` records about the running daemon, for the other commands. */
@@ -229,11 +248,35 @@ export function validateConfig(raw: Record<string, unknown>, source: string): Pa
         }
         out.taskNetwork = v;
         break;
+      case 'reuse':
+        out.reuse = checkReuse(v, `${source}: reuse`);
+        break;
       default:
         throw new UsageError(`${source}: unknown setting "${k}" (known: ${Object.keys(DEFAULT_CONFIG).join(', ')})`);
     }
   }
   return out;
+}
+
+function checkReuse(v: unknown, what: string): false | ReuseSetting {
+  if (v === false || v === 'false') return false;
+  if (v === true || v === 'true') return { ...DEFAULT_REUSE };
+  const example = 'true, false, or a mapping like { replicas: 2, idleTtl: "5m" }';
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new UsageError(`${what} must be ${example}, got ${JSON.stringify(v)}`);
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (k !== 'replicas' && k !== 'idleTtl') throw new UsageError(`${what}: unknown key "${k}" (known: replicas, idleTtl)`);
+  const replicas = o.replicas === undefined ? DEFAULT_REUSE.replicas : checkInt(o.replicas, `${what}.replicas`, 1, REUSE_LIMITS.maxReplicas);
+  let idleTtlSeconds = DEFAULT_REUSE.idleTtlSeconds;
+  if (o.idleTtl !== undefined) {
+    // A number is seconds; text is a duration like "5m".
+    const ms = typeof o.idleTtl === 'number' ? o.idleTtl * 1000 : typeof o.idleTtl === 'string' && /[a-z]$/i.test(o.idleTtl.trim()) ? (parseDurationText(o.idleTtl) ?? Number.NaN) : Number.NaN;
+    const s = ms / 1000;
+    if (!Number.isFinite(s) || s < REUSE_LIMITS.minIdleTtlSeconds || s > REUSE_LIMITS.maxIdleTtlSeconds) {
+      throw new UsageError(`${what}.idleTtl must be a duration from 1s to 24h (seconds, or like "5m"), got ${JSON.stringify(o.idleTtl)}`);
+    }
+    idleTtlSeconds = s;
+  }
+  return { replicas, idleTtlSeconds };
 }
 
 const CONNECTION_KEYS = ['endpoint', 'region', 'access-key', 'secret-key', 'addressing-style'] as const;

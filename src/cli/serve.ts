@@ -15,13 +15,13 @@ import express, { type Express } from 'express';
 import { adaptCompiler, browserBoundary, consoleSupportRoutes, createAdmin, createDeferredRunner, createGrpcServer, dualProtocolServer, openAdminDb, TaskCredentials, taskSocketGrpcGuard, taskSocketGuard, type GrpcServerOptions } from '../admin/index.ts';
 import { compileWorkflow } from '../compiler/index.ts';
 import { consoleRouter } from '../console/index.ts';
-import { decorateLauncher, type Launcher, type LaunchSpec, type LaunchedAttempt } from '../launcher/index.ts';
+import { decorateLauncher, withWarmContainers, type Launcher, type LaunchSpec, type LaunchedAttempt } from '../launcher/index.ts';
 import { attemptKey, createPropeller, resolvePropellerConfig, systemClock, type Logger } from '../propeller/index.ts';
 import { parseCpu, parseMemory } from '../propeller/resources.ts';
 import { DEFAULT_IMAGE } from '../sdk/internal.ts';
 import { diskFullReason, s3ConnectionEnv, type DataStore } from '../storage/index.ts';
 import { openSandboxStore } from './sandbox-store.ts';
-import { baseUrl, homePaths, loadConfig, runningTaskLimit, writeState, clearState, type SandboxConfig } from './sandbox-home.ts';
+import { baseUrl, homePaths, loadConfig, runningTaskLimit, DEFAULT_REUSE, writeState, clearState, type SandboxConfig } from './sandbox-home.ts';
 import { sqliteNativeBinding } from './native-addon.ts';
 import { runtimeBinary, selfCommand } from './self.ts';
 import { exposureWarning } from './exposure.ts';
@@ -224,11 +224,13 @@ function surviveFullDisk(log: Logger): void {
  * Runs the sandbox until SIGTERM/SIGINT. Records its pid and URL in the data dir once it
  * listens, and removes them when it stops.
  */
-export async function serve(opts: { dataDir: string; port?: string; host?: string; launcher?: string; expose?: boolean }): Promise<void> {
+export async function serve(opts: { dataDir: string; port?: string; host?: string; launcher?: string; expose?: boolean; reuse?: boolean }): Promise<void> {
   const log = makeLogger();
   surviveFullDisk(log);
   const dataDir = path.resolve(opts.dataDir);
   const config = await loadConfig(dataDir, { port: opts.port, host: opts.host, launcher: opts.launcher, ...(opts.expose ? { expose: true } : {}) });
+  // `start --reuse` turns reuse on with the defaults, unless config.yaml already sets how.
+  if (opts.reuse && !config.reuse) config.reuse = { ...DEFAULT_REUSE };
   const exposure = exposureWarning(config);
   if (exposure) log.warn(exposure);
   const paths = homePaths(dataDir);
@@ -270,7 +272,9 @@ export async function serve(opts: { dataDir: string; port?: string; host?: strin
   const setup = await setupLauncher(config, dataDir, socketPath, log);
   setupRef.launcher = setup.launcher;
   const launcher = withSandboxLabel(setup.launcher, sandboxId(dataDir), storage.connection ? s3ConnectionEnv(storage.connection) : {});
-  const taskLauncher = setup.adaptToTasks(launcher);
+  // Attempts that reuse a container run in warm ones (sockets under run/w: unix socket paths are short).
+  const warm = await withWarmContainers(launcher, { root: path.join(dataDir, 'run', 'w') });
+  const taskLauncher = setup.adaptToTasks(warm);
 
   const servers: { close(cb: () => void): void; closeAllConnections?(): void }[] = [];
   const memoryTrim = startMemoryTrim();
@@ -325,6 +329,7 @@ export async function serve(opts: { dataDir: string; port?: string; host?: strin
       maxTaskOutputBytes: config.maxTaskOutputBytes,
       engineWaitTimeoutMs: config.engineWaitSeconds * 1000,
       maxRunningTasks: runningTaskLimit(config),
+      reuse: config.reuse ? { replicas: config.reuse.replicas, idleTtlMs: config.reuse.idleTtlSeconds * 1000 } : undefined,
     }),
   );
   runner.bind(propeller);
@@ -352,7 +357,8 @@ export async function serve(opts: { dataDir: string; port?: string; host?: strin
   const closed = Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
   for (const s of servers) s.closeAllConnections?.();
   await closed;
-  await launcher.close().catch(() => undefined);
+  // Closes the warm containers, then the launcher under them.
+  await warm.close().catch(() => undefined);
   storage.close();
   db.close();
   fs.rmSync(socketPath, { force: true });

@@ -46,3 +46,21 @@ export function minSuccessesNeeded(n: number, by: { minSuccesses?: number | null
   }
   return n;
 }
+
+/**
+ * `TaskTemplate.config` keys of a task's `reuse` option (Flyte v1's IDL has no reuse policy; its
+ * `config` map is the template's place for "customize task handling at execution time").
+ */
+export const REUSE_CONFIG = { replicas: 'tflyte.reuse.replicas', idleTtlSeconds: 'tflyte.reuse.idleTtlSeconds' } as const;
+
+/** Limits of a reuse policy, checked where one is declared (SDK, config.yaml) and where one is read. */
+export const REUSE_LIMITS = { maxReplicas: 64, minIdleTtlSeconds: 1, maxIdleTtlSeconds: 86_400 } as const;
+
+/** A task template's reuse policy, or undefined (none, or malformed keys: the task runs cold). */
+export function reuseOfTemplate(config: Record<string, string> | null | undefined): { replicas: number; idleTtlMs: number } | undefined {
+  const replicas = Number(config?.[REUSE_CONFIG.replicas]);
+  const ttl = Number(config?.[REUSE_CONFIG.idleTtlSeconds]);
+  if (!Number.isInteger(replicas) || replicas < 1 || replicas > REUSE_LIMITS.maxReplicas) return undefined;
+  if (!Number.isFinite(ttl) || ttl < REUSE_LIMITS.minIdleTtlSeconds || ttl > REUSE_LIMITS.maxIdleTtlSeconds) return undefined;
+  return { replicas, idleTtlMs: Math.round(ttl * 1000) };
+}

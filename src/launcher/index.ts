@@ -7,7 +7,8 @@ import type { Launcher } from './launcher.ts';
 import type { DockerLauncherOptions } from './docker-launcher.ts';
 import type { ProcessLauncherOptions } from './process-launcher.ts';
 
-export type { Launcher, LaunchSpec, Mount, AttemptExit, LaunchedAttempt } from './launcher.ts';
+export type { Launcher, LaunchSpec, Mount, AttemptExit, LaunchedAttempt, ReusePolicy } from './launcher.ts';
+export type { WarmPoolOptions } from './warm-pool.ts';
 export { LauncherError, LAUNCHER_ERROR_CODES, isLauncherError, launcherError } from './errors.ts';
 export type { LauncherErrorCode } from './errors.ts';
 export type { DockerLauncherOptions } from './docker-launcher.ts';
@@ -29,6 +30,15 @@ export function decorateLauncher(inner: Launcher, overrides: Partial<Pick<Launch
     list: overrides.list ?? ((labels) => inner.list(labels)),
     close: () => inner.close(),
   };
+}
+
+/**
+ * `inner` with reusable containers: attempts whose spec asks for `reuse` run in warm containers
+ * (see `warm-pool.ts`), the others go to `inner` unchanged.
+ */
+export async function withWarmContainers(inner: Launcher, options: import('./warm-pool.ts').WarmPoolOptions): Promise<Launcher & { warmContainers(): { pool: string; name: string; busy?: string }[] }> {
+  const { WarmPool } = await import('./warm-pool.ts');
+  return new WarmPool(inner, options);
 }
 
 /** Options per launcher kind. */

@@ -56,6 +56,32 @@ export interface LaunchSpec {
    * run it in an equivalent image when `image` is not present locally.
    */
   sdk?: { flavor: string; version: string };
+  /**
+   * Run the attempt in a warm, reusable container (`warm-pool.ts`) instead of a new one. Only for
+   * commands that run the sandbox's runtime (`… execute …`).
+   */
+  reuse?: ReusePolicy;
+}
+
+/** How an attempt may share a warm container (`reuse` of a task, or the sandbox's `reuse` setting). */
+export interface ReusePolicy {
+  /** At most this many warm containers per pool. */
+  replicas: number;
+  /** A container idle this long is removed. */
+  idleTtlMs: number;
+  /**
+   * Which attempts may share a container, beyond an equal image, resources, mounts and
+   * environment: the sandbox passes `<project>/<domain>` (one trust domain).
+   */
+  group: string;
+  /** Names of `env` variables that are the attempt's own (sent with each job, not part of the pool). */
+  attemptEnv: readonly string[];
+  /**
+   * The attempt's access to the blob store, as bind mounts a cold container would get: a warm
+   * container mounts none of them, and the daemon serves its reads (any) and writes (writable
+   * ones) under exactly these paths, while the attempt runs.
+   */
+  access: readonly Mount[];
 }
 
 export interface Mount {
@@ -75,6 +101,13 @@ export type AttemptExit =
       finishedAt?: Date;
       /** Set when the engine could not start the attempt at all (the task never ran): why. */
       startFailed?: string;
+      /** The warm container that ran the attempt, when it ran in one. */
+      ranIn?: string;
+      /**
+       * Set when the warm container running the attempt died under it (a crash, not the task's
+       * own exit): why. The sandbox's failure (SYSTEM), like a container that never started.
+       */
+      containerLost?: string;
     }
   | { state: 'NOT_FOUND'; /** Why it could not be found or waited for, when known. */ reason?: string };
 

@@ -124,6 +124,11 @@ export interface ResolvedPropellerConfig {
    * stay QUEUED until one ends, as pods stay Pending on a full cluster. 0: no limit. @default 0
    */
   maxRunningTasks: number;
+  /**
+   * Reusable containers for every task of `defaultImage` that sets no policy of its own (the
+   * sandbox's `reuse` setting); undefined: only tasks that ask for it reuse containers.
+   */
+  reuse: { replicas: number; idleTtlMs: number } | undefined;
 }
 
 /** User-facing options; see {@link ResolvedPropellerConfig} for meanings. */
@@ -149,6 +154,7 @@ export function resolvePropellerConfig(o: PropellerOptions): ResolvedPropellerCo
     maxTaskOutputBytes: o.maxTaskOutputBytes ?? 1024 ** 3,
     engineWaitTimeoutMs: o.engineWaitTimeoutMs ?? 600_000,
     maxRunningTasks: o.maxRunningTasks ?? 0,
+    reuse: o.reuse,
   };
   for (const k of ['engineWaitTimeoutMs', 'maxTaskOutputBytes', 'maxParallelism', 'maxSystemRetries', 'maxNesting', 'eagerConcurrency', 'childPollIntervalMs', 'roundRetryDelayMs', 'maxRoundFailures'] as const) {
     if (!Number.isInteger(cfg[k]) || cfg[k] < 0) throw new RangeError(`propeller config ${k} must be a non-negative integer, got ${cfg[k]}`);

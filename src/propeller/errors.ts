@@ -40,6 +40,8 @@ export const EXECUTION_ERROR_CODES = {
   OOM_KILLED: 'OOMKilled',
   /** The attempt vanished (e.g. the process launcher after a restart) and left no outputs. */
   ATTEMPT_LOST: 'AttemptLost',
+  /** The reusable (warm) container running the attempt died under it (SYSTEM, retried within the system budget). */
+  CONTAINER_LOST: 'ContainerLost',
   /** The attempt failed while the data dir's disk was full (a SYSTEM failure, retried within the system budget). */
   DISK_FULL: 'DiskFull',
   /** The launcher could not start the attempt. */

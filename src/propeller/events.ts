@@ -96,6 +96,8 @@ export function taskEvent(p: {
   logs?: flyteidl.core.ITaskLog[];
   reason?: string;
   generatedName?: string;
+  /** The warm container that ran the attempt (a reusable container): its name, as Flyte's external resource. */
+  ranIn?: string;
 }): flyteidl.event.ITaskExecutionEvent {
   return {
     taskId: p.taskId,
@@ -113,6 +115,14 @@ export function taskEvent(p: {
     ...(p.outputUri ? { outputUri: p.outputUri } : {}),
     ...(p.error ? { error: p.error } : {}),
     ...(p.reason ? { reasons: [{ reason: p.reason, occurredAt: toTimestamp(p.now) }] } : {}),
-    ...(p.generatedName ? { metadata: { generatedName: p.generatedName, pluginIdentifier: 'container' } } : {}),
+    ...(p.generatedName || p.ranIn
+      ? {
+          metadata: {
+            ...(p.generatedName ? { generatedName: p.generatedName } : {}),
+            pluginIdentifier: 'container',
+            ...(p.ranIn ? { externalResources: [{ externalId: p.ranIn, index: 0, retryAttempt: p.attempt, phase: TaskPhases.toNumber(p.phase) }] } : {}),
+          },
+        }
+      : {}),
   };
 }

@@ -24,13 +24,29 @@ export interface TaskBlobs {
   upload(localPath: string, rawPrefix: string): Promise<string>;
 }
 
+/**
+ * How a worker reaches `file://` blobs it cannot see (a warm container mounts no store): each call
+ * goes to the daemon, which allows what the attempt's mounts would have allowed.
+ */
+export interface FileAccess {
+  read(uri: string): Promise<Uint8Array>;
+  write(uri: string, bytes: Uint8Array): Promise<void>;
+  stat(uri: string): Promise<'file' | 'directory' | 'missing'>;
+  /** The files under a directory, relative and `/`-separated. */
+  list(uri: string): Promise<string[]>;
+}
+
 /** `file:///x` → `/x`; other strings unchanged (already local paths). */
 export function uriToPath(uri: string): string {
   return uri.startsWith('file:') ? fileURLToPath(uri) : uri;
 }
 
-/** The blobs of a task whose environment is `env`: S3 clients are opened on first use, one per bucket. */
-export function taskBlobs(env: NodeJS.ProcessEnv): TaskBlobs {
+/**
+ * The blobs of a task whose environment is `env`: S3 clients are opened on first use, one per
+ * bucket. With `remote`, `file://` blobs go through `remote.files` and are localized (downloaded)
+ * under `remote.localRoot`.
+ */
+export function taskBlobs(env: NodeJS.ProcessEnv, remote?: { files: FileAccess; localRoot: string }): TaskBlobs {
   const buckets = new Map<string, Promise<S3DataStore>>();
   const s3 = (uri: string): Promise<S3DataStore> => {
     const { bucket } = parseS3Uri(uri);
@@ -45,10 +61,12 @@ export function taskBlobs(env: NodeJS.ProcessEnv): TaskBlobs {
   return {
     async read(uri) {
       if (isS3(uri)) return (await s3(uri)).read(uri);
+      if (remote) return remote.files.read(fileUri(uri));
       return new Uint8Array(await fsp.readFile(uriToPath(uri)));
     },
     async write(uri, bytes) {
       if (isS3(uri)) return (await s3(uri)).write(uri, bytes);
+      if (remote) return remote.files.write(fileUri(uri), bytes);
       const p = uriToPath(uri);
       await fsp.mkdir(path.dirname(p), { recursive: true });
       const tmp = `${p}.${randomBytes(4).toString('hex')}.tmp`;
@@ -56,6 +74,7 @@ export function taskBlobs(env: NodeJS.ProcessEnv): TaskBlobs {
       await fsp.rename(tmp, p);
     },
     async localize(uri) {
+      if (remote && !isS3(uri)) return localizeRemote(remote, fileUri(uri));
       if (!isS3(uri)) return uriToPath(uri);
       const dir = path.join(os.tmpdir(), 'tflyte-blobs', createHash('sha256').update(uri).digest('hex').slice(0, 16));
       const dest = path.join(dir, path.posix.basename(parseS3Uri(uri).key) || 'blob');
@@ -77,10 +96,54 @@ export function taskBlobs(env: NodeJS.ProcessEnv): TaskBlobs {
         await (await s3(rawPrefix)).upload(src, dest);
         return dest;
       }
+      if (remote) {
+        const dest = pathToFileURL(path.join(uriToPath(rawPrefix), sub, name)).href;
+        if (!st.isDirectory()) await remote.files.write(dest, await fsp.readFile(src));
+        else for (const rel of await filesUnder(src)) await remote.files.write(`${dest}/${rel}`, await fsp.readFile(path.join(src, rel)));
+        return dest;
+      }
       const dest = path.join(uriToPath(rawPrefix), sub, name);
       await fsp.mkdir(path.dirname(dest), { recursive: true });
       await fsp.cp(src, dest, { recursive: st.isDirectory() });
       return pathToFileURL(dest).href;
     },
   };
+}
+
+/** A `file://` URI for a URI or a plain absolute path. */
+function fileUri(uri: string): string {
+  return uri.startsWith('file:') ? uri : pathToFileURL(uri).href;
+}
+
+/** Downloads a file or directory blob through `remote` (once per URI); its local path. */
+async function localizeRemote(remote: { files: FileAccess; localRoot: string }, uri: string): Promise<string> {
+  const dir = path.join(remote.localRoot, createHash('sha256').update(uri).digest('hex').slice(0, 16));
+  const dest = path.join(dir, path.posix.basename(uriToPath(uri)) || 'blob');
+  if (fs.existsSync(path.join(dir, '.complete'))) return dest;
+  await fsp.rm(dir, { recursive: true, force: true });
+  const kind = await remote.files.stat(uri);
+  if (kind === 'missing') throw new NonRetryableError(`input ${uri} does not exist`);
+  if (kind === 'file') {
+    await fsp.mkdir(dir, { recursive: true });
+    await fsp.writeFile(dest, await remote.files.read(uri));
+  } else {
+    await fsp.mkdir(dest, { recursive: true });
+    for (const rel of await remote.files.list(uri)) {
+      const target = path.join(dest, ...rel.split('/'));
+      if (!target.startsWith(dest + path.sep)) throw new Error(`the sandbox listed ${rel}, outside ${uri}`);
+      await fsp.mkdir(path.dirname(target), { recursive: true });
+      await fsp.writeFile(target, await remote.files.read(`${uri.replace(/\/+$/, '')}/${rel}`));
+    }
+  }
+  await fsp.writeFile(path.join(dir, '.complete'), '');
+  return dest;
+}
+
+/** Regular files under a directory, relative and `/`-separated. */
+async function filesUnder(root: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await fsp.readdir(root, { recursive: true, withFileTypes: true })) {
+    if (e.isFile()) out.push(path.relative(root, path.join(e.parentPath, e.name)).split(path.sep).join('/'));
+  }
+  return out.sort();
 }

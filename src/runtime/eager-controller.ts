@@ -29,7 +29,7 @@ import {
 } from '../sdk/internal.ts';
 import { mapsOver, type MapDef } from '../sdk/map.ts';
 import { mapBlobs } from './execute.ts';
-import { taskBlobs, type TaskBlobs } from './blobs.ts';
+import { taskBlobs, uriToPath, type TaskBlobs } from './blobs.ts';
 import { childName, inputsDigest, parseExecutionError, retryName } from './eager-names.ts';
 import { EAGER_LABELS, minSuccessesNeeded } from '../core/vocabulary.ts';
 
@@ -385,7 +385,11 @@ export class EagerController implements ExecutionContext {
     for (const [k, v] of Object.entries(full.literals ?? {})) {
       local[k] = await mapBlobs(v, async (b) => {
         const uri = b.uri ?? '';
-        let p = await this.#blobs.localize(uri);
+        // A warm worker's blob access covers its own attempt only: a child's file is fetched below.
+        let p = await this.#blobs.localize(uri).catch((e: unknown) => {
+          if ((e as NodeJS.ErrnoException)?.code === 'EACCES' && uri.startsWith('file:')) return uriToPath(uri);
+          throw e;
+        });
         if (p !== uri && !fs.existsSync(p)) {
           // The store is not mounted into this container: fetch the child's file through the API.
           p = path.join(os.tmpdir(), 'tflyte-children', name, createHash('sha256').update(uri).digest('hex').slice(0, 16), path.basename(p));

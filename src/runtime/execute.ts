@@ -57,6 +57,8 @@ export interface InProcessOptions {
    * from JavaScript); when it answers, no module is loaded.
    */
   definition?: (entity: string) => EntityDef | undefined;
+  /** How the attempt reaches its blobs (a warm worker's go through the daemon); default: {@link taskBlobs} of `env`. */
+  blobs?: TaskBlobs;
 }
 
 /** Outcome kinds a task kind runner may return (dynamic writes futures, eager/tasks outputs). */
@@ -158,7 +160,7 @@ export async function execute(args: ExecuteArgs, sdkExports: Record<string, unkn
   const errorUri = `${args.outputPrefix.replace(/\/$/, '')}/error.pb`;
   const outputsUri = `${args.outputPrefix.replace(/\/$/, '')}/outputs.pb`;
   const futuresUri = `${args.outputPrefix.replace(/\/$/, '')}/futures.pb`;
-  const blobs = taskBlobs(env);
+  const blobs = inProcess.blobs ?? taskBlobs(env);
   let def: EntityDef;
   let inputs: Record<string, unknown>;
   try {

@@ -37,6 +37,14 @@ export interface TaskOptions<I extends InputSpec, O extends OutputSpec> {
   resources?: ResourceSpec;
   env?: Record<string, string>;
   interruptible?: boolean;
+  /**
+   * Run attempts in warm, reusable containers (Flyte 2's `ReusePolicy`) instead of a new container
+   * each: `true` for the defaults (2 replicas, 5 minutes idle), or how many containers to keep and
+   * how long an idle one lives (`idleTtl`: milliseconds or like `"5m"`). Attempts still get their
+   * own inputs, outputs, logs, variables, timeout and retries; they share the container's process
+   * (modules stay loaded), `/tmp` and memory. See docs/reusable-containers.md.
+   */
+  reuse?: boolean | { replicas?: number; idleTtl?: number | string };
 }
 
 /** Definition shared by all entities. */

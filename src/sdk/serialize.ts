@@ -20,7 +20,7 @@ import { toTypedInterface } from './interface.ts';
 import { PromiseReadError } from './promise.ts';
 import { parseDuration } from './time.ts';
 import { mappedTaskOf } from './map.ts';
-import { ResourceType } from '../core/vocabulary.ts';
+import { ResourceType, REUSE_CONFIG, REUSE_LIMITS } from '../core/vocabulary.ts';
 
 /** Version of the SDK, recorded in task metadata. */
 export const SDK_VERSION = '0.1.0';
@@ -100,6 +100,25 @@ export function runtimeArgs(def: TaskDef, s: SerializationSettings): string[] {
   return args;
 }
 
+/** A task's `reuse` option as `TaskTemplate.config` entries, checked; undefined without one. */
+function reuseConfig(def: TaskDef): Record<string, string> | undefined {
+  const r = def.options.reuse;
+  if (r === undefined || r === false) return undefined;
+  const where = `${entityName(def)}: reuse`;
+  if (def.kind === 'container') throw new TypeError(`${where}: a container task runs its own image's command, which cannot serve attempts in a warm container; remove reuse`);
+  const o = r === true ? {} : r;
+  if (typeof o !== 'object' || o === null) throw new TypeError(`${where}: expected true or { replicas?, idleTtl? }, got ${JSON.stringify(r)}`);
+  const replicas = o.replicas ?? 2;
+  if (!Number.isInteger(replicas) || replicas < 1 || replicas > REUSE_LIMITS.maxReplicas) {
+    throw new TypeError(`${where}.replicas: expected an integer from 1 to ${REUSE_LIMITS.maxReplicas}, got ${JSON.stringify(o.replicas)}`);
+  }
+  const ttlSeconds = parseDuration(o.idleTtl ?? 300_000, `${where}.idleTtl`) / 1000;
+  if (ttlSeconds < REUSE_LIMITS.minIdleTtlSeconds || ttlSeconds > REUSE_LIMITS.maxIdleTtlSeconds) {
+    throw new TypeError(`${where}.idleTtl: expected 1s to 24h, got ${JSON.stringify(o.idleTtl)}`);
+  }
+  return { [REUSE_CONFIG.replicas]: String(replicas), [REUSE_CONFIG.idleTtlSeconds]: String(ttlSeconds) };
+}
+
 /** Builds the `TaskTemplate` of a task (any task kind). */
 export function taskTemplate(def: TaskDef, s: SerializationSettings): flyteidl.core.ITaskTemplate {
   const o = def.options;
@@ -137,6 +156,7 @@ export function taskTemplate(def: TaskDef, s: SerializationSettings): flyteidl.c
       format: 0,
     };
   }
+  const reuse = reuseConfig(def);
   return {
     id: identifierOf(def, s),
     type: def.kind === 'container' ? 'raw-container' : def.kind === 'dynamic' ? 'dynamic-task' : 'container',
@@ -144,6 +164,7 @@ export function taskTemplate(def: TaskDef, s: SerializationSettings): flyteidl.c
     interface: toTypedInterface(def.iface),
     container,
     custom: { fields: {} },
+    ...(reuse ? { config: reuse } : {}),
   };
 }
 

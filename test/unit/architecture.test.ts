@@ -15,7 +15,7 @@ const ALLOWED: Record<string, string[]> = {
   compiler: ['core'],
   storage: ['core'],
   launcher: ['core', 'storage'],
-  runtime: ['core', 'sdk', 'compiler', 'storage', 'admin'],
+  runtime: ['core', 'sdk', 'compiler', 'storage', 'admin', 'launcher/worker-protocol.ts'],
   admin: ['core', 'compiler', 'storage', 'propeller/ports.ts'],
   propeller: ['core', 'compiler', 'storage', 'launcher/launcher.ts'],
   cli: ['core', 'sdk', 'compiler', 'storage', 'launcher', 'runtime', 'admin', 'propeller', 'console'],

@@ -221,7 +221,9 @@ export async function logs(name: string, opts: Record<string, string>): Promise<
     const attempts = (await conn.client.listTaskExecutions(exec, nodeId, { limit: 100 })).taskExecutions ?? [];
     for (const a of attempts) {
       if (!a.id) continue;
-      console.log(`=== ${label}${item ? ` (${nodeId})` : ''} attempt ${a.id.retryAttempt ?? 0} (${a.id.taskId?.name ?? ''}) ===`);
+      // An attempt that ran in a reusable container names it (Flyte's external resource id).
+      const warm = a.closure?.metadata?.externalResources?.[0]?.externalId;
+      console.log(`=== ${label}${item ? ` (${nodeId})` : ''} attempt ${a.id.retryAttempt ?? 0} (${a.id.taskId?.name ?? ''})${warm ? ` in warm container ${warm}` : ''} ===`);
       let text: string;
       try {
         text = await conn.client.getTaskLog(a.id);

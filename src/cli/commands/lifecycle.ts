@@ -143,7 +143,7 @@ function daemonEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 }
 
 /** `start`: idempotent; fails clearly if the port is taken or the daemon does not come up. */
-export async function start(opts: { dataDir?: string; port?: string; launcher?: string; host?: string; expose?: boolean; quiet?: boolean }): Promise<SandboxState> {
+export async function start(opts: { dataDir?: string; port?: string; launcher?: string; host?: string; expose?: boolean; reuse?: boolean; quiet?: boolean }): Promise<SandboxState> {
   const dataDir = resolveDataDir(opts.dataDir);
   fs.mkdirSync(dataDir, { recursive: true });
   ensureConfigFile(dataDir);
@@ -173,7 +173,7 @@ export async function start(opts: { dataDir?: string; port?: string; launcher?: 
   const [cmd, ...pre] = selfCommand();
   const child = spawn(
     cmd as string,
-    [...pre, 'serve', '--data-dir', dataDir, '--port', String(config.port), '--host', config.host, '--launcher', config.launcher, ...(config.expose ? ['--expose'] : [])],
+    [...pre, 'serve', '--data-dir', dataDir, '--port', String(config.port), '--host', config.host, '--launcher', config.launcher, ...(config.expose ? ['--expose'] : []), ...(opts.reuse ? ['--reuse'] : [])],
     { detached: true, stdio: ['ignore', log, log], env: daemonEnv(process.env) },
   );
   fs.closeSync(log);

@@ -7,6 +7,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { flyteidl } from '../../core/idl.ts';
 import type { TaskPhase } from '../../core/phases.ts';
+import { reuseOfTemplate } from '../../core/vocabulary.ts';
 import type { LaunchSpec, Mount } from '../../launcher/launcher.ts';
 import { attemptRawPrefix, attemptUris, rawDataRoot } from '../../storage/layout.ts';
 import { attemptMounts, literalMapUris, literalUris } from './attempt-mounts.ts';
@@ -146,7 +147,22 @@ async function buildLaunchSpec(
     cmd = [...command, ...args];
   }
   const inputs = await exec.readLiteralMap(ctx.inputsUri);
-  if (isRawContainer(task)) {
+  // A reusable container: its own policy, else the sandbox's for tasks of the default image.
+  const reusePolicy = runsSandboxRuntime(task) ? (reuseOfTemplate(task.config) ?? (image === config.defaultImage ? config.reuse : undefined)) : undefined;
+  const mountPlan = () => ({
+    inputsUri: ctx.inputsUri,
+    inputs,
+    attemptDir: uris.dir,
+    rawPrefix,
+    ...(params.prevCheckpointPrefix ? { prevCheckpoint: params.prevCheckpointPrefix } : {}),
+    argv: [...command, ...args],
+    rawRoot: rawDataRoot(data),
+  });
+  let access: Mount[] | undefined;
+  if (reusePolicy) {
+    // A warm container mounts no store: the daemon serves the attempt exactly these paths.
+    access = await attemptMounts(data, mountPlan());
+  } else if (isRawContainer(task)) {
     // Copilot: the container sees its input and output directories, nothing of the store.
     const dc = container.dataConfig ?? {};
     const dirs = copilotDirs(ctx, uris);
@@ -158,17 +174,7 @@ async function buildLaunchSpec(
     // A launcher that runs tasks on the host mounts nothing, and the runtime makes the directories
     // it writes to: nothing to prepare (each directory made is a costly metadata write).
   } else {
-    mounts.push(
-      ...(await attemptMounts(data, {
-        inputsUri: ctx.inputsUri,
-        inputs,
-        attemptDir: uris.dir,
-        rawPrefix,
-        ...(params.prevCheckpointPrefix ? { prevCheckpoint: params.prevCheckpointPrefix } : {}),
-        argv: [...command, ...args],
-        rawRoot: rawDataRoot(data),
-      })),
-    );
+    mounts.push(...(await attemptMounts(data, mountPlan())));
   }
   // Only eager tasks reach the admin, with a credential scoped to their own execution and node.
   const eager = !!task.metadata?.isEager && !!config.adminUrl;
@@ -223,8 +229,36 @@ async function buildLaunchSpec(
     ...(entrypoint ? { entrypoint } : {}),
     ...(eager ? { adminUrl: config.adminUrl } : {}),
     ...(sdkOf(task) ? { sdk: sdkOf(task) } : {}),
+    ...(reusePolicy && access
+      ? {
+          reuse: {
+            ...reusePolicy,
+            group: `${request.id.project}/${request.id.domain}`,
+            attemptEnv: Object.keys(env).filter((k) => isAttemptVariable(k, request.envs)),
+            access,
+          },
+        }
+      : {}),
   };
   return spec;
+}
+
+/**
+ * Variables of one attempt rather than of the container (a warm container is shared by attempts,
+ * of any execution): Flyte's `FLYTE_INTERNAL_*`, the attempt number, map item index, this
+ * sandbox's node id and admin credential, and the execution's own `envs`.
+ */
+function isAttemptVariable(name: string, executionEnvs: Record<string, string> | undefined): boolean {
+  return (
+    name.startsWith('FLYTE_INTERNAL_') ||
+    name === 'FLYTE_ATTEMPT_NUMBER' ||
+    name === ARRAY_INDEX_ENV.varName ||
+    name === ARRAY_INDEX_ENV.index ||
+    name === 'TFLYTE_NODE_ID' ||
+    name === 'TFLYTE_ADMIN_TOKEN' ||
+    name === 'FLYTE_CREDENTIALS_PROXY_COMMAND' ||
+    Object.hasOwn(executionEnvs ?? {}, name)
+  );
 }
 
 /**
@@ -340,8 +374,10 @@ export function createTaskHandler(): TaskNodeHandler {
   async function outcome(ctx: NodeContext, task: flyteidl.core.ITaskTemplate, st: TaskAttemptState, exit: ObservedExit, uris: AttemptUris): Promise<AttemptResult> {
     const data = ctx.exec.deps.data;
     const logs = logsOf(st);
+    // A reusable container's name goes with the attempt's end (console and CLI show it).
+    const ranIn = exit.state === 'EXITED' && exit.ranIn ? { ranIn: exit.ranIn, generatedName: st.key } : {};
     const fail = (retryable: boolean, err: flyteidl.core.IExecutionError, patch: StatusPatch = {}): HandlerResult => {
-      const c = { taskEvents: [event(ctx, task, 'FAILED', { error: err, logs })], patch: { ...patch, task: { ...st, phase: 'FAILED' } } };
+      const c = { taskEvents: [event(ctx, task, 'FAILED', { error: err, logs, ...ranIn })], patch: { ...patch, task: { ...st, phase: 'FAILED' } } };
       return retryable ? Transition.retryableFailure(err, c) : Transition.failure(err, c);
     };
     // The three documents an attempt may leave: regular files of its own directory, never links.
@@ -361,7 +397,7 @@ export function createTaskHandler(): TaskNodeHandler {
         futuresUri: uris.futures,
         task,
         patch: { task: { ...st, phase: 'SUCCEEDED' } },
-        taskEvents: [event(ctx, task, 'SUCCEEDED', { logs })],
+        taskEvents: [event(ctx, task, 'SUCCEEDED', { logs, ...ranIn })],
       };
     }
     if (hasError) {
@@ -374,6 +410,10 @@ export function createTaskHandler(): TaskNodeHandler {
       // The engine never ran the task (create/start refused, the engine went away meanwhile):
       // the sandbox's failure, retried within the system budget, not the task's retries.
       return fail(true, executionError('SYSTEM', EXECUTION_ERROR_CODES.LAUNCH_FAILED, `the container engine could not start the task: ${exit.startFailed}`));
+    }
+    if (exit.state === 'EXITED' && exit.containerLost !== undefined) {
+      // The warm container died under the attempt: the sandbox's failure, retried in the system budget.
+      return fail(true, executionError('SYSTEM', EXECUTION_ERROR_CODES.CONTAINER_LOST, `${exit.containerLost}; see ${st.logUri}`));
     }
     if (exit.state === 'EXITED' && exit.exitCode !== 0) {
       if (exit.oomKilled) {
@@ -440,7 +480,7 @@ export function createTaskHandler(): TaskNodeHandler {
     return Transition.success(outputsUri, {
       patch,
       info,
-      taskEvents: [event(ctx, task, 'SUCCEEDED', { ...(outputsUri ? { outputUri: outputsUri } : {}), logs })],
+      taskEvents: [event(ctx, task, 'SUCCEEDED', { ...(outputsUri ? { outputUri: outputsUri } : {}), logs, ...ranIn })],
     });
   }
 

@@ -267,6 +267,7 @@ export class NodePanel {
           { class: 'attempt', key: String(te.id.retry_attempt ?? i) },
           h('div', { class: 'attempt-head' }, h('strong', null, `Attempt ${(te.id.retry_attempt ?? i) + 1}`), phaseBadge(phase, { small: true }), h('span', { class: 'muted' }, `${formatDate(te.closure?.started_at)} · ${formatDuration(ms)}`)),
           te.closure?.reason ? h('p', { class: 'muted' }, te.closure.reason) : null,
+          warmContainer(te) ? h('p', { class: 'muted attempt-container' }, `Ran in warm container ${warmContainer(te)}`) : null,
           te.closure?.error ? errorBox(te.closure.error) : null,
           h(
             'div',
@@ -381,4 +382,9 @@ function eagerTable(node, now) {
       ),
     ),
   );
+}
+
+/** The reusable container an attempt ran in (Flyte's external resource id), if it ran in one. */
+function warmContainer(te) {
+  return te.closure?.metadata?.external_resources?.[0]?.external_id;
 }
