@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { ensureConfigFile, forgetRunning, isAlive, otherRunningSandboxes, recordRunning, runningRegistryDir, writeState } from './sandbox-home.ts';
+import { DEFAULT_REUSE, ensureConfigFile, forgetRunning, isAlive, otherRunningSandboxes, recordRunning, runningRegistryDir, validateConfig, writeState } from './sandbox-home.ts';
 
 let tmp: string;
 let savedTmpdir: string | undefined;
@@ -136,5 +136,22 @@ describe('maxRunningTasks', () => {
     expect(runningTaskLimit({ maxRunningTasks: 3 }, 2)).toBe(3);
     expect(runningTaskLimit({ maxRunningTasks: 0 }, 2)).toBe(16);
     expect(runningTaskLimit({ maxRunningTasks: 0 }, 8)).toBe(32);
+  });
+});
+
+describe('the reuse setting', () => {
+  test('true means the defaults, a mapping sets replicas and idleTtl (seconds or a duration), false is off', () => {
+    expect(validateConfig({ reuse: true }, 'config.yaml').reuse).toEqual(DEFAULT_REUSE);
+    expect(validateConfig({ reuse: false }, 'config.yaml').reuse).toBe(false);
+    expect(validateConfig({ reuse: { replicas: 4, idleTtl: '10m' } }, 'config.yaml').reuse).toEqual({ replicas: 4, idleTtlSeconds: 600 });
+    expect(validateConfig({ reuse: { idleTtl: 90 } }, 'config.yaml').reuse).toEqual({ replicas: DEFAULT_REUSE.replicas, idleTtlSeconds: 90 });
+  });
+
+  test('a bad value names the setting and what it takes', () => {
+    expect(() => validateConfig({ reuse: 'yes' }, 'config.yaml')).toThrow(/config.yaml: reuse must be true, false, or a mapping like \{ replicas: 2, idleTtl: "5m" \}/);
+    expect(() => validateConfig({ reuse: { replicas: 0 } }, 'config.yaml')).toThrow(/reuse.replicas must be an integer from 1 to 64/);
+    expect(() => validateConfig({ reuse: { idleTtl: '0s' } }, 'config.yaml')).toThrow(/reuse.idleTtl must be a duration from 1s to 24h/);
+    expect(() => validateConfig({ reuse: { idleTtl: 'soon' } }, 'config.yaml')).toThrow(/reuse.idleTtl must be a duration/);
+    expect(() => validateConfig({ reuse: { replica: 2 } }, 'config.yaml')).toThrow(/reuse: unknown key "replica" \(known: replicas, idleTtl\)/);
   });
 });

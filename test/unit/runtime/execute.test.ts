@@ -121,3 +121,17 @@ describe('execute', () => {
     expect(fs.readFileSync(new URL(fileUri), 'utf8')).toBe('bundled!');
   });
 });
+
+describe('parseExecuteArgs (a warm worker reads the arguments of execute)', () => {
+  test('the flags templates render, and empty optional ones dropped', async () => {
+    const { parseExecuteArgs } = await import('../../../src/runtime/worker.ts');
+    expect(parseExecuteArgs(['--inputs', 'file:///i.pb', '--output-prefix', 'file:///o', '--raw-output-data-prefix', 'file:///r', '--prev-checkpoint', '', '--entity', 'e'])).toEqual({
+      inputs: 'file:///i.pb',
+      outputPrefix: 'file:///o',
+      rawOutputDataPrefix: 'file:///r',
+      entity: 'e',
+    });
+    expect(() => parseExecuteArgs(['--inputs', 'x', '--what', 'y'])).toThrow(/unexpected argument "--what"/);
+    expect(() => parseExecuteArgs(['--inputs', 'x', '--entity', 'e', '--output-prefix', 'o'])).toThrow(/missing --raw-output-data-prefix/);
+  });
+});

@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { compileWorkflow } from '../../../src/compiler/index.ts';
 import { decode, encode, MessageName, toJson } from '../../../src/core/idl.ts';
 import { CompileError } from '../../../src/core/errors.ts';
+import { REUSE_CONFIG, reuseOfTemplate } from '../../../src/core/vocabulary.ts';
 import {
   ENTITY,
   loadUserModule,
@@ -189,5 +190,36 @@ describe('options in the templates', () => {
     expect(byName.get('steady')?.metadata?.interruptible).toBeUndefined();
     const stop = serializeWorkflow(mod.entities.get('stop_at_once') as WorkflowDef, LOCAL_SETTINGS);
     expect(stop.template.metadata?.onFailure).toBe(0); // FAIL_IMMEDIATELY
+  });
+});
+
+describe('reuse', () => {
+  test('a task\'s reuse option goes into TaskTemplate.config, and propeller reads it back', async () => {
+    const reuse = await loadUserModule(path.resolve(fixtures, '../reuse/reuse.ts'), path.resolve(fixtures, '../../..'));
+    const s = serializeWorkflow(reuse.entities.get('chain') as WorkflowDef, LOCAL_SETTINGS);
+    const step = s.tasks.get('test.fixtures.reuse.reuse.step')?.template;
+    expect(step?.config).toEqual({ [REUSE_CONFIG.replicas]: '1', [REUSE_CONFIG.idleTtlSeconds]: '60' });
+    expect(reuseOfTemplate(step?.config)).toEqual({ replicas: 1, idleTtlMs: 60_000 });
+    // It survives the wire.
+    const back = decode<typeof step>(MessageName.TaskTemplate, encode(MessageName.TaskTemplate, step ?? {}));
+    expect(back?.config).toEqual(step?.config);
+    const flaky = serializeWorkflow(reuse.entities.get('flaky_wf') as WorkflowDef, LOCAL_SETTINGS).tasks.get('test.fixtures.reuse.reuse.flaky')?.template;
+    expect(reuseOfTemplate(flaky?.config)).toEqual({ replicas: 2, idleTtlMs: 300_000 });
+    // No option, no config.
+    const plain = serializeWorkflow(good.entities.get('inner') as WorkflowDef, LOCAL_SETTINGS).tasks.get('test.fixtures.compile.good_workflows.add')?.template;
+    expect(plain?.config ?? {}).toEqual({});
+    expect(reuseOfTemplate({ [REUSE_CONFIG.replicas]: '0', [REUSE_CONFIG.idleTtlSeconds]: '60' })).toBeUndefined();
+  });
+
+  test('a bad reuse option is refused with the task and the reason', async () => {
+    const { task, containerTask, workflow, t } = await import('../../../src/sdk/index.ts');
+    const wfOf = (tk: (i: { x: number }) => unknown, name: string): WorkflowDef =>
+      (workflow({ name, inputs: { x: t.int }, outputs: t.int }, ({ x }) => tk({ x }) as never) as unknown as Record<symbol, WorkflowDef>)[ENTITY] as WorkflowDef;
+    const many = task({ name: 'many', inputs: { x: t.int }, outputs: t.int, reuse: { replicas: 100 } }, ({ x }) => x);
+    expect(() => serializeWorkflow(wfOf(many as never, 'wf_many'), LOCAL_SETTINGS)).toThrow(/many: reuse.replicas: expected an integer from 1 to 64, got 100/);
+    const brief = task({ name: 'brief', inputs: { x: t.int }, outputs: t.int, reuse: { idleTtl: '10ms' } }, ({ x }) => x);
+    expect(() => serializeWorkflow(wfOf(brief as never, 'wf_brief'), LOCAL_SETTINGS)).toThrow(/brief: reuse.idleTtl: expected 1s to 24h/);
+    const raw = containerTask({ name: 'raw', image: 'alpine', command: ['true'], inputs: { x: t.int }, outputs: t.int, reuse: true } as never);
+    expect(() => serializeWorkflow(wfOf(raw as never, 'wf_raw'), LOCAL_SETTINGS)).toThrow(/raw: reuse: a container task runs its own image's command/);
   });
 });
