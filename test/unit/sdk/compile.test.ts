@@ -213,7 +213,7 @@ describe('reuse', () => {
 
   test('a bad reuse option is refused with the task and the reason', async () => {
     const { task, containerTask, workflow, t } = await import('../../../src/sdk/index.ts');
-    const wfOf = (tk: (i: { x: number }) => unknown, name: string): WorkflowDef =>
+    const wfOf = (tk: (i: { x: unknown }) => unknown, name: string): WorkflowDef =>
       (workflow({ name, inputs: { x: t.int }, outputs: t.int }, ({ x }) => tk({ x }) as never) as unknown as Record<symbol, WorkflowDef>)[ENTITY] as WorkflowDef;
     const many = task({ name: 'many', inputs: { x: t.int }, outputs: t.int, reuse: { replicas: 100 } }, ({ x }) => x);
     expect(() => serializeWorkflow(wfOf(many as never, 'wf_many'), LOCAL_SETTINGS)).toThrow(/many: reuse.replicas: expected an integer from 1 to 64, got 100/);
