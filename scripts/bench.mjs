@@ -13,6 +13,8 @@
  *   burst     200 executions created at once while clients read: read latency and memory vs idle
  *   engine    engine overhead per node: 1,000-node static chain / fan-out / dynamic fan-out
  *   eager     scripts/bench-eager.mjs when it exists (issue 5's eager figures)
+ *   reuse     a sandbox started with --reuse: the 10-task chain and 20 eager awaits in warm
+ *             containers (vs the cold figures of this run), and a warm attempt's own overhead
  *   peers     with --peers only: Restate (server and TypeScript SDK from npm, in a temp dir) runs
  *             the same shapes — 20 sequential steps, a 10-chain, a 100 fan-out, cold start, idle
  *             RSS — and each row prints our figure from this run over Restate's
@@ -51,7 +53,7 @@ if (Number(process.versions.node.split('.')[0]) < 24) {
   process.exit(r.status ?? 1);
 }
 
-const ALL = ['start', 'local', 'rss', 'one-task', 'chain', 'map', 'eager', 'burst', 'engine', 'peers'];
+const ALL = ['start', 'local', 'rss', 'one-task', 'chain', 'map', 'eager', 'burst', 'reuse', 'engine', 'peers'];
 const { values: opts } = parseArgs({
   options: {
     only: { type: 'string' },
@@ -80,6 +82,7 @@ const sandboxMod = await import(pathToFileURL(join(root, 'scripts/bench/sandbox.
 const burstMod = await import(pathToFileURL(join(root, 'scripts/bench/burst.ts')).href);
 const localMod = await import(pathToFileURL(join(root, 'scripts/bench/local.ts')).href);
 const peersMod = await import(pathToFileURL(join(root, 'scripts/bench/peers.ts')).href);
+const reuseMod = await import(pathToFileURL(join(root, 'scripts/bench/reuse.ts')).href);
 const report = await import(pathToFileURL(join(root, 'scripts/bench/report.ts')).href);
 const util = await import(pathToFileURL(join(root, 'scripts/bench/util.ts')).href);
 
@@ -160,9 +163,12 @@ try {
     }
     await section('burst', '200 creates at once while clients read', () => burstMod.benchBurst(sbx, o, opts.quick ? 60 : 200));
   }
-  await section('engine', 'engine overhead (1,000 nodes, no-op launcher)', () => runEngineBench());
-  // Last, with the sandbox stopped: Restate gets the machine to itself, as the sandbox had.
+  // A sandbox of its own, with the first one stopped (each gets the machine to itself).
   await cleanup();
+  if (docker) await section('reuse', 'reusable containers (start --reuse)', () => reuseMod.benchReuse(o, rows));
+  else if (only.has('reuse')) rows.push({ section: 'reuse', name: 'reuse', value: null, unit: 'ms', note: 'skipped: no Docker engine answers' });
+  await section('engine', 'engine overhead (1,000 nodes, no-op launcher)', () => runEngineBench());
+  // Last: Restate gets the machine to itself, as the sandbox had.
   await section('peers', 'Restate: the same shapes (--peers)', () => peersMod.benchPeers({ runs: opts.quick ? 3 : 5, node: projectNode, log }, rows));
 } finally {
   await cleanup();

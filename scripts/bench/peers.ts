@@ -190,6 +190,9 @@ export async function benchPeers(o: PeerOptions, ours: readonly BenchRow[]): Pro
     return [
       peer('20 sequential steps: eager task awaiting 20 tasks', ourValue('eager', /sequential awaited tasks/), '20 sequential ctx.run steps', samples.seq!, 'ms', 'each of our steps is a container; Restate journals each step in its server'),
       peer('10-step chain: 10-task chain', ourValue('chain', /^10-task chain/), '10 chained service calls', samples.chain!),
+      // Issue 15's target for warm containers: ≤ 15× Restate, every step still in a container and durable in SQLite.
+      { ...peer('20 sequential steps, warm containers (reuse)', ourValue('reuse', /^eager task awaiting 20 tasks/), '20 sequential ctx.run steps', samples.seq!), target: { maxRatio: 15, text: '≤ 15×' } },
+      { ...peer('10-step chain, warm containers (reuse)', ourValue('reuse', /^10-task chain/), '10 chained service calls', samples.chain!), target: { maxRatio: 15, text: '≤ 15×' } },
       peer('100-way fan-out: 100-item map', ourValue('map', /^map of \d+ items/), '100 service calls awaited together', samples.fanout!, 'ms', 'our map runs 10 at a time'),
       peer('cold start to ready: `start` to healthy', ourValue('start', /`start` to healthy/), 'restate-server spawn → admin and ingress healthy', cold),
       peer('idle RSS after the runs: daemon', ourValue('rss', /VmRSS.*after the runs/), `restate-server (${serverRss.toFixed(0)} MB) + SDK service (${svcRss.toFixed(0)} MB)`, [serverRss + svcRss], 'MB'),

@@ -118,11 +118,11 @@ export interface BenchSandbox {
   close(): Promise<void>;
 }
 
-/** Starts a sandbox (Docker launcher) on a fresh data dir and waits until its task image exists. */
-export async function openBenchSandbox(o: SandboxBenchOptions): Promise<BenchSandbox> {
+/** Starts a sandbox (Docker launcher, `start` with `startArgs`) on a fresh data dir and waits until its task image exists. */
+export async function openBenchSandbox(o: SandboxBenchOptions, startArgs: string[] = []): Promise<BenchSandbox> {
   const dataDir = tempDir('sbx');
   const port = await freePort();
-  await mustRun(o.binary, ['start', '--data-dir', dataDir, '--port', String(port), '--launcher', 'docker']);
+  await mustRun(o.binary, ['start', '--data-dir', dataDir, '--port', String(port), '--launcher', 'docker', ...startArgs]);
   const state = JSON.parse(fs.readFileSync(path.join(dataDir, 'sandbox.json'), 'utf8')) as { url: string; pid: number; launcher: string };
   const sbx: BenchSandbox = {
     dataDir,
@@ -170,7 +170,7 @@ async function getJson<T>(sbx: BenchSandbox, route: string): Promise<T> {
   return (await r.json()) as T;
 }
 
-const execJson = (sbx: BenchSandbox, name: string): Promise<ExecJson> => getJson(sbx, `executions/${PROJECT}/${DOMAIN}/${name}`);
+export const execJson = (sbx: BenchSandbox, name: string): Promise<ExecJson> => getJson(sbx, `executions/${PROJECT}/${DOMAIN}/${name}`);
 
 async function nodesJson(sbx: BenchSandbox, name: string): Promise<NodeJson[]> {
   return (await getJson<{ node_executions: NodeJson[] }>(sbx, `node_executions/${PROJECT}/${DOMAIN}/${name}?limit=1000`)).node_executions;
@@ -197,7 +197,7 @@ async function waitTerminal(sbx: BenchSandbox, name: string): Promise<string> {
  * Creates an execution through the API and long-polls it (`wait_for_terminal`: answered the
  * moment it ends, so no polling interval is measured).
  */
-async function runViaApi(sbx: BenchSandbox, launchPlan: flyteidl.core.IIdentifier, inputs: flyteidl.core.ILiteralMap): Promise<{ ms: number; name: string; exec: ExecJson }> {
+export async function runViaApi(sbx: BenchSandbox, launchPlan: flyteidl.core.IIdentifier, inputs: flyteidl.core.ILiteralMap): Promise<{ ms: number; name: string; exec: ExecJson }> {
   const t0 = now();
   const id = await sbx.client.createExecution({ project: PROJECT, domain: DOMAIN, spec: { launchPlan, metadata: { mode: 0, principal: 'bench' } }, inputs });
   const name = id.name ?? '';
@@ -208,7 +208,7 @@ async function runViaApi(sbx: BenchSandbox, launchPlan: flyteidl.core.IIdentifie
   return { ms, name, exec: e };
 }
 
-const intLit = (n: number): flyteidl.core.ILiteral => ({ scalar: { primitive: { integer: String(n) } } });
+export const intLit = (n: number): flyteidl.core.ILiteral => ({ scalar: { primitive: { integer: String(n) } } });
 
 /** What a warm-up `run --remote` of an entity taught us: its launch plan and how to run its task bare. */
 export interface Prepared {
