@@ -11,7 +11,7 @@ import { downstreamOf, END_NODE } from './dag.ts';
 import { executionError, EXECUTION_ERROR_CODES } from './errors.ts';
 import type { Scope, ScopeOutcome } from './handlers/handler.ts';
 import type { NodeStatus } from './state.ts';
-import type { Settled } from './node-index.ts';
+import type { Frontier, Settled } from './node-index.ts';
 
 /** What the walk asks of the node layer. */
 export interface ScopeNodes {
@@ -25,6 +25,13 @@ export interface ScopeNodes {
   executeNode(scope: Scope, node: flyteidl.core.INode, uniqueId: string, parentUniqueId: string | undefined): Promise<NodeStatus>;
   /** Records a node that will never run (an upstream did not succeed) as SKIPPED. */
   skip(scope: Scope, node: flyteidl.core.INode, uniqueId: string, parentUniqueId: string | undefined): NodeStatus;
+  /**
+   * Where the last walk of `scope` left it (see {@link Frontier}), or undefined when unknown: the
+   * walk then looks at every node that has not settled. Without it, always unknown.
+   */
+  frontier?(scope: Scope): Frontier | undefined;
+  /** Records where this walk leaves `scope`; undefined: unknown. */
+  setFrontier?(scope: Scope, ids: readonly string[] | undefined, failed: boolean): void;
 }
 
 const SUCCESS_PHASES: ReadonlySet<NodePhase> = new Set(['SUCCEEDED', 'RECOVERED']);
@@ -41,10 +48,15 @@ export const FAILED_PHASES: ReadonlySet<NodePhase> = new Set(['FAILED', 'TIMED_O
 export async function walkScope(scope: Scope, nodes: ScopeNodes): Promise<ScopeOutcome> {
   const { dag } = scope;
   const failFast = scope.onFailure === 0;
-  // Nodes that ended in an earlier round never move again: start from the others.
+  // Nodes that ended in an earlier round never move again: start from the others — from where
+  // the last walk left the scope when that is known, else from every node that has not settled.
   let failed = false;
   let candidates: readonly string[] = dag.order;
-  if (nodes.settled) {
+  const known = nodes.frontier?.(scope);
+  if (known) {
+    candidates = known.ids;
+    failed = known.failed;
+  } else if (nodes.settled) {
     const open: string[] = [];
     for (const id of dag.order) {
       const was = nodes.settled(scope.uniqueId(id));
@@ -53,6 +65,9 @@ export async function walkScope(scope: Scope, nodes: ScopeNodes): Promise<ScopeO
     }
     candidates = open;
   }
+  // What the next walk starts from: the nodes run this walk that have not ended.
+  const moving = new Set<string>();
+  let stopped = false;
   while (candidates.length > 0) {
     const batch: string[] = [];
     const ended: string[] = [];
@@ -61,6 +76,7 @@ export async function walkScope(scope: Scope, nodes: ScopeNodes): Promise<ScopeO
       const st = nodes.statusOf(uid);
       if (st && NodePhases.isTerminal(st.phase)) {
         if (FAILED_PHASES.has(st.phase)) failed = true;
+        moving.delete(id);
         continue;
       }
       const readiness = readinessOf(scope, id, nodes);
@@ -70,14 +86,33 @@ export async function walkScope(scope: Scope, nodes: ScopeNodes): Promise<ScopeO
         ended.push(id);
       } else batch.push(id);
     }
-    if (failFast && failed) break;
+    if (failFast && failed) {
+      stopped = true;
+      break;
+    }
     const results = await Promise.all(batch.map((id) => nodes.executeNode(scope, dag.nodes.get(id)!, scope.uniqueId(id), scope.parent?.uniqueId)));
     results.forEach((st, i) => {
-      if (NodePhases.isTerminal(st.phase)) ended.push(batch[i]!);
+      const id = batch[i]!;
+      if (NodePhases.isTerminal(st.phase)) {
+        ended.push(id);
+        moving.delete(id);
+      } else moving.add(id);
       if (FAILED_PHASES.has(st.phase)) failed = true;
     });
-    if (failFast && failed) break;
+    if (failFast && failed) {
+      stopped = true;
+      break;
+    }
     candidates = downstreamOf(dag, ended);
+  }
+  // A walk cut short by a failure leaves candidates unseen: the next one looks at every node.
+  nodes.setFrontier?.(scope, stopped ? undefined : [...moving], failed);
+  if (nodes.frontier && !stopped && !failed) {
+    // Nothing failed, and every node that has not ended is in `moving` (or waits behind one).
+    const end = nodes.statusOf(scope.uniqueId(END_NODE));
+    if (end?.phase === 'SUCCEEDED' && end.outputsUri) return { phase: 'SUCCEEDED', outputsUri: end.outputsUri };
+    if (moving.size === 0 && end?.phase === 'SKIPPED') return { phase: 'FAILED', error: executionError('SYSTEM', EXECUTION_ERROR_CODES.RUNTIME, 'end-node was skipped'), timedOut: false };
+    return { phase: 'RUNNING' };
   }
   return scopeOutcome(scope, nodes);
 }

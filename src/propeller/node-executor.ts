@@ -24,7 +24,7 @@ import { durationToMs, formatMs } from './literals.ts';
 import { nodeKindOf } from './state.ts';
 import type { ExecutionDocument, NodeKind, NodeStatus } from './state.ts';
 import { StatusDraft } from './status-draft.ts';
-import type { NodeIndex, Settled } from './node-index.ts';
+import type { Frontier, NodeIndex, Settled } from './node-index.ts';
 
 /** Runs the nodes of one round; create one per round, over the round's document. */
 export class NodeExecutor implements ScopeNodes {
@@ -42,6 +42,8 @@ export class NodeExecutor implements ScopeNodes {
   #progress = false;
 
   readonly #index: NodeIndex;
+  /** Frontiers this round's walks left (saved with its changes); `null`: unknown again. */
+  readonly #frontiers = new Map<string, Frontier | null>();
 
   /**
    * `doc.status.nodes` is read only: what the round writes goes to a draft over it (copy on write),
@@ -69,6 +71,23 @@ export class NodeExecutor implements ScopeNodes {
   /** How a node had ended at the last save (undefined: it had not). */
   settled(uniqueId: string): Settled | undefined {
     return this.#index.settled(uniqueId);
+  }
+
+  /** Where the last walk of `scope` left it: this round's, else the last saved round's. */
+  frontier(scope: Scope): Frontier | undefined {
+    const key = scopeKey(scope);
+    const mine = this.#frontiers.get(key);
+    if (mine !== undefined) return mine?.dag === scope.dag ? mine : undefined;
+    return this.#index.frontier(key, scope.dag);
+  }
+
+  setFrontier(scope: Scope, ids: readonly string[] | undefined, failed: boolean): void {
+    this.#frontiers.set(scopeKey(scope), ids ? { dag: scope.dag, ids, failed } : null);
+  }
+
+  /** The frontiers this round's walks left, for the index once the round is saved. */
+  frontiers(): ReadonlyMap<string, Frontier | null> {
+    return this.#frontiers;
   }
 
   /** The node statuses this round changed (compared with the document it started from). */
@@ -396,4 +415,9 @@ export class NodeExecutor implements ScopeNodes {
 
 function assertNever(x: never): never {
   throw new IllegalStateError(PROPELLER_ERROR_CODES.BAD_STATE, `unexpected handler result ${JSON.stringify(x)}`);
+}
+
+/** A scope's key among an execution's scopes: its parent node and attempt ('' for the top). */
+function scopeKey(scope: Scope): string {
+  return scope.parent ? `${scope.parent.uniqueId}#${scope.parent.attempt}` : '';
 }

@@ -26,7 +26,7 @@ import { Round } from './round.ts';
 import type { RoundServices } from './round.ts';
 import { asDocument, documentHead, newDocument, roundStatus, statusHead } from './state.ts';
 import type { NodeStatus } from './state.ts';
-import { NodeIndex } from './node-index.ts';
+import { NodeIndex, type Frontier } from './node-index.ts';
 import type { ExecutionDocument, NodeKind, OutboxEvent } from './state.ts';
 import { writeProto } from '../storage/proto-io.ts';
 
@@ -279,7 +279,13 @@ export function createPropeller(deps: PropellerDeps, config: ResolvedPropellerCo
    * Saves the document's head and the node statuses a round changed; once saved, the changes
    * join the document (its `nodes`, shared by the rounds' documents) and the index.
    */
-  async function save(r: Runner, doc: ExecutionDocument, active: boolean, changes: ReadonlyMap<string, NodeStatus> = new Map()): Promise<boolean> {
+  async function save(
+    r: Runner,
+    doc: ExecutionDocument,
+    active: boolean,
+    changes: ReadonlyMap<string, NodeStatus> = new Map(),
+    frontiers: ReadonlyMap<string, Frontier | null> = new Map(),
+  ): Promise<boolean> {
     const version = r.saved?.version ?? 0;
     const index = r.saved?.index ?? new NodeIndex();
     // A head saved by an older version holds its node statuses: the first save writes them all.
@@ -295,6 +301,7 @@ export function createPropeller(deps: PropellerDeps, config: ResolvedPropellerCo
       doc.status.nodes[uid] = st;
       index.note(uid, st);
     }
+    index.noteFrontiers(frontiers);
     r.saved = { doc, version: version + 1, index };
     return true;
   }
@@ -364,7 +371,7 @@ export function createPropeller(deps: PropellerDeps, config: ResolvedPropellerCo
       return;
     }
     const terminal = WorkflowPhases.isTerminal(next.status.phase);
-    if (!(await save(r, next, true, nodeChanges))) return;
+    if (!(await save(r, next, true, nodeChanges, rd.nodeFrontiers()))) return;
     try {
       faultPoints.hit('after-persist-before-events');
     } catch (e) {

@@ -22,7 +22,7 @@ import { workflowEvent } from './events.ts';
 import type { ExecContext, ExecuteNodeOptions, ObservedExit, NodeHandler, Scope, ScopeOutcome } from './handlers/handler.ts';
 import { uniqueNodeId } from './ids.ts';
 import { NodeExecutor } from './node-executor.ts';
-import type { NodeIndex } from './node-index.ts';
+import type { Frontier, NodeIndex } from './node-index.ts';
 import type { ExecutionRequest } from './ports.ts';
 import type { ExecutionDocument, NodeKind, NodeStatus } from './state.ts';
 import { advanceWorkflow, failWorkflow, type WorkflowSteps } from './workflow-executor.ts';
@@ -143,6 +143,11 @@ export class Round implements ExecContext {
   }
   statusOf(uniqueId: string): NodeStatus | undefined {
     return this.#nodes.statusOf(uniqueId);
+  }
+
+  /** Where this round's walks left their scopes (the index takes them once the round is saved). */
+  nodeFrontiers(): ReadonlyMap<string, Frontier | null> {
+    return this.#nodes.frontiers();
   }
 
   /** The node statuses this round changed (compared with the document it started from): what its save writes. */

@@ -176,6 +176,16 @@ describe.skipIf(!available)('web console in headless Chromium (process launcher)
     await page.waitForSelector('aside.panel', { state: 'detached' });
   });
 
+  test('an attempt that ran in a warm container names it in the Attempts tab', async () => {
+    const r = await sbx.run('test/fixtures/reuse/reuse.ts', 'chain', ['--x', '1'], ['--name', 'console-warm']);
+    expect(r.phase).toBe('SUCCEEDED');
+    await open(execUrl('console-warm', '?node=n1'));
+    await page.waitForSelector('aside.panel[data-node="n1"]');
+    await page.click('#node-tab-attempts');
+    await page.waitForSelector('aside.panel .attempt-container');
+    expect(await page.locator('aside.panel .attempt-container').innerText()).toMatch(/^Ran in warm container tflyte-warm-[0-9a-f]{8}-[0-9a-f]{8}$/);
+  });
+
   test('logs: streamed while the task runs, complete afterwards', async () => {
     const run = sbx.run(chattyFile, 'chatty_wf', ['--n', '12', '--pause_ms', '400'], ['--name', 'console-logs']);
     done.push(run);
