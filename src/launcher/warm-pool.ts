@@ -31,11 +31,13 @@ import { launcherError, LAUNCHER_ERROR_CODES } from './errors.ts';
 import { isInside } from '../storage/path-inside.ts';
 import {
   encodeFrame,
+  filesOf,
   FrameReader,
   WORKER_SOCKET_DIR,
   WORKER_SOCKET_ENV,
   WORKER_SOCKET_NAME,
   type CallMessage,
+  type FileEntry,
   type ReplyMessage,
   type WorkerMessage,
 } from './worker-protocol.ts';
@@ -371,14 +373,41 @@ export class WarmPool implements Launcher {
         return;
       case 'done':
         if (!job || m.job !== job.key) return;
-        worker.busy = undefined;
-        this.#finish(job, { state: 'EXITED', exitCode: Number(m.exitCode) || 0, oomKilled: false, ranIn: worker.name });
-        this.#idle(worker);
-        this.#dispatch(worker.pool);
+        void this.#lastWrites(worker, job, m.writes ?? [], body).then((refused) => {
+          if (worker.busy !== job) return;
+          worker.busy = undefined;
+          this.#finish(job, { state: 'EXITED', exitCode: refused ? 1 : Number(m.exitCode) || 0, oomKilled: false, ranIn: worker.name });
+          this.#idle(worker);
+          this.#dispatch(worker.pool);
+        });
         return;
       default:
         void this.#retire(worker);
     }
+  }
+
+  /**
+   * Makes the writes a worker sent with `done` (the attempt's documents), each under the rule of a
+   * `write` call; whether one was refused (the reason goes to the attempt's log).
+   */
+  async #lastWrites(worker: Worker, job: Job, entries: readonly FileEntry[], body: Buffer): Promise<boolean> {
+    let files: { uri: string; bytes: Buffer }[];
+    try {
+      files = filesOf(entries, body);
+    } catch (e) {
+      job.log?.write(`[tflyte-sandbox] the worker's last writes were malformed: ${(e as Error).message}\n`);
+      return true;
+    }
+    for (const [i, f] of files.entries()) {
+      const r = await this.#serve(worker, { type: 'call', id: -1 - i, job: job.key, op: 'write', uri: f.uri }, f.bytes).catch((e: unknown) => ({
+        reply: { type: 'reply' as const, id: -1, ok: false, error: (e as Error)?.message ?? String(e) },
+      }));
+      if (!r.reply.ok) {
+        job.log?.write(`[tflyte-sandbox] ${r.reply.error ?? `writing ${f.uri} failed`}\n`);
+        return true;
+      }
+    }
+    return false;
   }
 
   /** A blob call of the running attempt, allowed by its access list only. */
@@ -395,7 +424,7 @@ export class WarmPool implements Launcher {
     }
     const access = job.spec.reuse.access;
     const writable = m.op === 'write';
-    const grant = await allowed(p, access, writable);
+    const grant = allowedPath(p, access, writable);
     if (!grant) return refuse(`attempt ${job.key} may not ${m.op} ${m.uri}: it is not ${writable ? 'a writable' : 'a'} part of the store this attempt was given`);
     const ok = { type: 'reply' as const, id: m.id, ok: true };
     switch (m.op) {
@@ -437,8 +466,15 @@ export class WarmPool implements Launcher {
     job.log.on('error', () => undefined);
     const attemptEnv = new Set(job.spec.reuse.attemptEnv);
     const env = Object.fromEntries(Object.entries(job.spec.env).filter(([k]) => attemptEnv.has(k)));
-    const at = job.spec.command.indexOf('execute');
-    worker.conn?.write(encodeFrame({ type: 'job', job: job.key, args: job.spec.command.slice(at + 1), env }));
+    const args = job.spec.command.slice(job.spec.command.indexOf('execute') + 1);
+    // Its inputs go with the job (a call the worker would make at once), when it may read them.
+    const inputs = args[args.indexOf('--inputs') + 1];
+    const send = (files: { uri: string; bytes: Buffer }[]): void => {
+      if (worker.busy !== job) return;
+      const entries = files.map((f) => ({ uri: f.uri, bytes: f.bytes.length }));
+      worker.conn?.write(encodeFrame({ type: 'job', job: job.key, args, env, files: entries }, Buffer.concat(files.map((f) => f.bytes))));
+    };
+    send(args.includes('--inputs') && inputs ? preload(inputs, job.spec.reuse.access) : []);
   }
 
   #idle(worker: Worker): void {
@@ -519,15 +555,16 @@ export class WarmPool implements Launcher {
 /**
  * The real path an attempt may use for `p` (reads: inside any of its mounts; writes: inside a
  * writable one, parents made), or undefined. Links are resolved first, so none leads outside.
+ * Synchronous: a few metadata calls, so that a job can be sent in the round that launched it.
  */
-async function allowed(p: string, access: readonly Mount[], write: boolean): Promise<string | undefined> {
+function allowedPath(p: string, access: readonly Mount[], write: boolean): string | undefined {
   const mounts = access.filter((m) => !write || !m.readOnly);
   const root = mounts.find((m) => isInside(p, path.resolve(m.hostPath)));
   if (!root) return undefined;
-  const rootReal = await fsp.realpath(root.hostPath).catch(() => undefined);
+  const rootReal = realpathOrUndefined(root.hostPath);
   if (!rootReal) return undefined;
   if (!write) {
-    const real = await fsp.realpath(p).catch(() => undefined);
+    const real = realpathOrUndefined(p);
     // Missing: `stat` answers so, `read` fails with ENOENT.
     if (real === undefined) return p;
     return isInside(real, rootReal) ? real : undefined;
@@ -536,10 +573,33 @@ async function allowed(p: string, access: readonly Mount[], write: boolean): Pro
   // anything is made; then the parent, once made.
   let existing = path.dirname(p);
   while (!fs.existsSync(existing)) existing = path.dirname(existing);
-  if (!isInside(await fsp.realpath(existing), rootReal)) return undefined;
-  await fsp.mkdir(path.dirname(p), { recursive: true });
-  const parent = await fsp.realpath(path.dirname(p));
+  if (!isInside(fs.realpathSync(existing), rootReal)) return undefined;
+  fs.mkdirSync(path.dirname(p), { recursive: true });
+  const parent = fs.realpathSync(path.dirname(p));
   return isInside(parent, rootReal) ? path.join(parent, path.basename(p)) : undefined;
+}
+
+function realpathOrUndefined(p: string): string | undefined {
+  try {
+    return fs.realpathSync.native(p);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Largest blob sent with a job (its inputs.pb); a larger one is read by the worker's call. */
+const MAX_PRELOAD_BYTES = 1024 * 1024;
+
+/** A small blob the attempt may read, to send with its job (none if refused, missing or large). */
+function preload(uri: string, access: readonly Mount[]): { uri: string; bytes: Buffer }[] {
+  try {
+    const p = allowedPath(path.resolve(fileURLToPath(uri)), access, false);
+    if (!p) return [];
+    const st = fs.lstatSync(p);
+    return st.isFile() && st.size <= MAX_PRELOAD_BYTES ? [{ uri, bytes: fs.readFileSync(p) }] : [];
+  } catch {
+    return [];
+  }
 }
 
 /** The last lines of a file (a worker's own output), or ''. */

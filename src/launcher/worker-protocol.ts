@@ -19,6 +19,17 @@ export interface JobMessage {
   args: string[];
   /** The attempt's own variables (`FLYTE_INTERNAL_*`, `FLYTE_ATTEMPT_NUMBER`, its token…). */
   env: Record<string, string>;
+  /**
+   * Blobs sent with the job, so that the worker need not ask for them (its `inputs.pb`): each
+   * names its URI and length, and the frame's body holds their bytes one after another.
+   */
+  files?: FileEntry[];
+}
+
+/** A blob carried in a frame's body: its URI and how many of the body's bytes are its. */
+export interface FileEntry {
+  uri: string;
+  bytes: number;
 }
 
 /** The daemon answers a worker's call; `body` holds read bytes. */
@@ -58,11 +69,30 @@ export interface CallMessage {
   uri: string;
 }
 
-/** Worker → daemon: the job ended; `exitCode` as the cold container's would be (0: documents written). */
+/**
+ * Worker → daemon: the job ended; `exitCode` as the cold container's would be (0: documents
+ * written). `writes` are the attempt's last writes (its `outputs.pb`, `error.pb`, `futures.pb`),
+ * sent with the end instead of each on its own: the daemon makes them, under the same rule as a
+ * `write` call, before the attempt counts as ended. The body holds their bytes.
+ */
 export interface DoneMessage {
   type: 'done';
   job: string;
   exitCode: number;
+  writes?: FileEntry[];
+}
+
+/** Splits a frame body into the files it carries (in order); throws if the lengths do not add up. */
+export function filesOf(entries: readonly FileEntry[], body: Buffer): { uri: string; bytes: Buffer }[] {
+  let at = 0;
+  const out = entries.map((e) => {
+    if (!Number.isInteger(e.bytes) || e.bytes < 0 || at + e.bytes > body.length) throw new Error('file lengths do not match the frame body');
+    const bytes = body.subarray(at, at + e.bytes);
+    at += e.bytes;
+    return { uri: String(e.uri), bytes };
+  });
+  if (at !== body.length) throw new Error('file lengths do not match the frame body');
+  return out;
 }
 
 export type DaemonMessage = JobMessage | ReplyMessage;

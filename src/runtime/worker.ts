@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   encodeFrame,
+  filesOf,
   FrameReader,
   WORKER_SOCKET_ENV,
   type CallMessage,
@@ -69,6 +70,9 @@ export async function runWorker(sdkExports: Record<string, unknown>, socketPath 
   const pending = new Map<number, { resolve: (r: { reply: ReplyMessage; body: Buffer }) => void; reject: (e: Error) => void }>();
   let nextCall = 1;
   const jobs: JobMessage[] = [];
+  const bodies = new WeakMap<JobMessage, Buffer>();
+  const preloadedOf = (job: JobMessage): Map<string, Uint8Array> =>
+    new Map(filesOf(job.files ?? [], bodies.get(job) ?? Buffer.alloc(0)).map((f) => [f.uri, new Uint8Array(f.bytes)]));
   let wake: (() => void) | undefined;
   let closed = false;
   const send = (frame: Buffer): void => {
@@ -85,6 +89,7 @@ export async function runWorker(sdkExports: Record<string, unknown>, socketPath 
     for (const { message, body } of frames) {
       if (message.type === 'job') {
         jobs.push(message);
+        bodies.set(message, body);
         wake?.();
       } else if (message.type === 'reply') {
         pending.get(message.id)?.resolve({ reply: message, body });
@@ -110,19 +115,35 @@ export async function runWorker(sdkExports: Record<string, unknown>, socketPath 
       pending.set(id, { resolve, reject });
       send(encodeFrame({ type: 'call', id, job, op, uri }, body));
     });
-  const filesOf = (job: string): FileAccess => {
+  const accessOf = (job: JobMessage, preloaded: ReadonlyMap<string, Uint8Array>, last: Map<string, Uint8Array>): FileAccess => {
     const checked = async (op: CallMessage['op'], uri: string, body?: Uint8Array): Promise<{ reply: ReplyMessage; body: Buffer }> => {
-      const r = await call(job, op, uri, body);
+      const r = await call(job.job, op, uri, body);
       if (!r.reply.ok) throw Object.assign(new Error(r.reply.error ?? `${op} ${uri} refused`), { code: 'EACCES' });
       return r;
     };
+    const bundle = bundleOf(job.args);
+    const documents = lastDocuments(job.args);
     return {
-      read: async (uri) => new Uint8Array((await checked('read', uri)).body),
-      write: async (uri, bytes) => void (await checked('write', uri, bytes)),
+      read: async (uri) => {
+        const given = preloaded.get(uri);
+        if (given) return given;
+        // Code bundles are named by their content: one read per container.
+        const cached = uri === bundle ? bundles.get(uri) : undefined;
+        if (cached) return cached;
+        const bytes = new Uint8Array((await checked('read', uri)).body);
+        if (uri === bundle) remember(bundles, uri, bytes);
+        return bytes;
+      },
+      // The attempt's documents are its last writes: they go with `done`.
+      write: async (uri, bytes) => {
+        if (documents.has(uri)) last.set(uri, bytes);
+        else await checked('write', uri, bytes);
+      },
       stat: async (uri) => (await checked('stat', uri)).reply.kind ?? 'missing',
       list: async (uri) => (await checked('list', uri)).reply.files ?? [],
     };
   };
+  const bundles = new Map<string, Uint8Array>();
 
   send(encodeFrame({ type: 'hello', pid: process.pid }));
   const home = process.cwd();
@@ -130,10 +151,32 @@ export async function runWorker(sdkExports: Record<string, unknown>, socketPath 
     while (jobs.length === 0 && !closed) await new Promise<void>((r) => (wake = r));
     const job = jobs.shift();
     if (!job) break;
-    const exitCode = await runJob(job, filesOf(job.job), sdkExports, (chunk) => send(encodeFrame({ type: 'log', job: job.job }, chunk)), home);
-    send(encodeFrame({ type: 'done', job: job.job, exitCode }));
+    const last = new Map<string, Uint8Array>();
+    const access = accessOf(job, preloadedOf(job), last);
+    const exitCode = await runJob(job, access, sdkExports, (chunk) => send(encodeFrame({ type: 'log', job: job.job }, chunk)), home);
+    const writes = [...last].map(([uri, bytes]) => ({ uri, bytes: bytes.length }));
+    send(encodeFrame({ type: 'done', job: job.job, exitCode, writes }, Buffer.concat([...last.values()])));
   }
   await ended;
+}
+
+/** The `--bundle` an attempt's arguments name, if any. */
+function bundleOf(args: readonly string[]): string | undefined {
+  const at = args.indexOf('--bundle');
+  return at >= 0 ? args[at + 1] : undefined;
+}
+
+/** The documents an attempt writes last, under its `--output-prefix`. */
+function lastDocuments(args: readonly string[]): Set<string> {
+  const at = args.indexOf('--output-prefix');
+  const prefix = at >= 0 ? (args[at + 1] ?? '').replace(/\/$/, '') : '';
+  return new Set(prefix ? ['outputs.pb', 'error.pb', 'futures.pb'].map((d) => `${prefix}/${d}`) : []);
+}
+
+/** Keeps a few entries (the most recent). */
+function remember(cache: Map<string, Uint8Array>, key: string, value: Uint8Array): void {
+  cache.set(key, value);
+  while (cache.size > 8) cache.delete(cache.keys().next().value as string);
 }
 
 /** Runs one attempt; its exit code as a cold container's `execute` would end with. */

@@ -29,7 +29,10 @@ class FakeWorker {
     this.#socket.on('error', () => undefined);
     this.#socket.on('data', (c: Buffer) => {
       for (const { message, body } of this.#reader.push(c)) {
-        if (message.type === 'job') this.jobs.push(message);
+        if (message.type === 'job') {
+          this.jobs.push(message);
+          this.bodies.push(body);
+        }
         else this.#replies.get(message.id)?.({ reply: message, body });
         for (const w of this.#waiters.splice(0)) w();
       }
@@ -54,9 +57,13 @@ class FakeWorker {
     this.#socket.write(encodeFrame({ type: 'log', job }, Buffer.from(text)));
   }
 
-  done(job: string, exitCode = 0): void {
-    this.#socket.write(encodeFrame({ type: 'done', job, exitCode }));
+  done(job: string, exitCode = 0, writes: { uri: string; text: string }[] = []): void {
+    const entries = writes.map((w) => ({ uri: w.uri, bytes: Buffer.byteLength(w.text) }));
+    this.#socket.write(encodeFrame({ type: 'done', job, exitCode, writes: entries }, Buffer.from(writes.map((w) => w.text).join(''))));
   }
+
+  /** The body of the last job frame (the files sent with it). */
+  bodies: Buffer[] = [];
 
   close(): void {
     this.#socket.destroy();
@@ -278,6 +285,27 @@ describe('WarmPool', () => {
     w.done('a-n0-0');
     await pool.wait('a-n0-0');
     expect(await refused('read', s.input)).toMatch(/no attempt a-n0-0 runs/);
+  });
+
+  test('the job carries its inputs; the documents sent with done are written under the same rule', async () => {
+    const s = store();
+    const url = (p: string): string => pathToFileURL(p).href;
+    const command = ['tflyte-sandbox', 'execute', '--inputs', url(s.input), '--output-prefix', url(s.outDir), '--entity', 'e'];
+    await pool.launch(spec('a-n0-0', s.access, { command }));
+    const w = workers.get((inner.launched[0] as LaunchSpec).key) as FakeWorker;
+    const job = await w.nextJob();
+    expect(job.files).toEqual([{ uri: url(s.input), bytes: Buffer.byteLength(`data of ${s.input}`) }]);
+    expect(w.bodies[0]?.toString()).toBe(`data of ${s.input}`);
+    w.done('a-n0-0', 0, [{ uri: url(path.join(s.outDir, 'outputs.pb')), text: 'the outputs' }]);
+    expect(await pool.wait('a-n0-0')).toMatchObject({ exitCode: 0 });
+    expect(fs.readFileSync(path.join(s.outDir, 'outputs.pb'), 'utf8')).toBe('the outputs');
+    // A last write outside the attempt's writable areas fails the attempt, and says why.
+    await pool.launch(spec('b-n0-0', s.access, { command }));
+    await w.nextJob();
+    w.done('b-n0-0', 0, [{ uri: url(s.foreign), text: 'evil' }]);
+    expect(await pool.wait('b-n0-0')).toMatchObject({ exitCode: 1 });
+    expect(fs.readFileSync(path.join(dir, 'b-n0-0.log'), 'utf8')).toMatch(/may not write .* not a writable part/);
+    expect(fs.readFileSync(s.foreign, 'utf8')).toBe(`data of ${s.foreign}`);
   });
 
   test('only commands that run the sandbox runtime can reuse a container', async () => {
