@@ -118,3 +118,50 @@ describe('walkScope with a frontier', () => {
     expect(o2).toMatchObject({ phase: 'FAILED' });
   });
 });
+
+describe('walkScope at max parallelism', () => {
+  it('a node that would only be deferred is not run, and stays on the frontier for a later walk', async () => {
+    const n = 200;
+    const dag = buildDag({ nodes: Array.from({ length: n }, (_x, i) => node(`n${i}`, [''])), outputs: [] } as flyteidl.core.IWorkflowTemplate);
+    const statuses = new Map<string, NodeStatus>();
+    let frontier: Frontier | undefined;
+    let runs = 0;
+    const limit = 5;
+    const running = (): number => [...statuses.values()].filter((s) => s.phase === 'RUNNING').length;
+    const nodes: ScopeNodes = {
+      statusOf: (uid) => statuses.get(uid),
+      async executeNode(_s, nd, uid) {
+        runs++;
+        const prev = statuses.get(uid);
+        const next = uid === START_NODE || uid === END_NODE || prev ? status('SUCCEEDED') : status('RUNNING');
+        statuses.set(uid, next);
+        return next;
+      },
+      skip: (_s, _n, uid) => {
+        statuses.set(uid, status('SKIPPED'));
+        return status('SKIPPED');
+      },
+      // Like the node executor's: a start counts against the running nodes and the batch's starts.
+      admit: (_nd, uid, admitted) => {
+        if (statuses.has(uid) || uid === END_NODE || uid === START_NODE) return 'free';
+        return running() + admitted >= limit ? 'defer' : 'start';
+      },
+      frontier: () => frontier,
+      setFrontier: (s, ids, failed) => void (frontier = ids ? { dag: s.dag, ids, failed } : undefined),
+    };
+    const scope = { dag, uniqueId: (id: string) => id, onFailure: 0, depth: 0, inputsUri: '' } as unknown as Scope;
+    let outcome = await walkScope(scope, nodes);
+    let walks = 1;
+    const runsPerWalk: number[] = [];
+    while (outcome.phase === 'RUNNING') {
+      runs = 0;
+      outcome = await walkScope(scope, nodes);
+      runsPerWalk.push(runs);
+      walks++;
+    }
+    expect(outcome.phase).toBe('SUCCEEDED');
+    expect(walks).toBeGreaterThan(n / limit);
+    // Each walk runs the running nodes and the few that start, never the deferred rest.
+    expect(Math.max(...runsPerWalk)).toBeLessThanOrEqual(2 * limit + 1);
+  });
+});

@@ -23,6 +23,13 @@ export interface ScopeNodes {
   settled?(uniqueId: string): Settled | undefined;
   /** Runs one ready node of `scope` to its next state. */
   executeNode(scope: Scope, node: flyteidl.core.INode, uniqueId: string, parentUniqueId: string | undefined): Promise<NodeStatus>;
+  /**
+   * Whether a ready node may run now, with `admitted` starts already chosen for the batch: `free`
+   * (no parallelism slot needed), `start` (takes one), `defer` (max parallelism reached: the walk
+   * keeps it for a later walk without running it). Without this, every ready node is run (and
+   * defers itself).
+   */
+  admit?(node: flyteidl.core.INode, uniqueId: string, admitted: number): 'free' | 'start' | 'defer';
   /** Records a node that will never run (an upstream did not succeed) as SKIPPED. */
   skip(scope: Scope, node: flyteidl.core.INode, uniqueId: string, parentUniqueId: string | undefined): NodeStatus;
   /**
@@ -71,6 +78,7 @@ export async function walkScope(scope: Scope, nodes: ScopeNodes): Promise<ScopeO
   while (candidates.length > 0) {
     const batch: string[] = [];
     const ended: string[] = [];
+    let admitted = 0;
     for (const id of candidates) {
       const uid = scope.uniqueId(id);
       const st = nodes.statusOf(uid);
@@ -84,7 +92,17 @@ export async function walkScope(scope: Scope, nodes: ScopeNodes): Promise<ScopeO
       if (readiness === 'blocked') {
         nodes.skip(scope, dag.nodes.get(id)!, uid, scope.parent?.uniqueId);
         ended.push(id);
-      } else batch.push(id);
+        continue;
+      }
+      // Max parallelism reached: a node that would take a slot waits for a later walk, not run
+      // only to defer itself (a 10,000-node fan-out at parallelism 25 did that on every pass).
+      const admission = nodes.admit?.(dag.nodes.get(id)!, uid, admitted) ?? 'free';
+      if (admission === 'defer') {
+        moving.add(id);
+        continue;
+      }
+      if (admission === 'start') admitted++;
+      batch.push(id);
     }
     if (failFast && failed) {
       stopped = true;
@@ -120,7 +138,11 @@ export async function walkScope(scope: Scope, nodes: ScopeNodes): Promise<ScopeO
 /** Whether a node can run: its upstream all succeeded (`ready`), one did not (`blocked`), or some still run. */
 function readinessOf(scope: Scope, id: string, nodes: Pick<ScopeNodes, 'statusOf'>): 'ready' | 'blocked' | 'waiting' {
   let blocked = false;
-  for (const u of scope.dag.upstream.get(id) ?? []) {
+  const upstream = scope.dag.upstream.get(id) ?? [];
+  // Last first: nodes start (and mostly end) in order, so the end-node of a 10,000-node fan-out
+  // finds a node still running at once instead of after every one that ended.
+  for (let i = upstream.length - 1; i >= 0; i--) {
+    const u = upstream[i]!;
     const ust = nodes.statusOf(scope.uniqueId(u));
     if (!ust || !NodePhases.isTerminal(ust.phase)) return 'waiting';
     if (!SUCCESS_PHASES.has(ust.phase)) blocked = true;

@@ -220,6 +220,24 @@ export class NodeExecutor implements ScopeNodes {
     return st.attempts + 1 - st.systemFailures < this.#maxAttempts(scope, node);
   }
 
+  /**
+   * Whether `node` may run now, with `admitted` other starts already chosen for this batch: `free`
+   * (it takes no parallelism slot: another kind, or it has started), `start` (it takes one, and
+   * one is left), or `defer` (max parallelism is reached: the walk keeps it for later without
+   * running it, as {@link executeNode} would defer it).
+   */
+  admit(node: flyteidl.core.INode, uid: string, admitted: number): 'free' | 'start' | 'defer' {
+    if (!this.#handler(nodeKindOf(node)).countsForParallelism) return 'free';
+    const current = this.statusOf(uid);
+    if (current && current.phase !== 'QUEUED') return 'free';
+    const max = this.#exec.request.maxParallelism ?? this.#exec.config.maxParallelism;
+    if (max > 0 && this.#running + this.#reserved + admitted >= max) {
+      this.#deferred = true;
+      return 'defer';
+    }
+    return 'start';
+  }
+
   async executeNode(
     scope: Scope,
     node: flyteidl.core.INode,
