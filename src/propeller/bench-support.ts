@@ -32,6 +32,8 @@ export interface EngineBenchOptions {
   shape?: 'fanout' | 'chain';
   /** Execution max parallelism; 0 = unlimited. @default 25 (the sandbox default) */
   maxParallelism?: number;
+  /** Directory the blob store goes under (a tmpfs takes the disk out of the figure). @default os.tmpdir() */
+  dir?: string;
 }
 
 /** What it cost. */
@@ -97,7 +99,7 @@ function closureOf(nodes: flyteidl.core.INode[], tasks: flyteidl.core.ITaskTempl
 /** Runs one benchmark execution and reports its cost. */
 export async function runEngineBench(o: EngineBenchOptions): Promise<EngineBenchResult> {
   const shape = o.shape ?? 'fanout';
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tflyte-bench-engine-'));
+  const dir = await fs.mkdtemp(path.join(o.dir ?? os.tmpdir(), 'tflyte-bench-engine-'));
   const data = new LocalDataStore(path.join(dir, 'blobs'));
   let saves = 0;
   let maxStateBytes = 0;

@@ -61,7 +61,7 @@ function engine(dag: Dag, opts: { frontier: boolean; failing?: string }) {
       ...(opts.frontier
         ? {
             frontier: (s: Scope) => (frontiers.has('') ? (frontiers.get('') ?? undefined) : index.frontier('', s.dag)),
-            setFrontier: (s: Scope, ids: readonly string[] | undefined, failed: boolean) => void frontiers.set('', ids ? { dag: s.dag, ids, failed } : null),
+            setFrontier: (s: Scope, left: { ids: readonly string[]; deferred: readonly string[] } | undefined, failed: boolean) => void frontiers.set('', left ? { dag: s.dag, ...left, failed } : null),
           }
         : {}),
     };
@@ -147,7 +147,7 @@ describe('walkScope at max parallelism', () => {
         return running() + admitted >= limit ? 'defer' : 'start';
       },
       frontier: () => frontier,
-      setFrontier: (s, ids, failed) => void (frontier = ids ? { dag: s.dag, ids, failed } : undefined),
+      setFrontier: (s, left, failed) => void (frontier = left ? { dag: s.dag, ...left, failed } : undefined),
     };
     const scope = { dag, uniqueId: (id: string) => id, onFailure: 0, depth: 0, inputsUri: '' } as unknown as Scope;
     let outcome = await walkScope(scope, nodes);

@@ -81,8 +81,8 @@ export class NodeExecutor implements ScopeNodes {
     return this.#index.frontier(key, scope.dag);
   }
 
-  setFrontier(scope: Scope, ids: readonly string[] | undefined, failed: boolean): void {
-    this.#frontiers.set(scopeKey(scope), ids ? { dag: scope.dag, ids, failed } : null);
+  setFrontier(scope: Scope, left: { ids: readonly string[]; deferred: readonly string[] } | undefined, failed: boolean): void {
+    this.#frontiers.set(scopeKey(scope), left ? { dag: scope.dag, ...left, failed } : null);
   }
 
   /** The frontiers this round's walks left, for the index once the round is saved. */

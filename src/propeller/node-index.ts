@@ -19,7 +19,10 @@ export type Settled = 'done' | 'failed';
 export interface Frontier {
   /** The scope's graph this was computed on (a frontier of another graph is never used). */
   readonly dag: object;
+  /** Nodes that started and have not ended. */
   readonly ids: readonly string[];
+  /** Nodes ready to start that max parallelism deferred, in the order they came. */
+  readonly deferred: readonly string[];
   readonly failed: boolean;
 }
 
