@@ -59,6 +59,11 @@ export interface InProcessOptions {
   definition?: (entity: string) => EntityDef | undefined;
   /** How the attempt reaches its blobs (a warm worker's go through the daemon); default: {@link taskBlobs} of `env`. */
   blobs?: TaskBlobs;
+  /**
+   * Modules already loaded in this process, by file (a warm worker keeps them between attempts:
+   * the module is evaluated once anyway, this also skips naming its entities again).
+   */
+  modules?: Map<string, Awaited<ReturnType<typeof loadUserModule>>>;
 }
 
 /** Outcome kinds a task kind runner may return (dynamic writes futures, eager/tasks outputs). */
@@ -170,7 +175,11 @@ export async function execute(args: ExecuteArgs, sdkExports: Record<string, unkn
       installSdkResolution(sdkExports);
       const root = await unpackCode(args, blobs);
       const file = path.join(root, args.module ?? '');
-      const loaded = await loadUserModule(file, root);
+      let loaded = inProcess.modules?.get(file);
+      if (!loaded) {
+        loaded = await loadUserModule(file, root);
+        inProcess.modules?.set(file, loaded);
+      }
       def = findEntity(loaded, args.entity);
     }
     if (def.kind === 'workflow' || def.kind === 'launchPlan') throw new Error(`${args.entity} is a ${def.kind}, not a task`);

@@ -11,6 +11,7 @@
  * allowed a cold container (no store is mounted here). `s3://` URIs are reached directly, as in a
  * cold container.
  */
+import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -156,6 +157,7 @@ export async function runWorker(sdkExports: Record<string, unknown>, socketPath 
     const exitCode = await runJob(job, access, sdkExports, (chunk) => send(encodeFrame({ type: 'log', job: job.job }, chunk)), home);
     const writes = [...last].map(([uri, bytes]) => ({ uri, bytes: bytes.length }));
     send(encodeFrame({ type: 'done', job: job.job, exitCode, writes }, Buffer.concat([...last.values()])));
+    await removeScratch(job);
   }
   await ended;
 }
@@ -179,18 +181,22 @@ function remember(cache: Map<string, Uint8Array>, key: string, value: Uint8Array
   while (cache.size > 8) cache.delete(cache.keys().next().value as string);
 }
 
+/** The task modules this worker loaded, by file: kept between attempts, like the modules themselves. */
+const modules = new Map<string, Awaited<ReturnType<typeof import('../sdk/internal.ts').loadUserModule>>>();
+
 /** Runs one attempt; its exit code as a cold container's `execute` would end with. */
 async function runJob(job: JobMessage, files: FileAccess, sdkExports: Record<string, unknown>, log: (chunk: Buffer) => void, home: string): Promise<number> {
-  const scratch = path.join(os.tmpdir(), 'tflyte-job', job.job.replace(/[^A-Za-z0-9._-]/g, '_'));
+  const scratch = scratchOf(job);
   const restoreOutput = captureOutput(log);
   try {
-    await fsp.rm(scratch, { recursive: true, force: true });
-    await fsp.mkdir(path.join(scratch, 'work'), { recursive: true });
+    // Two metadata calls: synchronous, as the job waits for them.
+    fs.rmSync(scratch, { recursive: true, force: true });
+    fs.mkdirSync(path.join(scratch, 'work'), { recursive: true });
     process.chdir(path.join(scratch, 'work'));
     const args = parseExecuteArgs(job.args);
     const env = { ...process.env, ...job.env } as NodeJS.ProcessEnv;
     const blobs = taskBlobs(env, { files, localRoot: path.join(scratch, 'blobs') });
-    const result = await runWithTaskEnv(job.env, () => execute(args, sdkExports, env, { blobs }));
+    const result = await runWithTaskEnv(job.env, () => execute(args, sdkExports, env, { blobs, modules }));
     if (!result.ok) process.stderr.write(`task failed: ${result.error.message ?? ''}\n`);
     return 0;
   } catch (e) {
@@ -199,8 +205,16 @@ async function runJob(job: JobMessage, files: FileAccess, sdkExports: Record<str
   } finally {
     restoreOutput();
     process.chdir(home);
-    await fsp.rm(scratch, { recursive: true, force: true }).catch(() => undefined);
   }
+}
+
+/** Removes what an attempt left in its scratch directory (after its end was sent: nobody waits). */
+function removeScratch(job: JobMessage): Promise<void> {
+  return fsp.rm(scratchOf(job), { recursive: true, force: true }).catch(() => undefined);
+}
+
+function scratchOf(job: JobMessage): string {
+  return path.join(os.tmpdir(), 'tflyte-job', job.job.replace(/[^A-Za-z0-9._-]/g, '_'));
 }
 
 /** Sends what the process writes to stdout and stderr to `log` until the returned function is called. */
