@@ -168,11 +168,14 @@ function bundleOf(args: readonly string[]): string | undefined {
   return at >= 0 ? args[at + 1] : undefined;
 }
 
-/** The documents an attempt writes last, under its `--output-prefix`. */
+/**
+ * The documents an attempt writes last, under its `--output-prefix`, when the daemon writes them
+ * (`file://`; the worker writes `s3://` ones itself).
+ */
 function lastDocuments(args: readonly string[]): Set<string> {
   const at = args.indexOf('--output-prefix');
   const prefix = at >= 0 ? (args[at + 1] ?? '').replace(/\/$/, '') : '';
-  return new Set(prefix ? ['outputs.pb', 'error.pb', 'futures.pb'].map((d) => `${prefix}/${d}`) : []);
+  return new Set(prefix.startsWith('file:') ? ['outputs.pb', 'error.pb', 'futures.pb'].map((d) => `${prefix}/${d}`) : []);
 }
 
 /** Keeps a few entries (the most recent). */

@@ -38,7 +38,10 @@ function dataFilesIn(dataDir: string): string[] {
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
       const p = path.join(dir, e.name);
       const rel = path.relative(dataDir, p);
-      if (rel === 'logs' || rel === path.join('run', 'admin.sock')) continue;
+      // logs; the admin's socket; the warm containers' sockets and own output (run/w), and a live
+      // warm worker's working directory (process launcher).
+      if (rel === 'logs' || rel === path.join('run', 'admin.sock') || rel === path.join('run', 'w')) continue;
+      if (rel.startsWith(path.join('run', 'attempts', 'tflyte-warm-'))) continue;
       if (e.isDirectory()) walk(p);
       else if (!own.test(rel)) out.push(rel);
     }
@@ -64,6 +67,20 @@ function storageCases(get: () => { sbx: TestSandbox; server: S3Server; prefix: s
     });
     expect(await run('examples/conditional_map.ts', 'sum_of_squares', ['--xs', '[1, 2, 3, 4]'])).toEqual({ o0: 30 });
     expect(await run('examples/eager_workflows.ts', 'simple_eager_workflow', ['--x', '10'])).toEqual({ o0: 22 });
+  });
+
+  test('reusable containers read and write the bucket themselves: a chain, and files both ways', async () => {
+    // (Not in `executions`: the tests below find theirs by position.)
+    const { sbx } = get();
+    const chain = await sbx.run('test/fixtures/reuse/reuse.ts', 'chain', ['--x', '1']);
+    expect([chain.phase, chain.outputs], chain.stderr).toEqual(['SUCCEEDED', { o0: 5 }]);
+    const tasks = await sbx.client.listTaskExecutions({ project: 'flytesnacks', domain: 'development', name: chain.execution }, 'n1', { limit: 5 });
+    expect(tasks.taskExecutions?.[0]?.closure?.metadata?.externalResources?.[0]?.externalId).toMatch(/^tflyte-warm-/);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tflyte-s3-reuse-'));
+    fs.writeFileSync(path.join(dir, 'in.txt'), 'to the bucket');
+    const files = await sbx.run('test/fixtures/reuse/reuse.ts', 'files_wf', ['--f', path.join(dir, 'in.txt')]);
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect([files.phase, files.outputs], files.stderr).toEqual(['SUCCEEDED', { o0: 'TO THE BUCKET|13' }]);
   });
 
   test("a task's error comes back through error.pb in the bucket", async () => {
