@@ -11,6 +11,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { SANDBOX_LABEL, sandboxId } from '../../src/cli/serve.ts';
 import { runCli } from '../support/cli.ts';
+import { ensureShellImage } from '../support/shell-image.ts';
 import { childrenOf, taskNodeOf, waitTerminal } from '../support/eager.ts';
 import { dockerSandboxAvailable, startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
 
@@ -128,6 +129,21 @@ describe.each(launchers)('reusable containers (%s launcher)', (launcher, availab
     const r = await sbx.run(FILE, 'snoop_wf', ['--uri', uri]);
     expect(r.phase).toBe('SUCCEEDED');
     expect(r.outputs.o0).toMatch(/^refused: ENOENT/);
+  });
+
+  test.skipIf(!available || launcher !== 'docker')('a task in an image of its own (the runtime mounted in) runs warm too', async () => {
+    await ensureShellImage();
+    const r = await sbx.run(FILE, 'shell_twice', ['--x', '2']);
+    expect(r.phase, r.error?.message ?? r.stderr).toBe('SUCCEEDED');
+    const { o0, o1 } = r.outputs as { o0: string; o1: string };
+    expect(o0).toMatch(/^sh:true calls:\d+ x:6$/);
+    expect(o1).toMatch(/^sh:true calls:\d+ x:6$/);
+    // The second call ran in the same process as the first.
+    expect(Number(/calls:(\d+)/.exec(o1)?.[1])).toBe(Number(/calls:(\d+)/.exec(o0)?.[1]) + 1);
+    const [a] = await attempts(sbx, r.execution, 'n0');
+    const [b] = await attempts(sbx, r.execution, 'n1');
+    expect(a?.ranIn).toMatch(/^tflyte-warm-/);
+    expect(b?.ranIn).toBe(a?.ranIn);
   });
 
   test.skipIf(!available)('a restart loses the attempt that was running (retried after it) and removes the old daemon\'s warm containers', async () => {
