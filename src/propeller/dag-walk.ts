@@ -99,8 +99,8 @@ export async function walkScope(scope: Scope, nodes: ScopeNodes): Promise<ScopeO
         break;
       }
       const id = fromQueue ? queue[i - candidates.length]! : candidates[i]!;
-      // Once per batch (a node may come from both lists).
-      if (ran.has(id) && batch.includes(id)) continue;
+      // A deferred node that this walk ran already (it came from both lists).
+      if (fromQueue && ran.has(id)) continue;
       const uid = scope.uniqueId(id);
       const st = nodes.statusOf(uid);
       if (st && NodePhases.isTerminal(st.phase)) {

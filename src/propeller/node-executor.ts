@@ -129,9 +129,19 @@ export class NodeExecutor implements ScopeNodes {
     return this.#handlers[kind];
   }
 
-  #parallelismFull(): boolean {
+  /**
+   * Max parallelism for a node with `current` status, `admitted` other starts already chosen:
+   * `free` (it takes no slot: another kind, or it has started), `start` (it takes one, and one is
+   * left), or `defer` (none is left; recorded for {@link deferredWithProgress}).
+   */
+  #admission(handler: NodeHandler, current: NodeStatus | undefined, admitted: number): 'free' | 'start' | 'defer' {
+    if (!handler.countsForParallelism || (current && current.phase !== 'QUEUED')) return 'free';
     const max = this.#exec.request.maxParallelism ?? this.#exec.config.maxParallelism;
-    return max > 0 && this.#running + this.#reserved >= max;
+    if (max > 0 && this.#running + this.#reserved + admitted >= max) {
+      this.#deferred = true;
+      return 'defer';
+    }
+    return 'start';
   }
 
   #targetEntity(node: flyteidl.core.INode): flyteidl.core.IIdentifier | undefined {
@@ -227,15 +237,7 @@ export class NodeExecutor implements ScopeNodes {
    * running it, as {@link executeNode} would defer it).
    */
   admit(node: flyteidl.core.INode, uid: string, admitted: number): 'free' | 'start' | 'defer' {
-    if (!this.#handler(nodeKindOf(node)).countsForParallelism) return 'free';
-    const current = this.statusOf(uid);
-    if (current && current.phase !== 'QUEUED') return 'free';
-    const max = this.#exec.request.maxParallelism ?? this.#exec.config.maxParallelism;
-    if (max > 0 && this.#running + this.#reserved + admitted >= max) {
-      this.#deferred = true;
-      return 'defer';
-    }
-    return 'start';
+    return this.#admission(this.#handler(nodeKindOf(node)), this.statusOf(uid), admitted);
   }
 
   async executeNode(
@@ -251,14 +253,10 @@ export class NodeExecutor implements ScopeNodes {
     if (current && NodePhases.isTerminal(current.phase)) return current;
     // Max parallelism: a node about to start takes a slot synchronously, before its first await,
     // so that nodes handled together in one batch cannot overshoot the limit.
-    const starting = handler.countsForParallelism && (!current || current.phase === 'QUEUED');
-    if (starting) {
-      if (this.#parallelismFull()) {
-        this.#deferred = true;
-        return current ?? { phase: 'UNDEFINED', kind, nodeId: node.id ?? uid, attempts: 0, systemFailures: 0 };
-      }
-      this.#reserved++;
-    }
+    const admission = this.#admission(handler, current, 0);
+    if (admission === 'defer') return current ?? { phase: 'UNDEFINED', kind, nodeId: node.id ?? uid, attempts: 0, systemFailures: 0 };
+    const starting = admission === 'start';
+    if (starting) this.#reserved++;
     try {
       return await this.#executeNode(scope, node, uid, parentUniqueId, opts, kind, handler);
     } finally {
