@@ -17,6 +17,7 @@ import { resolveDataDir } from './sandbox-home.ts';
 import { isHealthy, runningSandbox } from './commands/lifecycle.ts';
 import { loadProfile, type EndpointProfile } from './profile.ts';
 import { CommandError, UsageError } from './usage-error.ts';
+import { filesUnder } from '../storage/local-files.ts';
 import { engineWaitMessage } from './engine-message.ts';
 import { planRegistration, type PlannedEntity, type SkippedEntity } from './registration-plan.ts';
 
@@ -199,14 +200,14 @@ export function dataProxyUploader(conn: Connection, project: string, domain: str
   return async (abs, input) => {
     const folder = `input-${crypto.randomBytes(10).toString('hex')}`;
     const stat = fs.statSync(abs);
-    const files = stat.isDirectory() ? filesUnder(abs) : [path.basename(abs)];
+    const files = stat.isDirectory() ? await filesUnder(abs) : [path.basename(abs)];
     if (files.length === 0) throw new CommandError(`input --${input}: ${abs} is an empty directory; there is nothing to upload`);
     let nativeDir = '';
     let nativeFile = '';
     for (const rel of files) {
       const file = stat.isDirectory() ? path.join(abs, rel) : abs;
-      const name = rel.split(path.sep).map(safeSegment).join('/');
-      if (name !== rel.split(path.sep).join('/')) note(`input --${input}: ${rel} is uploaded as ${name} (upload names are letters, digits, ".", "_" and "-")`);
+      const name = rel.split('/').map(safeSegment).join('/');
+      if (name !== rel) note(`input --${input}: ${rel} is uploaded as ${name} (upload names are letters, digits, ".", "_" and "-")`);
       const location = await refusedAs(`input --${input}: ${conn.name} refused the upload of ${file}`, async () =>
         conn.client.createUploadLocation({ project, domain, filenameRoot: folder, filename: name, contentMd5: await fileMd5(file) }),
       );
@@ -218,14 +219,6 @@ export function dataProxyUploader(conn: Connection, project: string, domain: str
     }
     return stat.isDirectory() ? nativeDir : nativeFile;
   };
-}
-
-/** The files under a directory, relative, sorted. */
-function filesUnder(dir: string): string[] {
-  return (fs.readdirSync(dir, { recursive: true, withFileTypes: true }) as fs.Dirent[])
-    .filter((e) => e.isFile())
-    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
-    .sort();
 }
 
 /** A path segment as an upload name allows it (letters, digits, `.`, `_`, `-`). */

@@ -28,7 +28,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AttemptExit, LaunchedAttempt, Launcher, LaunchSpec, Mount, ReusePolicy } from './launcher.ts';
 import { launcherError, LAUNCHER_ERROR_CODES } from './errors.ts';
-import { isInside } from '../storage/path-inside.ts';
+import { filesUnder } from '../storage/local-files.ts';
+import { isInside, realpathOfDeepestExisting } from '../storage/path-inside.ts';
 import {
   encodeFrame,
   filesOf,
@@ -437,11 +438,8 @@ export class WarmPool implements Launcher {
         const st = await fsp.lstat(grant).catch(() => undefined);
         return { reply: { ...ok, kind: st?.isFile() ? 'file' : st?.isDirectory() ? 'directory' : 'missing' } };
       }
-      case 'list': {
-        const entries = await fsp.readdir(grant, { recursive: true, withFileTypes: true });
-        const files = entries.filter((e) => e.isFile()).map((e) => path.relative(grant, path.join(e.parentPath, e.name)).split(path.sep).join('/'));
-        return { reply: { ...ok, files: files.sort() } };
-      }
+      case 'list':
+        return { reply: { ...ok, files: await filesUnder(grant) } };
       case 'write': {
         const existing = await fsp.lstat(grant).catch(() => undefined);
         if (existing && !existing.isFile()) return refuse(`${m.uri} exists and is not a regular file`);
@@ -560,31 +558,20 @@ export class WarmPool implements Launcher {
 function allowedPath(p: string, access: readonly Mount[], write: boolean): string | undefined {
   const mounts = access.filter((m) => !write || !m.readOnly);
   const root = mounts.find((m) => isInside(p, path.resolve(m.hostPath)));
-  if (!root) return undefined;
-  const rootReal = realpathOrUndefined(root.hostPath);
-  if (!rootReal) return undefined;
+  if (!root || !fs.existsSync(root.hostPath)) return undefined;
+  const rootReal = fs.realpathSync.native(root.hostPath);
   if (!write) {
-    const real = realpathOrUndefined(p);
-    // Missing: `stat` answers so, `read` fails with ENOENT.
-    if (real === undefined) return p;
+    // Where `p` is (or would be): a link on the way cannot lead out. Missing: `stat` answers so,
+    // `read` fails with ENOENT.
+    const real = realpathOfDeepestExisting(p);
     return isInside(real, rootReal) ? real : undefined;
   }
-  // The deepest existing ancestor must lie inside (a link in the way could lead out) before
-  // anything is made; then the parent, once made.
-  let existing = path.dirname(p);
-  while (!fs.existsSync(existing)) existing = path.dirname(existing);
-  if (!isInside(fs.realpathSync(existing), rootReal)) return undefined;
-  fs.mkdirSync(path.dirname(p), { recursive: true });
-  const parent = fs.realpathSync(path.dirname(p));
-  return isInside(parent, rootReal) ? path.join(parent, path.basename(p)) : undefined;
-}
-
-function realpathOrUndefined(p: string): string | undefined {
-  try {
-    return fs.realpathSync.native(p);
-  } catch {
-    return undefined;
-  }
+  // A write replaces the name itself (never what a link there points at): its directory, links
+  // resolved, must lie inside before anything is made, and again once made.
+  const dir = realpathOfDeepestExisting(path.dirname(p));
+  if (!isInside(dir, rootReal)) return undefined;
+  fs.mkdirSync(dir, { recursive: true });
+  return isInside(fs.realpathSync.native(dir), rootReal) ? path.join(dir, path.basename(p)) : undefined;
 }
 
 /** Largest blob sent with a job (its inputs.pb); a larger one is read by the worker's call. */

@@ -11,6 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { NonRetryableError } from '../sdk/internal.ts';
+import { filesUnder } from '../storage/local-files.ts';
+import { toFileUri } from '../storage/local-data-store.ts';
+import { isInside } from '../storage/path-inside.ts';
 import { parseS3Uri, s3ConnectionFromEnv, S3DataStore } from '../storage/s3-data-store.ts';
 
 /** Reads, writes and moves a task's blobs; see the module comment. */
@@ -112,7 +115,7 @@ export function taskBlobs(env: NodeJS.ProcessEnv, remote?: { files: FileAccess; 
 
 /** A `file://` URI for a URI or a plain absolute path. */
 function fileUri(uri: string): string {
-  return uri.startsWith('file:') ? uri : pathToFileURL(uri).href;
+  return uri.startsWith('file:') ? uri : toFileUri(uri);
 }
 
 /** Downloads a file or directory blob through `remote` (once per URI); its local path. */
@@ -130,20 +133,11 @@ async function localizeRemote(remote: { files: FileAccess; localRoot: string }, 
     await fsp.mkdir(dest, { recursive: true });
     for (const rel of await remote.files.list(uri)) {
       const target = path.join(dest, ...rel.split('/'));
-      if (!target.startsWith(dest + path.sep)) throw new Error(`the sandbox listed ${rel}, outside ${uri}`);
+      if (!isInside(target, dest) || target === dest) throw new Error(`the sandbox listed ${rel}, outside ${uri}`);
       await fsp.mkdir(path.dirname(target), { recursive: true });
       await fsp.writeFile(target, await remote.files.read(`${uri.replace(/\/+$/, '')}/${rel}`));
     }
   }
   await fsp.writeFile(path.join(dir, '.complete'), '');
   return dest;
-}
-
-/** Regular files under a directory, relative and `/`-separated. */
-async function filesUnder(root: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await fsp.readdir(root, { recursive: true, withFileTypes: true })) {
-    if (e.isFile()) out.push(path.relative(root, path.join(e.parentPath, e.name)).split(path.sep).join('/'));
-  }
-  return out.sort();
 }

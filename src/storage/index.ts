@@ -23,4 +23,5 @@ export { readProto, readProtoIfExists, writeProto } from './proto-io.ts';
 export { createBundle, extractBundle, DEFAULT_BUNDLE_GLOBS, DEFAULT_BUNDLE_EXCLUDES } from './bundle.ts';
 export type { Bundle, BundleFile, BundleInput } from './bundle.ts';
 export { diskOf, diskFullReason, LOW_DISK_BYTES, FULL_DISK_BYTES } from './disk.ts';
-export { isInside } from './path-inside.ts';
+export { isInside, realpathOfDeepestExisting } from './path-inside.ts';
+export { filesUnder } from './local-files.ts';

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BlobEntry, BlobStat, DataStore } from './data-store.ts';
 import { isStorageError, StorageError, STORAGE_ERROR_CODES } from './errors.ts';
-import { isInside } from './path-inside.ts';
+import { isInside, realpathOfDeepestExisting } from './path-inside.ts';
 
 /**
  * A {@link DataStore} rooted at a local directory (created if missing).
@@ -254,22 +254,6 @@ function tempSibling(p: string): string {
 
 function outsideRoot(what: string): StorageError {
   return new StorageError(STORAGE_ERROR_CODES.OUTSIDE_ROOT, `URI is outside the data store root: ${what}`);
-}
-
-/** Real path of `p` if it exists, else of its deepest existing ancestor plus the missing rest. */
-function realpathOfDeepestExisting(p: string): string {
-  let cur = p;
-  const rest: string[] = [];
-  for (;;) {
-    try {
-      return path.join(fs.realpathSync.native(cur), ...rest.reverse());
-    } catch {
-      const parent = path.dirname(cur);
-      if (parent === cur) return p;
-      rest.push(path.basename(cur));
-      cur = parent;
-    }
-  }
 }
 
 function translateFsError(e: unknown, what: string): StorageError {
