@@ -64,6 +64,9 @@ export interface WarmPoolOptions {
 interface Job {
   key: string;
   spec: LaunchSpec & { reuse: ReusePolicy };
+  /** The arguments after `execute`, and the attempt's own variables: what its job carries. */
+  args: string[];
+  env: Record<string, string>;
   pool: Pool;
   state: 'queued' | 'running' | 'done';
   worker?: Worker;
@@ -79,7 +82,7 @@ interface Pool {
   id: string;
   replicas: number;
   idleTtlMs: number;
-  /** The spec of the warm containers (from the first attempt of the pool). */
+  /** The spec of the warm containers (from the first attempt of the pool; `command` is the runtime's, before `execute`). */
   template: LaunchSpec;
   workers: Set<Worker>;
   queue: Job[];
@@ -132,10 +135,15 @@ export class WarmPool implements Launcher {
       throw launcherError(LAUNCHER_ERROR_CODES.INVALID_SPEC, `attempt ${spec.key} cannot reuse a container: only tasks that run the sandbox's runtime (… execute …) can`);
     }
     await (this.#swept ??= this.#sweep());
-    const pool = this.#poolFor(spec as Job['spec']);
+    // The command splits into the runtime (the container's) and the attempt's arguments; the
+    // environment into the container's and the attempt's own variables.
+    const at = spec.command.indexOf('execute');
+    const own = new Set(spec.reuse.attemptEnv);
+    const [attemptEnv, containerEnv] = partition(spec.env, (k) => own.has(k));
+    const pool = this.#poolFor({ ...spec, command: spec.command.slice(0, at), env: containerEnv }, spec.reuse);
     let settle!: (exit: AttemptExit) => void;
     const exit = new Promise<AttemptExit>((r) => (settle = r));
-    const job: Job = { key: spec.key, spec: spec as Job['spec'], pool, state: 'queued', exit, settle };
+    const job: Job = { key: spec.key, spec: spec as Job['spec'], args: spec.command.slice(at + 1), env: attemptEnv, pool, state: 'queued', exit, settle };
     this.#jobs.set(job.key, job);
     pool.queue.push(job);
     const started = this.#dispatch(pool);
@@ -221,36 +229,26 @@ export class WarmPool implements Launcher {
     }));
   }
 
-  #poolFor(spec: Job['spec']): Pool {
-    const attemptEnv = new Set(spec.reuse.attemptEnv);
-    const env = Object.fromEntries(Object.entries(spec.env).filter(([k]) => !attemptEnv.has(k)).sort(([a], [b]) => a.localeCompare(b)));
-    const at = spec.command.indexOf('execute');
+  /** The pool of a warm container spec (`command`: the runtime's; `env`: the container's). */
+  #poolFor(template: LaunchSpec, reuse: ReusePolicy): Pool {
     const key = JSON.stringify({
-      group: spec.reuse.group,
-      image: spec.image,
-      entrypoint: spec.entrypoint ?? null,
-      command: spec.command.slice(0, at),
-      env,
-      resources: spec.resources,
-      mounts: spec.mounts,
-      admin: spec.adminUrl ?? null,
+      group: reuse.group,
+      image: template.image,
+      entrypoint: template.entrypoint ?? null,
+      command: template.command,
+      env: Object.entries(template.env).sort(([a], [b]) => a.localeCompare(b)),
+      resources: template.resources,
+      mounts: template.mounts,
+      admin: template.adminUrl ?? null,
     });
     let pool = this.#pools.get(key);
     if (!pool) {
-      pool = {
-        key,
-        id: createHash('sha256').update(key).digest('hex').slice(0, 8),
-        replicas: spec.reuse.replicas,
-        idleTtlMs: spec.reuse.idleTtlMs,
-        template: { ...spec, env },
-        workers: new Set(),
-        queue: [],
-      };
+      pool = { key, id: createHash('sha256').update(key).digest('hex').slice(0, 8), replicas: reuse.replicas, idleTtlMs: reuse.idleTtlMs, template, workers: new Set(), queue: [] };
       this.#pools.set(key, pool);
     }
     // Tasks sharing a pool may ask for different sizes: the largest wins.
-    pool.replicas = Math.max(pool.replicas, spec.reuse.replicas);
-    pool.idleTtlMs = Math.max(pool.idleTtlMs, spec.reuse.idleTtlMs);
+    pool.replicas = Math.max(pool.replicas, reuse.replicas);
+    pool.idleTtlMs = Math.max(pool.idleTtlMs, reuse.idleTtlMs);
     return pool;
   }
 
@@ -295,14 +293,13 @@ export class WarmPool implements Launcher {
       // The directory is handed to the container's user (a writable mount): only it and root reach the socket.
       await fsp.chmod(socketPath, 0o666);
       const t = pool.template;
-      const at = t.command.indexOf('execute');
       const inside = this.#inner.confinesToMounts ? WORKER_SOCKET_DIR : dir;
       const spec: LaunchSpec = {
         key: name,
         labels: { [WARM_LABEL]: '1', [WARM_POOL_LABEL]: pool.id },
         image: t.image,
         ...(t.entrypoint ? { entrypoint: t.entrypoint } : {}),
-        command: [...t.command.slice(0, at), 'worker'],
+        command: [...t.command, 'worker'],
         env: { ...t.env, [WORKER_SOCKET_ENV]: path.posix.join(inside, WORKER_SOCKET_NAME) },
         resources: t.resources,
         mounts: [...t.mounts, { hostPath: dir, containerPath: inside, readOnly: false }],
@@ -462,17 +459,12 @@ export class WarmPool implements Launcher {
     job.log = fs.createWriteStream(job.spec.logPath, { flags: 'a' });
     // A full disk costs log lines, never the daemon.
     job.log.on('error', () => undefined);
-    const attemptEnv = new Set(job.spec.reuse.attemptEnv);
-    const env = Object.fromEntries(Object.entries(job.spec.env).filter(([k]) => attemptEnv.has(k)));
-    const args = job.spec.command.slice(job.spec.command.indexOf('execute') + 1);
     // Its inputs go with the job (a call the worker would make at once), when it may read them.
-    const inputs = args[args.indexOf('--inputs') + 1];
-    const send = (files: { uri: string; bytes: Buffer }[]): void => {
-      if (worker.busy !== job) return;
-      const entries = files.map((f) => ({ uri: f.uri, bytes: f.bytes.length }));
-      worker.conn?.write(encodeFrame({ type: 'job', job: job.key, args, env, files: entries }, Buffer.concat(files.map((f) => f.bytes))));
-    };
-    send(args.includes('--inputs') && inputs ? preload(inputs, job.spec.reuse.access) : []);
+    const at = job.args.indexOf('--inputs');
+    const inputs = at >= 0 ? job.args[at + 1] : undefined;
+    const files = inputs ? preload(inputs, job.spec.reuse.access) : [];
+    const entries = files.map((f) => ({ uri: f.uri, bytes: f.bytes.length }));
+    worker.conn?.write(encodeFrame({ type: 'job', job: job.key, args: job.args, env: job.env, files: entries }, Buffer.concat(files.map((f) => f.bytes))));
   }
 
   #idle(worker: Worker): void {
@@ -548,6 +540,14 @@ export class WarmPool implements Launcher {
     log.end(() => job.settle(full));
     log.once('error', () => job.settle(full));
   }
+}
+
+/** `record` split by `test` of its keys: [matching, the rest]. */
+function partition(record: Record<string, string>, test: (key: string) => boolean): [Record<string, string>, Record<string, string>] {
+  const yes: Record<string, string> = {};
+  const no: Record<string, string> = {};
+  for (const [k, v] of Object.entries(record)) (test(k) ? yes : no)[k] = v;
+  return [yes, no];
 }
 
 /**

@@ -27,6 +27,7 @@ import {
   type ReplyMessage,
 } from '../launcher/worker-protocol.ts';
 import { taskBlobs, type FileAccess } from './blobs.ts';
+import { DOCUMENT_NAMES } from '../storage/layout.ts';
 import { execute, type ExecuteArgs } from './execute.ts';
 import { runWithTaskEnv } from './task-env.ts';
 
@@ -70,10 +71,7 @@ export async function runWorker(sdkExports: Record<string, unknown>, socketPath 
   const reader = new FrameReader<DaemonMessage>();
   const pending = new Map<number, { resolve: (r: { reply: ReplyMessage; body: Buffer }) => void; reject: (e: Error) => void }>();
   let nextCall = 1;
-  const jobs: JobMessage[] = [];
-  const bodies = new WeakMap<JobMessage, Buffer>();
-  const preloadedOf = (job: JobMessage): Map<string, Uint8Array> =>
-    new Map(filesOf(job.files ?? [], bodies.get(job) ?? Buffer.alloc(0)).map((f) => [f.uri, new Uint8Array(f.bytes)]));
+  const jobs: { job: JobMessage; body: Buffer }[] = [];
   let wake: (() => void) | undefined;
   let closed = false;
   const send = (frame: Buffer): void => {
@@ -89,8 +87,7 @@ export async function runWorker(sdkExports: Record<string, unknown>, socketPath 
     }
     for (const { message, body } of frames) {
       if (message.type === 'job') {
-        jobs.push(message);
-        bodies.set(message, body);
+        jobs.push({ job: message, body });
         wake?.();
       } else if (message.type === 'reply') {
         pending.get(message.id)?.resolve({ reply: message, body });
@@ -116,14 +113,15 @@ export async function runWorker(sdkExports: Record<string, unknown>, socketPath 
       pending.set(id, { resolve, reject });
       send(encodeFrame({ type: 'call', id, job, op, uri }, body));
     });
-  const accessOf = (job: JobMessage, preloaded: ReadonlyMap<string, Uint8Array>, last: Map<string, Uint8Array>): FileAccess => {
+  /** The attempt's blob access: what came with the job, kept bundles, then calls; its documents kept for `done`. */
+  const accessOf = (job: JobMessage, preloaded: ReadonlyMap<string, Uint8Array>, args: ExecuteArgs, last: Map<string, Uint8Array>): FileAccess => {
     const checked = async (op: CallMessage['op'], uri: string, body?: Uint8Array): Promise<{ reply: ReplyMessage; body: Buffer }> => {
       const r = await call(job.job, op, uri, body);
       if (!r.reply.ok) throw Object.assign(new Error(r.reply.error ?? `${op} ${uri} refused`), { code: 'EACCES' });
       return r;
     };
-    const bundle = bundleOf(job.args);
-    const documents = lastDocuments(job.args);
+    const bundle = args.bundle;
+    const documents = lastDocuments(args.outputPrefix);
     return {
       read: async (uri) => {
         const given = preloaded.get(uri);
@@ -150,11 +148,13 @@ export async function runWorker(sdkExports: Record<string, unknown>, socketPath 
   const home = process.cwd();
   for (;;) {
     while (jobs.length === 0 && !closed) await new Promise<void>((r) => (wake = r));
-    const job = jobs.shift();
-    if (!job) break;
+    const next = jobs.shift();
+    if (!next) break;
+    const { job } = next;
+    const preloaded = new Map(filesOf(job.files ?? [], next.body).map((f) => [f.uri, new Uint8Array(f.bytes)]));
     const last = new Map<string, Uint8Array>();
-    const access = accessOf(job, preloadedOf(job), last);
-    const exitCode = await runJob(job, access, sdkExports, (chunk) => send(encodeFrame({ type: 'log', job: job.job }, chunk)), home);
+    const accessFor = (args: ExecuteArgs): FileAccess => accessOf(job, preloaded, args, last);
+    const exitCode = await runJob(job, accessFor, sdkExports, (chunk) => send(encodeFrame({ type: 'log', job: job.job }, chunk)), home);
     const writes = [...last].map(([uri, bytes]) => ({ uri, bytes: bytes.length }));
     send(encodeFrame({ type: 'done', job: job.job, exitCode, writes }, Buffer.concat([...last.values()])));
     await removeScratch(job);
@@ -162,20 +162,14 @@ export async function runWorker(sdkExports: Record<string, unknown>, socketPath 
   await ended;
 }
 
-/** The `--bundle` an attempt's arguments name, if any. */
-function bundleOf(args: readonly string[]): string | undefined {
-  const at = args.indexOf('--bundle');
-  return at >= 0 ? args[at + 1] : undefined;
-}
-
 /**
- * The documents an attempt writes last, under its `--output-prefix`, when the daemon writes them
+ * The documents an attempt writes last, under its output prefix, when the daemon writes them
  * (`file://`; the worker writes `s3://` ones itself).
  */
-function lastDocuments(args: readonly string[]): Set<string> {
-  const at = args.indexOf('--output-prefix');
-  const prefix = at >= 0 ? (args[at + 1] ?? '').replace(/\/$/, '') : '';
-  return new Set(prefix.startsWith('file:') ? ['outputs.pb', 'error.pb', 'futures.pb'].map((d) => `${prefix}/${d}`) : []);
+function lastDocuments(outputPrefix: string): Set<string> {
+  const prefix = outputPrefix.replace(/\/$/, '');
+  const names = [DOCUMENT_NAMES.outputs, DOCUMENT_NAMES.error, DOCUMENT_NAMES.futures];
+  return new Set(prefix.startsWith('file:') ? names.map((d) => `${prefix}/${d}`) : []);
 }
 
 /** Keeps a few entries (the most recent). */
@@ -188,7 +182,7 @@ function remember(cache: Map<string, Uint8Array>, key: string, value: Uint8Array
 const modules = new Map<string, Awaited<ReturnType<typeof import('../sdk/internal.ts').loadUserModule>>>();
 
 /** Runs one attempt; its exit code as a cold container's `execute` would end with. */
-async function runJob(job: JobMessage, files: FileAccess, sdkExports: Record<string, unknown>, log: (chunk: Buffer) => void, home: string): Promise<number> {
+async function runJob(job: JobMessage, accessFor: (args: ExecuteArgs) => FileAccess, sdkExports: Record<string, unknown>, log: (chunk: Buffer) => void, home: string): Promise<number> {
   const scratch = scratchOf(job);
   const restoreOutput = captureOutput(log);
   try {
@@ -198,7 +192,7 @@ async function runJob(job: JobMessage, files: FileAccess, sdkExports: Record<str
     process.chdir(path.join(scratch, 'work'));
     const args = parseExecuteArgs(job.args);
     const env = { ...process.env, ...job.env } as NodeJS.ProcessEnv;
-    const blobs = taskBlobs(env, { files, localRoot: path.join(scratch, 'blobs') });
+    const blobs = taskBlobs(env, { files: accessFor(args), localRoot: path.join(scratch, 'blobs') });
     const result = await runWithTaskEnv(job.env, () => execute(args, sdkExports, env, { blobs, modules }));
     if (!result.ok) process.stderr.write(`task failed: ${result.error.message ?? ''}\n`);
     return 0;
