@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseDurationText } from '../core/cli-values.ts';
-import { REUSE_LIMITS } from '../core/vocabulary.ts';
+import { REUSE_DEFAULTS, REUSE_LIMITS } from '../core/vocabulary.ts';
 import { UsageError } from './usage-error.ts';
 
 /** The settings of one sandbox (config.yaml, overridden by flags). */
@@ -91,7 +91,7 @@ export interface ReuseSetting {
 }
 
 /** What `reuse: true` (or `start --reuse`) means: two warm containers per pool, kept 5 minutes idle. */
-export const DEFAULT_REUSE: ReuseSetting = { replicas: 2, idleTtlSeconds: 300 };
+export const DEFAULT_REUSE: ReuseSetting = { ...REUSE_DEFAULTS };
 
 /** `storageConnection` of config.yaml: flytekit's `storage.connection` keys. */
 export interface StorageConnectionConfig {

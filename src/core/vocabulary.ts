@@ -56,6 +56,9 @@ export const REUSE_CONFIG = { replicas: 'tflyte.reuse.replicas', idleTtlSeconds:
 /** Limits of a reuse policy, checked where one is declared (SDK, config.yaml) and where one is read. */
 export const REUSE_LIMITS = { maxReplicas: 64, minIdleTtlSeconds: 1, maxIdleTtlSeconds: 86_400 } as const;
 
+/** What `reuse: true` means, for a task (SDK) and for the sandbox (`config.yaml`, `start --reuse`). */
+export const REUSE_DEFAULTS = { replicas: 2, idleTtlSeconds: 300 } as const;
+
 /** A task template's reuse policy, or undefined (none, or malformed keys: the task runs cold). */
 export function reuseOfTemplate(config: Record<string, string> | null | undefined): { replicas: number; idleTtlMs: number } | undefined {
   const replicas = Number(config?.[REUSE_CONFIG.replicas]);

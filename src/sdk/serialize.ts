@@ -20,7 +20,7 @@ import { toTypedInterface } from './interface.ts';
 import { PromiseReadError } from './promise.ts';
 import { parseDuration } from './time.ts';
 import { mappedTaskOf } from './map.ts';
-import { ResourceType, REUSE_CONFIG, REUSE_LIMITS } from '../core/vocabulary.ts';
+import { ResourceType, REUSE_CONFIG, REUSE_DEFAULTS, REUSE_LIMITS } from '../core/vocabulary.ts';
 
 /** Version of the SDK, recorded in task metadata. */
 export const SDK_VERSION = '0.1.0';
@@ -108,11 +108,11 @@ function reuseConfig(def: TaskDef): Record<string, string> | undefined {
   if (def.kind === 'container') throw new TypeError(`${where}: a container task runs its own image's command, which cannot serve attempts in a warm container; remove reuse`);
   const o = r === true ? {} : r;
   if (typeof o !== 'object' || o === null) throw new TypeError(`${where}: expected true or { replicas?, idleTtl? }, got ${JSON.stringify(r)}`);
-  const replicas = o.replicas ?? 2;
+  const replicas = o.replicas ?? REUSE_DEFAULTS.replicas;
   if (!Number.isInteger(replicas) || replicas < 1 || replicas > REUSE_LIMITS.maxReplicas) {
     throw new TypeError(`${where}.replicas: expected an integer from 1 to ${REUSE_LIMITS.maxReplicas}, got ${JSON.stringify(o.replicas)}`);
   }
-  const ttlSeconds = parseDuration(o.idleTtl ?? 300_000, `${where}.idleTtl`) / 1000;
+  const ttlSeconds = parseDuration(o.idleTtl ?? REUSE_DEFAULTS.idleTtlSeconds * 1000, `${where}.idleTtl`) / 1000;
   if (ttlSeconds < REUSE_LIMITS.minIdleTtlSeconds || ttlSeconds > REUSE_LIMITS.maxIdleTtlSeconds) {
     throw new TypeError(`${where}.idleTtl: expected 1s to 24h, got ${JSON.stringify(o.idleTtl)}`);
   }
