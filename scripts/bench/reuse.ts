@@ -12,20 +12,11 @@
  * The `peers` section sets the first two beside Restate's.
  */
 import type { BenchRow } from './report.ts';
-import { execJson, intLit, openBenchSandbox, runViaApi, type BenchSandbox, type SandboxBenchOptions } from './sandbox.ts';
+import { intLit, openBenchSandbox, runViaApi, warmUpRun, type BenchSandbox, type SandboxBenchOptions } from './sandbox.ts';
 import { median } from './util.ts';
 
 const PROJECT = 'flytesnacks';
 const DOMAIN = 'development';
-
-/** Registers and runs `entity` once through the CLI (warming the pool); its launch plan. */
-async function warmUp(sbx: BenchSandbox, file: string, entity: string): Promise<{ resourceType: number; project: string; domain: string; name: string; version: string }> {
-  const r = await sbx.cli(['run', '--remote', '--wait', '--json', file, entity, '--x', '0']);
-  const out = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { execution?: string; phase?: string; error?: { message?: string } };
-  if (r.exitCode !== 0 || out.phase !== 'SUCCEEDED') throw new Error(`warm-up run of ${entity} did not succeed: ${out.phase ?? ''} ${out.error?.message ?? r.stderr}`);
-  const lp = (await execJson(sbx, out.execution ?? '')).spec.launch_plan;
-  return { resourceType: 3, project: lp.project ?? PROJECT, domain: lp.domain ?? DOMAIN, name: lp.name ?? '', version: lp.version ?? '' };
-}
 
 /** Launch → outcome of every task attempt of an execution (ms), from its task executions. */
 async function attemptSpans(sbx: BenchSandbox, name: string): Promise<number[]> {
@@ -49,8 +40,9 @@ export async function benchReuse(o: SandboxBenchOptions, ours: readonly BenchRow
   const sbx = await openBenchSandbox(o, ['--reuse']);
   try {
     const cold = (section: string, name: RegExp): BenchRow | undefined => ours.find((r) => r.section === section && name.test(r.name) && r.value !== null);
-    const chainLp = await warmUp(sbx, 'scripts/bench/workflows.ts', 'chain10');
-    const eagerLp = await warmUp(sbx, 'scripts/bench/eager-workflows.ts', 'eager_seq20');
+    // One warm-up run each: the file is registered and the pool's containers exist.
+    const chainLp = (await warmUpRun(sbx, 'scripts/bench/workflows.ts', 'chain10', ['--x', '0'])).launchPlan;
+    const eagerLp = (await warmUpRun(sbx, 'scripts/bench/eager-workflows.ts', 'eager_seq20', ['--x', '0'])).launchPlan;
     const runs = Math.max(3, o.runs);
     const chainMs: number[] = [];
     const eagerMs: number[] = [];

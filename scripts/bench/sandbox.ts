@@ -170,7 +170,7 @@ async function getJson<T>(sbx: BenchSandbox, route: string): Promise<T> {
   return (await r.json()) as T;
 }
 
-export const execJson = (sbx: BenchSandbox, name: string): Promise<ExecJson> => getJson(sbx, `executions/${PROJECT}/${DOMAIN}/${name}`);
+const execJson = (sbx: BenchSandbox, name: string): Promise<ExecJson> => getJson(sbx, `executions/${PROJECT}/${DOMAIN}/${name}`);
 
 async function nodesJson(sbx: BenchSandbox, name: string): Promise<NodeJson[]> {
   return (await getJson<{ node_executions: NodeJson[] }>(sbx, `node_executions/${PROJECT}/${DOMAIN}/${name}?limit=1000`)).node_executions;
@@ -217,18 +217,25 @@ export interface Prepared {
   bareArgs: (outputPrefix: string) => string[];
 }
 
-/** Runs `entity` once through the CLI (registers the file) and derives the bare `docker run` of its first task. */
-async function prepare(sbx: BenchSandbox, entity: string, inputs: string[]): Promise<Prepared> {
-  const r = await sbx.cli(['run', '--remote', '--wait', '--json', WORKFLOWS, entity, ...inputs]);
+/**
+ * Runs `entity` of `file` once through the CLI (registering the file; a warm-up) and checks that
+ * it succeeded: the execution and the launch plan it ran.
+ */
+export async function warmUpRun(sbx: BenchSandbox, file: string, entity: string, inputs: string[]): Promise<{ execution: string; launchPlan: flyteidl.core.IIdentifier & { version: string } }> {
+  const r = await sbx.cli(['run', '--remote', '--wait', '--json', file, entity, ...inputs]);
   const out = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { execution?: string; phase?: string; error?: { message?: string } };
   if (r.exitCode !== 0 || out.phase !== 'SUCCEEDED') {
     throw new Error(`warm-up run of ${entity} did not succeed: ${out.phase ?? ''} ${out.error?.message ?? r.stderr}`);
   }
-  const e = await execJson(sbx, out.execution ?? '');
-  const lp = e.spec.launch_plan;
-  const launchPlan = { resourceType: 3, project: lp.project ?? PROJECT, domain: lp.domain ?? DOMAIN, name: lp.name ?? '', version: lp.version ?? '' };
-  const node = (await nodesJson(sbx, out.execution ?? '')).find((n) => n.id.node_id === 'n0');
-  if (!node) throw new Error(`execution ${out.execution} has no node n0`);
+  const lp = (await execJson(sbx, out.execution ?? '')).spec.launch_plan;
+  return { execution: out.execution ?? '', launchPlan: { resourceType: 3, project: lp.project ?? PROJECT, domain: lp.domain ?? DOMAIN, name: lp.name ?? '', version: lp.version ?? '' } };
+}
+
+/** Runs `entity` once through the CLI (registers the file) and derives the bare `docker run` of its first task. */
+async function prepare(sbx: BenchSandbox, entity: string, inputs: string[]): Promise<Prepared> {
+  const { execution, launchPlan } = await warmUpRun(sbx, WORKFLOWS, entity, inputs);
+  const node = (await nodesJson(sbx, execution)).find((n) => n.id.node_id === 'n0');
+  if (!node) throw new Error(`execution ${execution} has no node n0`);
   // Registration gives every entity of the file the same version.
   const task = await getJson<{ closure: { compiled_task: { template: { container: { image: string; args: string[] } } } } }>(
     sbx,
