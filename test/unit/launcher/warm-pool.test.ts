@@ -62,7 +62,7 @@ class FakeWorker {
     this.#socket.write(encodeFrame({ type: 'done', job, exitCode, writes: entries }, Buffer.from(writes.map((w) => w.text).join(''))));
   }
 
-  /** The body of the last job frame (the files sent with it). */
+  /** The bodies of the job frames (the files sent with them), in order. */
   bodies: Buffer[] = [];
 
   close(): void {
