@@ -241,19 +241,31 @@ async function packageBinary() {
     writeFileSync(stampFile, stamp);
   }
 
+  const { BUNDLE_ASSET, CODE_CACHE_ASSET, LEAN_CODE_CACHE_ASSET } = await import(pathToFileURL(join(root, 'src', 'cli', 'bundle-script.ts')).href);
   const work = dirname(bundleFile);
+  const seaMain = await seaEntry(work);
+  const assets = { 'better_sqlite3.node': addon, [BUNDLE_ASSET]: bundleFile };
+  // The code caches are trained by running the CLI's own commands: only for the CLI's entry.
+  if (entry === resolve(root, 'src/cli/main.ts')) {
+    const trained = join(work, CODE_CACHE_ASSET);
+    const lean = join(work, LEAN_CODE_CACHE_ASSET);
+    await run(nodeBin, [join(root, 'scripts', 'build', 'code-cache.mjs'), bundleFile, trained, lean, addon, sha256File(addon).slice(0, 16)], 'code cache training');
+    Object.assign(assets, { [CODE_CACHE_ASSET]: trained, [LEAN_CODE_CACHE_ASSET]: lean });
+    log(`code caches: trained on the seed examples ${kb(statSync(trained).size)}, top-level only ${kb(statSync(lean).size)}`);
+  }
   const blob = join(work, 'sea-prep.blob');
   const seaConfig = join(work, 'sea-config.json');
   writeFileSync(seaConfig, JSON.stringify({
-    main: bundleFile,
+    main: seaMain,
     output: blob,
     disableExperimentalSEAWarning: true,
-    useCodeCache: true,
-    assets: { 'better_sqlite3.node': addon },
+    // The entry is a few lines; the bundle has code caches of its own (src/cli/bundle-script.ts).
+    useCodeCache: false,
+    assets,
   }, null, 2));
   // The blob must come from the very Node the executable is made of.
   await run(nodeBin, ['--experimental-sea-config', seaConfig], 'node --experimental-sea-config');
-  log(`SEA blob ${kb(statSync(blob).size)} (bundle, code cache, addon)`);
+  log(`SEA blob ${kb(statSync(blob).size)} (entry, bundle, code cache, addon)`);
 
   mkdirSync(dirname(outFile), { recursive: true });
   const tmpOut = `${outFile}.tmp-${process.pid}`;
@@ -269,6 +281,23 @@ async function packageBinary() {
     rmSync(tmpOut, { force: true });
   }
   log(`binary ${relative(root, outFile)} ${kb(statSync(outFile).size)}`);
+}
+
+/** The binary's entry (src/cli/sea-main.ts), which compiles the bundle with its code cache. */
+async function seaEntry(work) {
+  const esbuild = await import('esbuild');
+  const out = join(work, 'sea-main.cjs');
+  await esbuild.build({
+    entryPoints: [join(root, 'src', 'cli', 'sea-main.ts')],
+    outfile: out,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node24',
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  return out;
 }
 
 /** Runs a build tool with its output captured; prints it only when the tool fails. */

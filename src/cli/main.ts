@@ -7,13 +7,13 @@ import { isSandboxError } from '../core/errors.ts';
 import { isUserCodeError } from '../sdk/load-error.ts';
 import { enableUserCompileCache } from './cache-dir.ts';
 import { CommandError, UsageError } from './usage-error.ts';
-import { version } from './version.ts';
+import { version, versionDetails } from './version.ts';
 
-/** Builds the command tree. Exported for tests. */
-export function buildProgram(): Command {
+/** Builds the command tree; `--version` says more with `verbose`. Exported for tests. */
+export function buildProgram(opts: { verbose?: boolean } = {}): Command {
   const program = new Command('tflyte-sandbox')
     .description("Flyte's workflow system for TypeScript on one machine: run static, dynamic and eager workflows in Docker.")
-    .version(version(), '-V, --version')
+    .version(opts.verbose ? versionDetails() : version(), '-V, --version')
     .option('--verbose', 'show internal stack traces of unexpected errors (also: TFLYTE_DEBUG=1)')
     .showHelpAfterError()
     .configureOutput({ outputError: (s, write) => write(s) });
@@ -297,9 +297,9 @@ function endQuietlyOnClosedStdout(): void {
 
 /** Runs the CLI with `argv` (user arguments only); resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
-  program.exitOverride();
   const debug = verbose(argv);
+  const program = buildProgram({ verbose: debug });
+  program.exitOverride();
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

@@ -26,7 +26,7 @@ import { sqliteNativeBinding } from './native-addon.ts';
 import { runtimeBinary, selfCommand } from './self.ts';
 import { exposureWarning } from './exposure.ts';
 import { startMemoryTrim } from './memory-trim.ts';
-import { version } from './version.ts';
+import { codeCacheText, version } from './version.ts';
 import { buildRuntimeImageInChild, supplyTaskImages } from './task-images.ts';
 
 /** Label that ties containers to the sandbox (data dir) that started them. */
@@ -343,7 +343,8 @@ export async function serve(opts: { dataDir: string; port?: string; host?: strin
     version: version(),
     ...(setup.warning ? { warning: setup.warning } : {}),
   });
-  log.info('sandbox listening', { url, launcher: setup.kind, dataDir, storage: dataStore.rootUri });
+  const codeCache = codeCacheText();
+  log.info('sandbox listening', { url, launcher: setup.kind, dataDir, storage: dataStore.rootUri, ...(codeCache ? { codeCache } : {}) });
   void propeller.resume().catch((e: unknown) => log.error('resuming executions failed', { error: String(e) }));
 
   await new Promise<void>((resolve) => {

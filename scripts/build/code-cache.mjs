@@ -1,0 +1,70 @@
+/**
+ * Trains the single binary's V8 code cache (see src/cli/bundle-script.ts): compiles the bundle as
+ * the binary will, runs the CLI's common paths in this process (the seed examples as local runs:
+ * SDK, admin, the engine, the in-process launcher, protobuf codecs; the same code the daemon and
+ * `execute` run), then writes `script.createCachedData()`, which now holds every function those
+ * runs compiled. Before running anything it also writes the lean cache (top-level code only) that
+ * the daemon takes. Must run on the Node the binary is made of, with no V8 flags.
+ *
+ *   node scripts/build/code-cache.mjs BUNDLE TRAINED_OUT LEAN_OUT ADDON ADDON_DIGEST
+ *
+ * A failing example fails the build: the cache would be trained on an error path.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const [bundleFile, trainedOut, leanOut, addon, addonDigest] = process.argv.slice(2).map((a, i) => (i === 4 ? a : path.resolve(a)));
+const root = path.resolve(import.meta.dirname, '../..');
+const { compileBundle, runBundle } = await import(pathToFileURL(path.join(root, 'src', 'cli', 'bundle-script.ts')).href);
+
+/** What the cache is trained on: the seed examples as the demo runs them. */
+const TRAINING = [
+  ['run', 'examples/basic_workflow.ts', 'my_wf', '--a', '50', '--b', 'hello'],
+  ['run', 'examples/dynamic_workflow.ts', 'merge_sort', '--numbers', '[5, 3, 9, 1, 7, 2, 8]', '--numbers_count', '7'],
+  ['run', 'examples/conditional_map.ts', 'sum_of_squares', '--xs', '[1, 2, 3, 4]'],
+  ['run', 'examples/eager_workflows.ts', 'simple_eager_workflow', '--x', '10'],
+];
+
+// A scratch home: the runs write their caches there, and the SQLite addon is where the binary
+// would have unpacked it (src/cli/native-addon.ts), since this process is not the binary.
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tflyte-code-cache-'));
+process.env.XDG_CACHE_HOME = path.join(scratch, 'cache');
+process.env.TFLYTE_NATIVE_CACHE = path.join(scratch, 'native');
+process.env.TFLYTE_HOME = path.join(scratch, 'home');
+fs.mkdirSync(path.join(scratch, 'native', addonDigest), { recursive: true });
+fs.copyFileSync(addon, path.join(scratch, 'native', addonDigest, 'better_sqlite3.node'));
+
+try {
+  const script = compileBundle(fs.readFileSync(bundleFile, 'utf8'), bundleFile);
+  fs.writeFileSync(leanOut, script.createCachedData());
+  const mod = { exports: {} };
+  process.argv = [process.execPath, bundleFile, '--version'];
+  runBundle(script, mod, createRequire(bundleFile), bundleFile);
+  for (const args of TRAINING) {
+    const code = await mod.exports.main(args);
+    if (code !== 0) throw new Error(`training run failed (exit ${code}): tflyte-sandbox ${args.join(' ')}`);
+  }
+  fs.writeFileSync(trainedOut, script.createCachedData());
+} finally {
+  fs.rmSync(scratch, { recursive: true, force: true });
+}
+
+// A fresh process must take both caches, as the binary will (same V8, no flags).
+const check = `
+  const { compileBundle } = await import(${JSON.stringify(pathToFileURL(path.join(root, 'src', 'cli', 'bundle-script.ts')).href)});
+  const fs = await import('node:fs');
+  const source = fs.readFileSync(${JSON.stringify(bundleFile)}, 'utf8');
+  for (const f of ${JSON.stringify([trainedOut, leanOut])}) {
+    if (compileBundle(source, ${JSON.stringify(bundleFile)}, fs.readFileSync(f)).cachedDataRejected) throw new Error('V8 rejects ' + f);
+  }`;
+const checked = spawnSync(process.execPath, ['--input-type=module', '-e', check], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+if (checked.status !== 0) {
+  fs.rmSync(trainedOut, { force: true });
+  fs.rmSync(leanOut, { force: true });
+  throw new Error(`a fresh process refuses the code caches: ${checked.stderr.trim()}`);
+}
+process.exit(0);

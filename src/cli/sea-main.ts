@@ -1,0 +1,30 @@
+/**
+ * The single binary's entry (its SEA main script). It compiles the CLI bundle, an asset of the
+ * binary, with the V8 code cache the build trained (src/cli/bundle-script.ts) and runs it as this
+ * module, so the bundle sees the same `require`, `module` and `__filename` as a SEA main would.
+ * The daemon takes the lean cache (top-level code only), every other command the trained one.
+ * Without a cache asset, or with one V8 refuses (other V8 flags in NODE_OPTIONS), it compiles as
+ * without one: slower to start, same behaviour.
+ */
+import sea from 'node:sea';
+import { BUNDLE_ASSET, codeCacheAssetFor, compileBundle, LEAN_CODE_CACHE_ASSET, quietDefaultLoaderWarning, recordCodeCacheOutcome, runBundle } from './bundle-script.ts';
+
+function codeCache(asset: string): Uint8Array | undefined {
+  try {
+    return new Uint8Array(sea.getRawAsset(asset));
+  } catch {
+    return undefined;
+  }
+}
+
+// Node calls the loader option experimental, and would say so on the first `import()` of a
+// workflow file: not news for our users.
+quietDefaultLoaderWarning();
+const asset = codeCacheAssetFor(process.argv.slice(2));
+const cache = codeCache(asset);
+const script = compileBundle(sea.getAsset(BUNDLE_ASSET, 'utf8'), __filename, cache);
+recordCodeCacheOutcome({
+  cache: asset === LEAN_CODE_CACHE_ASSET ? 'lean' : 'trained',
+  state: !cache ? 'absent' : script.cachedDataRejected ? 'rejected' : 'used',
+});
+runBundle(script, module, require, __filename);
