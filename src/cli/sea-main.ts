@@ -7,6 +7,7 @@
  * without one: slower to start, same behaviour.
  */
 import sea from 'node:sea';
+import { Buffer } from 'node:buffer';
 import { BUNDLE_ASSET, codeCacheAssetFor, compileBundle, LEAN_CODE_CACHE_ASSET, quietDefaultLoaderWarning, recordCodeCacheOutcome, runBundle } from './bundle-script.ts';
 
 function codeCache(asset: string): Uint8Array | undefined {
@@ -22,7 +23,8 @@ function codeCache(asset: string): Uint8Array | undefined {
 quietDefaultLoaderWarning();
 const asset = codeCacheAssetFor(process.argv.slice(2));
 const cache = codeCache(asset);
-const script = compileBundle(sea.getAsset(BUNDLE_ASSET, 'utf8'), __filename, cache);
+// The build makes the bundle pure ASCII, so Latin-1 decoding is exact, and faster than UTF-8's.
+const script = compileBundle(Buffer.from(sea.getRawAsset(BUNDLE_ASSET)).toString('latin1'), __filename, cache);
 recordCodeCacheOutcome({
   cache: asset === LEAN_CODE_CACHE_ASSET ? 'lean' : 'trained',
   state: !cache ? 'absent' : script.cachedDataRejected ? 'rejected' : 'used',
