@@ -52,13 +52,26 @@ declare const __FLYTEIDL_DESCRIPTOR__: protobuf.INamespace | undefined;
 let root: protobuf.Root | undefined;
 
 /**
- * Builds the reflection root. The single binary embeds a JSON descriptor at build time
- * (`__FLYTEIDL_DESCRIPTOR__`); from source we parse the `.proto` files in node_modules.
+ * Builds the reflection root from a JSON descriptor, without resolving it: the single binary embeds
+ * the descriptor at build time (`__FLYTEIDL_DESCRIPTOR__`); from source it is made from the
+ * `.proto` files in node_modules. protobufjs's own `Root.fromJSON` resolves all ~330 types and their
+ * protobuf features at once (25–40 ms of every process start: a local run, each task's `execute`);
+ * here each type is made ready at its first use ({@link readyType}), and a process uses a few dozen.
  */
 function loadRoot(): protobuf.Root {
-  if (typeof __FLYTEIDL_DESCRIPTOR__ !== 'undefined') {
-    return protobuf.Root.fromJSON(__FLYTEIDL_DESCRIPTOR__);
-  }
+  return rootFromDescriptor(typeof __FLYTEIDL_DESCRIPTOR__ !== 'undefined' ? __FLYTEIDL_DESCRIPTOR__ : protoDescriptor());
+}
+
+/** A root of `descriptor`'s types, none resolved yet: {@link readyType} readies each at first use. */
+export function rootFromDescriptor(descriptor: protobuf.INamespace): protobuf.Root {
+  const r = new protobuf.Root();
+  if (descriptor.options) r.setOptions(descriptor.options);
+  r.addJSON(descriptor.nested ?? {});
+  return r;
+}
+
+/** The descriptor of the `.proto` files (running from source), as the build embeds it. */
+function protoDescriptor(): protobuf.INamespace {
   const require = createRequire(import.meta.url);
   const pkgJson = require.resolve('@flyteorg/flyteidl/package.json');
   const protoDir = path.join(path.dirname(pkgJson), 'protos');
@@ -71,7 +84,39 @@ function loadRoot(): protobuf.Root {
   };
   r.loadSync(PROTO_FILES, { keepCase: false });
   r.resolveAll();
-  return r;
+  return r.toJSON();
+}
+
+/** protobufjs internals {@link readyType} drives (the same steps as its `resolveAll`, for one type). */
+interface FeatureResolving {
+  _edition: string | null;
+  _resolveFeatures(edition: string | null): void;
+  _resolveFeaturesRecursive(edition: string | null): void;
+}
+
+const readyTypes = new WeakSet<protobuf.Type>();
+
+/**
+ * Makes one message type ready for reflection and codecs, as `Root.fromJSON` would have for all:
+ * the protobuf features of its enclosing namespaces (outermost first, each inheriting its
+ * parent's), then its own with its fields, oneofs and nested types, then its field types looked
+ * up. Features come before field resolution, as in protobufjs (resolving a field may drop a
+ * `packed` option the features are inferred from). Idempotent; cheap after the first call.
+ */
+export function readyType(type: protobuf.Type): protobuf.Type {
+  if (readyTypes.has(type)) return type;
+  const chain: protobuf.ReflectionObject[] = [];
+  for (let p = type.parent; p; p = p.parent) chain.unshift(p);
+  let edition: string | null = null;
+  for (const ns of chain) {
+    const n = ns as unknown as FeatureResolving;
+    edition = n._edition || edition;
+    n._resolveFeatures(edition);
+  }
+  (type as unknown as FeatureResolving)._resolveFeaturesRecursive(edition);
+  type.resolveAll();
+  readyTypes.add(type);
+  return type;
 }
 
 /** The protobufjs reflection root holding every Flyte message we use. */
@@ -100,13 +145,10 @@ function usePrecompiledCodecs(codecs: Record<string, PrecompiledCodecs>): void {
   };
   Type.prototype.setup = function setup(this: protobuf.Type & Record<string, unknown>): protobuf.Type {
     const c = codecs[this.fullName];
+    // Without a precompiled codec protobufjs generates one, after resolving the whole root.
     if (!c) return generate.call(this);
-    const r = this.root as unknown as { _needsRecursiveFeatureResolution?: boolean; _edition?: string; _resolveFeaturesRecursive(e: string): void } | null;
-    if (r?._needsRecursiveFeatureResolution) {
-      const edition = r._edition ?? (this as unknown as { _edition?: string })._edition;
-      if (edition) r._resolveFeaturesRecursive(edition);
-    }
-    const types = this.fieldsArray.map((f) => f.resolve().resolvedType);
+    readyType(this);
+    const types = this.fieldsArray.map((f) => f.resolvedType);
     const { util, Writer, Reader } = pb;
     const C = this.ctor;
     this.encode = c.encode(Writer, types, util) as never;
@@ -143,7 +185,7 @@ const typeCache = new Map<string, protobuf.Type>();
 export function messageType(name: string): protobuf.Type {
   let t = typeCache.get(name);
   if (!t) {
-    t = idlRoot().lookupType(name);
+    t = readyType(idlRoot().lookupType(name));
     typeCache.set(name, t);
   }
   return t;
@@ -310,6 +352,7 @@ export function jsToStruct(o: Record<string, unknown>, p = '$'): { fields: Recor
 }
 
 function wellKnownToJson(type: protobuf.Type, v: Record<string, unknown>): unknown {
+  readyType(type);
   const fullName = type.fullName;
   switch (fullName) {
     case '.google.protobuf.Timestamp':
@@ -337,6 +380,7 @@ function wellKnownToJson(type: protobuf.Type, v: Record<string, unknown>): unkno
 }
 
 function wellKnownFromJson(type: protobuf.Type, v: unknown, p: string): object | undefined {
+  readyType(type);
   const fullName = type.fullName;
   switch (fullName) {
     case '.google.protobuf.Timestamp':
@@ -404,6 +448,7 @@ function defaultJson(field: protobuf.Field): unknown {
 }
 
 function messageToJson(type: protobuf.Type, obj: Record<string, unknown>): Record<string, unknown> {
+  readyType(type);
   const out: Record<string, unknown> = {};
   for (const field of type.fieldsArray) {
     const v = obj[field.name];
