@@ -8,7 +8,9 @@
  *   ≤ 400 ms), against the cold figure of this run's `eager` section;
  * - a warm attempt's own overhead: each task attempt of those chains from its launch to its
  *   outcome, as the engine's events record them (the tasks are no-ops, so all of it is overhead;
- *   target ≤ 5 ms).
+ *   target ≤ 5 ms). Events are dated when they happen (the RUNNING event right after the launch,
+ *   SUCCEEDED when the outcome is read), so this leaves out the rest of the rounds around the
+ *   attempt: finishing the previous node and preparing this one. The chain's figure has them.
  * The `peers` section sets the first two beside Restate's.
  */
 import type { BenchRow } from './report.ts';

@@ -162,7 +162,7 @@ export class NodeExecutor implements ScopeNodes {
     this.#progress = true;
     this.#doc.status.outbox.push({
       type: 'node',
-      event: nodeEvent(this.#exec.executionId, this.#exec.config.producerId, uid, node, st, to, this.#exec.now, this.#targetEntity(node), info, this.#parentTaskOf(scope, st)),
+      event: nodeEvent(this.#exec.executionId, this.#exec.config.producerId, uid, node, st, to, this.#exec.eventTime(), this.#targetEntity(node), info, this.#parentTaskOf(scope, st)),
     });
   }
 

@@ -239,8 +239,12 @@ export class Round implements ExecContext {
     s.phase = to;
     s.outbox.push({
       type: 'workflow',
-      event: workflowEvent(this.executionId, this.config.producerId, to, this.now, result),
+      event: workflowEvent(this.executionId, this.config.producerId, to, this.eventTime(), result),
     });
+  }
+
+  eventTime(): number {
+    return this.deps.clock.now();
   }
 
   // ---- the node layer (DAG walk over the node executor) ----------------------------------

@@ -348,3 +348,21 @@ describe('engine errors', () => {
     expect(h.sink.nodePhases(name, 'n0')).toEqual(['QUEUED', 'RUNNING', 'SUCCEEDED']);
   });
 });
+
+describe('event times', () => {
+  it('an event records when it happened: a launch that takes time is dated after it, not at its round’s start', async () => {
+    const roundStart = h.clock.now();
+    // The launch itself takes 5 s (a slow engine); the round's clock reading does not move.
+    h.task('n0', () => ({ outputs: { o0: lit.int(1) } }), { writeFiles: async () => h.clock.advance(5_000) });
+    const r = await h.run(oneTask(), { a: lit.int(1) });
+    expect(r.phase).toBe('SUCCEEDED');
+    const ms = (t: { seconds?: unknown; nanos?: number | null } | null | undefined): number => Number(t?.seconds ?? 0) * 1000 + Math.floor((t?.nanos ?? 0) / 1e6);
+    const nodeQueued = h.sink.nodeEvents.find((e) => e.id?.nodeId === 'n0' && e.phase === 1);
+    const nodeRunning = h.sink.nodeEvents.find((e) => e.id?.nodeId === 'n0' && e.phase === 2);
+    const taskRunning = h.sink.taskEvents.find((e) => e.parentNodeExecutionId?.nodeId === 'n0' && e.phase === 2);
+    expect(ms(nodeQueued?.occurredAt)).toBe(roundStart);
+    // The task's RUNNING, and the node's that follows from it, come after the 5 s launch.
+    expect(ms(taskRunning?.occurredAt)).toBe(roundStart + 5_000);
+    expect(ms(nodeRunning?.occurredAt)).toBe(roundStart + 5_000);
+  });
+});

@@ -66,8 +66,14 @@ export interface ExecContext {
   readonly reservations: CacheReservations;
   /** The machine's room for running tasks, shared by all executions. */
   readonly taskSlots: TaskSlots;
-  /** Time of this round (epoch ms). */
+  /** Time of this round (epoch ms): what deadlines and wake-ups are reckoned from. */
   readonly now: number;
+  /**
+   * The time now (epoch ms), for an event's `occurred_at`: an event records when it happened (an
+   * attempt launched, its outcome seen), not when its round began — a round that first finishes
+   * one node and then launches the next would date the launch before the finish.
+   */
+  eventTime(): number;
   readonly executionId: { project: string; domain: string; name: string };
   /** Reads a LiteralMap document, cached for the round. */
   readLiteralMap(uri: string): Promise<flyteidl.core.ILiteralMap>;

@@ -294,7 +294,7 @@ export function createTaskHandler(): TaskNodeHandler {
       attempt: ctx.attempt,
       phase,
       phaseVersion: 0,
-      now: ctx.exec.now,
+      now: ctx.exec.eventTime(),
       inputUri: ctx.inputsUri,
       ...extra,
     });
