@@ -84,6 +84,11 @@ describe('LocalDataStore', () => {
       code: STORAGE_ERROR_CODES.OUTSIDE_ROOT,
     });
     expect(fs.existsSync(path.join(outside, 'new'))).toBe(false);
+    // A directory to make on the way is refused before it is made.
+    await expect(store.write(store.join(store.rootUri, 'link', 'sub', 'new'), bytes('x'))).rejects.toMatchObject({
+      code: STORAGE_ERROR_CODES.OUTSIDE_ROOT,
+    });
+    expect(fs.existsSync(path.join(outside, 'sub'))).toBe(false);
     expect(() => store.localPath(uri)).toThrow(expect.objectContaining({ code: STORAGE_ERROR_CODES.OUTSIDE_ROOT }));
   });
 

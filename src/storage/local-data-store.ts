@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BlobEntry, BlobStat, DataStore } from './data-store.ts';
 import { isStorageError, StorageError, STORAGE_ERROR_CODES } from './errors.ts';
-import { isInside, realpathOfDeepestExisting } from './path-inside.ts';
+import { isInside, resolveDeepestExisting } from './path-inside.ts';
 
 /**
  * A {@link DataStore} rooted at a local directory (created if missing).
@@ -62,12 +62,16 @@ export class LocalDataStore implements DataStore {
   }
 
   async write(uri: string, bytes: Uint8Array): Promise<void> {
-    const p = this.#checkedPath(uri);
+    const p = this.#lexicalPath(uri);
+    this.#assertLexicallyInside(p, uri);
     if (p === this.rootPath) throw new StorageError(STORAGE_ERROR_CODES.INVALID_URI, `cannot write the store root`);
+    const missing = this.#assertPhysicallyInside(p, uri);
     try {
-      fs.mkdirSync(path.dirname(p), { recursive: true });
-      // mkdir may have followed a symlinked parent created concurrently; check again before writing.
-      this.#assertPhysicallyInside(path.dirname(p), uri);
+      if (missing > 1) {
+        fs.mkdirSync(path.dirname(p), { recursive: true });
+        // mkdir may have followed a symlinked parent created concurrently; check again before writing.
+        this.#assertPhysicallyInside(path.dirname(p), uri);
+      }
       const tmp = tempSibling(p);
       try {
         // A small file (the usual document) is written at once: a few system calls instead of a
@@ -201,10 +205,12 @@ export class LocalDataStore implements DataStore {
     if (!isInside(p, this.rootPath)) throw outsideRoot(what);
   }
 
-  #assertPhysicallyInside(p: string, what: string): void {
+  /** Throws unless `p`, links resolved, is (or would be once made) inside; how many trailing names of it do not exist. */
+  #assertPhysicallyInside(p: string, what: string): number {
     // realpath(3) per existing ancestor: microseconds, cheaper than the thread pool's round trips.
-    const real = realpathOfDeepestExisting(p);
+    const { real, missing } = resolveDeepestExisting(p);
     if (!isInside(real, this.#realRoot)) throw outsideRoot(what);
+    return missing;
   }
 
   #checkedPath(uri: string): string {

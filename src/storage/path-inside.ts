@@ -15,14 +15,22 @@ export function isInside(p: string, root: string): boolean {
  * `p` would be once made. realpath(3) per ancestor, synchronous (microseconds each).
  */
 export function realpathOfDeepestExisting(p: string): string {
+  return resolveDeepestExisting(p).real;
+}
+
+/**
+ * {@link realpathOfDeepestExisting}, and how many trailing names of `p` do not exist yet (0: `p`
+ * exists; 1: its directory does).
+ */
+export function resolveDeepestExisting(p: string): { real: string; missing: number } {
   let cur = p;
   const rest: string[] = [];
   for (;;) {
     try {
-      return path.join(fs.realpathSync.native(cur), ...rest.reverse());
+      return { real: path.join(fs.realpathSync.native(cur), ...rest.reverse()), missing: rest.length };
     } catch {
       const parent = path.dirname(cur);
-      if (parent === cur) return p;
+      if (parent === cur) return { real: p, missing: rest.length };
       rest.push(path.basename(cur));
       cur = parent;
     }

@@ -1,0 +1,19 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { resolveDeepestExisting } from './path-inside.ts';
+
+const tmp = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'tflyte-path-inside-')));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe('resolveDeepestExisting', () => {
+  test('counts the trailing names that do not exist yet, resolving links on the way', () => {
+    fs.mkdirSync(path.join(tmp, 'real', 'dir'), { recursive: true });
+    fs.writeFileSync(path.join(tmp, 'real', 'dir', 'f'), 'x');
+    fs.symlinkSync(path.join(tmp, 'real'), path.join(tmp, 'alias'));
+    expect(resolveDeepestExisting(path.join(tmp, 'alias', 'dir', 'f'))).toEqual({ real: path.join(tmp, 'real', 'dir', 'f'), missing: 0 });
+    expect(resolveDeepestExisting(path.join(tmp, 'alias', 'dir', 'g'))).toEqual({ real: path.join(tmp, 'real', 'dir', 'g'), missing: 1 });
+    expect(resolveDeepestExisting(path.join(tmp, 'alias', 'new', 'sub', 'g'))).toEqual({ real: path.join(tmp, 'real', 'new', 'sub', 'g'), missing: 3 });
+  });
+});
