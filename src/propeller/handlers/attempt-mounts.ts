@@ -5,7 +5,7 @@
  * area read-write. Nothing else of the store — no other execution's data, no other node's
  * outputs, no cache — is mounted. Raw containers see only their copilot directories.
  */
-import fs from 'node:fs/promises';
+import fs from 'node:fs';
 import type { flyteidl } from '../../core/idl.ts';
 import type { Mount } from '../../launcher/launcher.ts';
 import type { DataStore } from '../../storage/data-store.ts';
@@ -42,11 +42,12 @@ function storePath(localPath: (uri: string) => string, uri: string): string | un
   }
 }
 
-async function exists(p: string): Promise<boolean> {
-  return fs.stat(p).then(
-    () => true,
-    () => false,
-  );
+/**
+ * Whether `p` exists. Here and for the directories made below, a system call made at once costs
+ * microseconds; a trip through the thread pool cost ~0.2 ms each, a third of a warm attempt's round.
+ */
+function exists(p: string): boolean {
+  return fs.existsSync(p);
 }
 
 /** What {@link attemptMounts} needs to know about the attempt. */
@@ -78,20 +79,20 @@ export async function attemptMounts(data: DataStore, plan: AttemptMountPlan): Pr
   const rw: string[] = [];
   for (const uri of [plan.attemptDir, plan.rawPrefix]) {
     const p = localPath(uri);
-    await fs.mkdir(p, { recursive: true });
+    fs.mkdirSync(p, { recursive: true });
     rw.push(p);
   }
   const ro: string[] = [];
-  const addRo = async (uri: string): Promise<void> => {
+  const addRo = (uri: string): void => {
     const p = storePath(localPath, uri);
-    if (p && (await exists(p))) ro.push(p);
+    if (p && exists(p)) ro.push(p);
   };
-  await addRo(plan.inputsUri);
-  if (plan.prevCheckpoint) await addRo(plan.prevCheckpoint);
-  for (const a of plan.argv) if (/^file:\/\//.test(a)) await addRo(a);
+  addRo(plan.inputsUri);
+  if (plan.prevCheckpoint) addRo(plan.prevCheckpoint);
+  for (const a of plan.argv) if (/^file:\/\//.test(a)) addRo(a);
   const blobs = literalMapUris(plan.inputs);
   if (blobs.length <= MAX_BLOB_MOUNTS) {
-    for (const b of blobs) await addRo(b);
+    for (const b of blobs) addRo(b);
   } else {
     // Many blobs: the raw areas (`<raw>/<shard>/<attempt id>`) of the attempts that made them.
     const rawRoot = storePath(localPath, plan.rawRoot);
@@ -104,7 +105,7 @@ export async function attemptMounts(data: DataStore, plan: AttemptMountPlan): Pr
         areas.add(rest.length >= 2 ? `${rawRoot}/${rest[0]}/${rest[1]}` : p);
       } else areas.add(p);
     }
-    for (const a of areas) if (await exists(a)) ro.push(a);
+    for (const a of areas) if (exists(a)) ro.push(a);
   }
   const mounts: Mount[] = [];
   const covered = (p: string): boolean => mounts.some((m) => isInside(p, m.hostPath));
