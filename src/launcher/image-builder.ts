@@ -156,7 +156,9 @@ export function withParentDirs(files: RootfsEntry[]): RootfsEntry[] {
       dirs.set(d, { path: d, type: 'Directory', mode: 0o755 });
     }
   }
-  return [...[...dirs.values()].sort((a, b) => a.path.localeCompare(b.path)), ...files.filter((f) => f.type !== 'Directory')];
+  // Code-unit order (parents before children either way): localeCompare would map ICU's collation
+  // data into the daemon (~2.6 MB resident for good).
+  return [...[...dirs.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), ...files.filter((f) => f.type !== 'Directory')];
 }
 
 /** The `/etc/passwd` and `/etc/group` of a built image: root and nobody. */
