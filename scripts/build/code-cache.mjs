@@ -1,10 +1,10 @@
 /**
  * Trains the single binary's V8 code cache (see src/cli/bundle-script.ts): compiles the bundle as
  * the binary will, runs the CLI's common paths in this process (the seed examples as local runs:
- * SDK, admin, the engine, the in-process launcher, protobuf codecs; the same code the daemon and
- * `execute` run), then writes `script.createCachedData()`, which now holds every function those
- * runs compiled. Before running anything it also writes the lean cache (top-level code only) that
- * the daemon takes. Must run on the Node the binary is made of, with no V8 flags.
+ * SDK, admin, the engine, the in-process launcher, protobuf codecs), then writes
+ * `script.createCachedData()`, which now holds every function those runs compiled. Before running
+ * anything it also writes the lean cache (top-level code only) that the daemon and the commands
+ * running no workflow code take. Must run on the Node the binary is made of, with no V8 flags.
  *
  *   node scripts/build/code-cache.mjs BUNDLE TRAINED_OUT LEAN_OUT ADDON ADDON_DIGEST
  *

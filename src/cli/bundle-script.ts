@@ -7,7 +7,7 @@
  * Why a code cache of our own: Node's SEA `useCodeCache` is made by compiling the bundle without
  * running it, so it holds the top-level code only, and every function a command runs is parsed
  * and compiled on each start. A cache made after running the seed examples (V8 serialises every
- * function compiled so far) holds what `run`, `execute` and the daemon's start actually use.
+ * function compiled so far) holds what the commands that run workflow code actually use.
  */
 import path from 'node:path';
 import vm from 'node:vm';

@@ -2,7 +2,8 @@
  * The single binary's entry (its SEA main script). It compiles the CLI bundle, an asset of the
  * binary, with the V8 code cache the build trained (src/cli/bundle-script.ts) and runs it as this
  * module, so the bundle sees the same `require`, `module` and `__filename` as a SEA main would.
- * The daemon takes the lean cache (top-level code only), every other command the trained one.
+ * Commands that run workflow code take the trained cache; the rest, the daemon included, the lean
+ * one (top-level code only): see `codeCacheAssetFor`.
  * Without a cache asset, or with one V8 refuses (other V8 flags in NODE_OPTIONS), it compiles as
  * without one: slower to start, same behaviour.
  */
