@@ -352,7 +352,6 @@ export function jsToStruct(o: Record<string, unknown>, p = '$'): { fields: Recor
 }
 
 function wellKnownToJson(type: protobuf.Type, v: Record<string, unknown>): unknown {
-  readyType(type);
   const fullName = type.fullName;
   switch (fullName) {
     case '.google.protobuf.Timestamp':
@@ -380,7 +379,6 @@ function wellKnownToJson(type: protobuf.Type, v: Record<string, unknown>): unkno
 }
 
 function wellKnownFromJson(type: protobuf.Type, v: unknown, p: string): object | undefined {
-  readyType(type);
   const fullName = type.fullName;
   switch (fullName) {
     case '.google.protobuf.Timestamp':
@@ -448,7 +446,6 @@ function defaultJson(field: protobuf.Field): unknown {
 }
 
 function messageToJson(type: protobuf.Type, obj: Record<string, unknown>): Record<string, unknown> {
-  readyType(type);
   const out: Record<string, unknown> = {};
   for (const field of type.fieldsArray) {
     const v = obj[field.name];
@@ -478,7 +475,9 @@ function messageToJson(type: protobuf.Type, obj: Record<string, unknown>): Recor
   return out;
 }
 
+/** One message as protobuf JSON: the step of the recursion, where each type is readied first. */
 function valueToJson(type: protobuf.Type, obj: Record<string, unknown>): unknown {
+  readyType(type);
   const wk = wellKnownToJson(type, obj);
   if (wk !== undefined) return wk;
   return messageToJson(type, obj);
@@ -542,6 +541,8 @@ function scalarFromJson(field: protobuf.Field, v: unknown, p: string): unknown {
 }
 
 function messageFromJson(type: protobuf.Type, json: unknown, p: string): object {
+  // The step of the recursion: each type is readied first.
+  readyType(type);
   const wk = wellKnownFromJson(type, json, p);
   if (wk !== undefined) return wk;
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
