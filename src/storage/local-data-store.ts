@@ -62,10 +62,8 @@ export class LocalDataStore implements DataStore {
   }
 
   async write(uri: string, bytes: Uint8Array): Promise<void> {
-    const p = this.#lexicalPath(uri);
-    this.#assertLexicallyInside(p, uri);
+    const { path: p, missing } = this.#checked(uri);
     if (p === this.rootPath) throw new StorageError(STORAGE_ERROR_CODES.INVALID_URI, `cannot write the store root`);
-    const missing = this.#assertPhysicallyInside(p, uri);
     try {
       if (missing > 1) {
         fs.mkdirSync(path.dirname(p), { recursive: true });
@@ -214,10 +212,14 @@ export class LocalDataStore implements DataStore {
   }
 
   #checkedPath(uri: string): string {
+    return this.#checked(uri).path;
+  }
+
+  /** The local path of `uri`, checked inside by name and with links resolved; how many trailing names of it do not exist. */
+  #checked(uri: string): { path: string; missing: number } {
     const p = this.#lexicalPath(uri);
     this.#assertLexicallyInside(p, uri);
-    this.#assertPhysicallyInside(p, uri);
-    return p;
+    return { path: p, missing: this.#assertPhysicallyInside(p, uri) };
   }
 }
 
