@@ -34,7 +34,7 @@ describe('attemptMounts', () => {
     for (const u of [inputsUri, bundle, file]) put(u);
     put(dir, true);
     put(store.join(root, 'metadata', 'p', 'd', 'other', 'n0', 'data', 'inputs.pb'));
-    const mounts = await attemptMounts(store, {
+    const mounts = attemptMounts(store, {
       inputsUri,
       inputs: { literals: { f: { scalar: { blob: { uri: file } } }, l: { collection: { literals: [{ scalar: { blob: { uri: dir } } }, { scalar: { blob: { uri: 's3://b/k' } } }] } } } },
       attemptDir: store.join(data, '0'),
@@ -57,7 +57,7 @@ describe('attemptMounts', () => {
     const blobs = Array.from({ length: 150 }, (_, i) => store.join(root, 'raw', i % 2 ? 'aa' : 'bb', `e-n${i % 2}-0`, `f${i}`));
     for (const b of blobs) put(b);
     const inputsUri = put(store.join(root, 'metadata', 'e', 'n9', 'data', 'inputs.pb')) && store.join(root, 'metadata', 'e', 'n9', 'data', 'inputs.pb');
-    const mounts = await attemptMounts(store, {
+    const mounts = attemptMounts(store, {
       inputsUri,
       inputs: { literals: { l: { collection: { literals: blobs.map((uri) => ({ scalar: { blob: { uri } } })) } } } },
       attemptDir: store.join(root, 'metadata', 'e', 'n9', 'data', '0'),

@@ -161,7 +161,7 @@ async function buildLaunchSpec(
   let access: Mount[] | undefined;
   if (reusePolicy) {
     // A warm container mounts no store: the daemon serves the attempt exactly these paths.
-    access = await attemptMounts(data, mountPlan());
+    access = attemptMounts(data, mountPlan());
   } else if (isRawContainer(task)) {
     // Copilot: the container sees its input and output directories, nothing of the store.
     const dc = container.dataConfig ?? {};
@@ -174,7 +174,7 @@ async function buildLaunchSpec(
     // A launcher that runs tasks on the host mounts nothing, and the runtime makes the directories
     // it writes to: nothing to prepare (each directory made is a costly metadata write).
   } else {
-    mounts.push(...(await attemptMounts(data, mountPlan())));
+    mounts.push(...attemptMounts(data, mountPlan()));
   }
   // Only eager tasks reach the admin, with a credential scoped to their own execution and node.
   const eager = !!task.metadata?.isEager && !!config.adminUrl;
