@@ -3,7 +3,7 @@
  * digests for idempotent registration, timestamps and durations, identifier formatting.
  */
 import { createHash } from 'node:crypto';
-import { decode, encode, normalize, type flyteidl } from '../core/idl.ts';
+import { decode, encode, type flyteidl } from '../core/idl.ts';
 
 /** A protobuf `Timestamp` plain object. */
 export interface TimestampObj {
@@ -33,17 +33,30 @@ function sortDeep(v: unknown): unknown {
 }
 
 /**
- * Canonical protobuf bytes of a message: normalised, map keys sorted (protobuf maps have no
- * order, so two JSON bodies that differ only in key order get the same bytes).
+ * Canonical protobuf bytes of a message: map keys sorted (protobuf maps have no order, so two
+ * bodies that differ only in key order get the same bytes).
+ *
+ * The keys are sorted on the value as given, before encoding: message fields are written in field
+ * order whatever the key order, so only maps change. The bytes are those of sorting the
+ * normalised message, what earlier versions stored (`codec.test.ts` checks that both give the
+ * same bytes), without converting the message twice.
  */
 export function canonicalBytes(typeName: string, value: object): Buffer {
-  const norm = normalize(typeName, value);
-  return Buffer.from(encode(typeName, sortDeep(norm) as object));
+  return Buffer.from(encode(typeName, sortDeep(value) as object));
 }
 
-/** SHA-256 hex of {@link canonicalBytes}. */
-export function canonicalDigest(typeName: string, value: object): string {
-  return createHash('sha256').update(canonicalBytes(typeName, value)).digest('hex');
+/** A registered spec as admin stores it: canonical bytes and their SHA-256. */
+export interface CanonicalSpec {
+  /** {@link canonicalBytes} of the spec. */
+  bytes: Buffer;
+  /** SHA-256 hex of `bytes`: registration compares it to refuse a different spec under an existing version. */
+  digest: string;
+}
+
+/** {@link canonicalBytes} of a spec and their digest. */
+export function canonicalSpec(typeName: string, value: object): CanonicalSpec {
+  const bytes = canonicalBytes(typeName, value);
+  return { bytes, digest: createHash('sha256').update(bytes).digest('hex') };
 }
 
 /** Milliseconds since the epoch → protobuf Timestamp. */

@@ -1,6 +1,6 @@
 /** Launch plans: create (INACTIVE), activate/deactivate, queries (flyteadmin `launch_plan_manager.go`). */
 import type { flyteidl } from '../../core/idl.ts';
-import { canonicalDigest, formatId, fromBlob, msToTimestamp, toBlob } from '../codec.ts';
+import { canonicalSpec, formatId, fromBlob, msToTimestamp, toBlob } from '../codec.ts';
 import type { AdminContext } from '../context.ts';
 import { adminError } from '../errors.ts';
 import type { EntityKey, LaunchPlanRow } from '../repositories/entity-repository.ts';
@@ -62,7 +62,7 @@ export class LaunchPlanManager {
       expectedInputs: expectedInputs(inputs, spec),
       expectedOutputs: iface.outputs ?? { variables: {} },
     };
-    const digest = canonicalDigest('flyteidl.admin.LaunchPlanSpec', spec);
+    const { bytes: specBytes, digest } = canonicalSpec('flyteidl.admin.LaunchPlanSpec', spec);
     const existing = this.#ctx.repos.launchPlans.get(id);
     if (existing) {
       if (existing.digest !== digest) {
@@ -85,7 +85,7 @@ export class LaunchPlanManager {
         workflow_domain: wfId.domain,
         workflow_name: wfId.name,
         workflow_version: wfId.version,
-        spec: toBlob('flyteidl.admin.LaunchPlanSpec', spec),
+        spec: specBytes,
         closure: toBlob('flyteidl.admin.LaunchPlanClosure', closure),
         digest,
         state: 'INACTIVE',

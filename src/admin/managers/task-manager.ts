@@ -1,6 +1,6 @@
 /** Task registration and queries (flyteadmin `task_manager.go`). */
 import type { flyteidl } from '../../core/idl.ts';
-import { canonicalDigest, formatId, fromBlob, msToTimestamp, toBlob } from '../codec.ts';
+import { canonicalSpec, formatId, fromBlob, msToTimestamp, toBlob } from '../codec.ts';
 import type { AdminContext } from '../context.ts';
 import { adminError } from '../errors.ts';
 import type { EntityKey, TaskRow } from '../repositories/entity-repository.ts';
@@ -55,7 +55,7 @@ export class TaskManager {
       ...req.spec,
       template: { ...template, id: alignTemplateId(template.id, id, ResourceType.TASK, 'body.spec.template.id') },
     };
-    const digest = canonicalDigest('flyteidl.admin.TaskSpec', spec);
+    const { bytes: specBytes, digest } = canonicalSpec('flyteidl.admin.TaskSpec', spec);
     return this.#ctx.tx(() => {
       const existing = this.#ctx.repos.tasks.get(id);
       if (existing) {
@@ -69,7 +69,7 @@ export class TaskManager {
       this.#ctx.repos.tasks.insert({
         ...id,
         task_type: template.type ?? '',
-        spec: toBlob('flyteidl.admin.TaskSpec', spec),
+        spec: specBytes,
         digest,
         created_at: this.#ctx.clock.now(),
       });

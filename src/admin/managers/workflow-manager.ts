@@ -1,7 +1,7 @@
 /** Workflow registration (compiled on create) and queries (flyteadmin `workflow_manager.go`). */
 import { CompileError, IllegalStateError } from '../../core/errors.ts';
 import type { flyteidl } from '../../core/idl.ts';
-import { canonicalDigest, formatId, fromBlob, msToTimestamp, toBlob } from '../codec.ts';
+import { canonicalSpec, formatId, fromBlob, msToTimestamp, toBlob } from '../codec.ts';
 import type { AdminContext } from '../context.ts';
 import { adminError } from '../errors.ts';
 import type { EntityKey, WorkflowRow } from '../repositories/entity-repository.ts';
@@ -42,7 +42,7 @@ export class WorkflowManager {
       ...rawSpec,
       template: { ...template, id: alignTemplateId(template.id, id, ResourceType.WORKFLOW, `${path}.spec.template.id`) },
     };
-    const digest = canonicalDigest('flyteidl.admin.WorkflowSpec', spec);
+    const { bytes: specBytes, digest } = canonicalSpec('flyteidl.admin.WorkflowSpec', spec);
     const existing = this.#ctx.repos.workflows.get(id);
     if (existing) {
       if (existing.digest !== digest) {
@@ -75,7 +75,7 @@ export class WorkflowManager {
       compiled: result.closure,
       row: {
         ...id,
-        spec: toBlob('flyteidl.admin.WorkflowSpec', spec),
+        spec: specBytes,
         compiled: toBlob('flyteidl.core.CompiledWorkflowClosure', result.closure),
         digest,
         created_at: this.#ctx.clock.now(),
