@@ -6,8 +6,7 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
-import https from 'node:https';
-import tls from 'node:tls';
+import type https from 'node:https';
 import type { Readable } from 'node:stream';
 import nodePath from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -110,6 +109,14 @@ export interface ClientTls {
 }
 
 /**
+ * `node:https` (and `node:tls` with it), loaded on the first https:// request: loading them costs a
+ * few milliseconds that a client of a local sandbox (http://, a unix socket) never needs.
+ */
+function httpsModule(): typeof https {
+  return process.getBuiltinModule('node:https');
+}
+
+/**
  * HTTP(S) with `node:http` (not `fetch`: loading undici costs every CLI call ~30 ms), keeping
  * connections alive. With `socketPath`, every request goes over that unix socket whatever the
  * URL's host: task containers reach the admin this way without the API on the network.
@@ -119,9 +126,9 @@ function nodeTransport(options: { socketPath?: string; tls?: ClientTls } = {}): 
   let secure: https.Agent | undefined;
   const agentFor = (protocol: string): http.Agent => {
     if (protocol === 'http:' || options.socketPath) return plain;
-    secure ??= new https.Agent({
+    secure ??= new (httpsModule().Agent)({
       keepAlive: true,
-      ...(options.tls?.ca ? { ca: [...tls.rootCertificates, options.tls.ca.toString()] } : {}),
+      ...(options.tls?.ca ? { ca: [...process.getBuiltinModule('node:tls').rootCertificates, options.tls.ca.toString()] } : {}),
       ...(options.tls?.insecureSkipVerify ? { rejectUnauthorized: false } : {}),
     });
     return secure;
@@ -147,7 +154,7 @@ function sendOnce(agentFor: (protocol: string) => http.Agent, socketPath: string
   const body = typeof r.body === 'function' ? r.body() : r.body;
   if (typeof body === 'string' || body instanceof Uint8Array) headers['content-length'] = String(Buffer.byteLength(body));
   const where = socketPath ? { socketPath } : { hostname: u.hostname.replace(/^\[|\]$/g, ''), port: u.port || (u.protocol === 'https:' ? 443 : 80) };
-  const request = u.protocol === 'https:' && !socketPath ? https.request : http.request;
+  const request = u.protocol === 'https:' && !socketPath ? httpsModule().request : http.request;
   return new Promise<Reply>((resolve, reject) => {
     const req = request({ ...where, agent: agentFor(u.protocol), method: r.method, path: `${u.pathname}${u.search}`, headers }, (res) => {
       const status = res.statusCode ?? 500;

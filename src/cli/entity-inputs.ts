@@ -2,8 +2,11 @@
  * Parses an entity's inputs from command-line words (`--a 50 --b hello`, `--a=50`) by its
  * interface: numbers, strings, booleans as text, lists/dicts/structs as JSON, files as paths.
  */
-import { parseCliValue, type TypeDescriptor } from '../core/index.ts';
-import { UsageError } from './usage-error.ts';
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseCliValue, type flyteidl, type TypeDescriptor } from '../core/index.ts';
+import type { EntityDef } from '../sdk/internal.ts';
+import { CommandError, UsageError } from './usage-error.ts';
 
 /** Renders the inputs of an interface, one per line, for usage messages. */
 export function describeInputs(
@@ -91,4 +94,28 @@ export function isOptionalInput(d: TypeDescriptor | undefined): boolean {
 
 function isOptional(d: TypeDescriptor): boolean {
   return (d.literalType().unionType?.variants ?? []).some((v) => v.simple === 0);
+}
+
+/** Puts a local file or directory where the backend's tasks can read it; answers its URI there. */
+export type LocalFileUploader = (absPath: string, input: string) => Promise<string>;
+
+/**
+ * Converts JS inputs to literals for the API; local files and directories given for file/dir
+ * inputs are sent with `upload` first (the local engine's store, or the backend's DataProxy:
+ * `dataProxyUploader` in remote.ts).
+ */
+export async function inputsForApi(upload: LocalFileUploader, def: EntityDef, values: Record<string, unknown>): Promise<flyteidl.core.ILiteralMap> {
+  const literals: Record<string, flyteidl.core.ILiteral> = {};
+  for (const [k, v] of Object.entries(values)) {
+    const d = def.iface.inputs.get(k);
+    if (!d) continue;
+    let value = v;
+    if ((d.kind === 'file' || d.kind === 'dir') && typeof v === 'string' && !/^[a-z][a-z0-9+.-]*:\/\//i.test(v)) {
+      const abs = path.resolve(v);
+      if (!fs.existsSync(abs)) throw new CommandError(`input --${k}: ${v} does not exist`);
+      value = await upload(abs, k);
+    }
+    literals[k] = d.toLiteral(value, `--${k}`);
+  }
+  return { literals };
 }

@@ -17,6 +17,7 @@ import { resolveDataDir } from './sandbox-home.ts';
 import { isHealthy, runningSandbox } from './commands/lifecycle.ts';
 import { loadProfile, type EndpointProfile } from './profile.ts';
 import { CommandError, UsageError } from './usage-error.ts';
+import type { LocalFileUploader } from './entity-inputs.ts';
 import { filesUnder } from '../storage/local-files.ts';
 import { engineWaitMessage } from './engine-message.ts';
 import { planRegistration, type PlannedEntity, type SkippedEntity } from './registration-plan.ts';
@@ -166,29 +167,6 @@ export function skippedLines(skipped: SkippedEntity[]): string[] {
 function stepDone(conn: Connection, step: PlannedEntity): Promise<boolean> {
   const key = { project: step.id.project ?? '', domain: step.id.domain ?? '', name: step.id.name ?? '', version: step.id.version ?? '' };
   return conn.client.exists(step.kind, key);
-}
-
-/** Puts a local file or directory where the backend's tasks can read it; answers its URI there. */
-export type LocalFileUploader = (absPath: string, input: string) => Promise<string>;
-
-/**
- * Converts JS inputs to literals for the API; local files and directories given for file/dir
- * inputs are sent with `upload` first (see {@link dataProxyUploader}).
- */
-export async function inputsForApi(upload: LocalFileUploader, def: EntityDef, values: Record<string, unknown>): Promise<flyteidl.core.ILiteralMap> {
-  const literals: Record<string, flyteidl.core.ILiteral> = {};
-  for (const [k, v] of Object.entries(values)) {
-    const d = def.iface.inputs.get(k);
-    if (!d) continue;
-    let value = v;
-    if ((d.kind === 'file' || d.kind === 'dir') && typeof v === 'string' && !/^[a-z][a-z0-9+.-]*:\/\//i.test(v)) {
-      const abs = path.resolve(v);
-      if (!fs.existsSync(abs)) throw new CommandError(`input --${k}: ${v} does not exist`);
-      value = await upload(abs, k);
-    }
-    literals[k] = d.toLiteral(value, `--${k}`);
-  }
-  return { literals };
 }
 
 /**

@@ -5,7 +5,8 @@
  * succeed); with `--json`, print one `{ execution, phase, outputs }` object.
  */
 import { entityName, launchTargetOf, type EntityDef } from '../../sdk/internal.ts';
-import { connect, consoleUrl, dataProxyUploader, follow, inputsForApi, outputsJson, phaseName, registerFile, skippedLines } from '../remote.ts';
+import { inputsForApi } from '../entity-inputs.ts';
+import { connect, consoleUrl, dataProxyUploader, follow, outputsJson, phaseName, registerFile, skippedLines } from '../remote.ts';
 import { CommandError } from '../usage-error.ts';
 import { prepareRun } from './run.ts';
 

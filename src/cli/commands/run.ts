@@ -6,8 +6,7 @@ import { literalMapToJs } from '../../core/index.ts';
 import { entityName, findEntity, launchableInputs, launchTargetOf, loadUserModule, type EntityDef } from '../../sdk/internal.ts';
 import { startLocalEngine } from '../local-engine.ts';
 import { planRegistration } from '../registration-plan.ts';
-import { inputsForApi } from '../remote.ts';
-import { assertRequiredInputs, describeInputs, isOptionalInput, parseEntityInputs } from '../entity-inputs.ts';
+import { assertRequiredInputs, describeInputs, inputsForApi, isOptionalInput, parseEntityInputs } from '../entity-inputs.ts';
 import { setupSdk } from '../sdk-setup.ts';
 import { CommandError, UsageError } from '../usage-error.ts';
 
