@@ -1,12 +1,13 @@
 /**
  * The protobuf codecs of every flyteidl message, generated at build time.
  *
- * protobufjs writes each message type's encode/decode/verify/fromObject/toObject as source code
- * and compiles it with `new Function` the first time the type is used — in a local run that is
- * most of the time spent before the first task starts. The build asks protobufjs for the same
- * source (its `encoder`, `decoder`, `verifier` and `converter` generators), writes it into the
- * bundle as ordinary functions (compiled lazily by V8, from the binary's code cache), and
- * `src/core/idl.ts` installs them instead of generating them (`usePrecompiledCodecs`).
+ * protobufjs writes each message type's constructor and encode/decode/verify/fromObject/toObject
+ * as source code and compiles it with `new Function` the first time the type is used — in a local
+ * run that is most of the time spent before the first task starts. The build asks protobufjs for
+ * the same source (its `encoder`, `decoder` and `converter` generators and
+ * `Type.generateConstructor`), writes it into the bundle as ordinary functions (compiled lazily by
+ * V8, from the binary's code cache), and `src/core/idl.ts` installs them instead of generating
+ * them (`usePrecompiledCodecs`).
  */
 import { createRequire } from 'node:module';
 
@@ -49,6 +50,8 @@ export function codecsModule(root) {
     const fns = Object.entries(generators).map(
       ([name, gen]) => `${name}:function(${CODEC_SCOPES[name].join(',')}){return ${gen(type).toString()}}`,
     );
+    // The message constructor (Type#ctor), which protobufjs also generates at first use.
+    fns.push(`ctor:function(){return ${protobuf.Type.generateConstructor(type).toString()}}`);
     return `${JSON.stringify(type.fullName)}:{${fns.join(',')}}`;
   });
   return { source: `export const PRECOMPILED_CODECS={${entries.join(',\n')}};\n`, count: types.length };

@@ -10,6 +10,8 @@ export interface PrecompiledCodecs {
   decode(Reader: unknown, types: unknown[], util: unknown, C: unknown): (...args: unknown[]) => unknown;
   fromObject(types: unknown[], util: unknown, C: unknown): (...args: unknown[]) => unknown;
   toObject(types: unknown[], util: unknown): (...args: unknown[]) => unknown;
+  /** The message constructor (protobufjs's `Type#ctor`). */
+  ctor(): new (properties?: object) => object;
 }
 
 /** By the type's full name (`.flyteidl.core.Literal`); undefined from source. */

@@ -131,7 +131,8 @@ export function idlRoot(): protobuf.Root {
 /**
  * Makes protobufjs set message types up with the codecs the build generated (the same source it
  * would generate and compile with `new Function` at first use of each type), as its own
- * `Type#setup` does otherwise: fields resolved, the five codecs, then the well-known-type wrappers.
+ * `Type#setup` does otherwise: fields resolved, the constructor, the five codecs, then the
+ * well-known-type wrappers.
  */
 function usePrecompiledCodecs(codecs: Record<string, PrecompiledCodecs>): void {
   const Type = protobuf.Type as unknown as { prototype: Record<string, unknown> };
@@ -150,6 +151,8 @@ function usePrecompiledCodecs(codecs: Record<string, PrecompiledCodecs>): void {
     readyType(this);
     const types = this.fieldsArray.map((f) => f.resolvedType);
     const { util, Writer, Reader } = pb;
+    // Through protobufjs's own setter, which makes it a message class of this type.
+    if (!this._ctor) this.ctor = c.ctor() as never;
     const C = this.ctor;
     this.encode = c.encode(Writer, types, util) as never;
     this.decode = c.decode(Reader, types, util, C) as never;
