@@ -104,9 +104,12 @@ describe.skipIf(!isRoot)('a full disk under the data dir', () => {
     const health = (await (await fetch(`${sbx.url}/healthz`)).json()) as { status: string; disk?: { low: boolean; path: string }; memory?: { rssMb: number; heapUsedMb: number } };
     expect(health).toMatchObject({ status: 'ok', disk: { low: true, path: sbx.dataDir } });
     expect(health.memory?.rssMb).toBeGreaterThan(health.memory?.heapUsedMb ?? Infinity);
-    // The daemon runs with the young generation capped (its memory settles after a burst).
+    // The daemon runs with the young generation capped (its memory settles after a burst) and
+    // glibc's malloc settings of DAEMON_MALLOC_ENV.
     const { pid } = JSON.parse(fs.readFileSync(path.join(sbx.dataDir, 'sandbox.json'), 'utf8')) as { pid: number };
-    expect(fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').find((e) => e.startsWith('NODE_OPTIONS='))).toContain('--max-semi-space-size=1');
+    const environ = fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    expect(environ.find((e) => e.startsWith('NODE_OPTIONS='))).toContain('--max-semi-space-size=1');
+    expect(environ).toEqual(expect.arrayContaining(['MALLOC_ARENA_MAX=1', 'MALLOC_MMAP_THRESHOLD_=131072']));
     const st = await runCli('source', ['status', '--data-dir', sbx.dataDir]);
     expect(st.stdout).toMatch(/the disk of the data dir is almost full/);
     const list = await sbx.client.listExecutions('flytesnacks', 'development', { limit: 100 });
