@@ -28,6 +28,9 @@
  *   --no-write        do not update docs/benchmarks.md
  *   --json FILE       also write the rows as JSON
  *   --peers           also measure Restate (scripts/bench/peers.ts; downloads ~70 MB from npm)
+ *   --local-baseline FILE
+ *                     the local section also runs the seeds with FILE, a binary of the former local
+ *                     scheduler (scripts/bench/build-local-baseline.sh makes it), as their baseline
  *
  * scripts/bench-eager.mjs contract: it is run as a program with `--binary FILE --runs N [--quick]`
  * and TFLYTE_BENCH_DATA_DIR, TFLYTE_BENCH_URL and TFLYTE_BENCH_BINARY naming the sandbox this run
@@ -62,6 +65,7 @@ const { values: opts } = parseArgs({
     'no-write': { type: 'boolean', default: false },
     json: { type: 'string' },
     peers: { type: 'boolean', default: false },
+    'local-baseline': { type: 'string' },
   },
 });
 const only = new Set(opts.only ? opts.only.split(',').map((s) => s.trim()) : ALL.filter((s) => s !== 'peers'));
@@ -75,6 +79,11 @@ for (const s of only) {
 const binary = resolve(opts.binary ?? process.env.TFLYTE_BENCH_BINARY ?? join(root, 'dist', 'tflyte-sandbox'));
 if (!existsSync(binary)) {
   console.error(`bench: ${binary} does not exist. Build it first: npm run build`);
+  process.exit(2);
+}
+const localBaseline = opts['local-baseline'] ? resolve(opts['local-baseline']) : undefined;
+if (localBaseline && !existsSync(localBaseline)) {
+  console.error(`bench: --local-baseline ${localBaseline} does not exist (scripts/bench/build-local-baseline.sh builds it)`);
   process.exit(2);
 }
 
@@ -151,15 +160,16 @@ try {
     }
   }
   await section('start', 'start to healthy', () => sandboxMod.benchStart({ ...o, docker }));
-  await section('local', 'local runs of the seed examples', () => localMod.benchLocal(o));
+  await section('local', 'local runs of the seed examples', () => localMod.benchLocal({ ...o, ...(localBaseline ? { localBaseline } : {}) }));
   if (sbx) {
     await section('one-task', 'one-task workflow', () => sandboxMod.benchOneTask(sbx, o));
     await section('chain', '10-task chain', () => sandboxMod.benchChain(sbx, o));
     await section('map', `${o.mapItems}-item map`, () => sandboxMod.benchMap(sbx, o));
     await section('eager', 'eager workflows (scripts/bench-eager.mjs)', () => runEagerBench(sbx));
     if (only.has('rss')) {
-      await new Promise((r) => setTimeout(r, 2000));
-      rows.push(...(await sandboxMod.benchRss(sbx, 'idle after the runs above')));
+      // Idle: past the daemon's quiet delay and its series of collections (src/cli/memory-trim.ts).
+      await new Promise((r) => setTimeout(r, 12_000));
+      rows.push(...(await sandboxMod.benchRss(sbx, 'idle after the runs above', 110)));
     }
     await section('burst', '200 creates at once while clients read', () => burstMod.benchBurst(sbx, o, opts.quick ? 60 : 200));
   }

@@ -1,8 +1,12 @@
 /**
  * `local` section: `run` without `--remote` of the seed examples, which now goes through the
  * sandbox's engine in-process (admin on in-memory SQLite, propeller, an in-process launcher).
- * Baseline: `tflyte-sandbox --version`, the CLI's own floor, from the same run. The figures of the
- * separate local scheduler it replaced are in docs/benchmarks.md (72–109 ms on this machine).
+ * Baselines from the same run:
+ * - `tflyte-sandbox --version`, the CLI's own floor;
+ * - with `--local-baseline FILE`: the same runs with a binary of the separate local scheduler the
+ *   engine replaced (issue 11 asks local runs to be no slower than it), alternated run by run
+ *   with the binary measured. `scripts/bench/build-local-baseline.sh` builds that binary from the
+ *   last commit that had the scheduler.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,22 +24,42 @@ const SEEDS: [string, string, string[]][] = [
   ['eager_workflows.ts', 'simple_eager_workflow', ['--x', '10']],
 ];
 
-export async function benchLocal(o: { binary: string; runs: number; log: (m: string) => void }): Promise<BenchRow[]> {
+export async function benchLocal(o: { binary: string; runs: number; localBaseline?: string; log: (m: string) => void }): Promise<BenchRow[]> {
   const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'tflyte-bench-local-'));
   const env = { ...process.env, XDG_CACHE_HOME: cache } as Record<string, string>;
   try {
     const floor: number[] = [];
     for (let i = 0; i < o.runs; i++) floor.push((await mustRun(o.binary, ['--version'], { env })).ms);
-    const baseline = { name: 'tflyte-sandbox --version', value: median(floor), samples: floor };
+    const version = { name: 'tflyte-sandbox --version', value: median(floor), samples: floor };
     const rows: BenchRow[] = [];
     for (const [file, entity, inputs] of SEEDS) {
+      const args = ['run', path.join(ROOT, 'examples', file), entity, ...inputs];
       const samples: number[] = [];
-      // One warm-up run (the compile cache of the example file), then the samples.
-      await mustRun(o.binary, ['run', path.join(ROOT, 'examples', file), entity, ...inputs], { env });
-      for (let i = 0; i < o.runs; i++) samples.push((await mustRun(o.binary, ['run', path.join(ROOT, 'examples', file), entity, ...inputs], { env })).ms);
-      rows.push({ section: 'local', name: `run ${file.replace(/\.ts$/, '')} ${entity} (local, through the engine)`, value: median(samples), unit: 'ms', samples, baseline });
-      o.log(`local ${entity}: ${median(samples)} ms`);
+      const former: number[] = [];
+      // One warm-up run each (the compile cache of the example file), then the samples, alternated.
+      await mustRun(o.binary, args, { env });
+      if (o.localBaseline) await mustRun(o.localBaseline, args, { env });
+      for (let i = 0; i < o.runs; i++) {
+        samples.push((await mustRun(o.binary, args, { env })).ms);
+        if (o.localBaseline) former.push((await mustRun(o.localBaseline, args, { env })).ms);
+      }
+      const name = `run ${file.replace(/\.ts$/, '')} ${entity} (local, through the engine)`;
+      if (o.localBaseline) {
+        rows.push({
+          section: 'local',
+          name,
+          value: median(samples),
+          unit: 'ms',
+          samples,
+          baseline: { name: 'the former local scheduler (--local-baseline)', value: median(former), samples: former },
+          target: { maxRatio: 1, text: 'no slower than the former' },
+        });
+      } else {
+        rows.push({ section: 'local', name, value: median(samples), unit: 'ms', samples, baseline: version });
+      }
+      o.log(`local ${entity}: ${median(samples)} ms${o.localBaseline ? ` (former scheduler ${median(former)} ms)` : ''}`);
     }
+    if (o.localBaseline) rows.push({ section: 'local', name: 'part: CLI process start (`--version`)', value: version.value, unit: 'ms', samples: floor });
     return rows;
   } finally {
     fs.rmSync(cache, { recursive: true, force: true });
