@@ -73,24 +73,38 @@ describe.skipIf(!havePyflyte)('pyflyte run --remote against the sandbox (process
     try {
       const page = await browser.newPage();
       page.setDefaultTimeout(30_000);
+      // This test timed out once in CI on a wait whose selector the error did not name: a failed
+      // step now says which one, with the page's URL, its visible text and what the page logged.
+      const pageLog: string[] = [];
+      page.on('console', (m) => pageLog.push(`${m.type()}: ${m.text()}`));
+      page.on('pageerror', (e) => pageLog.push(`pageerror: ${e.message}`));
+      page.on('requestfailed', (r) => pageLog.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
+      const step = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+        try {
+          return await fn();
+        } catch (e) {
+          const text = await page.evaluate(() => document.body?.innerText ?? '').catch(() => '(page gone)');
+          throw new Error(`console step "${what}" failed at ${page.url()}: ${(e as Error).message.split('\n')[0]}\npage text: ${text.slice(0, 1500)}\npage log:\n${pageLog.slice(-20).join('\n')}`, { cause: e });
+        }
+      };
       const execPage = (n: string, q = ''): string => `${sbx.url}/console/projects/flytesnacks/domains/development/executions/${n}${q}`;
       await page.goto(execPage(name));
-      await page.waitForSelector('.gnode[data-node="n1"][data-phase="SUCCEEDED"]');
+      await step('graph: n1 SUCCEEDED', () => page.waitForSelector('.gnode[data-node="n1"][data-phase="SUCCEEDED"]'));
       expect(await page.locator('.exec-head .badge').getAttribute('data-phase')).toBe('SUCCEEDED');
       expect(await page.locator('.gnode[data-node="n0"] .gnode-title').innerText()).toBe('t1');
       expect(await page.locator('.gnode[data-node="n1"] .gnode-title').innerText()).toBe('t2');
       await page.click('#exec-tab-io');
-      await page.waitForSelector('.io tr[data-name="o0"]');
+      await step('inputs and outputs tab', () => page.waitForSelector('.io tr[data-name="o0"]'));
       expect(await page.locator('.io tr[data-name="o0"] td').innerText()).toBe('"hi-7"');
       expect(await page.locator('.io tr[data-name="a"] td').innerText()).toBe('5');
       // The task's own output, in its node's logs.
       await page.goto(execPage(name, '?node=n0'));
-      await page.waitForSelector('aside.panel[data-node="n0"]');
+      await step('node panel of n0', () => page.waitForSelector('aside.panel[data-node="n0"]'));
       await page.click('#node-tab-logs');
-      await page.waitForFunction(() => /t1 got 5/.test(document.querySelector('pre.log')?.textContent ?? ''));
+      await step('log of n0 shows "t1 got 5"', () => page.waitForFunction(() => /t1 got 5/.test(document.querySelector('pre.log')?.textContent ?? '')));
       // flytekit's eager children (labelled with the parent's name) are listed in the eager node.
       await page.goto(execPage(eager));
-      await page.waitForFunction(() => document.querySelectorAll('.gnode[data-kind="eager"] .eager-row[data-phase="SUCCEEDED"]').length === 2);
+      await step('two SUCCEEDED eager children', () => page.waitForFunction(() => document.querySelectorAll('.gnode[data-kind="eager"] .eager-row[data-phase="SUCCEEDED"]').length === 2));
       expect(await page.locator('.gnode[data-kind="eager"] .eager-label').allInnerTexts()).toEqual(expect.arrayContaining(['add_one', 'double']));
     } finally {
       await browser.close();
