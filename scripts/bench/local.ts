@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { BenchRow } from './report.ts';
-import { median, mustRun } from './util.ts';
+import { median, mustRun, warmPageCache } from './util.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -27,6 +27,9 @@ const SEEDS: [string, string, string[]][] = [
 export async function benchLocal(o: { binary: string; runs: number; localBaseline?: string; log: (m: string) => void }): Promise<BenchRow[]> {
   const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'tflyte-bench-local-'));
   const env = { ...process.env, XDG_CACHE_HOME: cache } as Record<string, string>;
+  // Both binaries in the page cache, as after an install (a memory row may have dropped ours).
+  warmPageCache(o.binary);
+  if (o.localBaseline) warmPageCache(o.localBaseline);
   try {
     const floor: number[] = [];
     for (let i = 0; i < o.runs; i++) floor.push((await mustRun(o.binary, ['--version'], { env })).ms);
@@ -57,7 +60,7 @@ export async function benchLocal(o: { binary: string; runs: number; localBaselin
       } else {
         rows.push({ section: 'local', name, value: median(samples), unit: 'ms', samples, baseline: version });
       }
-      o.log(`local ${entity}: ${median(samples)} ms${o.localBaseline ? ` (former scheduler ${median(former)} ms)` : ''}`);
+      o.log(`local ${entity}: ${Math.round(median(samples))} ms${o.localBaseline ? ` (former scheduler ${Math.round(median(former))} ms)` : ''}`);
     }
     if (o.localBaseline) rows.push({ section: 'local', name: 'part: CLI process start (`--version`)', value: version.value, unit: 'ms', samples: floor });
     return rows;

@@ -133,6 +133,21 @@ export function dropFromPageCache(file: string): boolean {
 }
 
 /**
+ * Reads `file` whole, so its pages are in the page cache: the state after a build, an install or
+ * a copy. Time rows run in it (a binary partly out of the cache starts slower: ~110 ms instead of
+ * ~75 for `--version`, each page it touches faulted on its own).
+ */
+export function warmPageCache(file: string): void {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(4 * 1024 * 1024);
+    for (let pos = 0, n = 1; n > 0; pos += n) n = fs.readSync(fd, buf, 0, buf.length, pos);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
  * Memory of a process in MB from `/proc/<pid>/status` (Linux only): `rss` (VmRSS), `anon`
  * (RssAnon: private memory, the V8 heap and native allocations), `file` (RssFile: pages of the
  * executable and libraries, shared with other processes running them) and `hwm` (peak RSS).
