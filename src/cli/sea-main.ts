@@ -16,23 +16,24 @@ import { PayloadError, readPayload } from './binary-payload.ts';
 // workflow file: not news for our users.
 quietDefaultLoaderWarning();
 const asset = codeCacheAssetFor(process.argv.slice(2));
-let payload: Record<string, Buffer> = {};
+let bundle: Buffer | undefined;
+let cache: Buffer | undefined;
 try {
-  payload = readPayload(process.execPath, [BUNDLE_ASSET, asset]);
+  const payload = readPayload(process.execPath, [BUNDLE_ASSET, asset]);
+  bundle = payload[BUNDLE_ASSET];
+  cache = payload[asset];
+  if (!bundle) throw new PayloadError(process.execPath, 'its CLI bundle is missing');
 } catch (e) {
   if (!(e instanceof PayloadError)) throw e;
-}
-const bundle = payload[BUNDLE_ASSET];
-if (!bundle) {
-  process.stderr.write(`tflyte-sandbox: ${process.execPath} is incomplete or damaged (its CLI bundle is missing): install or copy it again\n`);
+  process.stderr.write(`tflyte-sandbox: ${e.message}\n`);
   process.exit(70);
 }
-const cache = payload[asset];
 // The build makes the bundle pure ASCII, so Latin-1 decoding is exact, and faster than UTF-8's.
 const script = compileBundle(bundle.toString('latin1'), __filename, cache);
 recordCodeCacheOutcome({
   cache: asset === LEAN_CODE_CACHE_ASSET ? 'lean' : 'trained',
   state: !cache ? 'absent' : script.cachedDataRejected ? 'rejected' : 'used',
 });
-payload = {};
+// The bytes are V8's now; let them go before the bundle runs.
+bundle = cache = undefined;
 runBundle(script, module, require, __filename);

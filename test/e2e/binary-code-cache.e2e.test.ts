@@ -66,7 +66,8 @@ describe.skipIf(!hasBinary)('the binary’s start-up code cache', () => {
     fs.truncateSync(cut, fs.statSync(cut).size - 1000);
     const r = await execa(cut, ['--version'], { env: env(), extendEnv: false, reject: false });
     expect(r.exitCode).toBe(70);
-    expect(r.stderr).toBe(`tflyte-sandbox: ${cut} is incomplete or damaged (its CLI bundle is missing): install or copy it again`);
+    // Cut by 1000 bytes: the payload's trailer is gone.
+    expect(r.stderr).toBe(`tflyte-sandbox: ${cut} is incomplete or damaged (no payload trailer at its end): install or copy it again`);
     expect(r.stdout).toBe('');
   });
 });
