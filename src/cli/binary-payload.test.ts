@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { appendPayload, PayloadError, readPayload } from './binary-payload.ts';
+import { appendPayload, PayloadError, readOwnPayload, readPayload } from './binary-payload.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -67,5 +67,9 @@ describe('binary payload', () => {
     expect(at).toBeGreaterThan(0);
     fs.writeFileSync(bin, fake);
     expect(() => readPayload(bin, ['a'])).toThrow(/a lies beyond its end/);
+  });
+
+  it('a process whose executable has no payload (Node itself here) gets that error, after looking at its mapped files', () => {
+    expect(() => readOwnPayload(['tflyte-sandbox.cjs'])).toThrow(`${process.execPath} is incomplete or damaged (no payload trailer at its end)`);
   });
 });

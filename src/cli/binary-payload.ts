@@ -87,3 +87,45 @@ export function readPayload(binary: string, names: readonly string[]): Record<st
     fs.closeSync(fd);
   }
 }
+
+/**
+ * {@link readPayload} of the binary this process runs. That is `process.execPath`, except when
+ * the binary was started through the dynamic loader (`ld-linux… --library-path DIR BINARY`: a
+ * task in an image of its own, see `runtimeMount` in src/launcher/image-builder.ts): then
+ * `process.execPath` is the loader, and the binary is one of the files the process has mapped
+ * (`/proc/self/maps`), the first of them with a payload.
+ */
+export function readOwnPayload(names: readonly string[]): Record<string, Buffer> {
+  try {
+    return readPayload(process.execPath, names);
+  } catch (e) {
+    if (!(e instanceof PayloadError)) throw e;
+    for (const file of mappedFiles()) {
+      if (file === process.execPath) continue;
+      try {
+        return readPayload(file, names);
+      } catch {
+        // Not the binary (a library, the loader, a file gone since): the next one.
+      }
+    }
+    throw e;
+  }
+}
+
+/** Absolute paths of the files this process has mapped, in address order, each once. */
+function mappedFiles(): string[] {
+  let maps: string;
+  try {
+    maps = fs.readFileSync('/proc/self/maps', 'utf8');
+  } catch {
+    return [];
+  }
+  const files = new Set<string>();
+  for (const line of maps.split('\n')) {
+    // address perms offset dev inode path
+    const file = line.split(/\s+/).slice(5).join(' ');
+    if (file.startsWith('/') && !file.endsWith(' (deleted)')) files.add(file);
+  }
+  return [...files];
+}
+

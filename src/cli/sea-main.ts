@@ -10,7 +10,7 @@
  * and exits.
  */
 import { BUNDLE_ASSET, codeCacheAssetFor, compileBundle, LEAN_CODE_CACHE_ASSET, quietDefaultLoaderWarning, recordCodeCacheOutcome, runBundle } from './bundle-script.ts';
-import { PayloadError, readPayload } from './binary-payload.ts';
+import { PayloadError, readOwnPayload } from './binary-payload.ts';
 
 // Node calls the loader option experimental, and would say so on the first `import()` of a
 // workflow file: not news for our users.
@@ -19,7 +19,7 @@ const asset = codeCacheAssetFor(process.argv.slice(2));
 let bundle: Buffer | undefined;
 let cache: Buffer | undefined;
 try {
-  const payload = readPayload(process.execPath, [BUNDLE_ASSET, asset]);
+  const payload = readOwnPayload([BUNDLE_ASSET, asset]);
   bundle = payload[BUNDLE_ASSET];
   cache = payload[asset];
   if (!bundle) throw new PayloadError(process.execPath, 'its CLI bundle is missing');

@@ -70,4 +70,17 @@ describe.skipIf(!hasBinary)('the binary’s start-up code cache', () => {
     expect(r.stderr).toBe(`tflyte-sandbox: ${cut} is incomplete or damaged (no payload trailer at its end): install or copy it again`);
     expect(r.stdout).toBe('');
   });
+
+  test('started through the dynamic loader (as in a task image of its own), it finds its payload and takes its cache', async (ctx) => {
+    const loader = ['/lib64/ld-linux-x86-64.so.2', '/lib/ld-linux-aarch64.so.1'].find((l) => fs.existsSync(l));
+    if (!loader) {
+      console.warn('skipping: no dynamic loader at a known path on this machine');
+      ctx.skip();
+      return;
+    }
+    // Then process.execPath is the loader, not the binary (src/launcher/image-builder.ts runtimeMount).
+    const r = await execa(loader, [BINARY, '--version', '--verbose'], { env: env(), extendEnv: false, reject: false });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain('start-up code cache: used (lean)');
+  });
 });
