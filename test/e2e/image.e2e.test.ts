@@ -65,6 +65,8 @@ describe.skipIf(!available)('image build --push to a registry, and tasks registe
   });
 
   test('tasks registered with --image name it and run in it', async () => {
+    // A retry of this test starts another sandbox: stop the first one's (afterAll sees the last).
+    await sbx?.destroy();
     sbx = await startTestSandbox({ launcher: 'docker', name: 'image-ref' });
     const reg = await sbx.cli(['register', '--image', ref, 'examples/basic_workflow.ts']);
     expect(reg.exitCode, reg.stderr).toBe(0);
