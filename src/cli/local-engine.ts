@@ -24,8 +24,7 @@ import { isTerminalWorkflowPhase, WorkflowPhases, type WorkflowPhase } from '../
 import { attemptKey, createDataStoreCatalog, createInMemoryLauncher, createPropeller, resolvePropellerConfig, systemClock, type Logger } from '../propeller/index.ts';
 import { DEFAULT_IMAGE, type EntityDef } from '../sdk/internal.ts';
 import { runWithTaskEnv } from '../runtime/task-env.ts';
-// The local store's module, not storage's barrel: the barrel also loads the S3 store.
-import { LocalDataStore } from '../storage/local-data-store.ts';
+import { LocalDataStore } from '../storage/index.ts';
 import { userCacheDir } from './cache-dir.ts';
 import { sqliteNativeBinding } from './native-addon.ts';
 import type { PlannedEntity } from './registration-plan.ts';
