@@ -47,19 +47,19 @@ export async function benchLocal(o: { binary: string; runs: number; localBaselin
         if (o.localBaseline) former.push((await mustRun(o.localBaseline, args, { env })).ms);
       }
       const name = `run ${file.replace(/\.ts$/, '')} ${entity} (local, through the engine)`;
-      if (o.localBaseline) {
-        rows.push({
-          section: 'local',
-          name,
-          value: median(samples),
-          unit: 'ms',
-          samples,
-          baseline: { name: 'the former local scheduler (--local-baseline)', value: median(former), samples: former },
-          target: { maxRatio: 1, text: 'no slower than the former' },
-        });
-      } else {
-        rows.push({ section: 'local', name, value: median(samples), unit: 'ms', samples, baseline: version });
-      }
+      rows.push({
+        section: 'local',
+        name,
+        value: median(samples),
+        unit: 'ms',
+        samples,
+        ...(o.localBaseline
+          ? {
+              baseline: { name: 'the former local scheduler (--local-baseline)', value: median(former), samples: former },
+              target: { maxRatio: 1, text: 'no slower than the former' },
+            }
+          : { baseline: version }),
+      });
       o.log(`local ${entity}: ${Math.round(median(samples))} ms${o.localBaseline ? ` (former scheduler ${Math.round(median(former))} ms)` : ''}`);
     }
     if (o.localBaseline) rows.push({ section: 'local', name: 'part: CLI process start (`--version`)', value: version.value, unit: 'ms', samples: floor });

@@ -125,9 +125,9 @@ export async function pool<T, R>(items: T[], limit: number, fn: (item: T, index:
  * DONTNEED), except pages some process has mapped. The memory rows start the daemon after this:
  * how many of an executable's pages a process maps depends on how they came into the page cache.
  * Measured on a fresh daemon: 47.5 MB file-backed with the binary dropped or read by `cat`, 63 MB
- * right after `npm run build` wrote it, 78 MB for a copy a program had just written (the kernel
- * maps cached neighbours of a page it faults in, and written files are cached in larger pieces).
- * Answers whether it worked.
+ * right after `npm run build` wrote it, 78 MB for a copy a program had just written. (Likely why,
+ * not verified: the kernel maps the cached neighbours of a page it faults in, and written files
+ * sit in the cache in larger pieces.) Answers whether it worked.
  */
 export function dropFromPageCache(file: string): boolean {
   return spawnSync('dd', [`if=${file}`, 'iflag=nocache', 'count=0', 'status=none'], { stdio: 'ignore' }).status === 0;
