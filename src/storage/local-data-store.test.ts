@@ -59,12 +59,32 @@ describe('LocalDataStore', () => {
     ['a bare path', '/etc/passwd'],
     ['a file URI outside', 'file:///etc/passwd'],
     ['a .. escape', 'ROOT/../escape.pb'],
+    ['a .. escape after a name', 'ROOT/sub/../../escape.pb'],
+    ['a percent-encoded .. escape', 'ROOT/sub/%2e%2e/%2E%2E/escape.pb'],
     ['a sibling with the root as prefix', 'ROOT-other/x'],
   ])('refuses %s', async (_what, raw) => {
     const uri = raw.replace('ROOT', store.rootUri);
     await expect(store.read(uri)).rejects.toMatchObject({ code: STORAGE_ERROR_CODES.OUTSIDE_ROOT });
     await expect(store.write(uri, bytes('x'))).rejects.toMatchObject({ code: STORAGE_ERROR_CODES.OUTSIDE_ROOT });
     expect(() => store.localPath(uri)).toThrow(expect.objectContaining({ code: STORAGE_ERROR_CODES.OUTSIDE_ROOT }));
+  });
+
+  it('reads the same blob through URIs that name it in other spellings', async () => {
+    const uri = store.join(store.rootUri, 'spelled', 'a.pb');
+    await store.write(uri, bytes('same'));
+    for (const other of ['ROOT/spelled/./a.pb', 'ROOT//spelled/a.pb', 'ROOT/x/../spelled/a.pb', 'ROOT/spelled/%61.pb']) {
+      const spelled = other.replace('ROOT', store.rootUri);
+      expect(new TextDecoder().decode(await store.read(spelled)), other).toBe('same');
+      expect(store.localPath(spelled), other).toBe(path.join(tmp, 'root', 'spelled', 'a.pb'));
+    }
+  });
+
+  it('writes over a dangling link in the store, never through it', async () => {
+    const target = path.join(tmp, 'outside-dangling');
+    await fsp.symlink(target, path.join(tmp, 'root', 'dangling'));
+    await store.write(store.join(store.rootUri, 'dangling'), bytes('x'));
+    expect(fs.existsSync(target)).toBe(false);
+    expect(fs.lstatSync(path.join(tmp, 'root', 'dangling')).isFile()).toBe(true);
   });
 
   it('refuses join segments that climb out of the root', () => {

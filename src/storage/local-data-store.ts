@@ -190,6 +190,9 @@ export class LocalDataStore implements DataStore {
 
   #lexicalPath(uri: string): string {
     if (typeof uri !== 'string' || !uri.startsWith('file:')) throw outsideRoot(uri);
+    // What toFileUri wrote without escaping (the usual URI): its path as is, already normalised.
+    const plain = uri.slice('file://'.length);
+    if (uri.startsWith('file:///') && isPlainAbsolutePath(plain)) return plain;
     let p: string;
     try {
       p = fileURLToPath(uri);
@@ -237,8 +240,17 @@ async function makeWorldReadable(p: string): Promise<void> {
 /** `file://` URI of an absolute path (percent-encoding what URLs require). */
 export function toFileUri(absPath: string): string {
   // The usual path needs no escaping: skip building a URL object (a hot path of the engine).
-  if (/^\/[A-Za-z0-9/._-]*$/.test(absPath) && !absPath.includes('//') && !/(^|\/)\.\.?(\/|$)/.test(absPath)) return `file://${absPath}`;
+  if (isPlainAbsolutePath(absPath)) return `file://${absPath}`;
   return pathToFileURL(absPath).href;
+}
+
+/**
+ * An absolute path of letters, digits and `/._-` only, already normalised (no empty, `.` or `..`
+ * segment, no trailing slash): its `file://` URI is `file://` + the path, and back. The engine's
+ * URIs are all of this kind, so both directions skip URL parsing (a hot path of the engine).
+ */
+function isPlainAbsolutePath(p: string): boolean {
+  return /^\/[A-Za-z0-9/._-]*$/.test(p) && !p.includes('//') && !/(^|\/)\.\.?(\/|$)/.test(p) && (p === '/' || !p.endsWith('/'));
 }
 
 /** Files up to this size are read and written synchronously (see read/write). */

@@ -16,4 +16,12 @@ describe('resolveDeepestExisting', () => {
     expect(resolveDeepestExisting(path.join(tmp, 'alias', 'dir', 'g'))).toEqual({ real: path.join(tmp, 'real', 'dir', 'g'), missing: 1 });
     expect(resolveDeepestExisting(path.join(tmp, 'alias', 'new', 'sub', 'g'))).toEqual({ real: path.join(tmp, 'real', 'new', 'sub', 'g'), missing: 3 });
   });
+
+  test('a dangling link, and a loop of links, count as missing names', () => {
+    fs.symlinkSync(path.join(tmp, 'nowhere'), path.join(tmp, 'dangling'));
+    fs.symlinkSync(path.join(tmp, 'loop-b'), path.join(tmp, 'loop-a'));
+    fs.symlinkSync(path.join(tmp, 'loop-a'), path.join(tmp, 'loop-b'));
+    expect(resolveDeepestExisting(path.join(tmp, 'dangling'))).toEqual({ real: path.join(tmp, 'dangling'), missing: 1 });
+    expect(resolveDeepestExisting(path.join(tmp, 'loop-a', 'x'))).toEqual({ real: path.join(tmp, 'loop-a', 'x'), missing: 2 });
+  });
 });
