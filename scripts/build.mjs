@@ -5,7 +5,7 @@
  * 1. esbuild bundles the entry (default `src/cli/main.ts`) into one CommonJS file
  *    `.build/tflyte-sandbox.cjs` (`platform=node`, `format=cjs`, native parts external),
  *    with these compile-time constants (see docs/building.md):
- *      __FLYTEIDL_DESCRIPTOR__  flyteidl protobuf descriptor (JSON) from idlDescriptor()
+ *      __FLYTEIDL_DESCRIPTOR__  flyteidl definitions as a unit table: idlUnits(idlDescriptor())
  *      __CONSOLE_ASSETS__       { "<path under src/console/public>": "<base64>" }
  *      __TFLYTE_VERSION__       package.json version
  *      __TFLYTE_BUNDLED__       true (false/undefined when running from source)
@@ -104,8 +104,10 @@ async function bundle() {
   if (!existsSync(entry)) throw new Error(`entry ${relative(root, entry)} does not exist`);
   const esbuild = await import('esbuild');
 
-  const { idlDescriptor } = await import(pathToFileURL(join(root, 'src', 'core', 'idl.ts')).href);
+  const { idlDescriptor, idlUnits } = await import(pathToFileURL(join(root, 'src', 'core', 'idl.ts')).href);
   const descriptor = JSON.stringify(idlDescriptor());
+  // What the binary loads: the descriptor as a table of units, each with the units it names.
+  const units = JSON.stringify(idlUnits(JSON.parse(descriptor)));
   const { codecsModule } = await import('./build/idl-codecs.mjs');
   // Generated from the descriptor the binary loads, so that the reflection state is the same.
   const protobuf = (await import('protobufjs')).default;
@@ -125,7 +127,7 @@ async function bundle() {
     // better-sqlite3's JavaScript is bundled; its addon is a SEA asset (src/cli/native-addon.ts).
     external: ['cpu-features', '*.node'],
     define: {
-      __FLYTEIDL_DESCRIPTOR__: descriptor,
+      __FLYTEIDL_DESCRIPTOR__: units,
       __CONSOLE_ASSETS__: JSON.stringify(assets),
       __TFLYTE_EXAMPLES__: JSON.stringify(exampleSources(join(root, 'examples'))),
       __TFLYTE_SDK_TYPES__: JSON.stringify(await sdkTypes()),

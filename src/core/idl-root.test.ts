@@ -1,6 +1,6 @@
 import protobuf from 'protobufjs';
 import { describe, expect, test } from 'vitest';
-import { decode, encode, idlDescriptor, readyType, rootFromDescriptor } from './idl.ts';
+import { decode, encode, idlDescriptor, idlUnits, readyType, rootFromDescriptor } from './idl.ts';
 
 /** Every message type of a root, nested ones included. */
 function messageTypes(ns: protobuf.NamespaceBase, out: protobuf.Type[] = []): protobuf.Type[] {
@@ -31,24 +31,53 @@ function shape(t: protobuf.Type): unknown {
 
 describe('the reflection root, built lazily', () => {
   const descriptor = idlDescriptor();
+  const eager = protobuf.Root.fromJSON(descriptor);
+  const allTypes = messageTypes(eager);
 
-  test('readyType gives every type the features and field types Root.fromJSON gives it eagerly', () => {
-    const eager = protobuf.Root.fromJSON(descriptor);
-    const lazy = rootFromDescriptor(descriptor);
-    const types = messageTypes(lazy);
-    expect(types.length).toBeGreaterThan(300);
-    for (const t of types) {
-      const e = eager.lookupType(t.fullName);
-      expect(shape(readyType(t)), t.fullName).toEqual(shape(e));
+  test('every type, looked up alone in a fresh root, gets the features and field types Root.fromJSON gives it', () => {
+    expect(allTypes.length).toBeGreaterThan(300);
+    for (const e of allTypes) {
+      const lazy = rootFromDescriptor(descriptor);
+      const t = lazy.lookup(e.fullName.slice(1));
+      expect(t, e.fullName).toBeInstanceOf(protobuf.Type);
+      expect(shape(readyType(t as protobuf.Type)), e.fullName).toEqual(shape(e));
     }
   });
 
-  test('readying one type leaves types it does not reach unresolved', () => {
+  test('the same when every type is looked up, one after the other, in one root', () => {
     const lazy = rootFromDescriptor(descriptor);
-    readyType(lazy.lookupType('flyteidl.core.LiteralMap'));
-    const unrelated = lazy.lookupType('flyteidl.admin.ProjectAttributes');
-    expect((unrelated as unknown as { _featuresResolved: boolean })._featuresResolved).toBe(false);
-    expect(unrelated.fieldsArray.every((f) => !f.resolved)).toBe(true);
+    for (const e of [...allTypes].reverse()) expect(shape(readyType(lazy.lookup(e.fullName.slice(1)) as protobuf.Type)), e.fullName).toEqual(shape(e));
+    expect(messageTypes(lazy.root).length).toBe(allTypes.length);
+  });
+
+  test('a service comes with its request and response types', () => {
+    const lazy = rootFromDescriptor(descriptor);
+    const service = lazy.lookup('flyteidl.service.DataProxyService') as protobuf.Service;
+    for (const m of service.methodsArray) {
+      m.resolve();
+      expect(m.resolvedRequestType, m.name).toBeInstanceOf(protobuf.Type);
+      expect(m.resolvedResponseType, m.name).toBeInstanceOf(protobuf.Type);
+    }
+  });
+
+  test('looking a type up adds only what it reaches, and resolves nothing', () => {
+    const lazy = rootFromDescriptor(descriptor);
+    const literalMap = lazy.lookup('flyteidl.core.LiteralMap') as protobuf.Type;
+    const added = messageTypes(lazy.root);
+    expect(added.length).toBeLessThan(allTypes.length / 4);
+    expect(added.map((t) => t.fullName)).toContain('.flyteidl.core.Literal');
+    expect(added.map((t) => t.fullName)).not.toContain('.flyteidl.admin.ProjectAttributes');
+    expect(literalMap.fieldsArray.every((f) => !f.resolved)).toBe(true);
+    expect(() => lazy.lookup('flyteidl.core.NoSuchThing')).toThrow(/no protobuf definition named flyteidl.core.NoSuchThing/);
+  });
+
+  test('the unit table names what it cannot resolve', () => {
+    const broken = { nested: { p: { nested: { A: { fields: { b: { type: 'Missing', id: 1 } } } } } } };
+    expect(() => idlUnits(broken)).toThrow('p.A: no definition named Missing');
+  });
+
+  test('all() adds every definition', () => {
+    expect(messageTypes(rootFromDescriptor(descriptor).all()).length).toBe(allTypes.length);
   });
 
   test('encode and decode work on types readied at first use', () => {

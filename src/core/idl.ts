@@ -47,27 +47,177 @@ const PROTO_FILES = [
 const STUB_DIR = path.join(import.meta.dirname, 'proto-stubs');
 const STUBS = new Set(['google/api/annotations.proto', 'protoc-gen-openapiv2/options/annotations.proto', 'grpc/health/v1/health.proto']);
 
-declare const __FLYTEIDL_DESCRIPTOR__: protobuf.INamespace | undefined;
+declare const __FLYTEIDL_DESCRIPTOR__: IdlUnits | undefined;
 
-let root: protobuf.Root | undefined;
+let root: LazyRoot | undefined;
 
 /**
- * Builds the reflection root from a JSON descriptor, without resolving it: the single binary embeds
- * the descriptor at build time (`__FLYTEIDL_DESCRIPTOR__`); from source it is made from the
- * `.proto` files in node_modules. protobufjs's own `Root.fromJSON` resolves all ~330 types and their
- * protobuf features at once (25–40 ms of every process start: a local run, each task's `execute`);
- * here each type is made ready at its first use ({@link readyType}), and a process uses a few dozen.
+ * The reflection root of the definitions this process uses: the single binary embeds their table
+ * at build time (`__FLYTEIDL_DESCRIPTOR__`, see {@link idlUnits}); from source it is made from the
+ * `.proto` files in node_modules.
  */
-function loadRoot(): protobuf.Root {
-  return rootFromDescriptor(typeof __FLYTEIDL_DESCRIPTOR__ !== 'undefined' ? __FLYTEIDL_DESCRIPTOR__ : protoDescriptor());
+function loadRoot(): LazyRoot {
+  return new LazyRoot(typeof __FLYTEIDL_DESCRIPTOR__ !== 'undefined' ? __FLYTEIDL_DESCRIPTOR__ : idlUnits(protoDescriptor()));
 }
 
-/** A root of `descriptor`'s types, none resolved yet: {@link readyType} readies each at first use. */
-export function rootFromDescriptor(descriptor: protobuf.INamespace): protobuf.Root {
-  const r = new protobuf.Root();
-  if (descriptor.options) r.setOptions(descriptor.options);
-  r.addJSON(descriptor.nested ?? {});
-  return r;
+/** Field types that name no definition. */
+const SCALAR_TYPES = new Set(['double', 'float', 'int32', 'int64', 'uint32', 'uint64', 'sint32', 'sint64', 'fixed32', 'fixed64', 'sfixed32', 'sfixed64', 'bool', 'string', 'bytes']);
+
+/** A descriptor node: a namespace, a message type, an enum or a service, as protobufjs's `toJSON` writes them. */
+interface DescriptorNode {
+  nested?: Record<string, DescriptorNode>;
+  options?: Record<string, unknown>;
+  fields?: Record<string, { type: string }>;
+  values?: Record<string, number>;
+  methods?: Record<string, { requestType: string; responseType: string }>;
+}
+
+/**
+ * A descriptor as a table of units, what {@link LazyRoot} adds at once: each definition at the top
+ * of a namespace (a message type with the types nested in it, an enum, a service), with the
+ * indexes of the units it names (its fields' types, its methods' messages).
+ */
+export interface IdlUnits {
+  /** The root's options, if any. */
+  options?: Record<string, unknown>;
+  /** Options of each namespace by full name (`flyteidl.core`), parents before children. */
+  namespaces: Record<string, Record<string, unknown> | null>;
+  /** `[full name, descriptor JSON, indexes of the units it names]`. */
+  units: [string, DescriptorNode, number[]][];
+}
+
+/**
+ * The unit table of a descriptor (the build embeds it; running from source it is made at load).
+ * Type names are resolved as protoc does: a leading dot is absolute, anything else is looked up
+ * from the innermost enclosing scope outwards.
+ */
+export function idlUnits(descriptor: protobuf.INamespace): IdlUnits {
+  const top = descriptor as DescriptorNode;
+  const out: IdlUnits = { ...(top.options ? { options: top.options } : {}), namespaces: {}, units: [] };
+  const unitIndex = new Map<string, number>();
+  const walk = (node: DescriptorNode, parts: string[]): void => {
+    for (const [name, child] of Object.entries(node.nested ?? {})) {
+      const at = [...parts, name];
+      if (child.fields || child.values || child.methods) {
+        unitIndex.set(at.join('.'), out.units.length);
+        out.units.push([at.join('.'), child, []]);
+      } else {
+        out.namespaces[at.join('.')] = child.options ?? null;
+        walk(child, at);
+      }
+    }
+  };
+  walk(top, []);
+  const nodeAt = (parts: string[]): DescriptorNode | undefined => parts.reduce<DescriptorNode | undefined>((n, p) => n?.nested?.[p], top);
+  const resolve = (type: string, scope: string[]): string[] | undefined => {
+    if (type.startsWith('.')) return type.slice(1).split('.');
+    const parts = type.split('.');
+    for (let i = scope.length; i >= 0; i--) {
+      const candidate = [...scope.slice(0, i), ...parts];
+      if (nodeAt(candidate)) return candidate;
+    }
+    return undefined;
+  };
+  const unitOf = (parts: string[]): number | undefined => {
+    for (let i = 1; i <= parts.length; i++) {
+      const at = unitIndex.get(parts.slice(0, i).join('.'));
+      if (at !== undefined) return at;
+    }
+    return undefined;
+  };
+  for (const [index, unit] of out.units.entries()) {
+    const deps = new Set<number>();
+    const visit = (node: DescriptorNode, scope: string[]): void => {
+      const names = [...Object.values(node.fields ?? {}).map((f) => f.type), ...Object.values(node.methods ?? {}).flatMap((m) => [m.requestType, m.responseType])];
+      for (const type of names) {
+        if (SCALAR_TYPES.has(type)) continue;
+        const target = resolve(type, scope);
+        const dep = target && unitOf(target);
+        if (dep === undefined) throw new Error(`${scope.join('.')}: no definition named ${type}`);
+        if (dep !== index) deps.add(dep);
+      }
+      for (const [name, child] of Object.entries(node.nested ?? {})) visit(child, [...scope, name]);
+    };
+    visit(unit[1], unit[0].split('.'));
+    unit[2] = [...deps];
+  }
+  return out;
+}
+
+/**
+ * A protobufjs root that adds the definitions of an {@link IdlUnits} table at their first lookup,
+ * each with every unit it reaches, and resolves nothing ({@link readyType} does, per type, at
+ * first use).
+ *
+ * Why: protobufjs's `Root.fromJSON` makes all ~375 definitions at once, ~20 ms of every process
+ * start (a local run, each task's `execute`) where a task's inputs need ~35 of them and a local
+ * run ~200. `idl-root.test.ts` checks that every type gets the field types the eager root gives it.
+ */
+export class LazyRoot {
+  /** The protobufjs root, holding what was looked up so far. */
+  readonly root = new protobuf.Root();
+  readonly #table: IdlUnits;
+  readonly #byName = new Map<string, number>();
+  readonly #added: boolean[] = [];
+
+  constructor(table: IdlUnits) {
+    this.#table = table;
+    if (table.options) this.root.setOptions(table.options);
+    table.units.forEach(([name], i) => this.#byName.set(name, i));
+  }
+
+  /** The definition of that full name (no leading dot), added first with what it reaches. */
+  lookup(fullName: string): protobuf.ReflectionObject {
+    // The unit holding it: itself, or the message type it is nested in.
+    for (let end = fullName.indexOf('.'); ; end = fullName.indexOf('.', end + 1)) {
+      const unit = this.#byName.get(end < 0 ? fullName : fullName.slice(0, end));
+      if (unit !== undefined) {
+        this.#add(unit);
+        break;
+      }
+      if (end < 0) break;
+    }
+    const found = this.root.lookup(`.${fullName}`);
+    if (!found) throw new Error(`no protobuf definition named ${fullName}`);
+    return found;
+  }
+
+  /** The protobufjs root with every definition added, as `Root.fromJSON` would make it (unresolved). */
+  all(): protobuf.Root {
+    for (let i = 0; i < this.#table.units.length; i++) this.#add(i);
+    return this.root;
+  }
+
+  /** Adds unit `first`, then each unit it reaches not added yet. */
+  #add(first: number): void {
+    const pending = [first];
+    for (let i = pending.pop(); i !== undefined; i = pending.pop()) {
+      if (this.#added[i]) continue;
+      this.#added[i] = true;
+      const [fullName, json, deps] = this.#table.units[i] as IdlUnits['units'][number];
+      const dot = fullName.lastIndexOf('.');
+      const ns = dot < 0 ? this.root : this.#namespace(fullName.slice(0, dot));
+      const name = fullName.slice(dot + 1);
+      ns.add(json.fields ? protobuf.Type.fromJSON(name, json as never) : json.values ? protobuf.Enum.fromJSON(name, json as never) : protobuf.Service.fromJSON(name, json as never));
+      for (const d of deps) if (!this.#added[d]) pending.push(d);
+    }
+  }
+
+  /** The namespace of that full name, made (with its options) if not yet. */
+  #namespace(fullName: string): protobuf.NamespaceBase {
+    let ns: protobuf.NamespaceBase = this.root;
+    let at = '';
+    for (const part of fullName.split('.')) {
+      at = at ? `${at}.${part}` : part;
+      ns = (ns.get(part) as protobuf.Namespace | null) ?? (ns.add(new protobuf.Namespace(part, this.#table.namespaces[at] ?? undefined)).get(part) as protobuf.Namespace);
+    }
+    return ns;
+  }
+}
+
+/** A lazy root of `descriptor`'s definitions: see {@link LazyRoot}. */
+export function rootFromDescriptor(descriptor: protobuf.INamespace): LazyRoot {
+  return new LazyRoot(idlUnits(descriptor));
 }
 
 /** The descriptor of the `.proto` files (running from source), as the build embeds it. */
@@ -119,13 +269,24 @@ export function readyType(type: protobuf.Type): protobuf.Type {
   return type;
 }
 
-/** The protobufjs reflection root holding every Flyte message we use. */
-export function idlRoot(): protobuf.Root {
+function lazyRoot(): LazyRoot {
   if (!root) {
     if (PRECOMPILED_CODECS) usePrecompiledCodecs(PRECOMPILED_CODECS);
     root = loadRoot();
   }
   return root;
+}
+
+/** A definition of the IDL by full name (`flyteidl.core.Literal`), added with the definitions it reaches. */
+export function idlLookup(fullName: string): protobuf.ReflectionObject {
+  return lazyRoot().lookup(fullName);
+}
+
+/** A gRPC service of the IDL by full name (`flyteidl.service.AdminService`), with its messages. */
+export function idlService(fullName: string): protobuf.Service {
+  const found = idlLookup(fullName);
+  if (!(found instanceof protobuf.Service)) throw new Error(`${fullName} is not a protobuf service`);
+  return found;
 }
 
 /**
@@ -179,7 +340,7 @@ function usePrecompiledCodecs(codecs: Record<string, PrecompiledCodecs>): void {
 
 /** A JSON descriptor of the loaded protos; the build embeds it into the single binary. */
 export function idlDescriptor(): protobuf.INamespace {
-  return idlRoot().toJSON();
+  return lazyRoot().all().toJSON();
 }
 
 const typeCache = new Map<string, protobuf.Type>();
@@ -188,7 +349,9 @@ const typeCache = new Map<string, protobuf.Type>();
 export function messageType(name: string): protobuf.Type {
   let t = typeCache.get(name);
   if (!t) {
-    t = readyType(idlRoot().lookupType(name));
+    const found = idlLookup(name);
+    if (!(found instanceof protobuf.Type)) throw new Error(`${name} is not a protobuf message type`);
+    t = readyType(found);
     typeCache.set(name, t);
   }
   return t;

@@ -4,7 +4,8 @@
  */
 export { ResourceType, START_NODE, END_NODE, executionId, minSuccessesNeeded, type ExecutionId } from './vocabulary.ts';
 export {
-  idlRoot,
+  idlLookup,
+  idlService,
   idlDescriptor,
   messageType,
   MessageName,

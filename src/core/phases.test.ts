@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { isSandboxError } from './errors.ts';
-import { messageType } from './idl.ts';
+import protobuf from 'protobufjs';
+import { idlLookup } from './idl.ts';
 import { CACHE_STATUSES, NodePhases, TaskPhases, WorkflowPhases } from './phases.ts';
 
-function enumNames(typeName: string, enumName: string): string[] {
-  const e = messageType(typeName).lookupEnum(enumName);
+function enumNames(fullName: string): string[] {
+  const e = idlLookup(fullName);
+  if (!(e instanceof protobuf.Enum)) throw new Error(`${fullName} is not an enum`);
   return Object.entries(e.values)
     .sort((a, b) => a[1] - b[1])
     .map(([k]) => k);
@@ -12,10 +14,10 @@ function enumNames(typeName: string, enumName: string): string[] {
 
 describe('phase constants', () => {
   it('match the IDL enums name for name and number for number', () => {
-    expect(WorkflowPhases.byNumber).toEqual(enumNames('flyteidl.core.WorkflowExecution', 'Phase'));
-    expect(NodePhases.byNumber).toEqual(enumNames('flyteidl.core.NodeExecution', 'Phase'));
-    expect(TaskPhases.byNumber).toEqual(enumNames('flyteidl.core.TaskExecution', 'Phase'));
-    expect(CACHE_STATUSES).toEqual(enumNames('flyteidl.core.CatalogMetadata', 'flyteidl.core.CatalogCacheStatus'));
+    expect(WorkflowPhases.byNumber).toEqual(enumNames('flyteidl.core.WorkflowExecution.Phase'));
+    expect(NodePhases.byNumber).toEqual(enumNames('flyteidl.core.NodeExecution.Phase'));
+    expect(TaskPhases.byNumber).toEqual(enumNames('flyteidl.core.TaskExecution.Phase'));
+    expect(CACHE_STATUSES).toEqual(enumNames('flyteidl.core.CatalogCacheStatus'));
     expect(WorkflowPhases.toNumber('ABORTING')).toBe(9);
     expect(NodePhases.fromNumber(9)).toBe('DYNAMIC_RUNNING');
     expect(TaskPhases.fromNumber(42)).toBeUndefined();

@@ -1,11 +1,13 @@
 /** Flyte's numbers written in vocabulary.ts are the protos' own. */
 import { describe, expect, test } from 'vitest';
-import { idlRoot } from './idl.ts';
+import protobuf from 'protobufjs';
+import { idlLookup } from './idl.ts';
 import { END_NODE, executionId, minSuccessesNeeded, ResourceType, START_NODE } from './vocabulary.ts';
 
 describe('vocabulary', () => {
   test('ResourceType matches flyteidl.core.ResourceType name for name and number for number', () => {
-    const e = idlRoot().lookupEnum('flyteidl.core.ResourceType');
+    const e = idlLookup('flyteidl.core.ResourceType');
+    if (!(e instanceof protobuf.Enum)) throw new Error('flyteidl.core.ResourceType is not an enum');
     expect(ResourceType).toEqual(e.values);
   });
 

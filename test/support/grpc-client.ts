@@ -5,7 +5,7 @@
  */
 import http2 from 'node:http2';
 import zlib from 'node:zlib';
-import { decode, encode, idlRoot } from '../../src/core/idl.ts';
+import { decode, encode, idlService } from '../../src/core/idl.ts';
 
 /** What a call answered: the status, its message, and the decoded response when OK. */
 export interface GrpcReply<T> {
@@ -25,7 +25,7 @@ export class TestGrpcClient {
 
   /** Calls `/service/method` with a plain request object; `gzip` compresses the message. */
   async call<T = Record<string, unknown>>(service: string, method: string, request: object, o: { gzip?: boolean; raw?: Buffer } = {}): Promise<GrpcReply<T>> {
-    const m = idlRoot().lookupService(service).methods[method];
+    const m = idlService(service).methods[method];
     if (!m) throw new Error(`no method ${service}/${method} in the protos`);
     m.resolve();
     const reqType = m.resolvedRequestType!.fullName.slice(1);

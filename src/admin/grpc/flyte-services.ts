@@ -9,7 +9,7 @@
  * Everything else answers UNIMPLEMENTED with what to do instead (docs/flyte-clients.md).
  */
 import type { flyteidl } from '../../core/idl.ts';
-import { idlRoot } from '../../core/idl.ts';
+import { idlService } from '../../core/idl.ts';
 import { controlPlaneVersion, formatId, type ExecutionKey } from '../codec.ts';
 import { adminError } from '../errors.ts';
 import { getNamedEntity, listNamedEntities, namedEntityType } from '../managers/named-entities.ts';
@@ -269,7 +269,7 @@ export function flyteServices(o: FlyteServicesOptions): MethodTable {
     ['grpc.health.v1.Health', healthHandlers()],
   ];
   for (const [serviceName, handlers] of services) {
-    const service = idlRoot().lookupService(serviceName);
+    const service = idlService(serviceName);
     for (const method of service.methodsArray) {
       method.resolve();
       const requestType = method.resolvedRequestType?.fullName.slice(1);
