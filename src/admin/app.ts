@@ -32,9 +32,10 @@ export function createAdmin(deps: AdminDeps, options: AdminOptions = {}): Admin 
 }
 
 /**
- * What guards the API on the task socket (where containers, and a local run's eager tasks, call
- * admin): the JSON body is parsed first — the guard reads the execution a create names — then the
- * caller's task credential must allow the request.
+ * What guards the API on the task socket, where task containers call admin (a local run's eager
+ * tasks get the same rules in-process: `in-process-task-port.ts`): the JSON body is parsed first —
+ * the guard reads the execution a create names — then the caller's task credential must allow
+ * the request.
  */
 export function taskSocketGuard(core: AdminCore, credentials: TaskCredentials, store: DataStore): RequestHandler {
   const json = express.json({ limit: core.context.options.maxBodyBytes, type: 'application/json', strict: true });

@@ -49,17 +49,21 @@ type ExecId = { project?: string | null; domain?: string | null; name?: string |
 
 const enc = encodeURIComponent;
 
-function listQuery(o: ListOptions = {}, extra: Record<string, string> = {}): string {
-  const q = new URLSearchParams();
-  if (o.limit !== undefined) q.set('limit', String(o.limit));
-  if (o.token) q.set('token', o.token);
-  if (o.filters) q.set('filters', o.filters);
+/** The query parameters of list options, as the list routes read them (`limit`, `token`, `filters`, `sort_by.*`). */
+export function listQueryParams(o: ListOptions = {}): Record<string, string> {
+  const q: Record<string, string> = {};
+  if (o.limit !== undefined) q.limit = String(o.limit);
+  if (o.token) q.token = o.token;
+  if (o.filters) q.filters = o.filters;
   if (o.sortBy) {
-    q.set('sort_by.key', o.sortBy.key);
-    q.set('sort_by.direction', o.sortBy.direction ?? 'DESCENDING');
+    q['sort_by.key'] = o.sortBy.key;
+    q['sort_by.direction'] = o.sortBy.direction ?? 'DESCENDING';
   }
-  for (const [k, v] of Object.entries(extra)) q.set(k, v);
-  const s = q.toString();
+  return q;
+}
+
+function listQuery(o: ListOptions = {}, extra: Record<string, string> = {}): string {
+  const s = new URLSearchParams({ ...listQueryParams(o), ...extra }).toString();
   return s ? `?${s}` : '';
 }
 
@@ -237,7 +241,9 @@ async function replyError(res: Reply, method: string, path: string, baseUrl: str
   const gatewayMessage = typeof payload.message === 'string' && payload.message !== '' ? payload.message : undefined;
   let code = err.code ?? (res.status === 409 ? 'SBX_ADMIN_ALREADY_EXISTS' : 'SBX_ADMIN_CLIENT_HTTP_ERROR');
   let message = err.message ?? gatewayMessage ?? `${method} ${path} failed with HTTP ${res.status}`;
-  if (res.status === 401) {
+  // A 401 the sandbox explains itself (its task socket: a missing or wrong task credential) keeps
+  // its code and message; any other is about the profile's credential.
+  if (res.status === 401 && !err.code?.startsWith('SBX_')) {
     code = 'SBX_ADMIN_CLIENT_UNAUTHENTICATED';
     message = authenticated
       ? `${baseUrl} refused the credential (HTTP 401${gatewayMessage ? `: ${gatewayMessage}` : ''}): check the profile's clientId and secret`

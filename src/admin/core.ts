@@ -64,3 +64,4 @@ export { adaptCompiler } from './compile-adapter.ts';
 export { TaskCredentials } from './http/task-credential.ts';
 export { isLoopbackHost } from './http/browser-boundary.ts';
 export type { AdminManagers } from './routes/helpers.ts';
+export { inProcessTaskAdmin, type TaskAdminPort } from './in-process-task-port.ts';

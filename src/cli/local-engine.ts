@@ -12,12 +12,11 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import type { AttemptExit, LaunchSpec } from '../launcher/launcher.ts';
-// Admin's parts, not its barrel: the barrel loads express, which only eager tasks need here.
-import { adaptCompiler, createAdminCore, createDeferredRunner, openAdminDb, TaskCredentials, type AdminManagers } from '../admin/core.ts';
+// Admin's parts, not its barrel: the barrel loads express, which a local run does not need.
+import { adaptCompiler, createAdminCore, createDeferredRunner, inProcessTaskAdmin, openAdminDb, TaskCredentials, type AdminManagers } from '../admin/core.ts';
 import { compileWorkflow } from '../compiler/index.ts';
 import type { flyteidl } from '../core/idl.ts';
 import { isTerminalWorkflowPhase, WorkflowPhases, type WorkflowPhase } from '../core/phases.ts';
@@ -156,23 +155,10 @@ export async function startLocalEngine(opts: LocalEngineOptions): Promise<LocalE
     { dataDir: dir, version: version(), attemptLogFile: (a) => path.join(logs, `${attemptKey(a.execution, a.nodeId, a.retryAttempt)}.log`) },
   );
 
-  // Eager tasks reach admin as in a container: over a unix socket, with a scoped credential.
+  // Eager tasks reach admin with a scoped credential, as in a container, under the rules of the
+  // task socket, but in this process: no HTTP server, no express.
   const credentials = TaskCredentials.forDataDir(dir);
-  const socketPath = path.join(dir, 'admin.sock');
-  let socket: http.Server | undefined;
-  const ensureSocket = async (): Promise<void> => {
-    if (socket) return;
-    const [{ default: express }, { adminApp, taskSocketGuard }] = await Promise.all([import('express'), import('../admin/app.ts')]);
-    const app = express();
-    app.use(taskSocketGuard(admin, credentials, dataStore));
-    app.use(adminApp(admin));
-    const srv = http.createServer(app);
-    await new Promise<void>((resolve, reject) => {
-      srv.once('error', reject);
-      srv.listen(socketPath, () => resolve());
-    });
-    socket = srv;
-  };
+  const eagerAdmin = inProcessTaskAdmin(admin, credentials);
 
   let lastTaskFailure: TaskFailure | undefined;
   const runAttempt = async (spec: LaunchSpec): Promise<AttemptExit> => {
@@ -186,15 +172,14 @@ export async function startLocalEngine(opts: LocalEngineOptions): Promise<LocalE
         startFailed: `${spec.labels['tflyte.node'] ?? 'this node'} is a container task (image ${spec.image}): it runs in Docker, in the sandbox — tflyte-sandbox run --remote`,
       };
     }
-    if (spec.adminUrl !== undefined) await ensureSocket();
     const taskEnv: Record<string, string> = {
       ...spec.env,
       TFLYTE_ATTEMPT_LOG: spec.logPath,
-      ...(spec.adminUrl !== undefined ? { TFLYTE_ADMIN_URL: spec.adminUrl, TFLYTE_ADMIN_SOCKET: socketPath } : {}),
+      ...(spec.adminUrl !== undefined ? { TFLYTE_ADMIN_URL: spec.adminUrl } : {}),
     };
     const [{ execute }, sdk] = await Promise.all([import('../runtime/index.ts'), import('../sdk/index.ts')]);
     const result = await runWithTaskEnv(taskEnv, () =>
-      execute({ ...(args as unknown as Parameters<typeof execute>[0]), codeRoot: opts.codeRoot }, sdk as unknown as Record<string, unknown>, { ...env, ...taskEnv }, opts.definition ? { definition: opts.definition } : {}),
+      execute({ ...(args as unknown as Parameters<typeof execute>[0]), codeRoot: opts.codeRoot }, sdk as unknown as Record<string, unknown>, { ...env, ...taskEnv }, { eagerAdmin, ...(opts.definition ? { definition: opts.definition } : {}) }),
     );
     if (!result.ok) {
       lastTaskFailure = {
@@ -266,7 +251,6 @@ export async function startLocalEngine(opts: LocalEngineOptions): Promise<LocalE
     async close() {
       await propeller.stop().catch(() => undefined);
       await launcher.close();
-      if (socket) await new Promise<void>((r) => (socket as http.Server).close(() => r()));
       db.close();
       removeDir();
     },

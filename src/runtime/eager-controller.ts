@@ -128,9 +128,16 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/**
+ * What an eager attempt asks of admin: {@link AdminClient} over the task socket in a container; in
+ * a local run, the engine's admin in the same process (`inProcessTaskAdmin` of src/admin), under
+ * the socket's rules.
+ */
+export type EagerAdmin = Pick<AdminClient, 'createExecution' | 'waitForExecution' | 'getExecutionData' | 'listChildExecutions' | 'downloadBlob'>;
+
 /** Runs the calls of one eager attempt as child executions. */
 export class EagerController implements ExecutionContext {
-  readonly #client: AdminClient;
+  readonly #client: EagerAdmin;
   readonly #s: EagerSettings;
   readonly #limiter: Limiter;
   readonly #occurrences = new Map<string, number>();
@@ -146,7 +153,7 @@ export class EagerController implements ExecutionContext {
   readonly #blobs: TaskBlobs;
 
   /** `blobs`: where this attempt's files live (default: local files only). */
-  constructor(client: AdminClient, settings: EagerSettings, log: (line: string) => void = () => undefined, blobs: TaskBlobs = taskBlobs({})) {
+  constructor(client: EagerAdmin, settings: EagerSettings, log: (line: string) => void = () => undefined, blobs: TaskBlobs = taskBlobs({})) {
     this.#blobs = blobs;
     this.#client = client;
     this.#s = settings;

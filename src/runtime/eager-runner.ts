@@ -10,7 +10,7 @@ import { AdminClient } from '../admin/client.ts';
 import { createError } from '../core/errors.ts';
 import { runEagerBody } from '../sdk/eager.ts';
 import { entityName, type TaskDef } from '../sdk/internal.ts';
-import { EAGER_ERROR_CODES, EAGER_ROOT_ENV, EagerController, type EagerSettings } from './eager-controller.ts';
+import { EAGER_ERROR_CODES, EAGER_ROOT_ENV, EagerController, type EagerAdmin, type EagerSettings } from './eager-controller.ts';
 import type { RuntimeContext, TaskOutcome } from './execute.ts';
 
 /** Default number of child executions an eager task runs at once. */
@@ -60,10 +60,12 @@ export function eagerSettingsFromEnv(env: NodeJS.ProcessEnv, rawOutputPrefix: st
 /** The `eager` kind runner (registered in `index.ts`). */
 export async function runEager(def: TaskDef, inputs: Record<string, unknown>, ctx: RuntimeContext): Promise<TaskOutcome> {
   const settings = { ...eagerSettingsFromEnv(ctx.env, ctx.args.rawOutputDataPrefix, entityName(def)), inProcess: ctx.args.module === undefined && ctx.args.bundle === undefined };
-  const client = new AdminClient(settings.adminUrl, {
-    ...(settings.adminSocket ? { socketPath: settings.adminSocket } : {}),
-    ...(settings.token ? { token: settings.token } : {}),
-  });
+  const client: EagerAdmin = ctx.eagerAdmin
+    ? ctx.eagerAdmin(settings.token)
+    : new AdminClient(settings.adminUrl, {
+        ...(settings.adminSocket ? { socketPath: settings.adminSocket } : {}),
+        ...(settings.token ? { token: settings.token } : {}),
+      });
   // In a container, stderr is the attempt's log; a task run in-process (a local run) names the
   // attempt's log file instead, so the terminal shows only what the task itself prints.
   const logFile = ctx.env.TFLYTE_ATTEMPT_LOG;

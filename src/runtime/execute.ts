@@ -26,6 +26,7 @@ import {
 } from '../sdk/internal.ts';
 import { extractBundle } from '../storage/bundle.ts';
 import { taskBlobs, type TaskBlobs } from './blobs.ts';
+import type { EagerAdmin } from './eager-controller.ts';
 
 
 /** Arguments of `execute`, as Flyte's container templates render them. */
@@ -64,6 +65,11 @@ export interface InProcessOptions {
    * the module is evaluated once anyway, this also skips naming its entities again).
    */
   modules?: Map<string, Awaited<ReturnType<typeof loadUserModule>>>;
+  /**
+   * How an eager attempt reaches admin, given its credential (`TFLYTE_ADMIN_TOKEN`): a local run
+   * answers in its own process; default, the HTTP client over `TFLYTE_ADMIN_URL`/`_SOCKET`.
+   */
+  eagerAdmin?: (token: string | undefined) => EagerAdmin;
 }
 
 /** Outcome kinds a task kind runner may return (dynamic writes futures, eager/tasks outputs). */
@@ -82,6 +88,8 @@ export interface RuntimeContext {
   blobs: TaskBlobs;
   /** Converts a task's JS outputs to literals, uploading returned files. */
   outputsToLiterals(def: EntityDef, value: unknown): Promise<flyteidl.core.ILiteralMap>;
+  /** See {@link InProcessOptions.eagerAdmin}. */
+  eagerAdmin?: (token: string | undefined) => EagerAdmin;
 }
 
 const kindRunners = new Map<string, KindRunner>();
@@ -205,6 +213,7 @@ export async function execute(args: ExecuteArgs, sdkExports: Record<string, unkn
       env,
       blobs,
       outputsToLiterals: (d, v) => outputsToLiterals(d, v, args.rawOutputDataPrefix, blobs),
+      ...(inProcess.eagerAdmin ? { eagerAdmin: inProcess.eagerAdmin } : {}),
     };
     const runner = kindRunners.get(task.kind);
     // The task's code sees its own context (currentContext()): execution, node, attempt number.

@@ -17,6 +17,9 @@ import { readLiteralMap } from './execution-views.ts';
 import type { ExecutionKey } from '../codec.ts';
 import type { NodeExecutionManager } from './node-execution-manager.ts';
 
+/** Entries of a directory blob listed at once (`GET /api/v1/blobs`, and an in-process task's download). */
+export const MAX_BLOB_DIR_ENTRIES = 1000;
+
 /** How long a download URL is valid when the request does not say (flyteadmin: one hour). */
 const DEFAULT_EXPIRY_MS = 60 * 60 * 1000;
 const MAX_EXPIRY_MS = 7 * 24 * 60 * 60 * 1000;

@@ -14,10 +14,10 @@ import { StorageError } from '../../core/errors.ts';
 import type { DataStore } from '../../storage/index.ts';
 import { adminError } from '../errors.ts';
 import { toErrorResponse } from '../http/error-middleware.ts';
+import { MAX_BLOB_DIR_ENTRIES } from '../managers/download-manager.ts';
 import { queryParam } from './helpers.ts';
 
 const IMAGE_TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.webp': 'image/webp' };
-const MAX_DIR_ENTRIES = 1000;
 
 function looksLikeText(buf: Buffer): boolean {
   const sample = buf.subarray(0, 8192);
@@ -58,7 +58,7 @@ async function serveBlob(store: DataStore, req: Request, res: Response): Promise
   res.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
   res.setHeader('Cache-Control', 'no-store');
   if (st.kind === 'dir') {
-    const entries = await store.list(uri, MAX_DIR_ENTRIES);
+    const entries = await store.list(uri, MAX_BLOB_DIR_ENTRIES);
     res.setHeader('X-Tflyte-Blob', 'dir');
     res.json({ uri, entries });
     return;
