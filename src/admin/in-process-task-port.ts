@@ -12,7 +12,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { StorageError } from '../core/errors.ts';
 import { fromJson, toJson, type flyteidl } from '../core/idl.ts';
-import { AdminApiError, listQueryParams, type ListOptions } from './client.ts';
+import { AdminApiError, listQueryParams, type AdminClient } from './client.ts';
 import type { AdminCore } from './core.ts';
 import { adminError } from './errors.ts';
 import { toErrorResponse } from './http/error-middleware.ts';
@@ -23,14 +23,11 @@ import { parseBody, parseListQuery } from './validation/identifiers.ts';
 
 type ExecId = { project?: string | null; domain?: string | null; name?: string | null };
 
-/** What an eager body asks of admin; {@link AdminClient} answers the same calls over HTTP. */
-export interface TaskAdminPort {
-  createExecution(req: flyteidl.admin.IExecutionCreateRequest): Promise<flyteidl.core.IWorkflowExecutionIdentifier>;
-  waitForExecution(id: ExecId, o?: { waitSeconds?: number; signal?: AbortSignal }): Promise<flyteidl.admin.IExecution>;
-  getExecutionData(id: ExecId): Promise<flyteidl.admin.IWorkflowExecutionGetDataResponse>;
-  listChildExecutions(parent: ExecId, nodeId?: string, o?: ListOptions): Promise<flyteidl.admin.IExecutionList>;
-  downloadBlob(uri: string, execution: string, dest: string, signal?: AbortSignal): Promise<void>;
-}
+/**
+ * What an eager body asks of admin: the calls {@link AdminClient} makes over the task socket, which
+ * this port answers in-process (the runtime's `EagerAdmin` is this type).
+ */
+export type TaskAdminPort = Pick<AdminClient, 'createExecution' | 'waitForExecution' | 'getExecutionData' | 'listChildExecutions' | 'downloadBlob'>;
 
 /**
  * The port of each task credential (the attempt's `TFLYTE_ADMIN_TOKEN`) over `core`: a token that

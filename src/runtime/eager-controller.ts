@@ -10,6 +10,7 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { AdminApiError, type AdminClient } from '../admin/client.ts';
+import type { TaskAdminPort } from '../admin/in-process-task-port.ts';
 import { createError } from '../core/errors.ts';
 import type { flyteidl } from '../core/idl.ts';
 import { WorkflowPhases, type WorkflowPhase } from '../core/phases.ts';
@@ -130,10 +131,10 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 /**
  * What an eager attempt asks of admin: {@link AdminClient} over the task socket in a container; in
- * a local run, the engine's admin in the same process (`inProcessTaskAdmin` of src/admin), under
- * the socket's rules.
+ * a local run, the engine's admin in the same process, under the socket's rules
+ * (`inProcessTaskAdmin` of src/admin, whose `TaskAdminPort` this is).
  */
-export type EagerAdmin = Pick<AdminClient, 'createExecution' | 'waitForExecution' | 'getExecutionData' | 'listChildExecutions' | 'downloadBlob'>;
+export type EagerAdmin = TaskAdminPort;
 
 /** Runs the calls of one eager attempt as child executions. */
 export class EagerController implements ExecutionContext {

@@ -87,6 +87,12 @@ describe('LocalDataStore', () => {
     expect(fs.lstatSync(path.join(tmp, 'root', 'dangling')).isFile()).toBe(true);
   });
 
+  it('joins as path.join does, plain names or not', () => {
+    const base = store.join(store.rootUri, 'base');
+    const cases = [[], ['a'], ['a', 'b.pb'], ['a/b'], ['.', 'x'], ['a', '..', 'y'], ['sp ace'], ['.hidden'], ['..x'], ['a', '0', 'outputs.pb']];
+    for (const segs of cases) expect(store.join(base, ...segs), segs.join('|')).toBe(toFileUri(path.join(tmp, 'root', 'base', ...segs)));
+  });
+
   it('refuses join segments that climb out of the root', () => {
     expect(() => store.join(store.rootUri, '..', 'x')).toThrow(
       expect.objectContaining({ code: STORAGE_ERROR_CODES.OUTSIDE_ROOT }),

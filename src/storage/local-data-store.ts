@@ -36,12 +36,15 @@ export class LocalDataStore implements DataStore {
 
   join(base: string, ...segments: string[]): string {
     const basePath = this.#lexicalPath(base);
+    let plain = true;
     for (const s of segments) {
       if (s === '' || s.includes('\0')) {
         throw new StorageError(STORAGE_ERROR_CODES.INVALID_URI, `invalid path segment ${JSON.stringify(s)}`);
       }
+      plain &&= PLAIN_NAME.test(s);
     }
-    const joined = path.join(basePath, ...segments);
+    // Plain names below a path: nothing for path.join to normalise (the engine's usual join).
+    const joined = plain && segments.length > 0 && basePath !== '/' ? `${basePath}/${segments.join('/')}` : path.join(basePath, ...segments);
     this.#assertLexicallyInside(joined, `${base} + ${segments.join('/')}`);
     return toFileUri(joined);
   }
@@ -62,13 +65,13 @@ export class LocalDataStore implements DataStore {
   }
 
   async write(uri: string, bytes: Uint8Array): Promise<void> {
-    const { path: p, missing } = this.#checked(uri);
+    const { path: p, missing } = this.#checked(uri, false);
     if (p === this.rootPath) throw new StorageError(STORAGE_ERROR_CODES.INVALID_URI, `cannot write the store root`);
     try {
       if (missing > 1) {
         fs.mkdirSync(path.dirname(p), { recursive: true });
         // mkdir may have followed a symlinked parent created concurrently; check again before writing.
-        this.#assertPhysicallyInside(path.dirname(p), uri);
+        this.#assertPhysicallyInside(path.dirname(p), uri, true);
       }
       const tmp = tempSibling(p);
       try {
@@ -206,23 +209,27 @@ export class LocalDataStore implements DataStore {
     if (!isInside(p, this.rootPath)) throw outsideRoot(what);
   }
 
-  /** Throws unless `p`, links resolved, is (or would be once made) inside; how many trailing names of it do not exist. */
-  #assertPhysicallyInside(p: string, what: string): number {
-    // realpath(3) per existing ancestor: microseconds, cheaper than the thread pool's round trips.
-    const { real, missing } = resolveDeepestExisting(p);
+  /**
+   * Throws unless `p`, links resolved, is (or would be once made) inside; how many trailing names
+   * of it do not exist. `likelyExists`: what to try first (a read, or a write's new file).
+   */
+  #assertPhysicallyInside(p: string, what: string, likelyExists: boolean): number {
+    // Synchronous system calls: microseconds, cheaper than the thread pool's round trips.
+    const { real, missing } = resolveDeepestExisting(p, likelyExists);
     if (!isInside(real, this.#realRoot)) throw outsideRoot(what);
     return missing;
   }
 
+  /** {@link #checked} of a URI that usually names something (a read, a listing, a local path). */
   #checkedPath(uri: string): string {
-    return this.#checked(uri).path;
+    return this.#checked(uri, true).path;
   }
 
   /** The local path of `uri`, checked inside by name and with links resolved; how many trailing names of it do not exist. */
-  #checked(uri: string): { path: string; missing: number } {
+  #checked(uri: string, likelyExists: boolean): { path: string; missing: number } {
     const p = this.#lexicalPath(uri);
     this.#assertLexicallyInside(p, uri);
-    return { path: p, missing: this.#assertPhysicallyInside(p, uri) };
+    return { path: p, missing: this.#assertPhysicallyInside(p, uri, likelyExists) };
   }
 }
 
@@ -252,6 +259,9 @@ export function toFileUri(absPath: string): string {
 function isPlainAbsolutePath(p: string): boolean {
   return /^\/[A-Za-z0-9/._-]*$/.test(p) && !p.includes('//') && !/(^|\/)\.\.?(\/|$)/.test(p) && (p === '/' || !p.endsWith('/'));
 }
+
+/** A file name that changes nothing when joined (letters, digits, `._-`; not `.` or `..`). */
+const PLAIN_NAME = /^(?!\.\.?$)[A-Za-z0-9._-]+$/;
 
 /** Files up to this size are read and written synchronously (see read/write). */
 const SMALL_FILE_BYTES = 256 * 1024;

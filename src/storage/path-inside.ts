@@ -21,14 +21,22 @@ export function realpathOfDeepestExisting(p: string): string {
 
 /**
  * {@link realpathOfDeepestExisting}, and how many trailing names of `p` do not exist yet (0: `p`
- * exists; 1: its directory does).
+ * exists; 1: its directory does). `likelyExists` says what to try first: realpath(3) of `p` (one
+ * call when it exists, as for a read), or access(2) per name (a missing name then costs no failed
+ * realpath and its exception, as for a new node's documents). Either way the answer is the same.
  */
-export function resolveDeepestExisting(p: string): { real: string; missing: number } {
+export function resolveDeepestExisting(p: string, likelyExists = false): { real: string; missing: number } {
+  if (likelyExists) {
+    try {
+      return { real: fs.realpathSync.native(p), missing: 0 };
+    } catch {
+      // Missing (or unreadable): look for its deepest existing ancestor below.
+    }
+  }
   let cur = p;
   const rest: string[] = [];
   for (;;) {
-    // existsSync first: a missing name costs one access(2), not a failed realpath and its exception
-    // (a new node's documents have two or three). Both follow links: a dangling one is missing.
+    // Both follow links: a dangling one is missing.
     if (fs.existsSync(cur)) {
       try {
         return { real: path.join(fs.realpathSync.native(cur), ...rest.reverse()), missing: rest.length };
