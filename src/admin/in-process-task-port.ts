@@ -16,7 +16,7 @@ import { AdminApiError, listQueryParams, type AdminClient } from './client.ts';
 import type { AdminCore } from './core.ts';
 import { adminError } from './errors.ts';
 import { toErrorResponse } from './http/error-middleware.ts';
-import { taskScopeRules, urisIn, type TaskCredentials, type TaskScope } from './http/task-credential.ts';
+import { TASK_REFUSALS, taskScopeRules, urisIn, type TaskCredentials, type TaskScope } from './http/task-credential.ts';
 import { MAX_BLOB_DIR_ENTRIES } from './managers/download-manager.ts';
 import { parseWaitDuration } from './managers/execution-waiters.ts';
 import { parseBody, parseListQuery } from './validation/identifiers.ts';
@@ -42,7 +42,7 @@ export function inProcessTaskAdmin(core: AdminCore, credentials: TaskCredentials
     /** Runs a call as its route would: the scope checked first, an error as the HTTP client would throw it. */
     const call = async <T>(fn: (scope: TaskScope) => T | Promise<T>): Promise<T> => {
       try {
-        if (!scope) throw adminError('SBX_ADMIN_UNAUTHENTICATED', 'requests over the task socket need the credential of an eager task attempt (TFLYTE_ADMIN_TOKEN)');
+        if (!scope) throw adminError('SBX_ADMIN_UNAUTHENTICATED', TASK_REFUSALS.unauthenticated);
         return await fn(scope);
       } catch (e) {
         const { status, body } = toErrorResponse(e);
@@ -51,11 +51,11 @@ export function inProcessTaskAdmin(core: AdminCore, credentials: TaskCredentials
     };
     /** A message as the other side of the socket reads it (the JSON mapping both ways). */
     const answer = <T>(type: string, value: object): T => fromJson<T>(type, toJson(type, value), 'response');
-    const forbid = (s: TaskScope, why: string): Error => adminError('SBX_ADMIN_FORBIDDEN', `the credential of ${s.execution}/${s.nodeId} does not allow this: ${why}`);
+    const forbid = (s: TaskScope, why: string): Error => adminError('SBX_ADMIN_FORBIDDEN', TASK_REFUSALS.forbidden(s, why));
     const key = (id: ExecId) => ({ project: id.project ?? '', domain: id.domain ?? '', name: id.name ?? '' });
     const child = (s: TaskScope, id: ExecId) => {
       const k = key(id);
-      if (!rules.childOf(s, k.project, k.domain, k.name)) throw forbid(s, `execution ${k.project}/${k.domain}/${k.name} is not a child of ${s.execution}`);
+      if (!rules.childOf(s, k.project, k.domain, k.name)) throw forbid(s, TASK_REFUSALS.notAChild(s, k.project, k.domain, k.name));
       return k;
     };
     const aborted = (signal: AbortSignal | undefined): void => {
@@ -64,7 +64,7 @@ export function inProcessTaskAdmin(core: AdminCore, credentials: TaskCredentials
     };
     const download = async (s: TaskScope, uri: string, execution: string, dest: string, signal?: AbortSignal): Promise<void> => {
       if (!(await store.within(uri, await rules.childOutputs(s, execution)))) {
-        throw forbid(s, 'an eager task may download only what its own child executions returned (blobs?uri=…&execution=<child>)');
+        throw forbid(s, TASK_REFUSALS.notChildOutput);
       }
       aborted(signal);
       const st = await store.stat(uri);
@@ -109,7 +109,7 @@ export function inProcessTaskAdmin(core: AdminCore, credentials: TaskCredentials
       listChildExecutions: (parent, nodeId, o = {}) =>
         call((s) => {
           const k = key(parent);
-          if (k.project !== s.project || k.domain !== s.domain || k.name !== s.execution) throw forbid(s, "an eager task may list only its own execution's children");
+          if (k.project !== s.project || k.domain !== s.domain || k.name !== s.execution) throw forbid(s, TASK_REFUSALS.notOwnChildren);
           return answer<flyteidl.admin.IExecutionList>('flyteidl.admin.ExecutionList', m.executions.listChildren(k, nodeId, parseListQuery(listQueryParams(o))));
         }),
       downloadBlob: (uri, execution, dest, signal) => call((s) => download(s, uri, execution, dest, signal)),

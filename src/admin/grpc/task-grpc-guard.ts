@@ -17,7 +17,7 @@
  */
 import { EAGER_LABELS } from '../../core/vocabulary.ts';
 import { GrpcError, GrpcStatus, type CallInfo, type MethodTable, type UnaryMethod } from './grpc-wire.ts';
-import { bearerToken, urisIn, type TaskCredentials, type TaskScopeRules } from '../http/task-credential.ts';
+import { bearerToken, TASK_REFUSALS, urisIn, type TaskCredentials, type TaskScopeRules } from '../http/task-credential.ts';
 
 /** Decides whether a call may proceed; throws a {@link GrpcError} when not. */
 export type GrpcGuard = (path: string, request: Record<string, unknown>, call: CallInfo) => Promise<void>;
@@ -64,7 +64,7 @@ export function taskGrpcGuard(creds: TaskCredentials, rules: TaskScopeRules): Gr
       throw new GrpcError(GrpcStatus.UNAUTHENTICATED, 'SBX_ADMIN_UNAUTHENTICATED: calls over the task socket need the credential of an eager task attempt (TFLYTE_ADMIN_TOKEN, sent by FLYTE_CREDENTIALS_PROXY_COMMAND)');
     }
     const deny = (why: string): never => {
-      throw new GrpcError(GrpcStatus.PERMISSION_DENIED, `SBX_ADMIN_FORBIDDEN: the credential of ${scope.execution}/${scope.nodeId} does not allow this: ${why}`);
+      throw new GrpcError(GrpcStatus.PERMISSION_DENIED, `SBX_ADMIN_FORBIDDEN: ${TASK_REFUSALS.forbidden(scope, why)}`);
     };
     const method = path.slice(path.lastIndexOf('/') + 1);
     const service = path.slice(1, path.lastIndexOf('/'));

@@ -201,6 +201,15 @@ export function taskScopeRules(managers: Managers, store: DataStore): TaskScopeR
   return { childOf, childOutputs, mayPass, childExecutionRefusal: (scope, child) => refuseChildExecution(scope, child, mayPass) };
 }
 
+/** What a task is told when a request is refused: one wording for the socket and the in-process port. */
+export const TASK_REFUSALS = {
+  unauthenticated: 'requests over the task socket need the credential of an eager task attempt (TFLYTE_ADMIN_TOKEN)',
+  forbidden: (scope: TaskScope, why: string): string => `the credential of ${scope.execution}/${scope.nodeId} does not allow this: ${why}`,
+  notOwnChildren: "an eager task may list only its own execution's children",
+  notAChild: (scope: TaskScope, project: string, domain: string, name: string): string => `execution ${project}/${domain}/${name} is not a child of ${scope.execution}`,
+  notChildOutput: 'an eager task may download only what its own child executions returned (blobs?uri=…&execution=<child>)',
+} as const;
+
 /**
  * Express middleware of the unix socket: every request needs a valid task token and must fall in
  * its scope (see the module comment). Mount after a JSON body parser.
@@ -213,25 +222,25 @@ export function taskCredentialGuard(creds: TaskCredentials, managers: Managers, 
       if (req.method === 'GET' && req.path === '/healthz') return next();
       const scope = creds.verify(bearerToken(req.headers.authorization));
       if (!scope) {
-        refuse(res, 'SBX_ADMIN_UNAUTHENTICATED', 'requests over the task socket need the credential of an eager task attempt (TFLYTE_ADMIN_TOKEN)');
+        refuse(res, 'SBX_ADMIN_UNAUTHENTICATED', TASK_REFUSALS.unauthenticated);
         return;
       }
-      const forbid = (why: string): void => refuse(res, 'SBX_ADMIN_FORBIDDEN', `the credential of ${scope.execution}/${scope.nodeId} does not allow this: ${why}`);
+      const forbid = (why: string): void => refuse(res, 'SBX_ADMIN_FORBIDDEN', TASK_REFUSALS.forbidden(scope, why));
       const m = /^\/api\/v1\/(executions|data\/executions|children\/executions)\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(req.path);
       if (req.method === 'GET' && m) {
         const [, kind, p, d, name] = m.map((x) => decodeURIComponent(x ?? '')) as [string, string, string, string, string];
         if (kind === 'children/executions') {
           if (p === scope.project && d === scope.domain && name === scope.execution) return next();
-          return forbid('an eager task may list only its own execution\'s children');
+          return forbid(TASK_REFUSALS.notOwnChildren);
         }
         if (childOf(scope, p, d, name)) return next();
-        return forbid(`execution ${p}/${d}/${name} is not a child of ${scope.execution}`);
+        return forbid(TASK_REFUSALS.notAChild(scope, p, d, name));
       }
       if (req.method === 'GET' && req.path === '/api/v1/blobs') {
         const uri = typeof req.query.uri === 'string' ? req.query.uri : '';
         const child = typeof req.query.execution === 'string' ? req.query.execution : '';
         if (uri && child && await store.within(uri, await childOutputs(scope, child))) return next();
-        return forbid('an eager task may download only what its own child executions returned (blobs?uri=…&execution=<child>)');
+        return forbid(TASK_REFUSALS.notChildOutput);
       }
       if (req.method === 'POST' && req.path === '/api/v1/executions') {
         // Protobuf JSON may name fields in snake_case or camelCase: read both.
