@@ -338,7 +338,7 @@ function usePrecompiledCodecs(codecs: Record<string, PrecompiledCodecs>): void {
   };
 }
 
-/** A JSON descriptor of the loaded protos; the build embeds it into the single binary. */
+/** A JSON descriptor of every definition; the build embeds its unit table ({@link idlUnits}) into the single binary. */
 export function idlDescriptor(): protobuf.INamespace {
   return lazyRoot().all().toJSON();
 }
