@@ -25,8 +25,14 @@ const CODEC_SCOPES = {
 };
 
 /**
- * The source of `src/core/idl-codecs.ts` in the bundle: `export const PRECOMPILED_CODECS =
- * { "<type full name>": { encode: (Writer, types, util) => fn, … } }`.
+ * The source of `src/core/idl-codecs.ts` in the bundle:
+ * `export const PRECOMPILED_CODECS = { "<type full name>": { encode: (Writer, types, util) => fn, … } }`
+ * and `export const PRECOMPILED_ENUMS = { "<enum full name>": { NAME: number, … } }`.
+ * Besides the codecs, each type carries what protobufjs's reflection would otherwise have to give
+ * them (src/core/static-codecs.ts): `fields`, the full name of each field's message or enum type
+ * (null for scalars) in field order, the scope `types` the codecs index; `defaults`, each field's
+ * default value as its `Type#ctor` setter puts it on the message prototype; `oneofs`, each oneof's
+ * field names (the prototype's virtual oneof properties).
  */
 export function codecsModule(root) {
   const protobuf = require('protobufjs');
@@ -37,9 +43,11 @@ export function codecsModule(root) {
     toObject: protobuf.converter.toObject,
   };
   const types = [];
+  const enums = [];
   const walk = (ns) => {
     for (const child of ns.nestedArray ?? []) {
       if (child instanceof protobuf.Type) types.push(child);
+      else if (child instanceof protobuf.Enum) enums.push(child);
       if (child.nestedArray) walk(child);
     }
   };
@@ -52,7 +60,31 @@ export function codecsModule(root) {
     );
     // The message constructor (Type#ctor), which protobufjs also generates at first use.
     fns.push(`ctor:function(){return ${protobuf.Type.generateConstructor(type).toString()}}`);
-    return `${JSON.stringify(type.fullName)}:{${fns.join(',')}}`;
+    const fields = type.fieldsArray.map((f) => (f.resolvedType ? f.resolvedType.fullName : null));
+    const defaults = type.fieldsArray.map((f) => `[${JSON.stringify(f.name)},${defaultSource(protobuf, type, f)}]`);
+    const oneofs = type.oneofsArray.map((o) => [o.name, o.oneof]);
+    return (
+      `${JSON.stringify(type.fullName)}:{${fns.join(',')},fields:${JSON.stringify(fields)},` +
+      `defaults:function(util){return[${defaults.join(',')}]},oneofs:${JSON.stringify(oneofs)}}`
+    );
   });
-  return { source: `export const PRECOMPILED_CODECS={${entries.join(',\n')}};\n`, count: types.length };
+  const enumEntries = enums.map((e) => `${JSON.stringify(e.fullName)}:${JSON.stringify(e.values)}`);
+  return {
+    source: `export const PRECOMPILED_CODECS={${entries.join(',\n')}};\nexport const PRECOMPILED_ENUMS={${enumEntries.join(',\n')}};\n`,
+    count: types.length,
+  };
+}
+
+/** A field's prototype default (`Field#defaultValue`) as source, given protobufjs's `util` as `util`. */
+function defaultSource(protobuf, type, field) {
+  const v = field.defaultValue;
+  const { util } = protobuf;
+  if (v === util.emptyObject) return 'util.emptyObject';
+  if (v === util.emptyArray) return 'util.emptyArray';
+  if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return JSON.stringify(v);
+  if (util.Long && v instanceof util.Long) {
+    // Frozen, as Field#resolve makes it (only when long.js is there, as protobufjs decides).
+    return `(util.Long?Object.freeze(util.Long.fromBits(${v.low},${v.high},${v.unsigned})):${v.toNumber()})`;
+  }
+  throw new Error(`${type.fullName}.${field.name}: a default value the build cannot write (${Object.prototype.toString.call(v)})`);
 }

@@ -5,7 +5,7 @@
  * SandboxError carrying the server's code).
  */
 import fs from 'node:fs';
-import http from 'node:http';
+import type http from 'node:http';
 import type https from 'node:https';
 import type { Readable } from 'node:stream';
 import nodePath from 'node:path';
@@ -113,6 +113,14 @@ export interface ClientTls {
 }
 
 /**
+ * `node:http`, loaded on the first request: a local run holds a client (eager tasks reach admin in
+ * the same process) that never sends one, and loading the module costs it a few milliseconds.
+ */
+function httpModule(): typeof http {
+  return process.getBuiltinModule('node:http');
+}
+
+/**
  * `node:https` (and `node:tls` with it), loaded on the first https:// request: loading them costs a
  * few milliseconds that a client of a local sandbox (http://, a unix socket) never needs.
  */
@@ -126,10 +134,10 @@ function httpsModule(): typeof https {
  * URL's host: task containers reach the admin this way without the API on the network.
  */
 function nodeTransport(options: { socketPath?: string; tls?: ClientTls } = {}): Transport {
-  const plain = new http.Agent({ keepAlive: true });
+  let plain: http.Agent | undefined;
   let secure: https.Agent | undefined;
   const agentFor = (protocol: string): http.Agent => {
-    if (protocol === 'http:' || options.socketPath) return plain;
+    if (protocol === 'http:' || options.socketPath) return (plain ??= new (httpModule().Agent)({ keepAlive: true }));
     secure ??= new (httpsModule().Agent)({
       keepAlive: true,
       ...(options.tls?.ca ? { ca: [...process.getBuiltinModule('node:tls').rootCertificates, options.tls.ca.toString()] } : {}),
@@ -158,7 +166,7 @@ function sendOnce(agentFor: (protocol: string) => http.Agent, socketPath: string
   const body = typeof r.body === 'function' ? r.body() : r.body;
   if (typeof body === 'string' || body instanceof Uint8Array) headers['content-length'] = String(Buffer.byteLength(body));
   const where = socketPath ? { socketPath } : { hostname: u.hostname.replace(/^\[|\]$/g, ''), port: u.port || (u.protocol === 'https:' ? 443 : 80) };
-  const request = u.protocol === 'https:' && !socketPath ? httpsModule().request : http.request;
+  const request = u.protocol === 'https:' && !socketPath ? httpsModule().request : httpModule().request;
   return new Promise<Reply>((resolve, reject) => {
     const req = request({ ...where, agent: agentFor(u.protocol), method: r.method, path: `${u.pathname}${u.search}`, headers }, (res) => {
       const status = res.statusCode ?? 500;

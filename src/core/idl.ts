@@ -16,7 +16,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import protobuf from 'protobufjs';
 import type { flyteidl, google } from '@flyteorg/flyteidl/gen/pb-js/flyteidl.js';
-import { PRECOMPILED_CODECS, type PrecompiledCodecs } from './idl-codecs.ts';
+import { PRECOMPILED_CODECS, PRECOMPILED_ENUMS, type PrecompiledCodecs } from './idl-codecs.ts';
+import { staticCodecs, type MessageCodec } from './static-codecs.ts';
 
 export type { flyteidl, google };
 
@@ -383,22 +384,41 @@ const TO_OBJECT_OPTIONS: protobuf.IConversionOptions = {
   oneofs: false,
 };
 
+/**
+ * The build's codecs without reflection (`static-codecs.ts`), in the single binary; undefined
+ * from source, where protobufjs generates them.
+ */
+const precompiledCodecOf =
+  PRECOMPILED_CODECS && PRECOMPILED_ENUMS ? staticCodecs({ codecs: PRECOMPILED_CODECS, enums: PRECOMPILED_ENUMS }, (fullName) => messageType(fullName.slice(1))) : undefined;
+
+const codecCache = new Map<string, MessageCodec>();
+
+/** The codecs of a message type by full name (`flyteidl.core.LiteralMap`): the build's, else reflection's. */
+function codecOf(name: string): MessageCodec {
+  let c = codecCache.get(name);
+  if (!c) {
+    c = precompiledCodecOf?.(`.${name}`) ?? messageType(name);
+    codecCache.set(name, c);
+  }
+  return c;
+}
+
 /** Encodes a plain object as protobuf binary. Throws if the object does not fit the message. */
 export function encode(typeName: string, value: object): Uint8Array {
-  const t = messageType(typeName);
+  const t = codecOf(typeName);
   const msg = t.fromObject(value as Record<string, unknown>);
   return t.encode(msg).finish();
 }
 
 /** Decodes protobuf binary into a plain object (only set fields, int64 as strings). */
 export function decode<T = Record<string, unknown>>(typeName: string, bytes: Uint8Array): T {
-  const t = messageType(typeName);
+  const t = codecOf(typeName);
   return t.toObject(t.decode(bytes), TO_OBJECT_OPTIONS) as T;
 }
 
 /** Normalises a plain object through the message type (drops unknown keys, fixes shapes). */
 export function normalize<T = Record<string, unknown>>(typeName: string, value: object): T {
-  const t = messageType(typeName);
+  const t = codecOf(typeName);
   return t.toObject(t.fromObject(value as Record<string, unknown>), TO_OBJECT_OPTIONS) as T;
 }
 

@@ -1,0 +1,127 @@
+import path from 'node:path';
+import protobuf from 'protobufjs';
+import { describe, expect, it } from 'vitest';
+import { codecsModule } from '../../scripts/build/idl-codecs.mjs';
+import { planRegistration } from '../cli/registration-plan.ts';
+import { idlDescriptor, messageType } from './idl.ts';
+import type { PrecompiledCodecs } from './idl-codecs.ts';
+import { staticCodecs, type MessageCodec } from './static-codecs.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+/** The tables the build writes into the bundle, from the descriptor the binary carries. */
+function buildTables(): { codecs: Record<string, PrecompiledCodecs>; enums: Record<string, Record<string, number>> } {
+  const { source } = codecsModule(protobuf.Root.fromJSON(JSON.parse(JSON.stringify(idlDescriptor()))));
+  const body = `${source.replace(/^export const /gm, 'const ')}\nreturn { codecs: PRECOMPILED_CODECS, enums: PRECOMPILED_ENUMS };`;
+  return new Function(body)() as ReturnType<typeof buildTables>;
+}
+
+const tables = buildTables();
+const reflected = (fullName: string): MessageCodec => messageType(fullName.slice(1));
+const codecOf = staticCodecs(tables, reflected);
+const OPTIONS: protobuf.IConversionOptions = { longs: String, enums: Number, bytes: Buffer as unknown as typeof String, defaults: false, arrays: false, objects: false, oneofs: false };
+
+/** Encodes, decodes and normalises `value` as `type` both ways; the results must be the same. */
+function compare(type: string, value: object): void {
+  const s = codecOf(`.${type}`);
+  const r = messageType(type);
+  expect(s, type).toBeDefined();
+  if (!s) return;
+  const bytes = s.encode(s.fromObject(value as Record<string, unknown>)).finish();
+  const expected = r.encode(r.fromObject(value as Record<string, unknown>)).finish();
+  expect(Buffer.from(bytes).toString('hex'), type).toBe(Buffer.from(expected).toString('hex'));
+  expect(s.toObject(s.decode(bytes), OPTIONS), type).toEqual(r.toObject(r.decode(expected), OPTIONS));
+  expect(s.toObject(s.fromObject(value as Record<string, unknown>), OPTIONS), type).toEqual(r.toObject(r.fromObject(value as Record<string, unknown>), OPTIONS));
+}
+
+describe('static codecs (the build’s codecs without reflection)', () => {
+  it('has a codec for every message type and the values of every enum', () => {
+    expect(Object.keys(tables.codecs).length).toBeGreaterThan(300);
+    expect(tables.enums['.flyteidl.core.SimpleType']).toMatchObject({ NONE: 0, INTEGER: 1, STRING: 3 });
+    expect(codecOf('.flyteidl.core.NoSuchMessage')).toBeUndefined();
+    // protobufjs wraps Any (its JSON form needs reflection): left to reflection.
+    expect(codecOf('.google.protobuf.Any')).toBeUndefined();
+  });
+
+  it('gives reflection’s bytes and objects for every entity of the examples and fixtures', async () => {
+    const files = [
+      ...['basic_workflow.ts', 'dynamic_workflow.ts', 'conditional_map.ts', 'eager_workflows.ts', 'all_types.ts'].map((f) => path.join(ROOT, 'examples', f)),
+      path.join(ROOT, 'test/fixtures/compile/good_workflows.ts'),
+      path.join(ROOT, 'test/fixtures/sandbox/features.ts'),
+    ];
+    const types = { task: 'flyteidl.admin.TaskSpec', workflow: 'flyteidl.admin.WorkflowSpec', launchPlan: 'flyteidl.admin.LaunchPlanSpec' } as const;
+    let compared = 0;
+    for (const file of files) {
+      const plan = await planRegistration(file, { project: 'p', domain: 'd' });
+      for (const e of plan.entities) {
+        compare(types[e.kind], e.spec);
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(40);
+  });
+
+  it('gives reflection’s results for literals of every kind, int64 beyond 2^53, oneofs, enums by name, bytes and unknown keys', () => {
+    const literals = {
+      literals: {
+        big: { scalar: { primitive: { integer: '9007199254740993' } } },
+        neg: { scalar: { primitive: { integer: -5 } } },
+        f: { scalar: { primitive: { floatValue: 1.5 } } },
+        s: { scalar: { primitive: { stringValue: 'héllo' } } },
+        b: { scalar: { primitive: { boolean: true } } },
+        t: { scalar: { primitive: { datetime: { seconds: '1700000000', nanos: 5 } } } },
+        d: { scalar: { primitive: { duration: { seconds: 3 } } } },
+        blob: { scalar: { blob: { uri: 's3://b/k', metadata: { type: { format: 'csv', dimensionality: 'MULTIPART' } } } } },
+        bin: { scalar: { binary: { value: Buffer.from([0, 1, 2, 255]), tag: 'msgpack' } } },
+        st: { scalar: { generic: { fields: { a: { numberValue: 1 }, n: { nullValue: 'NULL_VALUE' }, l: { listValue: { values: [{ boolValue: false }] } } } } } },
+        none: { scalar: { noneType: {} } },
+        err: { scalar: { error: { failedNodeId: 'n0', message: 'boom' } } },
+        u: { scalar: { union: { value: { scalar: { primitive: { integer: 1 } } }, type: { simple: 'INTEGER', structure: { tag: 'int' } } } } },
+        c: { collection: { literals: [{ scalar: { primitive: { integer: 1 } } }, { map: { literals: { k: { scalar: { primitive: { stringValue: 'v' } } } } } }] } },
+        off: { offloadedMetadata: { uri: 'file:///x', sizeBytes: '12', inferredType: { simple: 2 } } },
+        meta: { scalar: { primitive: { integer: 2 } }, hash: 'h', metadata: { z: '1', a: '2' } },
+      },
+      unknownKey: 1,
+    };
+    compare('flyteidl.core.LiteralMap', literals);
+    compare('flyteidl.core.ExecutionError', { code: 'USER:Oops', message: 'm', errorUri: 'u', kind: 'USER', timestamp: { seconds: 1 }, worker: 'w' });
+    compare('flyteidl.event.TaskExecutionEvent', {
+      taskId: { resourceType: 'TASK', project: 'p', domain: 'd', name: 't', version: 'v' },
+      phase: 'RUNNING',
+      occurredAt: { seconds: '1700000000' },
+      logs: [{ uri: 'file:///log', name: 'log', messageFormat: 'JSON' }],
+      retryAttempt: 2,
+      customInfo: { fields: { container: { stringValue: 'c1' } } },
+      reason: 'r',
+      reasons: [{ occurredAt: { seconds: 1 }, reason: 'queued' }],
+    });
+    // A field of a type protobufjs wraps (Any), through reflection's codec.
+    compare('flyteidl.admin.LaunchPlanMetadata', { launchConditions: { typeUrl: 'type.googleapis.com/x.Y', value: Buffer.from('ab') }, notifications: [{ phases: [3], email: { recipientsEmail: ['a@b'] } }] });
+  });
+
+  it('decodes into messages with the prototype reflection gives them: defaults and virtual oneofs', () => {
+    const s = codecOf('.flyteidl.core.Literal');
+    const r = messageType('flyteidl.core.Literal');
+    const bytes = r.encode(r.fromObject({ scalar: { primitive: { integer: 3 } } })).finish();
+    const a = s?.decode(bytes) as Record<string, unknown>;
+    const b = r.decode(bytes) as unknown as Record<string, unknown>;
+    expect(a.value).toBe('scalar');
+    expect(a.value).toBe(b.value);
+    expect(a.hash).toBe(b.hash);
+    expect(a.metadata).toEqual(b.metadata);
+    // Setting a oneof's virtual property drops the other fields (to the prototype's default).
+    a.value = 'collection';
+    b.value = 'collection';
+    expect(Object.hasOwn(a, 'scalar')).toBe(false);
+    expect(a.scalar).toBe(b.scalar);
+  });
+
+  it('refuses what reflection refuses, with its message', () => {
+    const s = codecOf('.flyteidl.core.Literal');
+    const r = messageType('flyteidl.core.Literal');
+    const bad = { scalar: 'not an object' };
+    expect(() => s?.fromObject(bad)).toThrow(/\.flyteidl\.core\.Literal\.scalar: object expected/);
+    expect(() => r.fromObject(bad)).toThrow(/\.flyteidl\.core\.Literal\.scalar: object expected/);
+    expect(() => s?.decode(Buffer.from([0x0a, 0x05, 0x01]))).toThrow(RangeError);
+  });
+});
