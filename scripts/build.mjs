@@ -5,7 +5,7 @@
  * 1. esbuild bundles the entry (default `src/cli/main.ts`) into one CommonJS file
  *    `.build/tflyte-sandbox.cjs` (`platform=node`, `format=cjs`, native parts external),
  *    with these compile-time constants (see docs/building.md):
- *      __FLYTEIDL_DESCRIPTOR__  flyteidl definitions as a unit table: idlUnits(idlDescriptor())
+ *      __FLYTEIDL_DESCRIPTOR__  flyteidl definitions as a unit table, JSON text: idlUnits(idlDescriptor())
  *      __CONSOLE_ASSETS__       { "<path under src/console/public>": "<base64>" }
  *      __TFLYTE_VERSION__       package.json version
  *      __TFLYTE_BUNDLED__       true (false/undefined when running from source)
@@ -127,7 +127,8 @@ async function bundle() {
     // better-sqlite3's JavaScript is bundled; its addon is a SEA asset (src/cli/native-addon.ts).
     external: ['cpu-features', '*.node'],
     define: {
-      __FLYTEIDL_DESCRIPTOR__: units,
+      // JSON text, parsed at the first reflection lookup: an object literal would be built at every start.
+      __FLYTEIDL_DESCRIPTOR__: JSON.stringify(units),
       __CONSOLE_ASSETS__: JSON.stringify(assets),
       __TFLYTE_EXAMPLES__: JSON.stringify(exampleSources(join(root, 'examples'))),
       __TFLYTE_SDK_TYPES__: JSON.stringify(await sdkTypes()),

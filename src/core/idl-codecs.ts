@@ -20,8 +20,8 @@ export interface PrecompiledCodecs {
   oneofs: [string, string[]][];
 }
 
-/** By the type's full name (`.flyteidl.core.Literal`); undefined from source. */
-export const PRECOMPILED_CODECS: Record<string, PrecompiledCodecs> | undefined = undefined;
+/** A type's codecs by its full name (`.flyteidl.core.Literal`), made at each call; undefined from source. */
+export const PRECOMPILED_CODECS: ((fullName: string) => PrecompiledCodecs | undefined) | undefined = undefined;
 
 /** Each enum's values by name, by the enum's full name; undefined from source. */
 export const PRECOMPILED_ENUMS: Record<string, Record<string, number>> | undefined = undefined;

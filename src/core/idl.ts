@@ -48,7 +48,8 @@ const PROTO_FILES = [
 const STUB_DIR = path.join(import.meta.dirname, 'proto-stubs');
 const STUBS = new Set(['google/api/annotations.proto', 'protoc-gen-openapiv2/options/annotations.proto', 'grpc/health/v1/health.proto']);
 
-declare const __FLYTEIDL_DESCRIPTOR__: IdlUnits | undefined;
+/** The unit table as JSON text: parsed only by a process that needs reflection (most local runs do not). */
+declare const __FLYTEIDL_DESCRIPTOR__: string | undefined;
 
 let root: LazyRoot | undefined;
 
@@ -58,7 +59,7 @@ let root: LazyRoot | undefined;
  * `.proto` files in node_modules.
  */
 function loadRoot(): LazyRoot {
-  return new LazyRoot(typeof __FLYTEIDL_DESCRIPTOR__ !== 'undefined' ? __FLYTEIDL_DESCRIPTOR__ : idlUnits(protoDescriptor()));
+  return new LazyRoot(typeof __FLYTEIDL_DESCRIPTOR__ !== 'undefined' ? (JSON.parse(__FLYTEIDL_DESCRIPTOR__) as IdlUnits) : idlUnits(protoDescriptor()));
 }
 
 /** Field types that name no definition. */
@@ -296,7 +297,7 @@ export function idlService(fullName: string): protobuf.Service {
  * `Type#setup` does otherwise: fields resolved, the constructor, the five codecs, then the
  * well-known-type wrappers.
  */
-function usePrecompiledCodecs(codecs: Record<string, PrecompiledCodecs>): void {
+function usePrecompiledCodecs(codecs: (fullName: string) => PrecompiledCodecs | undefined): void {
   const Type = protobuf.Type as unknown as { prototype: Record<string, unknown> };
   const generate = Type.prototype.setup as (this: protobuf.Type) => protobuf.Type;
   const pb = protobuf as unknown as {
@@ -307,7 +308,7 @@ function usePrecompiledCodecs(codecs: Record<string, PrecompiledCodecs>): void {
     wrappers: Record<string, { fromObject: (o: unknown) => unknown; toObject: (m: unknown, o?: unknown) => unknown }>;
   };
   Type.prototype.setup = function setup(this: protobuf.Type & Record<string, unknown>): protobuf.Type {
-    const c = codecs[this.fullName];
+    const c = codecs(this.fullName);
     // Without a precompiled codec protobufjs generates one, after resolving the whole root.
     if (!c) return generate.call(this);
     readyType(this);

@@ -23,7 +23,8 @@ export interface MessageCodec {
 
 /** A message type's codecs, its field types, prototype defaults and oneofs, as the build writes them. */
 export interface StaticCodecTables {
-  codecs: Record<string, PrecompiledCodecs>;
+  /** A type's codecs by full name (the build's switch), made at each call. */
+  codecs: (fullName: string) => PrecompiledCodecs | undefined;
   enums: Record<string, Record<string, number>>;
 }
 
@@ -76,8 +77,9 @@ export function staticCodecs(tables: StaticCodecTables, reflected: (fullName: st
   const codecOf = (fullName: string): MessageCodec | undefined => {
     const found = made.get(fullName);
     if (found) return found;
-    const c = tables.codecs[fullName];
-    if (!c || pb.wrappers[fullName]) return undefined;
+    if (pb.wrappers[fullName]) return undefined;
+    const c = tables.codecs(fullName);
+    if (!c) return undefined;
     // Set up at first use: until then each function sets the codec up and calls its real self.
     const codec = {} as MessageCodec & Record<string, unknown>;
     const setUp = (): MessageCodec => {
