@@ -6,11 +6,11 @@
  *    `.build/tflyte-sandbox.cjs` (`platform=node`, `format=cjs`, native parts external),
  *    with these compile-time constants (see docs/building.md):
  *      __FLYTEIDL_DESCRIPTOR__  flyteidl definitions as a unit table, JSON text: idlUnits(idlDescriptor())
- *      __CONSOLE_ASSETS__       { "<path under src/console/public>": "<base64>" }
+ *      __CONSOLE_ASSETS__       JSON text of { "<path under src/console/public>": "<base64>" }
  *      __TFLYTE_VERSION__       package.json version
  *      __TFLYTE_BUNDLED__       true (false/undefined when running from source)
- *      __TFLYTE_EXAMPLES__      the examples' sources, for `demo`
- *      __TFLYTE_SDK_TYPES__     the SDK's .d.ts files (tsconfig.sdk-types.json), for `init`
+ *      __TFLYTE_EXAMPLES__      JSON text of the examples' sources, for `demo`
+ *      __TFLYTE_SDK_TYPES__     JSON text of the SDK's .d.ts files (tsconfig.sdk-types.json), for `init`
  *    and `src/core/idl-codecs.ts` replaced by protobuf codecs generated for every flyteidl message
  *    (scripts/build/idl-codecs.mjs: no `new Function` code generation at run time),
  *    and `import.meta.url|filename|dirname|main` rewritten to CommonJS equivalents.
@@ -129,9 +129,12 @@ async function bundle() {
     define: {
       // JSON text, parsed at the first reflection lookup: an object literal would be built at every start.
       __FLYTEIDL_DESCRIPTOR__: JSON.stringify(units),
-      __CONSOLE_ASSETS__: JSON.stringify(assets),
-      __TFLYTE_EXAMPLES__: JSON.stringify(exampleSources(join(root, 'examples'))),
-      __TFLYTE_SDK_TYPES__: JSON.stringify(await sdkTypes()),
+      // Large values are JSON text parsed where they are used: esbuild makes an object value a
+      // module of its own that every lazily loaded module initialises first (a local run built
+      // the console's files, ~3 ms).
+      __CONSOLE_ASSETS__: JSON.stringify(JSON.stringify(assets)),
+      __TFLYTE_EXAMPLES__: JSON.stringify(JSON.stringify(exampleSources(join(root, 'examples')))),
+      __TFLYTE_SDK_TYPES__: JSON.stringify(JSON.stringify(await sdkTypes())),
       __TFLYTE_VERSION__: JSON.stringify(pkgJson.version),
       __TFLYTE_BUNDLED__: 'true',
       __TFLYTE_SQLITE_ADDON_SHA__: JSON.stringify(sha256File(join(root, 'node_modules', 'better-sqlite3', 'prebuilds', 'linux-x64.node')).slice(0, 16)),

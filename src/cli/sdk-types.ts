@@ -9,11 +9,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-declare const __TFLYTE_SDK_TYPES__: Record<string, string> | undefined;
+/** The SDK's declaration files as JSON text (path → text), embedded by the build. */
+declare const __TFLYTE_SDK_TYPES__: string | undefined;
 
 /** Declaration files by path relative to the declarations root. */
 export async function sdkTypeFiles(): Promise<Record<string, string>> {
-  if (typeof __TFLYTE_SDK_TYPES__ !== 'undefined') return __TFLYTE_SDK_TYPES__;
+  if (typeof __TFLYTE_SDK_TYPES__ !== 'undefined') return JSON.parse(__TFLYTE_SDK_TYPES__) as Record<string, string>;
   const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'tflyte-sdk-types-'));
   try {

@@ -6,7 +6,9 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
-declare const __CONSOLE_ASSETS__: Record<string, string> | undefined;
+/** The console's files as JSON text (path → base64), parsed at the first request for one. */
+declare const __CONSOLE_ASSETS__: string | undefined;
+let embedded: Record<string, string> | undefined;
 
 /** A static file ready to send. */
 export interface ConsoleAsset {
@@ -75,7 +77,8 @@ export function consoleAsset(rel: string): ConsoleAsset | undefined {
   if (typeof __CONSOLE_ASSETS__ !== 'undefined') {
     const hit = cache.get(rel);
     if (hit !== undefined) return hit ?? undefined;
-    const b64 = Object.hasOwn(__CONSOLE_ASSETS__, rel) ? __CONSOLE_ASSETS__[rel] : undefined;
+    embedded ??= JSON.parse(__CONSOLE_ASSETS__) as Record<string, string>;
+    const b64 = Object.hasOwn(embedded, rel) ? embedded[rel] : undefined;
     body = b64 === undefined ? undefined : Buffer.from(b64, 'base64');
     const asset = body === undefined ? undefined : toAsset(rel, body);
     cache.set(rel, asset ?? null);

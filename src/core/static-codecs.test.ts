@@ -101,6 +101,19 @@ describe('static codecs (the build’s codecs without reflection)', () => {
     compare('flyteidl.admin.LaunchPlanMetadata', { launchConditions: { typeUrl: 'type.googleapis.com/x.Y', value: Buffer.from('ab') }, notifications: [{ phases: [3], email: { recipientsEmail: ['a@b'] } }] });
   });
 
+  it('sets reflection up for a field left to it (Any) only when a value has that field', () => {
+    const asked: string[] = [];
+    const codec = staticCodecs(tables, (fullName) => {
+      asked.push(fullName);
+      return reflected(fullName);
+    });
+    const lp = codec('.flyteidl.admin.LaunchPlanMetadata');
+    lp?.encode(lp.fromObject({ notifications: [{ phases: [3], email: { recipientsEmail: ['a@b'] } }] }));
+    expect(asked).toEqual([]);
+    lp?.encode(lp.fromObject({ launchConditions: { typeUrl: 'type.googleapis.com/x.Y', value: Buffer.from('ab') } }));
+    expect(asked).toEqual(['.google.protobuf.Any']);
+  });
+
   it('decodes into messages with the prototype reflection gives them: defaults and virtual oneofs', () => {
     const s = codecOf('.flyteidl.core.Literal');
     const r = messageType('flyteidl.core.Literal');

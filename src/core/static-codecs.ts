@@ -74,6 +74,18 @@ export function staticCodecs(tables: StaticCodecTables, reflected: (fullName: st
     return C;
   };
 
+  // A field of a type left to reflection (Any) sets reflection up only if a value has one.
+  const reflectedWhenUsed = (fullName: string): MessageCodec => {
+    let t: MessageCodec | undefined;
+    const type = (): MessageCodec => (t ??= reflected(fullName));
+    return {
+      encode: (...a) => type().encode(...a),
+      decode: (...a) => type().decode(...a),
+      fromObject: (...a) => type().fromObject(...a),
+      toObject: (...a) => type().toObject(...a),
+    };
+  };
+
   const codecOf = (fullName: string): MessageCodec | undefined => {
     const found = made.get(fullName);
     if (found) return found;
@@ -86,7 +98,7 @@ export function staticCodecs(tables: StaticCodecTables, reflected: (fullName: st
       const types = c.fields.map((f) => {
         if (f === null) return null;
         const values = tables.enums[f];
-        return values ? enumOf(f, values) : (codecOf(f) ?? reflected(f));
+        return values ? enumOf(f, values) : (codecOf(f) ?? reflectedWhenUsed(f));
       });
       const C = ctorOf(c);
       codec.encode = c.encode(pb.Writer, types, util) as never;

@@ -10,11 +10,12 @@ import { start } from './lifecycle.ts';
 import { runRemote } from './run-remote.ts';
 import { CommandError } from '../usage-error.ts';
 
-declare const __TFLYTE_EXAMPLES__: Record<string, string> | undefined;
+/** The examples' sources as JSON text (file name → source), embedded by the build. */
+declare const __TFLYTE_EXAMPLES__: string | undefined;
 
 /** The examples' sources: embedded in the binary, else read from the checkout. */
 function exampleSources(): Record<string, string> {
-  if (typeof __TFLYTE_EXAMPLES__ !== 'undefined') return __TFLYTE_EXAMPLES__;
+  if (typeof __TFLYTE_EXAMPLES__ !== 'undefined') return JSON.parse(__TFLYTE_EXAMPLES__) as Record<string, string>;
   const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../examples');
   const out: Record<string, string> = {};
   for (const f of fs.readdirSync(dir)) if (f.endsWith('.ts')) out[f] = fs.readFileSync(path.join(dir, f), 'utf8');
