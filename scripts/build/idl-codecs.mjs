@@ -34,7 +34,8 @@ const CODEC_SCOPES = {
  * them (src/core/static-codecs.ts): `fields`, the full name of each field's message or enum type
  * (null for scalars) in field order, the scope `types` the codecs index; `defaults`, each field's
  * default value as its `Type#ctor` setter puts it on the message prototype; `oneofs`, each oneof's
- * field names (the prototype's virtual oneof properties).
+ * field names (the prototype's virtual oneof properties); `json`, the type's name and each field's
+ * name, declared type, kind (0, 1 repeated, 2 map) and oneof, for the JSON mapping.
  */
 export function codecsModule(root) {
   const protobuf = require('protobufjs');
@@ -65,9 +66,11 @@ export function codecsModule(root) {
     const fields = type.fieldsArray.map((f) => (f.resolvedType ? f.resolvedType.fullName : null));
     const defaults = type.fieldsArray.map((f) => `[${JSON.stringify(f.name)},${defaultSource(protobuf, type, f)}]`);
     const oneofs = type.oneofsArray.map((o) => [o.name, o.oneof]);
+    // For the JSON mapping: each field's name, declared type, 0 | 1 repeated | 2 map, its oneof.
+    const json = [type.name, type.fieldsArray.map((f) => [f.name, f.type, f.map ? 2 : f.repeated ? 1 : 0, f.partOf ? f.partOf.name : null])];
     return (
       `case ${JSON.stringify(type.fullName)}:return{${fns.join(',')},fields:${JSON.stringify(fields)},` +
-      `defaults:function(util){return[${defaults.join(',')}]},oneofs:${JSON.stringify(oneofs)}};`
+      `defaults:function(util){return[${defaults.join(',')}]},oneofs:${JSON.stringify(oneofs)},json:${JSON.stringify(json)}};`
     );
   });
   const enumEntries = enums.map((e) => `${JSON.stringify(e.fullName)}:${JSON.stringify(e.values)}`);

@@ -18,6 +18,8 @@ export interface PrecompiledCodecs {
   defaults(util: unknown): [string, unknown][];
   /** Each oneof's name and field names. */
   oneofs: [string, string[]][];
+  /** The type's name, and each field's name, declared type, kind (0, 1 repeated, 2 map) and oneof (null if none), in field order. */
+  json: [string, [string, string, 0 | 1 | 2, string | null][]];
 }
 
 /** A type's codecs by its full name (`.flyteidl.core.Literal`), made at each call; undefined from source. */

@@ -538,7 +538,152 @@ export function jsToStruct(o: Record<string, unknown>, p = '$'): { fields: Recor
   return { fields };
 }
 
-function wellKnownToJson(type: protobuf.Type, v: Record<string, unknown>): unknown {
+/** What the JSON mapping needs of a message type: reflection's, or the build's tables' ({@link jsonType}). */
+interface JsonType {
+  kind: 'message';
+  /** With a leading dot, as protobufjs writes it (`.flyteidl.core.Literal`). */
+  fullName: string;
+  name: string;
+  fields: Record<string, JsonField>;
+  fieldsArray: JsonField[];
+}
+
+/** What the JSON mapping needs of an enum. */
+interface JsonEnum {
+  kind: 'enum';
+  values: Record<string, number>;
+  valuesById: Record<number, string>;
+}
+
+/** What the JSON mapping needs of a field. */
+interface JsonField {
+  name: string;
+  /** As declared: a scalar type's name, or the (relative) name of a message or enum. */
+  type: string;
+  map: boolean;
+  repeated: boolean;
+  partOf: { name: string } | null;
+  /** The field's message or enum; null for a scalar. */
+  readonly resolvedType: JsonType | JsonEnum | null;
+  /** The value of an unset field (wrapper types' `value`). */
+  readonly typeDefault: unknown;
+}
+
+const reflectedJsonTypes = new WeakMap<protobuf.Type, JsonType>();
+
+/** A reflection type as the JSON mapping sees it (readied first; field types at first use). */
+function jsonTypeOfReflection(type: protobuf.Type): JsonType {
+  let j = reflectedJsonTypes.get(type);
+  if (j) return j;
+  readyType(type);
+  const fieldsArray = type.fieldsArray.map((f): JsonField => {
+    let resolved: JsonType | JsonEnum | null | undefined;
+    return {
+      name: f.name,
+      type: f.type,
+      map: f.map,
+      repeated: f.repeated,
+      partOf: f.partOf ? { name: f.partOf.name } : null,
+      get resolvedType() {
+        if (resolved !== undefined) return resolved;
+        const r = f.resolvedType;
+        if (r instanceof protobuf.Type) return (resolved = jsonTypeOfReflection(r));
+        if (r instanceof protobuf.Enum) return (resolved = { kind: 'enum', values: r.values, valuesById: r.valuesById });
+        return (resolved = null);
+      },
+      get typeDefault() {
+        f.resolve();
+        return f.typeDefault;
+      },
+    };
+  });
+  j = { kind: 'message', fullName: type.fullName, name: type.name, fields: Object.fromEntries(fieldsArray.map((f) => [f.name, f])), fieldsArray };
+  reflectedJsonTypes.set(type, j);
+  return j;
+}
+
+/**
+ * The types of the build's tables as the JSON mapping sees them, without reflection: a lookup by
+ * full name (with its leading dot), undefined for a type the tables lack.
+ */
+function jsonTypesOfTables(codecs: (fullName: string) => PrecompiledCodecs | undefined, enums: Record<string, Record<string, number>>): (fullName: string) => JsonType | undefined {
+  const types = new Map<string, JsonType>();
+  const enumsMade = new Map<string, JsonEnum>();
+  const enumOf = (fullName: string, values: Record<string, number>): JsonEnum => {
+    let e = enumsMade.get(fullName);
+    if (!e) {
+      // As protobufjs's Enum: by id, the last name of an id wins.
+      const valuesById: Record<number, string> = {};
+      for (const n of Object.keys(values)) valuesById[values[n] as number] = n;
+      e = { kind: 'enum', values, valuesById };
+      enumsMade.set(fullName, e);
+    }
+    return e;
+  };
+  const typeOf = (fullName: string): JsonType | undefined => {
+    let j = types.get(fullName);
+    if (j) return j;
+    const c = codecs(fullName);
+    if (!c) return undefined;
+    let defaults: Map<string, unknown> | undefined;
+    const [name, specs] = c.json;
+    const fieldsArray = specs.map(([fieldName, type, kind, oneof], i): JsonField => {
+      const ref = c.fields[i] ?? null;
+      let resolved: JsonType | JsonEnum | null | undefined;
+      return {
+        name: fieldName,
+        type,
+        map: kind === 2,
+        repeated: kind === 1,
+        partOf: oneof === null ? null : { name: oneof },
+        get resolvedType() {
+          if (resolved !== undefined) return resolved;
+          if (ref === null) return (resolved = null);
+          const values = enums[ref];
+          return (resolved = values ? enumOf(ref, values) : (typeOf(ref) ?? null));
+        },
+        get typeDefault() {
+          defaults ??= new Map(c.defaults((protobuf as unknown as { util: unknown }).util));
+          return defaults.get(fieldName);
+        },
+      };
+    });
+    j = { kind: 'message', fullName, name, fields: Object.fromEntries(fieldsArray.map((f) => [f.name, f])), fieldsArray };
+    types.set(fullName, j);
+    return j;
+  };
+  return typeOf;
+}
+
+const tableJsonType = PRECOMPILED_CODECS && PRECOMPILED_ENUMS ? jsonTypesOfTables(PRECOMPILED_CODECS, PRECOMPILED_ENUMS) : undefined;
+
+/** A message type by full name (`flyteidl.core.Literal`) for the JSON mapping: the build's tables in the binary, else reflection. */
+function jsonType(name: string): JsonType {
+  return tableJsonType?.(`.${name}`) ?? jsonTypeOfReflection(messageType(name));
+}
+
+/**
+ * `toJson` and `fromJson` over the given tables of the build (`scripts/build/idl-codecs.mjs`), for
+ * the tests that compare them with reflection's; the binary's own are {@link toJson} and {@link fromJson}.
+ * @internal
+ */
+export function jsonMappingOfTables(
+  codecs: (fullName: string) => PrecompiledCodecs | undefined,
+  enums: Record<string, Record<string, number>>,
+): { toJson: typeof toJson; fromJson: typeof fromJson } {
+  const typeOf = jsonTypesOfTables(codecs, enums);
+  const type = (name: string): JsonType => {
+    const t = typeOf(`.${name}`);
+    if (!t) throw new Error(`${name} is not a message type of these tables`);
+    return t;
+  };
+  return {
+    toJson: (typeName, value) => valueToJson(type(typeName), value as Record<string, unknown>) as Record<string, unknown>,
+    fromJson: <T = Record<string, unknown>>(typeName: string, json: unknown, rootPath = 'body') => messageFromJson(type(typeName), json, rootPath) as T,
+  };
+}
+
+function wellKnownToJson(type: JsonType, v: Record<string, unknown>): unknown {
   const fullName = type.fullName;
   switch (fullName) {
     case '.google.protobuf.Timestamp':
@@ -558,14 +703,13 @@ function wellKnownToJson(type: protobuf.Type, v: Record<string, unknown>): unkno
         const field = type.fields.value;
         if (!field) return undefined;
         if (v.value !== undefined && v.value !== null) return scalarToJson(field, v.value);
-        field.resolve();
         return scalarToJson(field, field.typeDefault);
       }
       return undefined;
   }
 }
 
-function wellKnownFromJson(type: protobuf.Type, v: unknown, p: string): object | undefined {
+function wellKnownFromJson(type: JsonType, v: unknown, p: string): object | undefined {
   const fullName = type.fullName;
   switch (fullName) {
     case '.google.protobuf.Timestamp':
@@ -594,10 +738,11 @@ function wellKnownFromJson(type: protobuf.Type, v: unknown, p: string): object |
  * numbers or names; int64 as string, number, bigint or Long; bytes as Buffer/Uint8Array or
  * base64 text (so `toJson` needs no normalising pass through protobufjs' generated code).
  */
-function scalarToJson(field: protobuf.Field, v: unknown): unknown {
-  if (field.resolvedType instanceof protobuf.Enum) {
-    if (typeof v === 'string' && v in field.resolvedType.values) return v;
-    const name = field.resolvedType.valuesById[Number(v)];
+function scalarToJson(field: JsonField, v: unknown): unknown {
+  const r = field.resolvedType;
+  if (r?.kind === 'enum') {
+    if (typeof v === 'string' && v in r.values) return v;
+    const name = r.valuesById[Number(v)];
     return name ?? Number(v);
   }
   if (INT64_TYPES.has(field.type)) return typeof v === 'number' ? String(Math.trunc(v)) : String(v);
@@ -614,11 +759,12 @@ function scalarToJson(field: protobuf.Field, v: unknown): unknown {
   return v;
 }
 
-function defaultJson(field: protobuf.Field): unknown {
+function defaultJson(field: JsonField): unknown {
   if (field.repeated) return [];
   if (field.map) return {};
-  if (field.resolvedType instanceof protobuf.Type) return undefined;
-  if (field.resolvedType instanceof protobuf.Enum) return field.resolvedType.valuesById[0];
+  const r = field.resolvedType;
+  if (r?.kind === 'message') return undefined;
+  if (r?.kind === 'enum') return r.valuesById[0];
   if (INT64_TYPES.has(field.type)) return '0';
   switch (field.type) {
     case 'string':
@@ -632,7 +778,7 @@ function defaultJson(field: protobuf.Field): unknown {
   }
 }
 
-function messageToJson(type: protobuf.Type, obj: Record<string, unknown>): Record<string, unknown> {
+function messageToJson(type: JsonType, obj: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const field of type.fieldsArray) {
     const v = obj[field.name];
@@ -645,10 +791,8 @@ function messageToJson(type: protobuf.Type, obj: Record<string, unknown>): Recor
       }
       continue;
     }
-    const conv = (x: unknown): unknown =>
-      field.resolvedType instanceof protobuf.Type
-        ? valueToJson(field.resolvedType, x as Record<string, unknown>)
-        : scalarToJson(field, x);
+    const r = field.resolvedType;
+    const conv = (x: unknown): unknown => (r?.kind === 'message' ? valueToJson(r, x as Record<string, unknown>) : scalarToJson(field, x));
     if (field.map) {
       const m: Record<string, unknown> = {};
       for (const [k, x] of Object.entries(v as Record<string, unknown>)) m[k] = conv(x);
@@ -662,9 +806,8 @@ function messageToJson(type: protobuf.Type, obj: Record<string, unknown>): Recor
   return out;
 }
 
-/** One message as protobuf JSON: the step of the recursion, where each type is readied first. */
-function valueToJson(type: protobuf.Type, obj: Record<string, unknown>): unknown {
-  readyType(type);
+/** One message as protobuf JSON: the step of the recursion. */
+function valueToJson(type: JsonType, obj: Record<string, unknown>): unknown {
   const wk = wellKnownToJson(type, obj);
   if (wk !== undefined) return wk;
   return messageToJson(type, obj);
@@ -676,12 +819,12 @@ function valueToJson(type: protobuf.Type, obj: Record<string, unknown>): unknown
  */
 export function toJson(typeName: string, value: object): Record<string, unknown> {
   // Straight from the caller's object: scalarToJson accepts every shape fromObject would.
-  return valueToJson(messageType(typeName), value as Record<string, unknown>) as Record<string, unknown>;
+  return valueToJson(jsonType(typeName), value as Record<string, unknown>) as Record<string, unknown>;
 }
 
-function scalarFromJson(field: protobuf.Field, v: unknown, p: string): unknown {
-  if (field.resolvedType instanceof protobuf.Enum) {
-    const e = field.resolvedType;
+function scalarFromJson(field: JsonField, v: unknown, p: string): unknown {
+  const e = field.resolvedType;
+  if (e?.kind === 'enum') {
     if (typeof v === 'string') {
       if (v in e.values) return e.values[v];
       throw new IdlJsonError(p, `expected one of ${Object.keys(e.values).join(', ')}, got ${JSON.stringify(v)}`);
@@ -727,9 +870,7 @@ function scalarFromJson(field: protobuf.Field, v: unknown, p: string): unknown {
   }
 }
 
-function messageFromJson(type: protobuf.Type, json: unknown, p: string): object {
-  // The step of the recursion: each type is readied first.
-  readyType(type);
+function messageFromJson(type: JsonType, json: unknown, p: string): object {
   const wk = wellKnownFromJson(type, json, p);
   if (wk !== undefined) return wk;
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
@@ -751,10 +892,8 @@ function messageFromJson(type: protobuf.Type, json: unknown, p: string): object 
       if (other) throw new IdlJsonError(fp, `only one of ${field.partOf.name} may be set (also got ${other})`);
       seenOneofs.set(field.partOf.name, key);
     }
-    const conv = (x: unknown, xp: string): unknown =>
-      field.resolvedType instanceof protobuf.Type
-        ? messageFromJson(field.resolvedType, x, xp)
-        : scalarFromJson(field, x, xp);
+    const r = field.resolvedType;
+    const conv = (x: unknown, xp: string): unknown => (r?.kind === 'message' ? messageFromJson(r, x, xp) : scalarFromJson(field, x, xp));
     if (field.map) {
       if (typeof v !== 'object' || Array.isArray(v)) throw new IdlJsonError(fp, 'expected an object (a map)');
       const m: Record<string, unknown> = {};
@@ -779,7 +918,7 @@ function messageFromJson(type: protobuf.Type, json: unknown, p: string): object 
 export function fromJson<T = Record<string, unknown>>(typeName: string, json: unknown, rootPath = 'body'): T {
   // messageFromJson gives the shape decode gives (int64 as canonical strings, enums as numbers,
   // bytes as Buffers, empty lists and maps left out): no pass through generated code needed.
-  return messageFromJson(messageType(typeName), json, rootPath) as T;
+  return messageFromJson(jsonType(typeName), json, rootPath) as T;
 }
 
 /** Reads an int64 field (string, number or Long) as a JS number; exact up to 2^53. */

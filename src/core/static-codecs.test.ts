@@ -3,7 +3,7 @@ import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 import { codecsModule } from '../../scripts/build/idl-codecs.mjs';
 import { planRegistration } from '../cli/registration-plan.ts';
-import { idlDescriptor, messageType } from './idl.ts';
+import { fromJson, idlDescriptor, jsonMappingOfTables, messageType, toJson } from './idl.ts';
 import type { PrecompiledCodecs } from './idl-codecs.ts';
 import { staticCodecs, type MessageCodec } from './static-codecs.ts';
 
@@ -138,5 +138,74 @@ describe('static codecs (the build’s codecs without reflection)', () => {
     expect(() => s?.fromObject(bad)).toThrow(/\.flyteidl\.core\.Literal\.scalar: object expected/);
     expect(() => r.fromObject(bad)).toThrow(/\.flyteidl\.core\.Literal\.scalar: object expected/);
     expect(() => s?.decode(Buffer.from([0x0a, 0x05, 0x01]))).toThrow(RangeError);
+  });
+});
+
+describe('the JSON mapping over the build’s tables (no reflection)', () => {
+  const tablesJson = jsonMappingOfTables(tables.codecs, tables.enums);
+
+  /** `toJson` and `fromJson` of `value` both ways; the results, or their errors, must be the same. */
+  const same = (type: string, value: object): void => {
+    const json = toJson(type, value);
+    expect(tablesJson.toJson(type, value), type).toEqual(json);
+    expect(tablesJson.fromJson(type, json), type).toEqual(fromJson(type, json));
+  };
+  const sameError = (type: string, json: unknown): void => {
+    const message = (f: () => unknown): string => {
+      try {
+        f();
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return 'no error';
+    };
+    const expected = message(() => fromJson(type, json));
+    expect(expected).not.toBe('no error');
+    expect(message(() => tablesJson.fromJson(type, json)), JSON.stringify(json)).toBe(expected);
+  };
+
+  it('gives reflection’s JSON for every entity of the examples and fixtures, and reads it back the same', async () => {
+    const files = [
+      ...['basic_workflow.ts', 'dynamic_workflow.ts', 'conditional_map.ts', 'eager_workflows.ts', 'all_types.ts'].map((f) => path.join(ROOT, 'examples', f)),
+      path.join(ROOT, 'test/fixtures/compile/good_workflows.ts'),
+    ];
+    const types = { task: 'flyteidl.admin.TaskSpec', workflow: 'flyteidl.admin.WorkflowSpec', launchPlan: 'flyteidl.admin.LaunchPlanSpec' } as const;
+    let compared = 0;
+    for (const file of files) {
+      for (const e of (await planRegistration(file, { project: 'p', domain: 'd' })).entities) {
+        same(types[e.kind], e.spec);
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(30);
+  });
+
+  it('gives reflection’s JSON for well-known types, wrappers, enums, int64, bytes and defaults', () => {
+    same('flyteidl.admin.Execution', {
+      id: { project: 'p', domain: 'd', name: 'e' },
+      spec: { launchPlan: { resourceType: 3, project: 'p', domain: 'd', name: 'lp', version: 'v' }, metadata: { mode: 1, principal: 'me', nesting: 2 } },
+      closure: { phase: 4, startedAt: { seconds: '1700000000', nanos: 5000000 }, duration: { seconds: '3', nanos: 500000000 }, error: { code: 'USER:X', message: 'm', kind: 1 } },
+    });
+    same('flyteidl.core.ArrayNode', { parallelism: 3, minSuccessRatio: 0.5, isOriginalSubNodeInterface: { value: true }, executionMode: 1 });
+    same('flyteidl.core.ArrayNode', { isOriginalSubNodeInterface: {} });
+    same('flyteidl.core.LiteralMap', {
+      literals: {
+        i: { scalar: { primitive: { integer: '9007199254740993' } } },
+        b: { scalar: { binary: { value: Buffer.from([1, 2, 255]), tag: 't' } } },
+        g: { scalar: { generic: { fields: { a: { listValue: { values: [{ numberValue: 1 }, { nullValue: 0 }] } } } } } },
+      },
+    });
+    same('flyteidl.event.TaskExecutionEvent', { phase: 3, retryAttempt: 1, customInfo: { fields: { x: { stringValue: 'y' } } }, logs: [{ uri: 'u', messageFormat: 2 }] });
+  });
+
+  it('refuses what reflection refuses, with the same message', () => {
+    sameError('flyteidl.admin.ExecutionCreateRequest', { project: 'p', nope: 1 });
+    sameError('flyteidl.admin.ExecutionCreateRequest', { project: 3 });
+    sameError('flyteidl.admin.ExecutionCreateRequest', { spec: { metadata: { mode: 'SIDEWAYS' } } });
+    sameError('flyteidl.core.Literal', { scalar: { primitive: { integer: 1 } }, collection: { literals: [] } });
+    sameError('flyteidl.core.Literal', { scalar: { primitive: { integer: 'x1' } } });
+    sameError('flyteidl.core.Literal', { scalar: { primitive: { datetime: 'yesterday' } } });
+    sameError('flyteidl.core.LiteralMap', { literals: [] });
+    sameError('flyteidl.core.LiteralCollection', { literals: {} });
   });
 });
