@@ -18,8 +18,8 @@ export const BUNDLE_ASSET = 'tflyte-sandbox.cjs';
 export const CODE_CACHE_ASSET = 'tflyte-sandbox.codecache';
 /**
  * The code cache of the top-level code only (what Node's SEA `useCodeCache` would make), for
- * every other command. V8 deserialises a cache whole: the trained one (2.6 MB) costs ~10 ms more
- * than this one (0.5 MB), which a command that runs no workflow code never earns back. The daemon
+ * every other command. V8 deserialises a cache whole: the trained one (2.2 MB) costs ~10 ms more
+ * than this one (0.6 MB), which a command that runs no workflow code never earns back. The daemon
  * takes it too: it starts once, and the trained code of the local-run paths would stay resident.
  */
 export const LEAN_CODE_CACHE_ASSET = 'tflyte-sandbox-lean.codecache';
