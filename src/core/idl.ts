@@ -17,7 +17,7 @@ import path from 'node:path';
 import protobuf from 'protobufjs';
 import type { flyteidl, google } from '@flyteorg/flyteidl/gen/pb-js/flyteidl.js';
 import { PRECOMPILED_CODECS, PRECOMPILED_ENUMS, type PrecompiledCodecs } from './idl-codecs.ts';
-import { staticCodecs, type MessageCodec } from './static-codecs.ts';
+import { enumValuesById, staticCodecs, type MessageCodec } from './static-codecs.ts';
 
 export type { flyteidl, google };
 
@@ -612,10 +612,7 @@ function jsonTypesOfTables(codecs: (fullName: string) => PrecompiledCodecs | und
   const enumOf = (fullName: string, values: Record<string, number>): JsonEnum => {
     let e = enumsMade.get(fullName);
     if (!e) {
-      // As protobufjs's Enum: by id, the last name of an id wins.
-      const valuesById: Record<number, string> = {};
-      for (const n of Object.keys(values)) valuesById[values[n] as number] = n;
-      e = { kind: 'enum', values, valuesById };
+      e = { kind: 'enum', values, valuesById: enumValuesById(values) };
       enumsMade.set(fullName, e);
     }
     return e;

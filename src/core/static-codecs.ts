@@ -28,6 +28,13 @@ export interface StaticCodecTables {
   enums: Record<string, Record<string, number>>;
 }
 
+/** An enum's names by number, as protobufjs's `Enum#valuesById`: the last name of a number wins. */
+export function enumValuesById(values: Record<string, number>): Record<number, string> {
+  const byId: Record<number, string> = {};
+  for (const name of Object.keys(values)) byId[values[name] as number] = name;
+  return byId;
+}
+
 interface Pb {
   util: { emptyObject: object; emptyArray: unknown[]; oneOfGetter(f: string[]): () => unknown; oneOfSetter(f: string[]): (n: string) => void };
   Writer: unknown;
@@ -51,10 +58,7 @@ export function staticCodecs(tables: StaticCodecTables, reflected: (fullName: st
   const enumOf = (fullName: string, values: Record<string, number>) => {
     let e = enumsMade.get(fullName);
     if (!e) {
-      // As protobufjs's Enum: by id, the last name of an id wins.
-      const valuesById: Record<number, string> = {};
-      for (const name of Object.keys(values)) valuesById[values[name] as number] = name;
-      e = { values, valuesById };
+      e = { values, valuesById: enumValuesById(values) };
       enumsMade.set(fullName, e);
     }
     return e;
