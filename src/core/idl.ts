@@ -16,8 +16,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import protobuf from 'protobufjs';
 import type { flyteidl, google } from '@flyteorg/flyteidl/gen/pb-js/flyteidl.js';
-import { PRECOMPILED_CODECS, PRECOMPILED_ENUMS, type PrecompiledCodecs } from './idl-codecs.ts';
-import { enumValuesById, staticCodecs, type MessageCodec } from './static-codecs.ts';
+import { PRECOMPILED_CODECS, PRECOMPILED_ENUMS } from './idl-codecs.ts';
+import { staticCodecs, tableLookups, type MessageCodec, type TableEnum, type TableLookups } from './static-codecs.ts';
 
 export type { flyteidl, google };
 
@@ -52,6 +52,12 @@ const STUBS = new Set(['google/api/annotations.proto', 'protoc-gen-openapiv2/opt
 declare const __FLYTEIDL_DESCRIPTOR__: string | undefined;
 
 let root: LazyRoot | undefined;
+
+/**
+ * The build's tables (`idl-codecs.ts` in the single binary), each entry made once and shared by
+ * the codecs, the JSON mapping and reflection's `Type#setup`; undefined from source.
+ */
+const buildTables = PRECOMPILED_CODECS && PRECOMPILED_ENUMS ? tableLookups({ codecs: PRECOMPILED_CODECS, enums: PRECOMPILED_ENUMS }) : undefined;
 
 /**
  * The reflection root of the definitions this process uses: the single binary embeds their table
@@ -273,7 +279,7 @@ export function readyType(type: protobuf.Type): protobuf.Type {
 
 function lazyRoot(): LazyRoot {
   if (!root) {
-    if (PRECOMPILED_CODECS) usePrecompiledCodecs(PRECOMPILED_CODECS);
+    if (buildTables) usePrecompiledCodecs(buildTables);
     root = loadRoot();
   }
   return root;
@@ -297,7 +303,7 @@ export function idlService(fullName: string): protobuf.Service {
  * `Type#setup` does otherwise: fields resolved, the constructor, the five codecs, then the
  * well-known-type wrappers.
  */
-function usePrecompiledCodecs(codecs: (fullName: string) => PrecompiledCodecs | undefined): void {
+function usePrecompiledCodecs(tables: TableLookups): void {
   const Type = protobuf.Type as unknown as { prototype: Record<string, unknown> };
   const generate = Type.prototype.setup as (this: protobuf.Type) => protobuf.Type;
   const pb = protobuf as unknown as {
@@ -308,7 +314,7 @@ function usePrecompiledCodecs(codecs: (fullName: string) => PrecompiledCodecs | 
     wrappers: Record<string, { fromObject: (o: unknown) => unknown; toObject: (m: unknown, o?: unknown) => unknown }>;
   };
   Type.prototype.setup = function setup(this: protobuf.Type & Record<string, unknown>): protobuf.Type {
-    const c = codecs(this.fullName);
+    const c = tables.precompiled(this.fullName);
     // Without a precompiled codec protobufjs generates one, after resolving the whole root.
     if (!c) return generate.call(this);
     readyType(this);
@@ -389,8 +395,7 @@ const TO_OBJECT_OPTIONS: protobuf.IConversionOptions = {
  * The build's codecs without reflection (`static-codecs.ts`), in the single binary; undefined
  * from source, where protobufjs generates them.
  */
-const precompiledCodecOf =
-  PRECOMPILED_CODECS && PRECOMPILED_ENUMS ? staticCodecs({ codecs: PRECOMPILED_CODECS, enums: PRECOMPILED_ENUMS }, (fullName) => messageType(fullName.slice(1))) : undefined;
+const precompiledCodecOf = buildTables ? staticCodecs(buildTables, (fullName) => messageType(fullName.slice(1))) : undefined;
 
 const codecCache = new Map<string, MessageCodec>();
 
@@ -549,11 +554,7 @@ interface JsonType {
 }
 
 /** What the JSON mapping needs of an enum. */
-interface JsonEnum {
-  kind: 'enum';
-  values: Record<string, number>;
-  valuesById: Record<number, string>;
-}
+type JsonEnum = TableEnum;
 
 /** What the JSON mapping needs of a field. */
 interface JsonField {
@@ -606,21 +607,12 @@ function jsonTypeOfReflection(type: protobuf.Type): JsonType {
  * The types of the build's tables as the JSON mapping sees them, without reflection: a lookup by
  * full name (with its leading dot), undefined for a type the tables lack.
  */
-function jsonTypesOfTables(codecs: (fullName: string) => PrecompiledCodecs | undefined, enums: Record<string, Record<string, number>>): (fullName: string) => JsonType | undefined {
+function jsonTypesOfTables(tables: TableLookups): (fullName: string) => JsonType | undefined {
   const types = new Map<string, JsonType>();
-  const enumsMade = new Map<string, JsonEnum>();
-  const enumOf = (fullName: string, values: Record<string, number>): JsonEnum => {
-    let e = enumsMade.get(fullName);
-    if (!e) {
-      e = { kind: 'enum', values, valuesById: enumValuesById(values) };
-      enumsMade.set(fullName, e);
-    }
-    return e;
-  };
   const typeOf = (fullName: string): JsonType | undefined => {
     let j = types.get(fullName);
     if (j) return j;
-    const c = codecs(fullName);
+    const c = tables.precompiled(fullName);
     if (!c) return undefined;
     let defaults: Map<string, unknown> | undefined;
     const [name, specs] = c.json;
@@ -636,8 +628,7 @@ function jsonTypesOfTables(codecs: (fullName: string) => PrecompiledCodecs | und
         get resolvedType() {
           if (resolved !== undefined) return resolved;
           if (ref === null) return (resolved = null);
-          const values = enums[ref];
-          return (resolved = values ? enumOf(ref, values) : (typeOf(ref) ?? null));
+          return (resolved = tables.enumOf(ref) ?? typeOf(ref) ?? null);
         },
         get typeDefault() {
           defaults ??= new Map(c.defaults((protobuf as unknown as { util: unknown }).util));
@@ -652,7 +643,7 @@ function jsonTypesOfTables(codecs: (fullName: string) => PrecompiledCodecs | und
   return typeOf;
 }
 
-const tableJsonType = PRECOMPILED_CODECS && PRECOMPILED_ENUMS ? jsonTypesOfTables(PRECOMPILED_CODECS, PRECOMPILED_ENUMS) : undefined;
+const tableJsonType = buildTables ? jsonTypesOfTables(buildTables) : undefined;
 
 /** A message type by full name (`flyteidl.core.Literal`) for the JSON mapping: the build's tables in the binary, else reflection. */
 function jsonType(name: string): JsonType {
@@ -664,11 +655,8 @@ function jsonType(name: string): JsonType {
  * the tests that compare them with reflection's; the binary's own are {@link toJson} and {@link fromJson}.
  * @internal
  */
-export function jsonMappingOfTables(
-  codecs: (fullName: string) => PrecompiledCodecs | undefined,
-  enums: Record<string, Record<string, number>>,
-): { toJson: typeof toJson; fromJson: typeof fromJson } {
-  const typeOf = jsonTypesOfTables(codecs, enums);
+export function jsonMappingOfTables(tables: TableLookups): { toJson: typeof toJson; fromJson: typeof fromJson } {
+  const typeOf = jsonTypesOfTables(tables);
   const type = (name: string): JsonType => {
     const t = typeOf(`.${name}`);
     if (!t) throw new Error(`${name} is not a message type of these tables`);

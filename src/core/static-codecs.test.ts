@@ -5,7 +5,7 @@ import { codecsModule } from '../../scripts/build/idl-codecs.mjs';
 import { planRegistration } from '../cli/registration-plan.ts';
 import { fromJson, idlDescriptor, jsonMappingOfTables, messageType, toJson } from './idl.ts';
 import type { PrecompiledCodecs } from './idl-codecs.ts';
-import { staticCodecs, type MessageCodec } from './static-codecs.ts';
+import { staticCodecs, tableLookups, type MessageCodec } from './static-codecs.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -18,7 +18,8 @@ function buildTables(): { codecs: (fullName: string) => PrecompiledCodecs | unde
 
 const tables = buildTables();
 const reflected = (fullName: string): MessageCodec => messageType(fullName.slice(1));
-const codecOf = staticCodecs(tables, reflected);
+const lookups = tableLookups(tables);
+const codecOf = staticCodecs(lookups, reflected);
 const OPTIONS: protobuf.IConversionOptions = { longs: String, enums: Number, bytes: Buffer as unknown as typeof String, defaults: false, arrays: false, objects: false, oneofs: false };
 
 /** Encodes, decodes and normalises `value` as `type` both ways; the results must be the same. */
@@ -103,7 +104,7 @@ describe('static codecs (the build’s codecs without reflection)', () => {
 
   it('sets reflection up for a field left to it (Any) only when a value has that field', () => {
     const asked: string[] = [];
-    const codec = staticCodecs(tables, (fullName) => {
+    const codec = staticCodecs(tableLookups(tables), (fullName) => {
       asked.push(fullName);
       return reflected(fullName);
     });
@@ -142,7 +143,7 @@ describe('static codecs (the build’s codecs without reflection)', () => {
 });
 
 describe('the JSON mapping over the build’s tables (no reflection)', () => {
-  const tablesJson = jsonMappingOfTables(tables.codecs, tables.enums);
+  const tablesJson = jsonMappingOfTables(lookups);
 
   /** `toJson` and `fromJson` of `value` both ways; the results, or their errors, must be the same. */
   const same = (type: string, value: object): void => {

@@ -28,11 +28,42 @@ export interface StaticCodecTables {
   enums: Record<string, Record<string, number>>;
 }
 
-/** An enum's names by number, as protobufjs's `Enum#valuesById`: the last name of a number wins. */
-export function enumValuesById(values: Record<string, number>): Record<number, string> {
-  const byId: Record<number, string> = {};
-  for (const name of Object.keys(values)) byId[values[name] as number] = name;
-  return byId;
+/** An enum of the build's tables: its numbers by name, and its names by number as protobufjs's `Enum#valuesById` (the last name of a number wins). */
+export interface TableEnum {
+  kind: 'enum';
+  values: Record<string, number>;
+  valuesById: Record<number, string>;
+}
+
+/** The build's tables, each entry made once, for the codecs and the JSON mapping alike. */
+export interface TableLookups {
+  /** A type's codec factories and what reflection would give them; undefined for a type the tables lack. */
+  precompiled(fullName: string): PrecompiledCodecs | undefined;
+  /** An enum's values; undefined when `fullName` names no enum. */
+  enumOf(fullName: string): TableEnum | undefined;
+}
+
+/** Lookups over the build's tables that make each type's entry and each enum once. */
+export function tableLookups(tables: StaticCodecTables): TableLookups {
+  const precompiled = new Map<string, PrecompiledCodecs | undefined>();
+  const enums = new Map<string, TableEnum>();
+  return {
+    precompiled(fullName) {
+      if (!precompiled.has(fullName)) precompiled.set(fullName, tables.codecs(fullName));
+      return precompiled.get(fullName);
+    },
+    enumOf(fullName) {
+      let e = enums.get(fullName);
+      const values = tables.enums[fullName];
+      if (!e && values) {
+        const valuesById: Record<number, string> = {};
+        for (const name of Object.keys(values)) valuesById[values[name] as number] = name;
+        e = { kind: 'enum', values, valuesById };
+        enums.set(fullName, e);
+      }
+      return e;
+    },
+  };
 }
 
 interface Pb {
@@ -49,20 +80,10 @@ interface Pb {
  * (`google.protobuf.Any`: its JSON form needs reflection); `reflected` gives those, for fields.
  * Codecs are set up at their first use, each with the codecs of its fields set up at theirs.
  */
-export function staticCodecs(tables: StaticCodecTables, reflected: (fullName: string) => MessageCodec): (fullName: string) => MessageCodec | undefined {
+export function staticCodecs(tables: TableLookups, reflected: (fullName: string) => MessageCodec): (fullName: string) => MessageCodec | undefined {
   const pb = protobuf as unknown as Pb;
   const { util } = pb;
   const made = new Map<string, MessageCodec>();
-  const enumsMade = new Map<string, { values: Record<string, number>; valuesById: Record<number, string> }>();
-
-  const enumOf = (fullName: string, values: Record<string, number>) => {
-    let e = enumsMade.get(fullName);
-    if (!e) {
-      e = { values, valuesById: enumValuesById(values) };
-      enumsMade.set(fullName, e);
-    }
-    return e;
-  };
 
   const ctorOf = (c: PrecompiledCodecs): new () => object => {
     const C = c.ctor() as unknown as { prototype: Record<string, unknown> } & (new () => object);
@@ -94,15 +115,14 @@ export function staticCodecs(tables: StaticCodecTables, reflected: (fullName: st
     const found = made.get(fullName);
     if (found) return found;
     if (pb.wrappers[fullName]) return undefined;
-    const c = tables.codecs(fullName);
+    const c = tables.precompiled(fullName);
     if (!c) return undefined;
     // Set up at first use: until then each function sets the codec up and calls its real self.
     const codec = {} as MessageCodec & Record<string, unknown>;
     const setUp = (): MessageCodec => {
       const types = c.fields.map((f) => {
         if (f === null) return null;
-        const values = tables.enums[f];
-        return values ? enumOf(f, values) : (codecOf(f) ?? reflectedWhenUsed(f));
+        return tables.enumOf(f) ?? codecOf(f) ?? reflectedWhenUsed(f);
       });
       const C = ctorOf(c);
       codec.encode = c.encode(pb.Writer, types, util) as never;
