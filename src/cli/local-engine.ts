@@ -7,8 +7,9 @@
  * launch plans and failure policies are each implemented once.
  *
  * What stays between runs: the task cache, in `<user cache dir>/local-cache` (flytekit keeps its
- * local cache too). Everything else — database, inputs, outputs, logs — lives in a temporary
- * directory removed when the run ends.
+ * local cache too). Nothing else outlives the run: the database and the metadata documents
+ * (inputs, outputs, futures, errors) are in memory, raw data and logs in a temporary directory
+ * removed when the run ends.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -22,8 +23,9 @@ import type { flyteidl } from '../core/idl.ts';
 import { isTerminalWorkflowPhase, WorkflowPhases, type WorkflowPhase } from '../core/phases.ts';
 import { attemptKey, createDataStoreCatalog, createInMemoryLauncher, createPropeller, resolvePropellerConfig, systemClock, type Logger } from '../propeller/index.ts';
 import { DEFAULT_IMAGE, type EntityDef } from '../sdk/internal.ts';
+import { taskBlobs, type TaskBlobs } from '../runtime/blobs.ts';
 import { runWithTaskEnv } from '../runtime/task-env.ts';
-import { LocalDataStore } from '../storage/index.ts';
+import { LocalDataStore, MemoryMetadataStore, type DataStore } from '../storage/index.ts';
 import { userCacheDir } from './cache-dir.ts';
 import { sqliteNativeBinding } from './native-addon.ts';
 import type { PlannedEntity } from './registration-plan.ts';
@@ -51,8 +53,8 @@ export interface TaskFailure {
 
 /** A running local engine; `close()` removes everything but the cache. */
 export interface LocalEngine {
-  /** The engine's blob store (file inputs are uploaded into it). */
-  store: LocalDataStore;
+  /** The engine's blob store (file inputs are uploaded into it; its metadata documents are in memory). */
+  store: DataStore;
   /** Copies a local file or directory given as an input into the store; answers its URI there. */
   upload(absPath: string): Promise<string>;
   /** Registers planned entities (tasks, workflows, launch plans) in the engine's admin. */
@@ -103,6 +105,26 @@ export interface LocalEngineOptions {
   planOnDemand?: (target: flyteidl.core.IIdentifier) => PlannedEntity[] | undefined;
 }
 
+/**
+ * A task attempt's blobs in a local run: the engine's metadata documents (inputs, outputs, error
+ * and futures documents) in `store`'s memory, everything else as `host` (a task on this host)
+ * reaches it. A document given as a file input is copied under `localRoot` when localized.
+ */
+export function engineBlobs(store: MemoryMetadataStore, host: TaskBlobs, localRoot: string): TaskBlobs {
+  return {
+    read: (uri) => (store.holds(uri) ? store.read(uri) : host.read(uri)),
+    write: (uri, bytes) => (store.holds(uri) ? store.write(uri, bytes) : host.write(uri, bytes)),
+    async localize(uri) {
+      if (!store.holds(uri)) return host.localize(uri);
+      const dest = path.join(localRoot, crypto.createHash('sha256').update(uri).digest('hex').slice(0, 16), path.posix.basename(uri));
+      await fs.promises.mkdir(path.dirname(dest), { recursive: true });
+      await fs.promises.writeFile(dest, await store.read(uri));
+      return dest;
+    },
+    upload: (localPath, rawPrefix) => host.upload(localPath, rawPrefix),
+  };
+}
+
 /** Temporary directories of the engines running in this process. */
 const liveDirs = new Set<string>();
 let cleanupInstalled = false;
@@ -146,7 +168,7 @@ export async function startLocalEngine(opts: LocalEngineOptions): Promise<LocalE
   removeOnInterrupt(dir);
   const logs = path.join(dir, 'logs');
   fs.mkdirSync(logs);
-  const dataStore = new LocalDataStore(path.join(dir, 'blobs'));
+  const dataStore = new MemoryMetadataStore(new LocalDataStore(path.join(dir, 'blobs')));
   const nativeBinding = sqliteNativeBinding();
   const db = openAdminDb(':memory:', nativeBinding ? { nativeBinding } : {});
   const runner = createDeferredRunner();
@@ -156,8 +178,9 @@ export async function startLocalEngine(opts: LocalEngineOptions): Promise<LocalE
   );
 
   // Eager tasks reach admin with a scoped credential, as in a container, under the rules of the
-  // task socket, but in this process: no HTTP server, no express.
-  const credentials = TaskCredentials.forDataDir(dir);
+  // task socket, but in this process: no HTTP server, no express. The key lives as long as the
+  // run, in memory only.
+  const credentials = new TaskCredentials(crypto.randomBytes(32));
   const eagerAdmin = inProcessTaskAdmin(admin, credentials);
 
   let lastTaskFailure: TaskFailure | undefined;
@@ -179,7 +202,11 @@ export async function startLocalEngine(opts: LocalEngineOptions): Promise<LocalE
     };
     const [{ execute }, sdk] = await Promise.all([import('../runtime/index.ts'), import('../sdk/index.ts')]);
     const result = await runWithTaskEnv(taskEnv, () =>
-      execute({ ...(args as unknown as Parameters<typeof execute>[0]), codeRoot: opts.codeRoot }, sdk as unknown as Record<string, unknown>, { ...env, ...taskEnv }, { eagerAdmin, ...(opts.definition ? { definition: opts.definition } : {}) }),
+      execute({ ...(args as unknown as Parameters<typeof execute>[0]), codeRoot: opts.codeRoot }, sdk as unknown as Record<string, unknown>, { ...env, ...taskEnv }, {
+        eagerAdmin,
+        blobs: engineBlobs(dataStore, taskBlobs({ ...env, ...taskEnv }), path.join(dir, 'localized')),
+        ...(opts.definition ? { definition: opts.definition } : {}),
+      }),
     );
     if (!result.ok) {
       lastTaskFailure = {

@@ -6,6 +6,7 @@ export type { DataStore, BlobStat, BlobEntry } from './data-store.ts';
 export { S3DataStore, parseS3Uri, s3ConnectionFromEnv, s3ConnectionEnv, FLYTE_S3_ENV } from './s3-data-store.ts';
 export type { S3Connection } from './s3-data-store.ts';
 export { LocalDataStore, toFileUri } from './local-data-store.ts';
+export { MemoryMetadataStore } from './memory-metadata-store.ts';
 export { StorageError, STORAGE_ERROR_CODES, isStorageError } from './errors.ts';
 export type { StorageErrorCode } from './errors.ts';
 export {

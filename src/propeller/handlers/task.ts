@@ -331,7 +331,7 @@ export function createTaskHandler(): TaskNodeHandler {
       const err = executionError(
         'USER',
         EXECUTION_ERROR_CODES.LAUNCH_FAILED,
-        `raw-container tasks (Flyte's copilot) need the sandbox's local blob store; this sandbox keeps its data in ${exec.deps.data.rootUri}: run it with the default storage, or make the task a regular one`,
+        `raw-container tasks (Flyte's copilot) need the sandbox's local blob store; this engine keeps its data in ${exec.deps.data.rootUri} (an object store, or a local run's memory): run it in a sandbox with the default storage (a local run: tflyte-sandbox run --remote), or make the task a regular one`,
       );
       return Transition.failure(err, { patch, info, taskEvents: [event(ctx, task, 'FAILED', { error: err })] });
     }
