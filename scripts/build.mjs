@@ -310,19 +310,22 @@ async function packageBinary() {
     writeFileSync(stampFile, stamp);
   }
 
-  const { BUNDLE_ASSET, CODE_CACHE_ASSET, LEAN_CODE_CACHE_ASSET } = await import(pathToFileURL(join(root, 'src', 'cli', 'bundle-script.ts')).href);
+  const { BUNDLE_ASSET, CODE_CACHE_ASSET, LEAN_CODE_CACHE_ASSET, wrapBundle } = await import(pathToFileURL(join(root, 'src', 'cli', 'bundle-script.ts')).href);
   const { appendPayload } = await import(pathToFileURL(join(root, 'src', 'cli', 'binary-payload.ts')).href);
   const work = dirname(bundleFile);
   const seaMain = await seaEntry(work);
   // SEA assets stay mapped in the process once read: only the addon, which is extracted once.
   const assets = { 'better_sqlite3.node': addon };
-  // The bundle and its code caches: the payload appended after the executable (src/cli/binary-payload.ts).
-  const payload = { [BUNDLE_ASSET]: bundleFile };
+  // The bundle (wrapped as the binary compiles it) and its code caches: the payload appended after
+  // the executable (src/cli/binary-payload.ts).
+  const wrappedBundle = join(work, 'tflyte-sandbox.wrapped.cjs');
+  writeFileSync(wrappedBundle, wrapBundle(readFileSync(bundleFile, 'latin1')), 'latin1');
+  const payload = { [BUNDLE_ASSET]: wrappedBundle };
   // The code caches are trained by running the CLI's own commands: only for the CLI's entry.
   if (entry === resolve(root, 'src/cli/main.ts')) {
     const trained = join(work, CODE_CACHE_ASSET);
     const lean = join(work, LEAN_CODE_CACHE_ASSET);
-    await run(nodeBin, [join(root, 'scripts', 'build', 'code-cache.mjs'), bundleFile, trained, lean, addon, sha256File(addon).slice(0, 16)], 'code cache training');
+    await run(nodeBin, [join(root, 'scripts', 'build', 'code-cache.mjs'), wrappedBundle, trained, lean, addon, sha256File(addon).slice(0, 16)], 'code cache training');
     Object.assign(payload, { [CODE_CACHE_ASSET]: trained, [LEAN_CODE_CACHE_ASSET]: lean });
     log(`code caches: trained on the seed examples ${kb(statSync(trained).size)}, top-level only ${kb(statSync(lean).size)}`);
   }

@@ -6,7 +6,9 @@
  * anything it also writes the lean cache (top-level code only) that the daemon and the commands
  * running no workflow code take. Must run on the Node the binary is made of, with no V8 flags.
  *
- *   node scripts/build/code-cache.mjs BUNDLE TRAINED_OUT LEAN_OUT ADDON ADDON_DIGEST
+ *   node scripts/build/code-cache.mjs WRAPPED_BUNDLE TRAINED_OUT LEAN_OUT ADDON ADDON_DIGEST
+ *
+ * WRAPPED_BUNDLE is the bundle as the binary carries it (`wrapBundle` of src/cli/bundle-script.ts).
  *
  * A failing example fails the build: the cache would be trained on an error path.
  */
@@ -39,7 +41,7 @@ fs.mkdirSync(path.join(scratch, 'native', addonDigest), { recursive: true });
 fs.copyFileSync(addon, path.join(scratch, 'native', addonDigest, 'better_sqlite3.node'));
 
 try {
-  const script = compileBundle(fs.readFileSync(bundleFile, 'utf8'), bundleFile);
+  const script = compileBundle(fs.readFileSync(bundleFile, 'latin1'), bundleFile);
   fs.writeFileSync(leanOut, script.createCachedData());
   const mod = { exports: {} };
   process.argv = [process.execPath, bundleFile, '--version'];
@@ -57,7 +59,7 @@ try {
 const check = `
   const { compileBundle } = await import(${JSON.stringify(pathToFileURL(path.join(root, 'src', 'cli', 'bundle-script.ts')).href)});
   const fs = await import('node:fs');
-  const source = fs.readFileSync(${JSON.stringify(bundleFile)}, 'utf8');
+  const source = fs.readFileSync(${JSON.stringify(bundleFile)}, 'latin1');
   for (const f of ${JSON.stringify([trainedOut, leanOut])}) {
     if (compileBundle(source, ${JSON.stringify(bundleFile)}, fs.readFileSync(f)).cachedDataRejected) throw new Error('V8 rejects ' + f);
   }`;

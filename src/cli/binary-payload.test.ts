@@ -36,6 +36,19 @@ describe('binary payload', () => {
     expect(Object.keys(got)).not.toContain('missing');
   });
 
+  it('reads an entry into given memory when it fits, and into fresh memory when it does not', () => {
+    const bin = binaryWith({ small: 'abc', large: Buffer.alloc(64, 9) });
+    const into = Buffer.alloc(16, 0);
+    const small = readPayload(bin, ['small'], into).small;
+    expect(small?.toString()).toBe('abc');
+    expect(small?.buffer).toBe(into.buffer);
+    expect(into.subarray(0, 3).toString()).toBe('abc');
+    const large = readPayload(bin, ['large'], into).large;
+    expect(large?.equals(Buffer.alloc(64, 9))).toBe(true);
+    expect(large?.buffer).not.toBe(into.buffer);
+    expect(() => readPayload(bin, ['small', 'large'], into)).toThrow(/one name at a time/);
+  });
+
   it('refuses a binary without a payload, cut short, or with a damaged index, naming the file', () => {
     const plain = binaryWith({});
     fs.writeFileSync(plain, 'no payload here, just bytes of an executable');

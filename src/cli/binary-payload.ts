@@ -52,14 +52,19 @@ export function appendPayload(binary: string, entries: Record<string, string>): 
 /**
  * Reads the named entries of `binary`'s payload; a name the payload lacks is absent from the
  * result. Throws {@link PayloadError} when the binary has no readable payload.
+ *
+ * `into`: memory to read an entry into when it fits (a view of it is returned), instead of fresh
+ * memory, whose every page costs a fault on first touch. Each entry read overwrites it: ask for
+ * one name.
  */
-export function readPayload(binary: string, names: readonly string[]): Record<string, Buffer> {
+export function readPayload(binary: string, names: readonly string[], into?: Buffer): Record<string, Buffer> {
+  if (into && names.length > 1) throw new RangeError('readPayload: one name at a time when reading into a buffer');
   const fd = fs.openSync(binary, 'r');
   try {
     const size = fs.fstatSync(fd).size;
-    const readAt = (offset: number, length: number, what: string): Buffer => {
+    const readAt = (offset: number, length: number, what: string, into?: Buffer): Buffer => {
       if (offset < 0 || length < 0 || offset + length > size) throw new PayloadError(binary, `${what} lies beyond its end`);
-      const buf = Buffer.allocUnsafeSlow(length);
+      const buf = into && length <= into.length ? into.subarray(0, length) : Buffer.allocUnsafeSlow(length);
       let done = 0;
       while (done < length) {
         const n = fs.readSync(fd, buf, done, length - done, offset + done);
@@ -80,7 +85,7 @@ export function readPayload(binary: string, names: readonly string[]): Record<st
     const out: Record<string, Buffer> = {};
     for (const name of names) {
       const at = index[name];
-      if (at) out[name] = readAt(at[0], at[1], name);
+      if (at) out[name] = readAt(at[0], at[1], name, into);
     }
     return out;
   } finally {
@@ -95,15 +100,15 @@ export function readPayload(binary: string, names: readonly string[]): Record<st
  * `process.execPath` is the loader, and the binary is one of the files the process has mapped
  * (`/proc/self/maps`), the first of them with a payload.
  */
-export function readOwnPayload(names: readonly string[]): Record<string, Buffer> {
+export function readOwnPayload(names: readonly string[], into?: Buffer): Record<string, Buffer> {
   try {
-    return readPayload(process.execPath, names);
+    return readPayload(process.execPath, names, into);
   } catch (e) {
     if (!(e instanceof PayloadError)) throw e;
     for (const file of mappedFiles()) {
       if (file === process.execPath) continue;
       try {
-        return readPayload(file, names);
+        return readPayload(file, names, into);
       } catch {
         // Not the binary (a library, the loader, a file gone since): the next one.
       }

@@ -18,18 +18,20 @@ quietDefaultLoaderWarning();
 const asset = codeCacheAssetFor(process.argv.slice(2));
 let bundle: Buffer | undefined;
 let cache: Buffer | undefined;
+let source: string;
 try {
-  const payload = readOwnPayload([BUNDLE_ASSET, asset]);
-  bundle = payload[BUNDLE_ASSET];
-  cache = payload[asset];
+  bundle = readOwnPayload([BUNDLE_ASSET])[BUNDLE_ASSET];
   if (!bundle) throw new PayloadError(process.execPath, 'its CLI bundle is missing');
+  // The build makes the bundle pure ASCII, so Latin-1 decoding is exact, and faster than UTF-8's.
+  source = bundle.toString('latin1');
+  // The bundle's bytes are in the string now: the cache is read into their memory, already mapped.
+  cache = readOwnPayload([asset], bundle)[asset];
 } catch (e) {
   if (!(e instanceof PayloadError)) throw e;
   process.stderr.write(`tflyte-sandbox: ${e.message}\n`);
   process.exit(70);
 }
-// The build makes the bundle pure ASCII, so Latin-1 decoding is exact, and faster than UTF-8's.
-const script = compileBundle(bundle.toString('latin1'), __filename, cache);
+const script = compileBundle(source, __filename, cache);
 recordCodeCacheOutcome({
   cache: asset === LEAN_CODE_CACHE_ASSET ? 'lean' : 'trained',
   state: !cache ? 'absent' : script.cachedDataRejected ? 'rejected' : 'used',
