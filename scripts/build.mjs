@@ -241,11 +241,15 @@ function longWithoutWasm() {
  * export is the module object and whose named exports are its data properties, read once; its
  * accessors (`fs.promises`, `crypto.webcrypto`: loaded when first read) are left out, so an
  * import of one fails the build: such a module keeps esbuild's wrapping (`KEEP_WRAPPED`), as do
- * the dependencies' imports (they may take namespaces).
+ * the dependencies' imports (they may take namespaces). The ones in `LOADED_AT_FIRST_USE` are
+ * loaded when one of their functions is first read, and can only be imported by default.
  */
 function builtinsAsModules() {
   // `AsyncLocalStorage` is an accessor of node:async_hooks.
   const KEEP_WRAPPED = new Set(['async_hooks']);
+  // Built-ins a local run rarely calls but that cost to load (~2 ms for fs/promises, which loads
+  // readline and the REPL's history; timers/promises), loaded at first use: imported by default only.
+  const LOADED_AT_FIRST_USE = new Set(['fs/promises', 'timers/promises']);
   const builtins = new Set(builtinModules.filter((m) => !KEEP_WRAPPED.has(m)));
   const reserved = new Set('break case catch class const continue debugger default delete do else enum export extends false finally for function if implements import in instanceof interface let new null package private protected public return static super switch this throw true try typeof var void while with yield await'.split(' '));
   const nodeRequire = createRequire(import.meta.url);
@@ -259,6 +263,19 @@ function builtinsAsModules() {
       });
       b.onLoad({ filter: /.*/, namespace: 'builtin-module' }, (a) => {
         const m = nodeRequire(a.path);
+        const name = a.path.replace(/^node:/, '');
+        if (LOADED_AT_FIRST_USE.has(name)) {
+          // The default export only (an import of a name fails the build): an object whose
+          // properties load the module when first read.
+          const keys = Object.keys(m).filter((k) => typeof m[k] === 'function');
+          const contents = [
+            'let m;',
+            'const lazy = {};',
+            `for (const k of ${JSON.stringify(keys)}) Object.defineProperty(lazy, k, { get: () => (m ??= require(${JSON.stringify(a.path)}))[k], enumerable: true });`,
+            'export default lazy;',
+          ].join('\n');
+          return { contents, loader: 'js' };
+        }
         const names = Object.keys(m).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && !reserved.has(k) && 'value' in Object.getOwnPropertyDescriptor(m, k));
         const contents = [`const m = require(${JSON.stringify(a.path)});`, 'export default m;', ...names.map((n) => `export const ${n} = m.${n};`)].join('\n');
         return { contents, loader: 'js' };

@@ -26,8 +26,10 @@ const CODEC_SCOPES = {
 
 /**
  * The source of `src/core/idl-codecs.ts` in the bundle:
- * `export function PRECOMPILED_CODECS(fullName) { switch (fullName) { case "<type full name>": return { encode: (Writer, types, util) => fn, … }; … } }`
- * and `export const PRECOMPILED_ENUMS = { "<enum full name>": { NAME: number, … } }`. A switch, not
+ * `export function PRECOMPILED_CODECS(fullName) { switch (fullName) { case "<type full name>": return { encode(Writer, types, util) { return fn }, … }; … } }`
+ * and `export const PRECOMPILED_ENUMS = { "<enum full name>": { NAME: number, … } }`. The factories
+ * are methods: esbuild's `keepNames` leaves a method's name as it is, where it would wrap each
+ * `name: function` in a call naming it (a `defineProperty` per function made). A switch, not
  * a table: a process makes the functions of the types it uses, when it first uses them, instead
  * of ~2,000 functions for 331 types at every start.
  * Besides the codecs, each type carries what protobufjs's reflection would otherwise have to give
@@ -59,10 +61,10 @@ export function codecsModule(root) {
     // As Type#setup does before generating: every field resolved.
     for (const f of type.fieldsArray) f.resolve();
     const fns = Object.entries(generators).map(
-      ([name, gen]) => `${name}:function(${CODEC_SCOPES[name].join(',')}){return ${gen(type).toString()}}`,
+      ([name, gen]) => `${name}(${CODEC_SCOPES[name].join(',')}){return ${gen(type).toString()}}`,
     );
     // The message constructor (Type#ctor), which protobufjs also generates at first use.
-    fns.push(`ctor:function(){return ${protobuf.Type.generateConstructor(type).toString()}}`);
+    fns.push(`ctor(){return ${protobuf.Type.generateConstructor(type).toString()}}`);
     const fields = type.fieldsArray.map((f) => (f.resolvedType ? f.resolvedType.fullName : null));
     const defaults = type.fieldsArray.map((f) => `[${JSON.stringify(f.name)},${defaultSource(protobuf, type, f)}]`);
     const oneofs = type.oneofsArray.map((o) => [o.name, o.oneof]);
@@ -70,7 +72,7 @@ export function codecsModule(root) {
     const json = [type.name, type.fieldsArray.map((f) => [f.name, f.type, f.map ? 2 : f.repeated ? 1 : 0, f.partOf ? f.partOf.name : null])];
     return (
       `case ${JSON.stringify(type.fullName)}:return{${fns.join(',')},fields:${JSON.stringify(fields)},` +
-      `defaults:function(util){return[${defaults.join(',')}]},oneofs:${JSON.stringify(oneofs)},json:${JSON.stringify(json)}};`
+      `defaults(util){return[${defaults.join(',')}]},oneofs:${JSON.stringify(oneofs)},json:${JSON.stringify(json)}};`
     );
   });
   const enumEntries = enums.map((e) => `${JSON.stringify(e.fullName)}:${JSON.stringify(e.values)}`);

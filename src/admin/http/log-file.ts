@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import timers from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Response } from 'express';
 import { adminError } from '../errors.ts';
@@ -97,7 +97,7 @@ export async function streamLog(res: Response, file: string, dataDir: string, op
       res.write(chunk);
     }
     if (done) break;
-    await sleep(opts.pollMs ?? 200);
+    await timers.setTimeout(opts.pollMs ?? 200);
   }
   if (!closed) res.end();
 }

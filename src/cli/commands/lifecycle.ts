@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
+import timers from 'node:timers/promises';
 import {
   clearState,
   ensureConfigFile,
@@ -210,7 +210,7 @@ export async function start(opts: { dataDir?: string; port?: string; launcher?: 
       if (exposure) console.warn(`warning: ${exposure}`);
       return state;
     }
-    await sleep(20);
+    await timers.setTimeout(20);
   }
   try {
     process.kill(child.pid as number, 'SIGTERM');
@@ -253,7 +253,7 @@ export async function stop(opts: { dataDir?: string; quiet?: boolean }): Promise
   }
   process.kill(state.pid, 'SIGTERM');
   const deadline = Date.now() + 15_000;
-  while (isAlive(state.pid) && Date.now() < deadline) await sleep(25);
+  while (isAlive(state.pid) && Date.now() < deadline) await timers.setTimeout(25);
   if (isAlive(state.pid)) process.kill(state.pid, 'SIGKILL');
   clearState(dataDir);
   forgetRunning(dataDir);
