@@ -6,9 +6,11 @@
  * anything it also writes the lean cache (top-level code only) that the daemon and the commands
  * running no workflow code take. Must run on the Node the binary is made of, with no V8 flags.
  *
- *   node scripts/build/code-cache.mjs WRAPPED_BUNDLE TRAINED_OUT LEAN_OUT ADDON ADDON_DIGEST
+ *   node scripts/build/code-cache.mjs WRAPPED_BUNDLE TRAINED_OUT LEAN_OUT ADDON ADDON_DIGEST WRAPPED_EXTRAS EXTRAS_OUT
  *
- * WRAPPED_BUNDLE is the bundle as the binary carries it (`wrapBundle` of src/cli/bundle-script.ts).
+ * WRAPPED_BUNDLE and WRAPPED_EXTRAS are the bundles as the binary carries them (`wrapBundle` of
+ * src/cli/bundle-script.ts); EXTRAS_OUT gets the extras' cache (top-level only: what the daemon
+ * runs of them is compiled when first called, as the daemon's lean cache leaves it).
  *
  * A failing example fails the build: the cache would be trained on an error path.
  */
@@ -19,9 +21,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-const [bundleFile, trainedOut, leanOut, addon, addonDigest] = process.argv.slice(2).map((a, i) => (i === 4 ? a : path.resolve(a)));
+const [bundleFile, trainedOut, leanOut, addon, addonDigest, extrasFile, extrasOut] = process.argv.slice(2).map((a, i) => (i === 4 ? a : path.resolve(a)));
 const root = path.resolve(import.meta.dirname, '../..');
-const { compileBundle, runBundle } = await import(pathToFileURL(path.join(root, 'src', 'cli', 'bundle-script.ts')).href);
+const { compileBundle, requireWithExtras, runBundle, runExtras } = await import(pathToFileURL(path.join(root, 'src', 'cli', 'bundle-script.ts')).href);
 
 /** What the cache is trained on: the seed examples as the demo runs them. */
 const TRAINING = [
@@ -43,9 +45,12 @@ fs.copyFileSync(addon, path.join(scratch, 'native', addonDigest, 'better_sqlite3
 try {
   const script = compileBundle(fs.readFileSync(bundleFile, 'latin1'), bundleFile);
   fs.writeFileSync(leanOut, script.createCachedData());
+  const extras = compileBundle(fs.readFileSync(extrasFile, 'latin1'), extrasFile);
+  fs.writeFileSync(extrasOut, extras.createCachedData());
   const mod = { exports: {} };
   process.argv = [process.execPath, bundleFile, '--version'];
-  runBundle(script, mod, createRequire(bundleFile), bundleFile);
+  const require = createRequire(bundleFile);
+  runBundle(script, mod, requireWithExtras(require, () => runExtras(extras, require, extrasFile)), bundleFile);
   for (const args of TRAINING) {
     const code = await mod.exports.main(args);
     if (code !== 0) throw new Error(`training run failed (exit ${code}): tflyte-sandbox ${args.join(' ')}`);
@@ -62,11 +67,14 @@ const check = `
   const source = fs.readFileSync(${JSON.stringify(bundleFile)}, 'latin1');
   for (const f of ${JSON.stringify([trainedOut, leanOut])}) {
     if (compileBundle(source, ${JSON.stringify(bundleFile)}, fs.readFileSync(f)).cachedDataRejected) throw new Error('V8 rejects ' + f);
-  }`;
+  }
+  const extras = fs.readFileSync(${JSON.stringify(extrasFile)}, 'latin1');
+  if (compileBundle(extras, ${JSON.stringify(extrasFile)}, fs.readFileSync(${JSON.stringify(extrasOut)})).cachedDataRejected) throw new Error('V8 rejects ' + ${JSON.stringify(extrasOut)});`;
 const checked = spawnSync(process.execPath, ['--input-type=module', '-e', check], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
 if (checked.status !== 0) {
   fs.rmSync(trainedOut, { force: true });
   fs.rmSync(leanOut, { force: true });
+  fs.rmSync(extrasOut, { force: true });
   throw new Error(`a fresh process refuses the code caches: ${checked.stderr.trim()}`);
 }
 process.exit(0);

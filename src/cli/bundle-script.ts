@@ -24,6 +24,43 @@ export const CODE_CACHE_ASSET = 'tflyte-sandbox.codecache';
  */
 export const LEAN_CODE_CACHE_ASSET = 'tflyte-sandbox-lean.codecache';
 
+/**
+ * The extras bundle: the dependencies a local run never loads (the AWS SDK, express, dockerode,
+ * execa, tar, yaml), which the build keeps out of the CLI bundle (scripts/build.mjs, `extrasApart`),
+ * and its code cache (top-level only).
+ */
+export const EXTRAS_ASSET = 'tflyte-extras.cjs';
+export const EXTRAS_CODE_CACHE_ASSET = 'tflyte-extras.codecache';
+/** How the CLI bundle asks for a module of the extras: `require('tflyte-extra:express')`. */
+export const EXTRA_PREFIX = 'tflyte-extra:';
+
+/** What the extras bundle exports: each of its modules, made at its first request. */
+export type ExtraModules = Record<string, () => unknown>;
+
+/**
+ * `base`, except that `tflyte-extra:<id>` answers the module `<id>` of the extras bundle, which
+ * `loadExtras` reads and runs at the first such request.
+ */
+export function requireWithExtras(base: NodeJS.Require, loadExtras: () => ExtraModules): NodeJS.Require {
+  let extras: ExtraModules | undefined;
+  const withExtras = (id: string): unknown => {
+    if (!id.startsWith(EXTRA_PREFIX)) return base(id);
+    const name = id.slice(EXTRA_PREFIX.length);
+    extras ??= loadExtras();
+    const make = Object.hasOwn(extras, name) ? extras[name] : undefined;
+    if (!make) throw new Error(`${name} is not in this binary's extras bundle: the binary is damaged or of another build (install it again)`);
+    return make();
+  };
+  return Object.assign(withExtras, { resolve: base.resolve, cache: base.cache, main: base.main, extensions: base.extensions }) as NodeJS.Require;
+}
+
+/** Runs a compiled extras bundle ({@link compileBundle} of its wrapped source); its modules. */
+export function runExtras(script: vm.Script, require: NodeJS.Require, filename: string): ExtraModules {
+  const mod = { exports: {} };
+  runBundle(script, mod, require, filename);
+  return mod.exports as ExtraModules;
+}
+
 /** Commands that load, register or run workflow code: they take the trained cache. */
 const TRAINED_COMMANDS = new Set(['run', 'execute', 'worker', 'register', 'package', 'demo']);
 

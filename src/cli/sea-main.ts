@@ -6,10 +6,14 @@
  * Commands that run workflow code take the trained cache; the rest, the daemon included, the lean
  * one (top-level code only): see `codeCacheAssetFor`.
  * Without a cache, or with one V8 refuses (other V8 flags in NODE_OPTIONS), it compiles as
- * without one: slower to start, same behaviour. Without a bundle (a binary cut short) it says so
+ * without one: slower to start, same behaviour. The extras bundle (what a local run never loads)
+ * is read, compiled and run at the bundle's first `require('tflyte-extra:…')`. Without a bundle (a binary cut short) it says so
  * and exits.
  */
-import { BUNDLE_ASSET, codeCacheAssetFor, compileBundle, LEAN_CODE_CACHE_ASSET, quietDefaultLoaderWarning, recordCodeCacheOutcome, runBundle } from './bundle-script.ts';
+import {
+  BUNDLE_ASSET, codeCacheAssetFor, compileBundle, EXTRAS_ASSET, EXTRAS_CODE_CACHE_ASSET, LEAN_CODE_CACHE_ASSET, quietDefaultLoaderWarning, recordCodeCacheOutcome, requireWithExtras, runBundle, runExtras,
+  type ExtraModules,
+} from './bundle-script.ts';
 import { PayloadError, readOwnPayload } from './binary-payload.ts';
 
 // Node calls the loader option experimental, and would say so on the first `import()` of a
@@ -38,4 +42,14 @@ recordCodeCacheOutcome({
 });
 // The bytes are V8's now; let them go before the bundle runs.
 bundle = cache = undefined;
-runBundle(script, module, require, __filename);
+
+/** The extras bundle (dependencies a local run never loads), read and run at its first use. */
+function loadExtras(): ExtraModules {
+  const bytes = readOwnPayload([EXTRAS_ASSET])[EXTRAS_ASSET];
+  if (!bytes) throw new PayloadError(process.execPath, 'its extras bundle is missing');
+  const source = bytes.toString('latin1');
+  const extrasCache = readOwnPayload([EXTRAS_CODE_CACHE_ASSET], bytes)[EXTRAS_CODE_CACHE_ASSET];
+  return runExtras(compileBundle(source, `${__filename}#extras`, extrasCache), require, __filename);
+}
+
+runBundle(script, module, requireWithExtras(require, loadExtras), __filename);
