@@ -211,15 +211,16 @@ function asciiOnly(file) {
 
 /**
  * Dependencies that a local run never loads — the AWS SDK (S3 storage), express (the daemon's
- * HTTP API), dockerode and execa (Docker), tar (code bundles, images), yaml (config files) — are
- * left out of the CLI bundle, in a bundle of their own (the extras). Each import of one becomes
+ * HTTP API), dockerode and execa (Docker), yaml (config files) — are left out of the CLI bundle,
+ * in a bundle of their own (the extras). tar stays: a task's `execute` unpacks its code bundle
+ * with it, and would otherwise load the extras at every attempt. Each import of one becomes
  * `require('tflyte-extra:<id>')`, which the binary's entry answers from the extras, read and
  * compiled at the first such request (src/cli/bundle-script.ts, `requireWithExtras`). Half the CLI
  * bundle: a local run reads, copies and deserialises that much less code at start (~9 ms).
  * `ids` collects the modules asked for.
  */
 function extrasApart(prefix, ids) {
-  const EXTRA_PACKAGES = ['@aws-sdk/', '@smithy/', 'express', 'dockerode', 'execa', 'tar', 'yaml'];
+  const EXTRA_PACKAGES = ['@aws-sdk/', '@smithy/', 'express', 'dockerode', 'execa', 'yaml'];
   const isExtra = (id) => EXTRA_PACKAGES.some((p) => (p.endsWith('/') ? id.startsWith(p) : id === p || id.startsWith(`${p}/`)));
   return {
     name: 'extras-apart',

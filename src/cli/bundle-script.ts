@@ -26,7 +26,7 @@ export const LEAN_CODE_CACHE_ASSET = 'tflyte-sandbox-lean.codecache';
 
 /**
  * The extras bundle: the dependencies a local run never loads (the AWS SDK, express, dockerode,
- * execa, tar, yaml), which the build keeps out of the CLI bundle (scripts/build.mjs, `extrasApart`),
+ * execa, yaml), which the build keeps out of the CLI bundle (scripts/build.mjs, `extrasApart`),
  * and its code cache (top-level only).
  */
 export const EXTRAS_ASSET = 'tflyte-extras.cjs';
