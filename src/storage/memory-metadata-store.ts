@@ -9,7 +9,9 @@
  * about a third of a small local run's time on a slow disk. The URIs stay the `file://` URIs of
  * the disk store, so the engine, admin and the runtime see the same layout as in the sandbox.
  *
- * There is no `localPath`: like a store on S3, the metadata has no host path to bind-mount.
+ * There is no `localPath`: like a store on S3, the metadata has no host path to bind-mount. A run
+ * holds its documents until it ends (a few hundred bytes to a few KB each; a task's outputs are
+ * bounded by `maxTaskOutputBytes`).
  */
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -85,8 +87,7 @@ export class MemoryMetadataStore implements DataStore {
     if (p === this.#prefix || this.#isDir(p)) throw new StorageError(STORAGE_ERROR_CODES.INVALID_URI, `cannot write ${uri}: it is a directory`);
     // A copy: the caller may reuse its buffer.
     this.#docs.set(p, Uint8Array.prototype.slice.call(bytes));
-    for (let dir = path.dirname(p); dir !== this.#prefix && !this.#dirs.has(dir); dir = path.dirname(dir)) this.#dirs.add(dir);
-    this.#dirs.add(this.#prefix);
+    this.#addDirsOf(p);
   }
 
   async exists(uri: string): Promise<boolean> {
@@ -132,7 +133,15 @@ export class MemoryMetadataStore implements DataStore {
     if (p === undefined) return this.#disk.delete(uri);
     for (const doc of [...this.#docs.keys()]) if (isInside(doc, p)) this.#docs.delete(doc);
     this.#dirs.clear();
-    for (const doc of this.#docs.keys()) for (let dir = path.dirname(doc); isInside(dir, this.#prefix) && !this.#dirs.has(dir); dir = path.dirname(dir)) this.#dirs.add(dir);
+    for (const doc of this.#docs.keys()) this.#addDirsOf(doc);
+  }
+
+  /** Records the directories a document makes: its ancestors up to the prefix, which included. */
+  #addDirsOf(doc: string): void {
+    for (let dir = path.dirname(doc); !this.#dirs.has(dir); dir = path.dirname(dir)) {
+      this.#dirs.add(dir);
+      if (dir === this.#prefix) break;
+    }
   }
 
   /** The lexical path of a URI in the store (normalised; throws for one outside it). */
