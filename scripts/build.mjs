@@ -317,7 +317,8 @@ function builtinsAsModules() {
   // `AsyncLocalStorage` is an accessor of node:async_hooks.
   const KEEP_WRAPPED = new Set(['async_hooks']);
   // Built-ins a local run rarely calls but that cost to load (~2 ms for fs/promises, which loads
-  // readline and the REPL's history; timers/promises), loaded at first use: imported by default only.
+  // readline and the REPL's history; timers/promises), loaded when one of their properties is first
+  // read: imported by default only.
   const LOADED_AT_FIRST_USE = new Set(['fs/promises', 'timers/promises']);
   const builtins = new Set(builtinModules.filter((m) => !KEEP_WRAPPED.has(m)));
   const reserved = new Set('break case catch class const continue debugger default delete do else enum export extends false finally for function if implements import in instanceof interface let new null package private protected public return static super switch this throw true try typeof var void while with yield await'.split(' '));
@@ -335,8 +336,8 @@ function builtinsAsModules() {
         const name = a.path.replace(/^node:/, '');
         if (LOADED_AT_FIRST_USE.has(name)) {
           // The default export only (an import of a name fails the build): an object whose
-          // properties load the module when first read.
-          const keys = Object.keys(m).filter((k) => typeof m[k] === 'function');
+          // properties (functions, and `constants` or `scheduler`) load the module when first read.
+          const keys = Object.keys(m);
           const contents = [
             'let m;',
             'const lazy = {};',
