@@ -123,12 +123,13 @@ async function bundle() {
   mkdirSync(dirname(bundleFile), { recursive: true });
   const { EXTRA_PREFIX } = await import(pathToFileURL(join(root, 'src', 'cli', 'bundle-script.ts')).href);
   const extraModules = new Set();
+  const common = bundleOptions();
   const result = await esbuild.build({
-    ...bundleOptions(),
+    ...common,
     entryPoints: [entry],
     outfile: bundleFile,
     define: {
-      ...bundleOptions().define,
+      ...common.define,
       // JSON text, parsed at the first reflection lookup: an object literal would be built at every start.
       __FLYTEIDL_DESCRIPTOR__: JSON.stringify(units),
       // Large values are JSON text parsed where they are used: esbuild makes an object value a
@@ -159,7 +160,7 @@ async function bundle() {
   // each made (initialised) at its first request.
   const table = [...extraModules].sort().map((id) => `${JSON.stringify(id)}: () => require(${JSON.stringify(id)})`);
   const extras = await esbuild.build({
-    ...bundleOptions(),
+    ...common,
     stdin: { contents: `module.exports = {\n${table.join(',\n')}\n};\n`, resolveDir: root, sourcefile: 'tflyte-extras.cjs', loader: 'js' },
     outfile: extrasFile,
     plugins: [unsupportedModules()],

@@ -23,7 +23,7 @@ import type { flyteidl } from '../core/idl.ts';
 import { isTerminalWorkflowPhase, WorkflowPhases, type WorkflowPhase } from '../core/phases.ts';
 import { attemptKey, createDataStoreCatalog, createInMemoryLauncher, createPropeller, resolvePropellerConfig, systemClock, type Logger } from '../propeller/index.ts';
 import { DEFAULT_IMAGE, type EntityDef } from '../sdk/internal.ts';
-import { taskBlobs, type TaskBlobs } from '../runtime/blobs.ts';
+import { localCopyPath, taskBlobs, type TaskBlobs } from '../runtime/blobs.ts';
 import { runWithTaskEnv } from '../runtime/task-env.ts';
 import { LocalDataStore, MemoryMetadataStore, type DataStore } from '../storage/index.ts';
 import { userCacheDir } from './cache-dir.ts';
@@ -116,7 +116,7 @@ export function engineBlobs(store: MemoryMetadataStore, host: TaskBlobs, localRo
     write: (uri, bytes) => (store.holds(uri) ? store.write(uri, bytes) : host.write(uri, bytes)),
     async localize(uri) {
       if (!store.holds(uri)) return host.localize(uri);
-      const dest = path.join(localRoot, crypto.createHash('sha256').update(uri).digest('hex').slice(0, 16), path.posix.basename(uri));
+      const dest = localCopyPath(localRoot, uri, path.posix.basename(uri));
       await fs.promises.mkdir(path.dirname(dest), { recursive: true });
       await fs.promises.writeFile(dest, await store.read(uri));
       return dest;
@@ -201,10 +201,11 @@ export async function startLocalEngine(opts: LocalEngineOptions): Promise<LocalE
       ...(spec.adminUrl !== undefined ? { TFLYTE_ADMIN_URL: spec.adminUrl } : {}),
     };
     const [{ execute }, sdk] = await Promise.all([import('../runtime/index.ts'), import('../sdk/index.ts')]);
+    const attemptEnv = { ...env, ...taskEnv };
     const result = await runWithTaskEnv(taskEnv, () =>
-      execute({ ...(args as unknown as Parameters<typeof execute>[0]), codeRoot: opts.codeRoot }, sdk as unknown as Record<string, unknown>, { ...env, ...taskEnv }, {
+      execute({ ...(args as unknown as Parameters<typeof execute>[0]), codeRoot: opts.codeRoot }, sdk as unknown as Record<string, unknown>, attemptEnv, {
         eagerAdmin,
-        blobs: engineBlobs(dataStore, taskBlobs({ ...env, ...taskEnv }), path.join(dir, 'localized')),
+        blobs: engineBlobs(dataStore, taskBlobs(attemptEnv), path.join(dir, 'localized')),
         ...(opts.definition ? { definition: opts.definition } : {}),
       }),
     );

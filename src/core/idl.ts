@@ -570,6 +570,25 @@ interface JsonField {
   readonly typeDefault: unknown;
 }
 
+/** A message type of the JSON mapping, from its fields. */
+function jsonMessage(fullName: string, name: string, fieldsArray: JsonField[]): JsonType {
+  return { kind: 'message', fullName, name, fields: Object.fromEntries(fieldsArray.map((f) => [f.name, f])), fieldsArray };
+}
+
+/** A field of the JSON mapping whose message or enum is resolved at its first use. */
+function jsonField(spec: Omit<JsonField, 'resolvedType' | 'typeDefault'>, resolve: () => JsonType | JsonEnum | null, typeDefault: () => unknown): JsonField {
+  let resolved: JsonType | JsonEnum | null | undefined;
+  return {
+    ...spec,
+    get resolvedType() {
+      return resolved !== undefined ? resolved : (resolved = resolve());
+    },
+    get typeDefault() {
+      return typeDefault();
+    },
+  };
+}
+
 const reflectedJsonTypes = new WeakMap<protobuf.Type, JsonType>();
 
 /** A reflection type as the JSON mapping sees it (readied first; field types at first use). */
@@ -577,28 +596,22 @@ function jsonTypeOfReflection(type: protobuf.Type): JsonType {
   let j = reflectedJsonTypes.get(type);
   if (j) return j;
   readyType(type);
-  const fieldsArray = type.fieldsArray.map((f): JsonField => {
-    let resolved: JsonType | JsonEnum | null | undefined;
-    return {
-      name: f.name,
-      type: f.type,
-      map: f.map,
-      repeated: f.repeated,
-      partOf: f.partOf ? { name: f.partOf.name } : null,
-      get resolvedType() {
-        if (resolved !== undefined) return resolved;
+  const fieldsArray = type.fieldsArray.map((f) =>
+    jsonField(
+      { name: f.name, type: f.type, map: f.map, repeated: f.repeated, partOf: f.partOf ? { name: f.partOf.name } : null },
+      () => {
         const r = f.resolvedType;
-        if (r instanceof protobuf.Type) return (resolved = jsonTypeOfReflection(r));
-        if (r instanceof protobuf.Enum) return (resolved = { kind: 'enum', values: r.values, valuesById: r.valuesById });
-        return (resolved = null);
+        if (r instanceof protobuf.Type) return jsonTypeOfReflection(r);
+        if (r instanceof protobuf.Enum) return { kind: 'enum', values: r.values, valuesById: r.valuesById };
+        return null;
       },
-      get typeDefault() {
+      () => {
         f.resolve();
         return f.typeDefault;
       },
-    };
-  });
-  j = { kind: 'message', fullName: type.fullName, name: type.name, fields: Object.fromEntries(fieldsArray.map((f) => [f.name, f])), fieldsArray };
+    ),
+  );
+  j = jsonMessage(type.fullName, type.name, fieldsArray);
   reflectedJsonTypes.set(type, j);
   return j;
 }
@@ -616,27 +629,18 @@ function jsonTypesOfTables(tables: TableLookups): (fullName: string) => JsonType
     if (!c) return undefined;
     let defaults: Map<string, unknown> | undefined;
     const [name, specs] = c.json;
-    const fieldsArray = specs.map(([fieldName, type, kind, oneof], i): JsonField => {
+    const fieldsArray = specs.map(([fieldName, type, kind, oneof], i) => {
       const ref = c.fields[i] ?? null;
-      let resolved: JsonType | JsonEnum | null | undefined;
-      return {
-        name: fieldName,
-        type,
-        map: kind === 2,
-        repeated: kind === 1,
-        partOf: oneof === null ? null : { name: oneof },
-        get resolvedType() {
-          if (resolved !== undefined) return resolved;
-          if (ref === null) return (resolved = null);
-          return (resolved = tables.enumOf(ref) ?? typeOf(ref) ?? null);
-        },
-        get typeDefault() {
+      return jsonField(
+        { name: fieldName, type, map: kind === 2, repeated: kind === 1, partOf: oneof === null ? null : { name: oneof } },
+        () => (ref === null ? null : (tables.enumOf(ref) ?? typeOf(ref) ?? null)),
+        () => {
           defaults ??= new Map(c.defaults((protobuf as unknown as { util: unknown }).util));
           return defaults.get(fieldName);
         },
-      };
+      );
     });
-    j = { kind: 'message', fullName, name, fields: Object.fromEntries(fieldsArray.map((f) => [f.name, f])), fieldsArray };
+    j = jsonMessage(fullName, name, fieldsArray);
     types.set(fullName, j);
     return j;
   };

@@ -79,8 +79,8 @@ export function taskBlobs(env: NodeJS.ProcessEnv, remote?: { files: FileAccess; 
     async localize(uri) {
       if (remote && !isS3(uri)) return localizeRemote(remote, fileUri(uri));
       if (!isS3(uri)) return uriToPath(uri);
-      const dir = path.join(os.tmpdir(), 'tflyte-blobs', createHash('sha256').update(uri).digest('hex').slice(0, 16));
-      const dest = path.join(dir, path.posix.basename(parseS3Uri(uri).key) || 'blob');
+      const dest = localCopyPath(path.join(os.tmpdir(), 'tflyte-blobs'), uri, path.posix.basename(parseS3Uri(uri).key));
+      const dir = path.dirname(dest);
       if (!fs.existsSync(path.join(dir, '.complete'))) {
         await fsp.rm(dir, { recursive: true, force: true });
         await (await s3(uri)).download(uri, dest);
@@ -118,10 +118,18 @@ function fileUri(uri: string): string {
   return uri.startsWith('file:') ? uri : toFileUri(uri);
 }
 
+/**
+ * Where a local copy of the blob at `uri` goes under `root`: a directory of its own, named by the
+ * URI's hash, holding it as `name` (`blob` when empty).
+ */
+export function localCopyPath(root: string, uri: string, name: string): string {
+  return path.join(root, createHash('sha256').update(uri).digest('hex').slice(0, 16), name || 'blob');
+}
+
 /** Downloads a file or directory blob through `remote` (once per URI); its local path. */
 async function localizeRemote(remote: { files: FileAccess; localRoot: string }, uri: string): Promise<string> {
-  const dir = path.join(remote.localRoot, createHash('sha256').update(uri).digest('hex').slice(0, 16));
-  const dest = path.join(dir, path.posix.basename(uriToPath(uri)) || 'blob');
+  const dest = localCopyPath(remote.localRoot, uri, path.posix.basename(uriToPath(uri)));
+  const dir = path.dirname(dest);
   if (fs.existsSync(path.join(dir, '.complete'))) return dest;
   await fsp.rm(dir, { recursive: true, force: true });
   const kind = await remote.files.stat(uri);

@@ -191,6 +191,18 @@ export class LocalDataStore implements DataStore {
     return toFileUri(p);
   }
 
+  /**
+   * The path `uri` names under the root, by name only (links not resolved, nothing read from the
+   * disk); throws `SBX_STORAGE_OUTSIDE_ROOT` for a URI outside it. For a store that keeps some of
+   * these paths elsewhere (`MemoryMetadataStore`); everything on the disk goes through
+   * {@link localPath}, which also resolves links.
+   */
+  lexicalPath(uri: string): string {
+    const p = this.#lexicalPath(uri);
+    this.#assertLexicallyInside(p, uri);
+    return p;
+  }
+
   #lexicalPath(uri: string): string {
     if (typeof uri !== 'string' || !uri.startsWith('file:')) throw outsideRoot(uri);
     // What toFileUri wrote without escaping (the usual URI): its path as is, already normalised.
@@ -227,8 +239,7 @@ export class LocalDataStore implements DataStore {
 
   /** The local path of `uri`, checked inside by name and with links resolved; how many trailing names of it do not exist. */
   #checked(uri: string, likelyExists: boolean): { path: string; missing: number } {
-    const p = this.#lexicalPath(uri);
-    this.#assertLexicallyInside(p, uri);
+    const p = this.lexicalPath(uri);
     return { path: p, missing: this.#assertPhysicallyInside(p, uri, likelyExists) };
   }
 }

@@ -15,7 +15,6 @@
  */
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { BlobEntry, BlobStat, DataStore } from './data-store.ts';
 import { StorageError, STORAGE_ERROR_CODES } from './errors.ts';
 import { toFileUri, type LocalDataStore } from './local-data-store.ts';
@@ -40,16 +39,12 @@ export class MemoryMetadataStore implements DataStore {
   constructor(disk: LocalDataStore, metadataUri = disk.join(disk.rootUri, 'metadata')) {
     this.#disk = disk;
     this.rootUri = disk.rootUri;
-    this.#prefix = this.#pathOf(metadataUri);
+    this.#prefix = disk.lexicalPath(metadataUri);
   }
 
   /** Whether `uri` (a `file://` URI or an absolute path) names a document kept in memory. */
   holds(uri: string): boolean {
-    try {
-      return isInside(this.#pathOf(uri.startsWith('file:') ? uri : toFileUri(path.resolve(uri))), this.#prefix);
-    } catch {
-      return false;
-    }
+    return this.#inMemory(uri.startsWith('file:') ? uri : toFileUri(path.resolve(uri))) !== undefined;
   }
 
   join(base: string, ...segments: string[]): string {
@@ -66,7 +61,7 @@ export class MemoryMetadataStore implements DataStore {
     // No links in memory: names decide, as in an object store.
     return roots.some((r) => {
       try {
-        return isInside(p, this.#pathOf(r));
+        return isInside(p, this.#disk.lexicalPath(r));
       } catch {
         return false;
       }
@@ -144,17 +139,11 @@ export class MemoryMetadataStore implements DataStore {
     }
   }
 
-  /** The lexical path of a URI in the store (normalised; throws for one outside it). */
-  #pathOf(uri: string): string {
-    const joined = this.#disk.join(uri);
-    return joined.startsWith('file:///') && !joined.includes('%') ? joined.slice('file://'.length) : fileURLToPath(joined);
-  }
-
   /** The lexical path of `uri` when it is kept in memory; undefined for one on the disk (the disk store then checks it). */
   #inMemory(uri: string): string | undefined {
     let p: string;
     try {
-      p = this.#pathOf(uri);
+      p = this.#disk.lexicalPath(uri);
     } catch {
       return undefined;
     }
