@@ -61,20 +61,16 @@ try {
 }
 
 // A fresh process must take both caches, as the binary will (same V8, no flags).
+const caches = [[bundleFile, trainedOut], [bundleFile, leanOut], [extrasFile, extrasOut]];
 const check = `
   const { compileBundle } = await import(${JSON.stringify(pathToFileURL(path.join(root, 'src', 'cli', 'bundle-script.ts')).href)});
   const fs = await import('node:fs');
-  const source = fs.readFileSync(${JSON.stringify(bundleFile)}, 'latin1');
-  for (const f of ${JSON.stringify([trainedOut, leanOut])}) {
-    if (compileBundle(source, ${JSON.stringify(bundleFile)}, fs.readFileSync(f)).cachedDataRejected) throw new Error('V8 rejects ' + f);
-  }
-  const extras = fs.readFileSync(${JSON.stringify(extrasFile)}, 'latin1');
-  if (compileBundle(extras, ${JSON.stringify(extrasFile)}, fs.readFileSync(${JSON.stringify(extrasOut)})).cachedDataRejected) throw new Error('V8 rejects ' + ${JSON.stringify(extrasOut)});`;
+  for (const [source, cache] of ${JSON.stringify(caches)}) {
+    if (compileBundle(fs.readFileSync(source, 'latin1'), source, fs.readFileSync(cache)).cachedDataRejected) throw new Error('V8 rejects ' + cache);
+  }`;
 const checked = spawnSync(process.execPath, ['--input-type=module', '-e', check], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
 if (checked.status !== 0) {
-  fs.rmSync(trainedOut, { force: true });
-  fs.rmSync(leanOut, { force: true });
-  fs.rmSync(extrasOut, { force: true });
+  for (const [, cache] of caches) fs.rmSync(cache, { force: true });
   throw new Error(`a fresh process refuses the code caches: ${checked.stderr.trim()}`);
 }
 process.exit(0);
