@@ -21,7 +21,7 @@ import { adaptCompiler, createAdminCore, createDeferredRunner, inProcessTaskAdmi
 import { compileWorkflow } from '../compiler/index.ts';
 import type { flyteidl } from '../core/idl.ts';
 import { isTerminalWorkflowPhase, WorkflowPhases, type WorkflowPhase } from '../core/phases.ts';
-import { attemptKey, createDataStoreCatalog, createInMemoryLauncher, createPropeller, resolvePropellerConfig, systemClock, type Logger } from '../propeller/index.ts';
+import { attemptKey, createDataStoreCatalog, createInMemoryLauncher, createPropeller, resolvePropellerConfig, systemClock, type ExecutionEventSink, type Logger } from '../propeller/index.ts';
 import { DEFAULT_IMAGE, type EntityDef } from '../sdk/internal.ts';
 import { localCopyPath, taskBlobs, type TaskBlobs } from '../runtime/blobs.ts';
 import { runWithTaskEnv } from '../runtime/task-env.ts';
@@ -152,6 +152,21 @@ function removeOnInterrupt(dir: string): void {
   process.on('exit', removeAll);
 }
 
+/**
+ * What a local run records of its events: the workflow events, which make each execution's phase,
+ * outputs and error (what the run prints, what `waitForTerminal` waits for, and what ends an eager
+ * task's children). Node and task events are the history the console and the API show; nothing
+ * can read them once a local run ends, so it does not record them (flytekit's local runs keep no
+ * history either).
+ */
+export function workflowEventsOnly(sink: ExecutionEventSink): ExecutionEventSink {
+  return {
+    workflowEvent: (ev) => sink.workflowEvent(ev),
+    nodeEvent: () => Promise.resolve(),
+    taskEvent: () => Promise.resolve(),
+  };
+}
+
 const quiet: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m, f) => process.stderr.write(`engine: ${m}${f ? ` ${JSON.stringify(f)}` : ''}\n`) };
 
 /**
@@ -222,7 +237,7 @@ export async function startLocalEngine(opts: LocalEngineOptions): Promise<LocalE
   const launcher = createInMemoryLauncher((spec) => runAttempt(spec));
   const cacheStore = new LocalDataStore(opts.cacheDir ?? path.join(userCacheDir(env), 'local-cache'));
   const propeller = createPropeller(
-    { clock: systemClock, launcher, store: admin.stateStore, events: admin.eventSink, data: dataStore, children: admin.childPort, logger: quiet, credentials, catalog: createDataStoreCatalog(cacheStore) },
+    { clock: systemClock, launcher, store: admin.stateStore, events: workflowEventsOnly(admin.eventSink), data: dataStore, children: admin.childPort, logger: quiet, credentials, catalog: createDataStoreCatalog(cacheStore) },
     resolvePropellerConfig({ logDir: logs, runtime: { command: ['tflyte-sandbox'] }, defaultImage: DEFAULT_IMAGE, adminUrl: 'http://tflyte-local' }),
   );
   runner.bind(propeller);
