@@ -27,8 +27,7 @@ import {
 } from '../sdk/internal.ts';
 import { makeEntity } from '../sdk/entities.ts';
 import { startLocalEngine, type LocalOutcome } from './local-engine.ts';
-import { planEntities, type PlannedEntity } from './registration-plan.ts';
-import type { flyteidl } from '../core/idl.ts';
+import { planCalled, planOnDemandFrom } from './registration-plan.ts';
 
 /** Where direct calls keep their task cache (default: the local runs' cache, in the user cache dir). */
 export interface DirectCallOptions {
@@ -46,7 +45,7 @@ export async function runDirect(def: EntityDef, inputs: Record<string, unknown>,
   // A map is registered through the task it maps: a call of one alone runs in a workflow of its own.
   const target = def.kind === 'map' ? mapWorkflow(def) : def;
   // Compile errors surface before anything runs.
-  const entities = planned(target);
+  const entities = planCalled(target, SETTINGS);
   const engine = await startLocalEngine({ codeRoot: process.cwd(), definition: definedEntity, planOnDemand, ...options });
   let outcome: LocalOutcome;
   try {
@@ -61,22 +60,8 @@ export async function runDirect(def: EntityDef, inputs: Record<string, unknown>,
   throw failureOf(def, outcome);
 }
 
-/** What registering `def` takes (it and everything it calls); throws its compile error. */
-function planned(def: EntityDef): PlannedEntity[] {
-  const plan = planEntities([def], SETTINGS);
-  const own = plan.skipped.find((s) => s.name === entityName(def));
-  if (own) throw own.error;
-  return plan.entities;
-}
-
-/**
- * The entities an execution of `target` needs: the entity itself (the call, or what an eager body
- * calls) is found among those defined in this process.
- */
-function planOnDemand(target: flyteidl.core.IIdentifier): PlannedEntity[] | undefined {
-  const def = definedEntity(target.name ?? '');
-  return def ? planned(def) : undefined;
-}
+/** What an eager body calls is found among the entities defined in this process. */
+const planOnDemand = planOnDemandFrom(definedEntity, SETTINGS);
 
 /** The error a failed direct call throws. */
 function failureOf(def: EntityDef, outcome: LocalOutcome): Error {

@@ -5,7 +5,7 @@
 import { literalMapToJs } from '../../core/index.ts';
 import { entityName, findEntity, launchableInputs, launchTargetOf, loadUserModule, type EntityDef } from '../../sdk/internal.ts';
 import { startLocalEngine } from '../local-engine.ts';
-import { planRegistration } from '../registration-plan.ts';
+import { planOnDemandFrom, planRegistration } from '../registration-plan.ts';
 import { assertRequiredInputs, describeInputs, inputsForApi, isOptionalInput, parseEntityInputs } from '../entity-inputs.ts';
 import { setupSdk } from '../sdk-setup.ts';
 import { CommandError, UsageError } from '../usage-error.ts';
@@ -58,11 +58,14 @@ export async function runLocal(file: string, entity: string, words: string[], op
   const { def, inputs } = prepared as { def: EntityDef; inputs: Record<string, unknown> };
   const project = opts.project ?? 'flytesnacks';
   const domain = opts.domain ?? 'development';
-  // The same registration the sandbox gets (without a code bundle: tasks run from these files).
-  const plan = await planRegistration(file, { project, domain });
+  // What the sandbox would register for this entity (without a code bundle: tasks run from these
+  // files): the entity and what it calls, as `pyflyte run` registers its target; an entity of the
+  // files that only an eager body or a dynamic workflow calls is registered when first launched.
+  const plan = await planRegistration(file, { project, domain, only: [def] });
   const own = plan.skipped.find((s) => s.name === entityName(def));
   if (own) throw own.error;
-  const engine = await startLocalEngine({ codeRoot: plan.loaded.root });
+  const planOnDemand = planOnDemandFrom((name) => plan.loaded.allEntities.get(name), plan.settings);
+  const engine = await startLocalEngine({ codeRoot: plan.loaded.root, planOnDemand });
   try {
     engine.register(plan.entities);
     const literals = await inputsForApi((abs) => engine.upload(abs), def, inputs);
