@@ -23,11 +23,9 @@ import {
   DEFAULT_IMAGE,
   type EntityDef,
   type SerializationSettings,
-  type WorkflowDef,
 } from '../sdk/internal.ts';
-import { makeEntity } from '../sdk/entities.ts';
 import { startLocalEngine, type LocalOutcome } from './local-engine.ts';
-import { planCalled, planOnDemandFrom } from './registration-plan.ts';
+import { launchable, planCalled, planOnDemandFrom } from './registration-plan.ts';
 
 /** Where direct calls keep their task cache (default: the local runs' cache, in the user cache dir). */
 export interface DirectCallOptions {
@@ -42,8 +40,7 @@ const SETTINGS: SerializationSettings = { project: 'flytesnacks', domain: 'devel
  */
 export async function runDirect(def: EntityDef, inputs: Record<string, unknown>, options: DirectCallOptions = {}): Promise<unknown> {
   const literals = callInputs(def, inputs);
-  // A map is registered through the task it maps: a call of one alone runs in a workflow of its own.
-  const target = def.kind === 'map' ? mapWorkflow(def) : def;
+  const target = launchable(def);
   // Compile errors surface before anything runs.
   const entities = planCalled(target, SETTINGS);
   const engine = await startLocalEngine({ codeRoot: process.cwd(), definition: definedEntity, planOnDemand, ...options });
@@ -73,13 +70,6 @@ function failureOf(def: EntityDef, outcome: LocalOutcome): Error {
     return new TaskFailedError(failed.task, failed.attempts, failed.thrown ?? new Error(failed.message));
   }
   return new Error(`${entityName(def)} ${outcome.phase}: ${message}`);
-}
-
-/** A workflow whose one node is the map `def`, with its inputs and outputs. */
-function mapWorkflow(def: EntityDef): WorkflowDef {
-  const callMap = makeEntity<(inputs: Record<string, unknown>) => unknown>(def);
-  const name = `${entityName(def)}_call`;
-  return { kind: 'workflow', name, fallbackName: name, iface: def.iface, defaults: {}, body: (inputs) => callMap(inputs), failurePolicy: 'FAIL_IMMEDIATELY' };
 }
 
 /** Makes direct calls of entities (outside workflows and eager bodies) run through the engine. */

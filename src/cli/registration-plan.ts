@@ -27,6 +27,7 @@ import {
   type TaskDef,
   type WorkflowDef,
 } from '../sdk/internal.ts';
+import { makeEntity } from '../sdk/entities.ts';
 import { createBundle, type Bundle, type BundleFile } from '../storage/index.ts';
 import { setupSdk } from './sdk-setup.ts';
 import { isSandboxError } from '../core/errors.ts';
@@ -124,6 +125,18 @@ export async function planRegistration(file: string, o: PlanOptions): Promise<Re
     ...(o.rawOutputPrefix ? { rawOutputPrefix: o.rawOutputPrefix } : {}),
   };
   return { loaded, bundle, settings, ...planEntities(o.only ?? loaded.allEntities.values(), settings) };
+}
+
+/**
+ * What an execution of `def` launches: `def` itself, or, for a map (registered through the task it
+ * maps, not under its own name), a workflow whose one node is the map, with its inputs and outputs.
+ */
+export function launchable(def: EntityDef): EntityDef {
+  if (def.kind !== 'map') return def;
+  const callMap = makeEntity<(inputs: Record<string, unknown>) => unknown>(def);
+  const name = `${entityName(def)}_call`;
+  const wf: WorkflowDef = { kind: 'workflow', name, fallbackName: name, iface: def.iface, defaults: {}, body: (inputs) => callMap(inputs), failurePolicy: 'FAIL_IMMEDIATELY' };
+  return wf;
 }
 
 /** What registering `def` takes: it and everything it calls, under `settings`; throws its compile error. */

@@ -158,6 +158,16 @@ function md5(bytes: Uint8Array): Uint8Array {
   return crypto.createHash('md5').update(bytes).digest();
 }
 
+/**
+ * Registers entities planned apart from a file's registration (a map's workflow, see `launchable`),
+ * with the file's settings; an identical existing one is fine.
+ */
+export async function registerPlanned(conn: Connection, entities: PlannedEntity[]): Promise<void> {
+  for (const step of entities) {
+    await refusedAs(`registering ${step.kind} ${step.id.name} (version ${step.id.version}): ${conn.name} refused it`, () => send(conn, step));
+  }
+}
+
 /** One line per skipped entity: its name and the first line of its error. */
 export function skippedLines(skipped: SkippedEntity[]): string[] {
   return skipped.map((s) => `${s.kind} ${s.name} was not registered: ${(s.error.message.split('\n')[0] ?? '').replace(/:$/, '')} (run it to see why)`);

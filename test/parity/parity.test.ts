@@ -35,6 +35,8 @@ const CASES: [string, string[], Expected][] = [
     ['--xs', '[2, 4, 1, 3, 5]'],
     { phase: 'FAILED', error: { code: 'ArrayNodeMinSuccessesNotMet', kind: USER, message: /^map over test\.fixtures\.parity\.cases\.halve_even \(node n0\): 3 of 5 items failed, so at most 2 can succeed but 3 must \(min success ratio 0\.6\)/ } },
   ],
+  ['halve_each', ['--x', '[2, 4, 6]'], { phase: 'SUCCEEDED', outputs: { o0: [1, 2, 3] } }],
+  ['halve_each', ['--x', '[2, 3]'], { phase: 'FAILED', error: { code: 'ArrayNodeMinSuccessesNotMet', kind: USER, message: /^map over test\.fixtures\.parity\.cases\.halve_even \(node n0\): 1 of 2 items failed/ } }],
   ['sum_to', ['--n', '3'], { phase: 'SUCCEEDED', outputs: { o0: 6 } }],
   ['eager_catches', ['--x', '3'], { phase: 'SUCCEEDED', outputs: { o0: 'caught: odd' } }],
   ['eager_catches', ['--x', '4'], { phase: 'SUCCEEDED', outputs: { o0: '2' } }],

@@ -6,7 +6,8 @@
  */
 import { entityName, launchTargetOf, type EntityDef } from '../../sdk/internal.ts';
 import { inputsForApi } from '../entity-inputs.ts';
-import { connect, consoleUrl, dataProxyUploader, follow, outputsJson, phaseName, registerFile, skippedLines } from '../remote.ts';
+import { connect, consoleUrl, dataProxyUploader, follow, outputsJson, phaseName, registerFile, registerPlanned, skippedLines } from '../remote.ts';
+import { launchable, planCalled } from '../registration-plan.ts';
 import { CommandError } from '../usage-error.ts';
 import { prepareRun } from './run.ts';
 
@@ -26,6 +27,9 @@ export async function runRemote(file: string, entity: string, words: string[], o
   // The entity asked for reports its own error; its broken neighbours are only mentioned.
   const own = reg.skipped.find((s) => s.name === entityName(def));
   if (own) throw own.error;
+  // A map runs as a workflow of its own, registered beside the file's entities.
+  const target = launchable(def);
+  if (target !== def) await registerPlanned(conn, planCalled(target, reg.settings));
   if (!json) for (const line of skippedLines(reg.skipped)) console.error(`note: ${line}`);
   const literals = await inputsForApi(dataProxyUploader(conn, project, domain), def, inputs);
   const execId = await conn.client.createExecution({
@@ -33,7 +37,7 @@ export async function runRemote(file: string, entity: string, words: string[], o
     domain,
     ...(opts.name ? { name: String(opts.name) } : {}),
     spec: {
-      launchPlan: launchTargetOf(def, reg.settings),
+      launchPlan: launchTargetOf(target, reg.settings),
       metadata: { mode: 0, principal: 'tflyte-cli' },
       ...(conn.rawOutputPrefix ? { rawOutputDataConfig: { outputLocationPrefix: conn.rawOutputPrefix } } : {}),
     },

@@ -5,7 +5,7 @@
 import { literalMapToJs } from '../../core/index.ts';
 import { entityName, findEntity, launchableInputs, launchTargetOf, loadUserModule, type EntityDef } from '../../sdk/internal.ts';
 import { startLocalEngine } from '../local-engine.ts';
-import { planOnDemandFrom, planRegistration } from '../registration-plan.ts';
+import { launchable, planOnDemandFrom, planRegistration } from '../registration-plan.ts';
 import { assertRequiredInputs, describeInputs, inputsForApi, isOptionalInput, parseEntityInputs } from '../entity-inputs.ts';
 import { setupSdk } from '../sdk-setup.ts';
 import { CommandError, UsageError } from '../usage-error.ts';
@@ -61,15 +61,16 @@ export async function runLocal(file: string, entity: string, words: string[], op
   // What the sandbox would register for this entity (without a code bundle: tasks run from these
   // files): the entity and what it calls, as `pyflyte run` registers its target; an entity of the
   // files that only an eager body or a dynamic workflow calls is registered when first launched.
-  const plan = await planRegistration(file, { project, domain, only: [def] });
-  const own = plan.skipped.find((s) => s.name === entityName(def));
+  const target = launchable(def);
+  const plan = await planRegistration(file, { project, domain, only: [target] });
+  const own = plan.skipped.find((s) => s.name === entityName(target));
   if (own) throw own.error;
   const planOnDemand = planOnDemandFrom((name) => plan.loaded.allEntities.get(name), plan.settings);
   const engine = await startLocalEngine({ codeRoot: plan.loaded.root, planOnDemand });
   try {
     engine.register(plan.entities);
     const literals = await inputsForApi((abs) => engine.upload(abs), def, inputs);
-    const outcome = await engine.run(launchTargetOf(def, plan.settings), literals);
+    const outcome = await engine.run(launchTargetOf(target, plan.settings), literals);
     const js = outcome.outputs ? literalMapToJs(outcome.outputs) : {};
     const error = outcome.error;
     if (opts.json) {
