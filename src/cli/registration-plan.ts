@@ -3,7 +3,7 @@
  * derived from it, and every task, workflow (with its default launch plan) and launch plan the
  * loaded files export, as Flyte's registration payloads in dependency order. `register` and
  * `run --remote` send the plan to the sandbox; `package` writes it in `pyflyte package`'s format.
- * A local run plans only the entity it runs (`only`), and its engine the rest on demand.
+ * A local run plans only the entity it runs (`planCalled`), and its engine the rest on demand.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -97,11 +97,6 @@ export interface PlanOptions {
   image?: string;
   /** The launch plans' raw-output prefix (`raw_output_data_config`), when not the backend's own. */
   rawOutputPrefix?: string;
-  /**
-   * Plans these entities of the file and what they call, instead of every entity the file
-   * exports (a local run: the entity run, as `pyflyte run` registers only its target).
-   */
-  only?: EntityDef[];
 }
 
 /**
@@ -124,7 +119,7 @@ export async function planRegistration(file: string, o: PlanOptions): Promise<Re
     ...(o.bundleUri ? { bundleUri: await o.bundleUri(bundle) } : {}),
     ...(o.rawOutputPrefix ? { rawOutputPrefix: o.rawOutputPrefix } : {}),
   };
-  return { loaded, bundle, settings, ...planEntities(o.only ?? loaded.allEntities.values(), settings) };
+  return { loaded, bundle, settings, ...planEntities(loaded.allEntities.values(), settings) };
 }
 
 /**

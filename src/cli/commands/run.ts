@@ -3,9 +3,9 @@
  * `pyflyte run`: in-process by default, in the sandbox with `--remote`.
  */
 import { literalMapToJs } from '../../core/index.ts';
-import { entityName, findEntity, launchableInputs, launchTargetOf, loadUserModule, type EntityDef } from '../../sdk/internal.ts';
+import { entityName, findEntity, launchableInputs, launchTargetOf, loadUserModule, LOCAL_SETTINGS, type EntityDef, type LoadedModule, type SerializationSettings } from '../../sdk/internal.ts';
 import { startLocalEngine } from '../local-engine.ts';
-import { launchable, planOnDemandFrom, planRegistration } from '../registration-plan.ts';
+import { launchable, planCalled, planOnDemandFrom } from '../registration-plan.ts';
 import { assertRequiredInputs, describeInputs, inputsForApi, isOptionalInput, parseEntityInputs } from '../entity-inputs.ts';
 import { setupSdk } from '../sdk-setup.ts';
 import { CommandError, UsageError } from '../usage-error.ts';
@@ -55,22 +55,19 @@ export async function runLocal(file: string, entity: string, words: string[], op
     console.log(prepared.help);
     return;
   }
-  const { def, inputs } = prepared as { def: EntityDef; inputs: Record<string, unknown> };
-  const project = opts.project ?? 'flytesnacks';
-  const domain = opts.domain ?? 'development';
-  // What the sandbox would register for this entity (without a code bundle: tasks run from these
+  const { loaded, def, inputs } = prepared as { loaded: LoadedModule; def: EntityDef; inputs: Record<string, unknown> };
+  // What the sandbox would register for this entity, without a code bundle (tasks run from these
   // files): the entity and what it calls, as `pyflyte run` registers its target; an entity of the
   // files that only an eager body or a dynamic workflow calls is registered when first launched.
+  const settings: SerializationSettings = { ...LOCAL_SETTINGS, project: opts.project ?? 'flytesnacks', domain: opts.domain ?? 'development' };
   const target = launchable(def);
-  const plan = await planRegistration(file, { project, domain, only: [target] });
-  const own = plan.skipped.find((s) => s.name === entityName(target));
-  if (own) throw own.error;
-  const planOnDemand = planOnDemandFrom((name) => plan.loaded.allEntities.get(name), plan.settings);
-  const engine = await startLocalEngine({ codeRoot: plan.loaded.root, planOnDemand });
+  const entities = planCalled(target, settings);
+  const planOnDemand = planOnDemandFrom((name) => loaded.allEntities.get(name), settings);
+  const engine = await startLocalEngine({ codeRoot: loaded.root, planOnDemand });
   try {
-    engine.register(plan.entities);
+    engine.register(entities);
     const literals = await inputsForApi((abs) => engine.upload(abs), def, inputs);
-    const outcome = await engine.run(launchTargetOf(target, plan.settings), literals);
+    const outcome = await engine.run(launchTargetOf(target, settings), literals);
     const js = outcome.outputs ? literalMapToJs(outcome.outputs) : {};
     const error = outcome.error;
     if (opts.json) {
