@@ -135,9 +135,7 @@ export async function registerFile(conn: Connection, file: string, project: stri
   const last = plan.entities.at(-1);
   if (!last || !(await stepDone(conn, last))) {
     await refusedAs(`registering ${file}: ${conn.name} refused the code bundle`, () => conn.client.putSigned(location, plan.bundle.bytes, plan.bundle.bytes.length));
-    for (const step of plan.entities) {
-      await refusedAs(`registering ${file}: ${conn.name} refused ${step.kind} ${step.id.name} (version ${step.id.version})`, () => send(conn, step));
-    }
+    await registerPlanned(conn, file, plan.entities);
   }
   const names = (k: PlannedEntity['kind']) => [...new Set(plan.entities.filter((e) => e.kind === k).map((e) => e.id.name as string))];
   return { loaded: plan.loaded, settings: plan.settings, tasks: names('task'), workflows: plan.workflows, launchPlans: names('launchPlan'), skipped: plan.skipped };
@@ -159,12 +157,12 @@ function md5(bytes: Uint8Array): Uint8Array {
 }
 
 /**
- * Registers entities planned apart from a file's registration (a map's workflow, see `launchable`),
- * with the file's settings; an identical existing one is fine.
+ * Sends planned entities of `file`, in order: a file's registration, or entities planned apart
+ * from it with its settings (a map's workflow, see `launchable`). An identical existing one is fine.
  */
-export async function registerPlanned(conn: Connection, entities: PlannedEntity[]): Promise<void> {
+export async function registerPlanned(conn: Connection, file: string, entities: PlannedEntity[]): Promise<void> {
   for (const step of entities) {
-    await refusedAs(`registering ${step.kind} ${step.id.name} (version ${step.id.version}): ${conn.name} refused it`, () => send(conn, step));
+    await refusedAs(`registering ${file}: ${conn.name} refused ${step.kind} ${step.id.name} (version ${step.id.version})`, () => send(conn, step));
   }
 }
 

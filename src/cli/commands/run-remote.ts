@@ -29,7 +29,7 @@ export async function runRemote(file: string, entity: string, words: string[], o
   if (own) throw own.error;
   // A map runs as a workflow of its own, registered beside the file's entities.
   const target = launchable(def);
-  if (target !== def) await registerPlanned(conn, planCalled(target, reg.settings));
+  if (target !== def) await registerPlanned(conn, file, planCalled(target, reg.settings));
   if (!json) for (const line of skippedLines(reg.skipped)) console.error(`note: ${line}`);
   const literals = await inputsForApi(dataProxyUploader(conn, project, domain), def, inputs);
   const execId = await conn.client.createExecution({
