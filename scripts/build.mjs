@@ -312,7 +312,7 @@ function longWithoutWasm() {
  * accessors (`fs.promises`, `crypto.webcrypto`: loaded when first read) are left out, so an
  * import of one fails the build: such a module keeps esbuild's wrapping (`KEEP_WRAPPED`), as do
  * the dependencies' imports (they may take namespaces). The ones in `LOADED_AT_FIRST_USE` are
- * loaded when one of their functions is first read, and can only be imported by default.
+ * loaded when one of their properties is first read, and can only be imported by default.
  */
 function builtinsAsModules() {
   // `AsyncLocalStorage` is an accessor of node:async_hooks.
