@@ -26,12 +26,17 @@ const CODEC_SCOPES = {
 
 /**
  * The source of `src/core/idl-codecs.ts` in the bundle:
- * `export function PRECOMPILED_CODECS(fullName) { switch (fullName) { case "<type full name>": return { encode(Writer, types, util) { return fn }, … }; … } }`
- * and `export const PRECOMPILED_ENUMS = { "<enum full name>": { NAME: number, … } }`. The factories
- * are methods, shorter than `name: function` and left as they are by esbuild's `keepNames` (on in
- * readable builds), which would wrap each `name: function` in a call naming it. A switch, not
- * a table: a process makes the functions of the types it uses, when it first uses them, instead
- * of ~2,000 functions for 331 types at every start.
+ * `const CODECS = { "<type full name>": () => ({ encode(Writer, types, util) { return fn }, … }), … }`,
+ * `export function PRECOMPILED_CODECS(fullName)` answering `CODECS[fullName]()`, and
+ * `export const PRECOMPILED_ENUMS = { "<enum full name>": { NAME: number, … } }`. The codec
+ * factories are methods, shorter than `name: function` and left as they are by esbuild's
+ * `keepNames` (on in readable builds), which would wrap each `name: function` in a call naming it.
+ * One small factory per type, not ~2,000 functions made at every start, nor one function holding
+ * every type: a process compiles and runs the factories of the types it uses, when it first uses
+ * them. (A switch over the 331 types was one function as large as all of them together: carried
+ * in the code cache and deserialised at every start, and baseline-compiled by V8's Sparkplug in
+ * each local run, since every type's first use called it; Sparkplug's size estimate for it was
+ * 256 K, seven times the next function's.)
  * Besides the codecs, each type carries what protobufjs's reflection would otherwise have to give
  * them (src/core/static-codecs.ts): `fields`, the full name of each field's message or enum type
  * (null for scalars) in field order, the scope `types` the codecs index; `defaults`, each field's
@@ -71,13 +76,16 @@ export function codecsModule(root) {
     // For the JSON mapping: each field's name, declared type, 0 | 1 repeated | 2 map, its oneof.
     const json = [type.name, type.fieldsArray.map((f) => [f.name, f.type, f.map ? 2 : f.repeated ? 1 : 0, f.partOf ? f.partOf.name : null])];
     return (
-      `case ${JSON.stringify(type.fullName)}:return{${fns.join(',')},fields:${JSON.stringify(fields)},` +
-      `defaults(util){return[${defaults.join(',')}]},oneofs:${JSON.stringify(oneofs)},json:${JSON.stringify(json)}};`
+      `${JSON.stringify(type.fullName)}:()=>({${fns.join(',')},fields:${JSON.stringify(fields)},` +
+      `defaults(util){return[${defaults.join(',')}]},oneofs:${JSON.stringify(oneofs)},json:${JSON.stringify(json)}})`
     );
   });
   const enumEntries = enums.map((e) => `${JSON.stringify(e.fullName)}:${JSON.stringify(e.values)}`);
   return {
-    source: `export function PRECOMPILED_CODECS(fullName){switch(fullName){\n${entries.join('\n')}\n}}\nexport const PRECOMPILED_ENUMS={${enumEntries.join(',\n')}};\n`,
+    source:
+      `const CODECS={\n${entries.join(',\n')}\n};\n` +
+      'export function PRECOMPILED_CODECS(fullName){return Object.hasOwn(CODECS,fullName)?CODECS[fullName]():undefined}\n' +
+      `export const PRECOMPILED_ENUMS={${enumEntries.join(',\n')}};\n`,
     count: types.length,
   };
 }

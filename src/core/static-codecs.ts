@@ -23,7 +23,7 @@ export interface MessageCodec {
 
 /** A message type's codecs, its field types, prototype defaults and oneofs, as the build writes them. */
 export interface StaticCodecTables {
-  /** A type's codecs by full name (the build's switch), made at each call. */
+  /** A type's codecs by full name (the build's table of factories), made at each call. */
   codecs: (fullName: string) => PrecompiledCodecs | undefined;
   enums: Record<string, Record<string, number>>;
 }
