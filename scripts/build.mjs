@@ -312,15 +312,17 @@ function longWithoutWasm() {
  * accessors (`fs.promises`, `crypto.webcrypto`: loaded when first read) are left out, so an
  * import of one fails the build: such a module keeps esbuild's wrapping (`KEEP_WRAPPED`), as do
  * the dependencies' imports (they may take namespaces). The ones in `LOADED_AT_FIRST_USE` are
- * loaded when one of their properties is first read, and can only be imported by default.
+ * loaded when one of their properties is first read, wherever they are imported or required
+ * from, the dependencies included (commander requires node:child_process as it loads).
  */
 function builtinsAsModules() {
   // `AsyncLocalStorage` is an accessor of node:async_hooks.
   const KEEP_WRAPPED = new Set(['async_hooks']);
-  // Built-ins a local run rarely calls but that cost to load (~2 ms for fs/promises, which loads
-  // readline and the REPL's history; timers/promises), loaded when one of their properties is first
-  // read: imported by default only.
-  const LOADED_AT_FIRST_USE = new Set(['fs/promises', 'timers/promises']);
+  // Built-ins a local run rarely calls but that cost to load, loaded when one of their properties
+  // is first read: fs/promises (~2 ms: it loads readline and the REPL's history),
+  // timers/promises, and child_process (~1.5 ms with net and its streams: commander requires it
+  // for a command's external executables, which this CLI has none of).
+  const LOADED_AT_FIRST_USE = new Set(['fs/promises', 'timers/promises', 'child_process']);
   const builtins = new Set(builtinModules.filter((m) => !KEEP_WRAPPED.has(m)));
   const reserved = new Set('break case catch class const continue debugger default delete do else enum export extends false finally for function if implements import in instanceof interface let new null package private protected public return static super switch this throw true try typeof var void while with yield await'.split(' '));
   const nodeRequire = createRequire(import.meta.url);
@@ -328,25 +330,25 @@ function builtinsAsModules() {
     name: 'builtins-as-modules',
     setup(b) {
       b.onResolve({ filter: /^(node:)?[a-z_]+(\/[a-z_]+)?$/ }, (a) => {
-        if (a.kind !== 'import-statement' || !/[\\/]src[\\/]/.test(a.importer) || /[\\/]node_modules[\\/]/.test(a.importer)) return undefined;
         const name = a.path.replace(/^node:/, '');
+        // (The module itself requires the built-in: `a.namespace` is then the importer's, ours.)
+        if (LOADED_AT_FIRST_USE.has(name) && a.namespace !== 'builtin-at-first-use' && (a.kind === 'import-statement' || a.kind === 'require-call')) return { path: `node:${name}`, namespace: 'builtin-at-first-use' };
+        if (a.kind !== 'import-statement' || !/[\\/]src[\\/]/.test(a.importer) || /[\\/]node_modules[\\/]/.test(a.importer)) return undefined;
         return builtins.has(name) ? { path: `node:${name}`, namespace: 'builtin-module' } : undefined;
+      });
+      // A CommonJS module, so that a dependency's `require` gets it as it would the built-in, and
+      // our imports may name its properties: an object whose properties (functions, and
+      // `constants` or `scheduler`) load the built-in when first read.
+      b.onLoad({ filter: /.*/, namespace: 'builtin-at-first-use' }, (a) => {
+        const keys = Object.keys(nodeRequire(a.path));
+        const contents = [
+          'let m;',
+          `for (const k of ${JSON.stringify(keys)}) Object.defineProperty(module.exports, k, { get: () => (m ??= require(${JSON.stringify(a.path)}))[k], enumerable: true });`,
+        ].join('\n');
+        return { contents, loader: 'js' };
       });
       b.onLoad({ filter: /.*/, namespace: 'builtin-module' }, (a) => {
         const m = nodeRequire(a.path);
-        const name = a.path.replace(/^node:/, '');
-        if (LOADED_AT_FIRST_USE.has(name)) {
-          // The default export only (an import of a name fails the build): an object whose
-          // properties (functions, and `constants` or `scheduler`) load the module when first read.
-          const keys = Object.keys(m);
-          const contents = [
-            'let m;',
-            'const lazy = {};',
-            `for (const k of ${JSON.stringify(keys)}) Object.defineProperty(lazy, k, { get: () => (m ??= require(${JSON.stringify(a.path)}))[k], enumerable: true });`,
-            'export default lazy;',
-          ].join('\n');
-          return { contents, loader: 'js' };
-        }
         const names = Object.keys(m).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && !reserved.has(k) && 'value' in Object.getOwnPropertyDescriptor(m, k));
         const contents = [`const m = require(${JSON.stringify(a.path)});`, 'export default m;', ...names.map((n) => `export const ${n} = m.${n};`)].join('\n');
         return { contents, loader: 'js' };
