@@ -30,7 +30,8 @@ export class LocalDataStore implements DataStore {
   constructor(rootDir: string) {
     this.rootPath = path.resolve(rootDir);
     fs.mkdirSync(this.rootPath, { recursive: true });
-    this.#realRoot = fs.realpathSync(this.rootPath);
+    // realpath(3), one call: Node's own realpathSync walks the path in JavaScript, name by name.
+    this.#realRoot = fs.realpathSync.native(this.rootPath);
     this.rootUri = toFileUri(this.rootPath);
   }
 
