@@ -320,9 +320,10 @@ function builtinsAsModules() {
   const KEEP_WRAPPED = new Set(['async_hooks']);
   // Built-ins a local run rarely calls but that cost to load, loaded when one of their properties
   // is first read: fs/promises (~2 ms: it loads readline and the REPL's history),
-  // timers/promises, and child_process (~1.5 ms with net and its streams: commander requires it
-  // for a command's external executables, which this CLI has none of).
-  const LOADED_AT_FIRST_USE = new Set(['fs/promises', 'timers/promises', 'child_process']);
+  // timers/promises, child_process (commander requires it for a command's external executables,
+  // which this CLI has none of) and crypto (~3 ms: every cipher, key and KDF it offers; a local
+  // run takes its digests with src/core/sha256.ts and signs nothing unless an eager task runs).
+  const LOADED_AT_FIRST_USE = new Set(['fs/promises', 'timers/promises', 'child_process', 'crypto']);
   const builtins = new Set(builtinModules.filter((m) => !KEEP_WRAPPED.has(m)));
   const reserved = new Set('break case catch class const continue debugger default delete do else enum export extends false finally for function if implements import in instanceof interface let new null package private protected public return static super switch this throw true try typeof var void while with yield await'.split(' '));
   const nodeRequire = createRequire(import.meta.url);

@@ -2,8 +2,8 @@
  * Small conversions shared by admin's layers: protobuf blobs for SQLite columns, canonical
  * digests for idempotent registration, timestamps and durations, identifier formatting.
  */
-import { createHash } from 'node:crypto';
 import { decode, encode, type flyteidl } from '../core/idl.ts';
+import { sha256Hex } from '../core/sha256.ts';
 
 /** A protobuf `Timestamp` plain object. */
 export interface TimestampObj {
@@ -56,7 +56,7 @@ export interface CanonicalSpec {
 /** {@link canonicalBytes} of a spec and their digest. */
 export function canonicalSpec(typeName: string, value: object): CanonicalSpec {
   const bytes = canonicalBytes(typeName, value);
-  return { bytes, digest: createHash('sha256').update(bytes).digest('hex') };
+  return { bytes, digest: sha256Hex(bytes) };
 }
 
 /** Milliseconds since the epoch → protobuf Timestamp. */

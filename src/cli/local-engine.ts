@@ -195,7 +195,7 @@ export async function startLocalEngine(opts: LocalEngineOptions): Promise<LocalE
   // Eager tasks reach admin with a scoped credential, as in a container, under the rules of the
   // task socket, but in this process: no HTTP server, no express. The key lives as long as the
   // run, in memory only.
-  const credentials = new TaskCredentials(crypto.randomBytes(32));
+  const credentials = TaskCredentials.ephemeral();
   const eagerAdmin = inProcessTaskAdmin(admin, credentials);
 
   let lastTaskFailure: TaskFailure | undefined;

@@ -5,10 +5,9 @@
  * `run --remote` send the plan to the sandbox; `package` writes it in `pyflyte package`'s format.
  * A local run plans only the entity it runs (`planCalled`), and its engine the rest on demand.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ResourceType, type flyteidl } from '../core/index.ts';
+import { ResourceType, sha256Hex, type flyteidl } from '../core/index.ts';
 import {
   collectRefs,
   DEFAULT_IMAGE,
@@ -110,7 +109,7 @@ export async function planRegistration(file: string, o: PlanOptions): Promise<Re
   const image = o.image ?? DEFAULT_IMAGE;
   const bundle = o.bundleUri ? await createBundle({ files: bundleFiles(loaded) }) : { sha256: '', bytes: new Uint8Array() };
   const hashed = `${bundle.sha256}|${image}|${SDK_VERSION}${o.rawOutputPrefix ? `|${o.rawOutputPrefix}` : ''}`;
-  const version = o.bundleUri ? crypto.createHash('sha256').update(hashed).digest('hex').slice(0, 16) : 'local';
+  const version = o.bundleUri ? sha256Hex(hashed).slice(0, 16) : 'local';
   const settings: SerializationSettings = {
     project: o.project,
     domain: o.domain,

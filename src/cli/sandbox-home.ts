@@ -4,11 +4,11 @@
  * daemon's state (`sandbox.json`), the database, the blob store and the logs. Several sandboxes
  * with other data dirs and ports can run side by side.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseDurationText } from '../core/cli-values.ts';
+import { sha256Hex } from '../core/sha256.ts';
 import { REUSE_DEFAULTS, REUSE_LIMITS } from '../core/vocabulary.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -407,7 +407,7 @@ export function runningRegistryDir(): string {
 }
 
 function registryFile(dataDir: string): string {
-  const id = crypto.createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 16);
+  const id = sha256Hex(path.resolve(dataDir)).slice(0, 16);
   return path.join(runningRegistryDir(), `${id}.json`);
 }
 

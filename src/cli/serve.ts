@@ -5,7 +5,6 @@
  * containers use to reach the API without exposing it to the network), and resumes every
  * execution that was running when the sandbox last stopped.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type net from 'node:net';
@@ -14,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import { adaptCompiler, browserBoundary, consoleSupportRoutes, createAdmin, createDeferredRunner, createGrpcServer, dualProtocolServer, openAdminDb, TaskCredentials, taskSocketGrpcGuard, taskSocketGuard, type GrpcServerOptions } from '../admin/index.ts';
 import { compileWorkflow } from '../compiler/index.ts';
+import { sha256Hex } from '../core/index.ts';
 import { consoleRouter } from '../console/index.ts';
 import { decorateLauncher, withWarmContainers, type Launcher, type LaunchSpec, type LaunchedAttempt } from '../launcher/index.ts';
 import { attemptKey, createPropeller, resolvePropellerConfig, systemClock, type Logger } from '../propeller/index.ts';
@@ -34,7 +34,7 @@ export const SANDBOX_LABEL = 'tflyte.sandbox';
 
 /** A short stable id of a data dir, used in labels. */
 export function sandboxId(dataDir: string): string {
-  return crypto.createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 12);
+  return sha256Hex(path.resolve(dataDir)).slice(0, 12);
 }
 
 function makeLogger(): Logger & { info(msg: string, f?: Record<string, unknown>): void } {

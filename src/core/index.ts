@@ -1,6 +1,6 @@
 /**
  * core: the shared model on Flyte's IDL — protobuf codecs, type descriptors and literal
- * conversion, type compatibility, phases, error classes and diagnostics. No I/O.
+ * conversion, type compatibility, phases, error classes and diagnostics, SHA-256 digests. No I/O.
  */
 export { ResourceType, START_NODE, END_NODE, executionId, minSuccessesNeeded, type ExecutionId } from './vocabulary.ts';
 export {
@@ -32,6 +32,7 @@ export {
   type ValueOf,
 } from './types.ts';
 export { literalToJs, literalMapToJs, jsToLiteralMap } from './literals.ts';
+export { sha256, sha256Hex } from './sha256.ts';
 export { parseCliValue } from './cli-values.ts';
 export { CompileCode, compileError, type Diagnostic } from './diagnostics.ts';
 export * as errors from './errors.ts';

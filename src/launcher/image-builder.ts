@@ -3,12 +3,12 @@
  * how to run that binary inside any other image. Loads dockerode only through the instance passed in.
  */
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
+import { sha256Hex } from '../core/sha256.ts';
 import type { Mount } from './launcher.ts';
 import { launcherError, LAUNCHER_ERROR_CODES, type LauncherError } from './errors.ts';
 
@@ -28,7 +28,7 @@ const RECIPE_VERSION = 2;
  */
 export async function runtimeImageTag(binaryPath: string): Promise<string> {
   const st = await fsp.stat(binaryPath);
-  const h = createHash('sha256').update(`${RECIPE_VERSION}:${path.resolve(binaryPath)}:${st.size}:${st.mtimeMs}`).digest('hex');
+  const h = sha256Hex(`${RECIPE_VERSION}:${path.resolve(binaryPath)}:${st.size}:${st.mtimeMs}`);
   return `tflyte-sandbox-runtime:${h.slice(0, 12)}`;
 }
 

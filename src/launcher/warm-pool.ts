@@ -20,7 +20,7 @@
  * Attempts are known in memory: after a restart, `wait` answers `NOT_FOUND` for them (propeller
  * retries a lost attempt), and warm containers left by a previous daemon are removed on first use.
  */
-import { randomBytes, createHash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import net from 'node:net';
@@ -30,6 +30,7 @@ import type { AttemptExit, LaunchedAttempt, Launcher, LaunchSpec, Mount, ReusePo
 import { launcherError, LAUNCHER_ERROR_CODES } from './errors.ts';
 import { filesUnder } from '../storage/local-files.ts';
 import { isInside, realpathOfDeepestExisting } from '../storage/path-inside.ts';
+import { sha256Hex } from '../core/sha256.ts';
 import {
   encodeFrame,
   filesOf,
@@ -244,7 +245,7 @@ export class WarmPool implements Launcher {
     });
     let pool = this.#pools.get(key);
     if (!pool) {
-      pool = { key, id: createHash('sha256').update(key).digest('hex').slice(0, 8), replicas: reuse.replicas, idleTtlMs: reuse.idleTtlMs, template, workers: new Set(), queue: [] };
+      pool = { key, id: sha256Hex(key).slice(0, 8), replicas: reuse.replicas, idleTtlMs: reuse.idleTtlMs, template, workers: new Set(), queue: [] };
       this.#pools.set(key, pool);
     }
     // Tasks sharing a pool may ask for different sizes: the largest wins.

@@ -16,9 +16,9 @@
  * The DataStore-backed catalog keeps entries at
  * `<store root>/catalog/<project>/<domain>/<dataset name>/<dataset version>/<tag>/outputs.pb`.
  */
-import { createHash } from 'node:crypto';
 import type { flyteidl } from '../core/idl.ts';
 import { toJson } from '../core/idl.ts';
+import { sha256, sha256Hex } from '../core/sha256.ts';
 import type { DataStore } from '../storage/data-store.ts';
 import { readProtoIfExists, writeProto } from '../storage/proto-io.ts';
 import { ResourceType } from '../core/vocabulary.ts';
@@ -75,7 +75,7 @@ export function canonicalInputs(inputs: flyteidl.core.ILiteralMap, ignore: reado
 
 function interfaceHash(vars: flyteidl.core.IVariableMap | null | undefined): string {
   const json = toJson('flyteidl.core.VariableMap', vars ?? {});
-  return createHash('sha256').update(sortedJson(json)).digest('hex').slice(0, 8);
+  return sha256Hex(sortedJson(json)).slice(0, 8);
 }
 
 /** The catalog key of a task template over the given inputs. */
@@ -83,9 +83,7 @@ export function catalogKeyFor(task: flyteidl.core.ITaskTemplate, inputs: flyteid
   const md = task.metadata;
   const inHash = interfaceHash(task.interface?.inputs);
   const outHash = interfaceHash(task.interface?.outputs);
-  const digest = createHash('sha256')
-    .update(canonicalInputs(inputs, md?.cacheIgnoreInputVars ?? []))
-    .digest('base64url');
+  const digest = Buffer.from(sha256(canonicalInputs(inputs, md?.cacheIgnoreInputVars ?? []))).toString('base64url');
   return {
     project: task.id?.project ?? '',
     domain: task.id?.domain ?? '',

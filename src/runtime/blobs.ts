@@ -4,12 +4,13 @@
  * flytekit's variables describe (`FLYTE_AWS_ENDPOINT`, `FLYTE_AWS_ACCESS_KEY_ID`,
  * `FLYTE_AWS_SECRET_ACCESS_KEY`), as on a Flyte cluster.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { sha256Hex } from '../core/sha256.ts';
 import { NonRetryableError } from '../sdk/internal.ts';
 import { filesUnder } from '../storage/local-files.ts';
 import { toFileUri } from '../storage/local-data-store.ts';
@@ -123,7 +124,7 @@ function fileUri(uri: string): string {
  * URI's hash, holding it as `name` (`blob` when empty).
  */
 export function localCopyPath(root: string, uri: string, name: string): string {
-  return path.join(root, createHash('sha256').update(uri).digest('hex').slice(0, 16), name || 'blob');
+  return path.join(root, sha256Hex(uri).slice(0, 16), name || 'blob');
 }
 
 /** Downloads a file or directory blob through `remote` (once per URI); its local path. */

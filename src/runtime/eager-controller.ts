@@ -4,7 +4,6 @@
  * named deterministically, run at most `concurrency` at a time, waited for with the admin's
  * long-poll, and its outputs turned back into JS values. See ARCHITECTURE.md beside this file.
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
@@ -14,6 +13,7 @@ import type { TaskAdminPort } from '../admin/in-process-task-port.ts';
 import { createError } from '../core/errors.ts';
 import type { flyteidl } from '../core/idl.ts';
 import { WorkflowPhases, type WorkflowPhase } from '../core/phases.ts';
+import { sha256Hex } from '../core/sha256.ts';
 import { EagerException } from '../sdk/eager.ts';
 import {
   ENTITY,
@@ -400,7 +400,7 @@ export class EagerController implements ExecutionContext {
         });
         if (p !== uri && !fs.existsSync(p)) {
           // The store is not mounted into this container: fetch the child's file through the API.
-          p = path.join(os.tmpdir(), 'tflyte-children', name, createHash('sha256').update(uri).digest('hex').slice(0, 16), path.basename(p));
+          p = path.join(os.tmpdir(), 'tflyte-children', name, sha256Hex(uri).slice(0, 16), path.basename(p));
           if (!fs.existsSync(p)) {
             const part = `${p}.part`;
             const dest = p;

@@ -3,8 +3,8 @@
  * a call's inputs, and turning a child's execution error back into the original error's name,
  * message and kind. No I/O, so they are unit-tested directly.
  */
-import { createHash } from 'node:crypto';
 import type { flyteidl } from '../core/idl.ts';
+import { sha256Hex } from '../core/sha256.ts';
 import type { ErrorKind } from '../sdk/eager.ts';
 
 /** Longest execution name admin accepts (a DNS label). */
@@ -32,7 +32,7 @@ function canonical(value: unknown): unknown {
 
 /** Hex SHA-256 of the canonical form of a call's input literals (key order does not matter). */
 export function inputsDigest(literals: flyteidl.core.ILiteralMap): string {
-  return createHash('sha256').update(JSON.stringify(canonical(literals.literals ?? {}))).digest('hex');
+  return sha256Hex(JSON.stringify(canonical(literals.literals ?? {})));
 }
 
 /** Lowercase DNS-safe slug of an entity's short name, at most `max` characters (may be empty). */
@@ -63,7 +63,7 @@ export interface CallIdentity {
  * the children an earlier attempt started. At most 43 characters, so a retry suffix fits.
  */
 export function childName(id: CallIdentity, shortName: string): string {
-  const hash = createHash('sha256').update(`${id.parent}\n${id.entity}\n${id.inputs}\n${id.occurrence}`).digest('hex').slice(0, 20);
+  const hash = sha256Hex(`${id.parent}\n${id.entity}\n${id.inputs}\n${id.occurrence}`).slice(0, 20);
   const s = slug(shortName);
   return s ? `e-${s}-${hash}` : `e-${hash}`;
 }

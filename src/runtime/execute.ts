@@ -5,12 +5,12 @@
  * like Flyte, a written error document is how a task reports its own failure; a non-zero exit
  * means the runtime itself could not do its job.
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { MessageName, decode, encode, type flyteidl } from '../core/idl.ts';
+import { sha256Hex } from '../core/sha256.ts';
 import {
   entityName,
   findEntity,
@@ -137,7 +137,7 @@ async function outputsToLiterals(def: EntityDef, value: unknown, rawPrefix: stri
 async function unpackCode(args: ExecuteArgs, blobs: TaskBlobs): Promise<string> {
   if (!args.bundle) return args.codeRoot ?? process.cwd();
   const bytes = await blobs.read(args.bundle);
-  const sha = createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+  const sha = sha256Hex(bytes).slice(0, 16);
   const dir = args.workDir ?? path.join(os.tmpdir(), 'tflyte-code', sha);
   if (!fs.existsSync(path.join(dir, '.complete'))) {
     await extractBundle(bytes, dir);

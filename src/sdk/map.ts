@@ -6,7 +6,7 @@
  */
 import { ENTITY, entityName, makeEntity, shortName, type CallResult, type EntityDef, type TaskDef, type TaskEntity } from './entities.ts';
 import type { InputSpec, OutputSpec, ResolvedInterface } from './interface.ts';
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../core/sha256.ts';
 import { t, type TypeDescriptor, type ValueOf } from '../core/types.ts';
 
 /** Options of a map. */
@@ -60,7 +60,7 @@ export function arrayNodeTask(task: TaskDef, inputs: Map<string, TypeDescriptor>
   const base = entityName(task);
   const dot = base.lastIndexOf('.');
   const mapped = [...inputs].filter(([k, d]) => d !== task.iface.inputs.get(k)).map(([k]) => k).sort();
-  const hash = createHash('sha256').update(JSON.stringify({ mapped, partial })).digest('hex').slice(0, 8);
+  const hash = sha256Hex(JSON.stringify({ mapped, partial })).slice(0, 8);
   const name = `${base.slice(0, dot + 1)}map_${base.slice(dot + 1)}_${hash}-arraynode`;
   const outputs = new Map<string, TypeDescriptor>();
   for (const [k, d] of task.iface.outputs) outputs.set(k, t.list(partial ? t.optional(d) : d));

@@ -2,11 +2,11 @@
  * Code bundles: the user's project files packed as a deterministic `tar.gz`, content-addressed
  * by SHA-256 (stored at `bundles/<sha256>.tar.gz`), and unpacked by the runtime before a task runs.
  */
-import { createHash } from 'node:crypto';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { ReadEntry } from 'tar';
+import { sha256Hex } from '../core/sha256.ts';
 import { StorageError, STORAGE_ERROR_CODES } from './errors.ts';
 
 /** One file to bundle: read from `absPath`, stored as `relPath` (POSIX separators, no `..`). */
@@ -78,7 +78,7 @@ export async function createBundle(input: BundleInput): Promise<Bundle> {
     const chunks: Buffer[] = [];
     for await (const c of stream as AsyncIterable<Buffer>) chunks.push(c);
     const bytes = new Uint8Array(Buffer.concat(chunks));
-    return { bytes, sha256: createHash('sha256').update(bytes).digest('hex'), files: sorted.map((f) => f.relPath) };
+    return { bytes, sha256: sha256Hex(bytes), files: sorted.map((f) => f.relPath) };
   } finally {
     await fsp.rm(stage, { recursive: true, force: true });
   }

@@ -10,7 +10,7 @@
  *                                                        (<md5>/<sha256>.tar.gz), file inputs
  * ```
  */
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../core/sha256.ts';
 import type { DataStore } from './data-store.ts';
 import { StorageError, STORAGE_ERROR_CODES } from './errors.ts';
 
@@ -88,7 +88,7 @@ export function attemptRawPrefix(
   ref: { execution: string; nodeId: string; attempt: number },
 ): string {
   let id = `${ref.execution}-${ref.nodeId}-${ref.attempt}`;
-  const digest = createHash('sha256').update(id).digest('hex');
+  const digest = sha256Hex(id);
   if (id.length > 63) id = digest.slice(0, 32);
   return store.join(rawPrefix, digest.slice(0, 2), safeSegment(id));
 }

@@ -286,11 +286,12 @@ function yieldToLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-/** Unique per process: a random prefix drawn once, then a counter. */
-const tempPrefix = `${process.pid}-${randomBytes(6).toString('hex')}`;
+/** Unique per process: a random prefix drawn at the first temporary file, then a counter. */
+let tempPrefix: string | undefined;
 let tempCounter = 0;
 
 function tempSibling(p: string): string {
+  tempPrefix ??= `${process.pid}-${randomBytes(6).toString('hex')}`;
   return `${p}.tmp-${tempPrefix}-${(tempCounter++).toString(36)}`;
 }
 

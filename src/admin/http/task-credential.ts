@@ -45,11 +45,20 @@ export interface TaskScope {
 
 /** Issues and checks task tokens with one secret. */
 export class TaskCredentials {
-  readonly #key: Buffer;
+  #key: Buffer | (() => Buffer);
 
-  constructor(key: Buffer) {
-    if (key.length < 32) throw new RangeError('a task credential key needs at least 32 bytes');
+  /** @param key the secret (at least 32 bytes), or what draws it when a token is first issued or checked. */
+  constructor(key: Buffer | (() => Buffer)) {
+    if (Buffer.isBuffer(key) && key.length < 32) throw new RangeError('a task credential key needs at least 32 bytes');
     this.#key = key;
+  }
+
+  /**
+   * Credentials whose key lives in this process only, drawn at the first token (a local run: only
+   * its eager tasks ask for one).
+   */
+  static ephemeral(): TaskCredentials {
+    return new TaskCredentials(() => randomBytes(32));
   }
 
   /**
@@ -88,6 +97,7 @@ export class TaskCredentials {
   }
 
   #sign(body: string): string {
+    if (typeof this.#key === 'function') this.#key = this.#key();
     return createHmac('sha256', this.#key).update(body).digest('base64url');
   }
 }

@@ -7,10 +7,12 @@ import crypto from 'node:crypto';
 
 /** Signs and checks the URLs of one manager. */
 export class UrlSigner {
-  readonly #secret = crypto.randomBytes(32);
+  /** Drawn at the first URL signed or checked. */
+  #secret: Buffer | undefined;
 
   /** The signature of `parts` (what the URL names, its expiry). */
   sign(...parts: string[]): string {
+    this.#secret ??= crypto.randomBytes(32);
     return crypto.createHmac('sha256', this.#secret).update(parts.join('\n')).digest('base64url');
   }
 
