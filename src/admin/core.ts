@@ -38,7 +38,7 @@ export function createAdminCore(deps: AdminDeps, options: AdminOptions = {}): Ad
   const projects = new ProjectManager(ctx);
   const tasks = new TaskManager(ctx, projects);
   const workflows = new WorkflowManager(ctx, projects, tasks);
-  const launchPlans = new LaunchPlanManager(ctx, projects);
+  const launchPlans = new LaunchPlanManager(ctx, projects, workflows);
   const executions = new ExecutionManager(ctx, projects, tasks, workflows, launchPlans);
   // Phase changes wake long-polls of executions and end the children of finished ones.
   const events = new EventManager(ctx, (key, phase) => executions.onPhaseChange(key, phase));

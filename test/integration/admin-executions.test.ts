@@ -4,7 +4,7 @@
  * labels, terminate, relaunch, data endpoints, runner failures.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { decode, type flyteidl } from '../../src/core/idl.ts';
+import { decode, toJson, type flyteidl } from '../../src/core/idl.ts';
 import { ensureProject, http, INT, intLit, launchPlanBody, STR, startAdminHarness, strLit, taskBody, workflowBody, type AdminHarness } from './admin-harness.ts';
 
 let h: AdminHarness;
@@ -61,6 +61,21 @@ describe('create from a launch plan', () => {
     const data = await h.client.getExecutionData({ project: P, domain: D, name: 'e-fixed' });
     expect(data.fullInputs?.literals?.b?.scalar?.primitive?.stringValue).toBe('fixed');
     expect(Object.keys(data.fullOutputs?.literals ?? {})).toEqual([]);
+  });
+
+  it('decodes a stored workflow once: executions of it get the same closure, equal to what was stored', async () => {
+    const names = ['e-shared-1', 'e-shared-2'];
+    for (const name of names) {
+      const r = await http(`${h.url}/api/v1/executions`, 'POST', { project: P, domain: D, name, spec: { launch_plan: lpId('ex.lp') }, inputs: { literals: { a: intLit(1) } } });
+      expect(r.status, r.text).toBe(200);
+    }
+    const [first, second] = names.map((n) => h.runner.started.find((s) => s.id.name === n)?.closure);
+    expect(first).toBeDefined();
+    expect(second).toBe(first);
+    const stored = await h.client.getWorkflow({ project: P, domain: D, name: 'ex.wf', version: 'v1' });
+    const json = (c: object | null | undefined) => toJson('flyteidl.core.CompiledWorkflowClosure', c ?? {});
+    expect(json(first)).toEqual(json(stored.closure?.compiledWorkflow));
+    expect(first?.primary?.template?.nodes?.[0]?.taskNode?.referenceId?.name).toBe('ex.add');
   });
 
   it('rejects overriding a fixed input, naming it, and writes nothing', async () => {

@@ -9,6 +9,7 @@ import { requireIdentifier, type FullIdentifier } from '../validation/identifier
 import { assertInputsInStore, expectedInputs, validateLaunchPlanInputs } from '../validation/inputs.ts';
 import type { ProjectManager } from './project-manager.ts';
 import { ResourceType, type CreateOutcome } from './task-manager.ts';
+import type { WorkflowManager } from './workflow-manager.ts';
 
 /** A launch plan ready to insert (or already stored identically). */
 export interface PreparedLaunchPlan {
@@ -22,9 +23,11 @@ export interface PreparedLaunchPlan {
 export class LaunchPlanManager {
   readonly #ctx: AdminContext;
   readonly #projects: ProjectManager;
-  constructor(ctx: AdminContext, projects: ProjectManager) {
+  readonly #workflows: WorkflowManager;
+  constructor(ctx: AdminContext, projects: ProjectManager, workflows: WorkflowManager) {
     this.#ctx = ctx;
     this.#projects = projects;
+    this.#workflows = workflows;
   }
 
   /**
@@ -44,10 +47,9 @@ export class LaunchPlanManager {
     const spec: flyteidl.admin.ILaunchPlanSpec = { ...rawSpec, workflowId: { resourceType: ResourceType.WORKFLOW, ...wfId } };
     let iface = workflowInterface;
     if (!iface) {
-      const wf = this.#ctx.repos.workflows.get(wfId);
-      if (!wf) throw adminError('SBX_ADMIN_WORKFLOW_NOT_FOUND', `workflow ${formatId(wfId)} of launch plan ${formatId(id)} is not registered`, { path: `${path}.spec.workflow_id` });
-      const compiled = fromBlob<flyteidl.core.ICompiledWorkflowClosure>('flyteidl.core.CompiledWorkflowClosure', wf.compiled);
-      iface = compiled?.primary?.template?.interface ?? {};
+      const compiled = this.#workflows.find(wfId);
+      if (!compiled) throw adminError('SBX_ADMIN_WORKFLOW_NOT_FOUND', `workflow ${formatId(wfId)} of launch plan ${formatId(id)} is not registered`, { path: `${path}.spec.workflow_id` });
+      iface = compiled.primary?.template?.interface ?? {};
     }
     const inputs = iface.inputs?.variables ?? {};
     validateLaunchPlanInputs(inputs, spec, `${path}.spec`);

@@ -18,11 +18,20 @@ export interface PreparedWorkflow {
   row?: WorkflowRow;
 }
 
+/** How many decoded closures a manager keeps (the most recently used). */
+const DECODED_CLOSURES = 16;
+
 /** Registers and serves workflows. */
 export class WorkflowManager {
   readonly #ctx: AdminContext;
   readonly #projects: ProjectManager;
   readonly #tasks: TaskManager;
+  /**
+   * Closures decoded from stored workflows, by key: a workflow never changes once stored, and its
+   * closure is read at each launch plan registered for it and each execution created of it.
+   * Shared: callers only read them.
+   */
+  readonly #decoded = new Map<string, flyteidl.core.ICompiledWorkflowClosure>();
   constructor(ctx: AdminContext, projects: ProjectManager, tasks: TaskManager) {
     this.#ctx = ctx;
     this.#projects = projects;
@@ -52,7 +61,7 @@ export class WorkflowManager {
           { path: `${path}.id.version`, details: { id } },
         );
       }
-      return { id, compiled: decodeCompiled(existing) };
+      return { id, compiled: this.#decode(existing) };
     }
     const result = this.#ctx.compileWorkflow(
       { template: spec.template ?? {}, subWorkflows: spec.subWorkflows ?? [] },
@@ -119,7 +128,28 @@ export class WorkflowManager {
 
   /** The compiled closure of a stored workflow (404 if missing). */
   compiled(key: EntityKey): flyteidl.core.ICompiledWorkflowClosure {
-    return decodeCompiled(this.getRow(key));
+    return this.find(key) ?? this.#decode(this.getRow(key));
+  }
+
+  /** The compiled closure of a stored workflow, or undefined. */
+  find(key: EntityKey): flyteidl.core.ICompiledWorkflowClosure | undefined {
+    const decoded = this.#decoded.get(decodedKey(key));
+    if (decoded) return decoded;
+    const row = this.#ctx.repos.workflows.get(key);
+    return row ? this.#decode(row) : undefined;
+  }
+
+  #decode(row: WorkflowRow): flyteidl.core.ICompiledWorkflowClosure {
+    const id = decodedKey(row);
+    let closure = this.#decoded.get(id);
+    if (closure) {
+      this.#decoded.delete(id);
+    } else {
+      closure = decodeClosure(row);
+      if (this.#decoded.size >= DECODED_CLOSURES) this.#decoded.delete(this.#decoded.keys().next().value as string);
+    }
+    this.#decoded.set(id, closure);
+    return closure;
   }
 
   get(key: EntityKey): flyteidl.admin.IWorkflow {
@@ -137,7 +167,11 @@ export class WorkflowManager {
   }
 }
 
-function decodeCompiled(row: WorkflowRow): flyteidl.core.ICompiledWorkflowClosure {
+function decodedKey(key: EntityKey): string {
+  return `${key.project}\n${key.domain}\n${key.name}\n${key.version}`;
+}
+
+function decodeClosure(row: WorkflowRow): flyteidl.core.ICompiledWorkflowClosure {
   return fromBlob<flyteidl.core.ICompiledWorkflowClosure>('flyteidl.core.CompiledWorkflowClosure', row.compiled) ?? {};
 }
 
@@ -145,7 +179,7 @@ function toWorkflow(row: WorkflowRow): flyteidl.admin.IWorkflow {
   const spec = fromBlob<flyteidl.admin.IWorkflowSpec>('flyteidl.admin.WorkflowSpec', row.spec) ?? {};
   return {
     id: { resourceType: ResourceType.WORKFLOW, project: row.project, domain: row.domain, name: row.name, version: row.version },
-    closure: { compiledWorkflow: decodeCompiled(row), createdAt: msToTimestamp(row.created_at) },
+    closure: { compiledWorkflow: decodeClosure(row), createdAt: msToTimestamp(row.created_at) },
     shortDescription: spec.description?.shortDescription ?? '',
   };
 }
