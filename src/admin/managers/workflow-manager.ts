@@ -122,13 +122,15 @@ export class WorkflowManager {
 
   getRow(key: EntityKey): WorkflowRow {
     const row = this.#ctx.repos.workflows.get(key);
-    if (!row) throw adminError('SBX_ADMIN_WORKFLOW_NOT_FOUND', `workflow ${formatId(key)} not found`);
+    if (!row) throw notFound(key);
     return row;
   }
 
   /** The compiled closure of a stored workflow (404 if missing). */
   compiled(key: EntityKey): flyteidl.core.ICompiledWorkflowClosure {
-    return this.find(key) ?? this.#decode(this.getRow(key));
+    const closure = this.find(key);
+    if (!closure) throw notFound(key);
+    return closure;
   }
 
   /** The compiled closure of a stored workflow, or undefined. */
@@ -165,6 +167,10 @@ export class WorkflowManager {
     const rows = this.#ctx.repos.workflows.listNames(project, domain, params);
     return { entities: rows.map((r) => ({ project: r.project, domain: r.domain, name: r.name })), token: nextToken(params.offset, params.limit, rows.length) };
   }
+}
+
+function notFound(key: EntityKey): Error {
+  return adminError('SBX_ADMIN_WORKFLOW_NOT_FOUND', `workflow ${formatId(key)} not found`);
 }
 
 function decodedKey(key: EntityKey): string {
