@@ -31,7 +31,7 @@ export class WorkflowManager {
    * closure is read at each launch plan registered for it and each execution created of it.
    * Shared: callers only read them.
    */
-  readonly #decoded = new Map<string, flyteidl.core.ICompiledWorkflowClosure>();
+  readonly #closures = new Map<string, flyteidl.core.ICompiledWorkflowClosure>();
   constructor(ctx: AdminContext, projects: ProjectManager, tasks: TaskManager) {
     this.#ctx = ctx;
     this.#projects = projects;
@@ -61,7 +61,7 @@ export class WorkflowManager {
           { path: `${path}.id.version`, details: { id } },
         );
       }
-      return { id, compiled: this.#decode(existing) };
+      return { id, compiled: this.#decoded(id, () => existing) ?? {} };
     }
     const result = this.#ctx.compileWorkflow(
       { template: spec.template ?? {}, subWorkflows: spec.subWorkflows ?? [] },
@@ -135,22 +135,25 @@ export class WorkflowManager {
 
   /** The compiled closure of a stored workflow, or undefined. */
   find(key: EntityKey): flyteidl.core.ICompiledWorkflowClosure | undefined {
-    const decoded = this.#decoded.get(decodedKey(key));
-    if (decoded) return decoded;
-    const row = this.#ctx.repos.workflows.get(key);
-    return row ? this.#decode(row) : undefined;
+    return this.#decoded(key, () => this.#ctx.repos.workflows.get(key));
   }
 
-  #decode(row: WorkflowRow): flyteidl.core.ICompiledWorkflowClosure {
-    const id = decodedKey(row);
-    let closure = this.#decoded.get(id);
+  /**
+   * The closure of the workflow `key`, kept among the most recently used; `row` gives its stored
+   * row when it is not kept (undefined: no such workflow).
+   */
+  #decoded(key: EntityKey, row: () => WorkflowRow | undefined): flyteidl.core.ICompiledWorkflowClosure | undefined {
+    const id = decodedKey(key);
+    let closure = this.#closures.get(id);
     if (closure) {
-      this.#decoded.delete(id);
+      this.#closures.delete(id);
     } else {
-      closure = decodeClosure(row);
-      if (this.#decoded.size >= DECODED_CLOSURES) this.#decoded.delete(this.#decoded.keys().next().value as string);
+      const stored = row();
+      if (!stored) return undefined;
+      closure = decodeClosure(stored);
+      if (this.#closures.size >= DECODED_CLOSURES) this.#closures.delete(this.#closures.keys().next().value as string);
     }
-    this.#decoded.set(id, closure);
+    this.#closures.set(id, closure);
     return closure;
   }
 
