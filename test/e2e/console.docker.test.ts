@@ -8,6 +8,7 @@ import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ROOT } from '../support/cli.ts';
+import { openConsolePage } from '../support/console-page.ts';
 import { dockerSandboxAvailable, startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -53,7 +54,7 @@ describe.skipIf(!available)('web console from the binary, Docker launcher', () =
     expect(served, 'the binary embeds an older console than src/console/public: rebuild it (npm run build)').toBe(fs.readFileSync(path.join(ROOT, 'src/console/public/js/graph.js'), 'utf8'));
 
     for (let i = 0; ; i++) {
-      await page.goto(`${sbx.url}/console/projects/flytesnacks/domains/development/executions/console-docker`);
+      await openConsolePage(page, `${sbx.url}/console/projects/flytesnacks/domains/development/executions/console-docker`);
       try {
         await page.waitForSelector('.gnode[data-node="n1"][data-phase="SUCCEEDED"]', { timeout: 15_000 });
         break;

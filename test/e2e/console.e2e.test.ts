@@ -12,6 +12,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { literalMapToJs } from '../../src/core/index.ts';
 import { ROOT } from '../support/cli.ts';
+import { openConsolePage } from '../support/console-page.ts';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -63,18 +64,7 @@ describe.skipIf(!available)('web console in headless Chromium (process launcher)
       fs.copyFileSync(file, path.join(DOCS_IMAGES, `console-${name}.png`));
     }
   };
-  /** Opens a console page, reloading if a script failed to load (Chromium reports ERR_NETWORK_CHANGED when Docker adds interfaces). */
-  const open = async (target: string): Promise<void> => {
-    for (let i = 0; ; i++) {
-      await page.goto(target);
-      try {
-        await page.waitForSelector('.topbar .brand', { timeout: 10_000 });
-        return;
-      } catch (e) {
-        if (i >= 2) throw e;
-      }
-    }
-  };
+  const open = (target: string): Promise<void> => openConsolePage(page, target);
   const phaseOf = (selector: string): Promise<string | null> => page.locator(selector).first().getAttribute('data-phase');
   const waitPhase = (selector: string, phase: string, timeout = 90_000): Promise<unknown> =>
     page.waitForSelector(`${selector}[data-phase="${phase}"]`, { timeout });

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { openConsolePage } from '../support/console-page.ts';
 import { CASES, env, FILE, FIXTURES, havePyflyte, PYFLYTE, pyflyte, runRemote, VENV_BIN } from '../support/pyflyte.ts';
 import { startTestSandbox, type TestSandbox } from '../support/sandbox.ts';
 
@@ -88,7 +89,7 @@ describe.skipIf(!havePyflyte)('pyflyte run --remote against the sandbox (process
         }
       };
       const execPage = (n: string, q = ''): string => `${sbx.url}/console/projects/flytesnacks/domains/development/executions/${n}${q}`;
-      await page.goto(execPage(name));
+      await openConsolePage(page, execPage(name));
       await step('graph: n1 SUCCEEDED', () => page.waitForSelector('.gnode[data-node="n1"][data-phase="SUCCEEDED"]'));
       expect(await page.locator('.exec-head .badge').getAttribute('data-phase')).toBe('SUCCEEDED');
       expect(await page.locator('.gnode[data-node="n0"] .gnode-title').innerText()).toBe('t1');
@@ -98,12 +99,12 @@ describe.skipIf(!havePyflyte)('pyflyte run --remote against the sandbox (process
       expect(await page.locator('.io tr[data-name="o0"] td').innerText()).toBe('"hi-7"');
       expect(await page.locator('.io tr[data-name="a"] td').innerText()).toBe('5');
       // The task's own output, in its node's logs.
-      await page.goto(execPage(name, '?node=n0'));
+      await openConsolePage(page, execPage(name, '?node=n0'));
       await step('node panel of n0', () => page.waitForSelector('aside.panel[data-node="n0"]'));
       await page.click('#node-tab-logs');
       await step('log of n0 shows "t1 got 5"', () => page.waitForFunction(() => /t1 got 5/.test(document.querySelector('pre.log')?.textContent ?? '')));
       // flytekit's eager children (labelled with the parent's name) are listed in the eager node.
-      await page.goto(execPage(eager));
+      await openConsolePage(page, execPage(eager));
       await step('two SUCCEEDED eager children', () => page.waitForFunction(() => document.querySelectorAll('.gnode[data-kind="eager"] .eager-row[data-phase="SUCCEEDED"]').length === 2));
       expect(await page.locator('.gnode[data-kind="eager"] .eager-label').allInnerTexts()).toEqual(expect.arrayContaining(['add_one', 'double']));
     } finally {
