@@ -12,7 +12,7 @@ const scope: TaskScope = {
   rawOutputPrefix: 'file:///s/raw/ab/a1-n0-0',
   inputsUri: 'file:///s/metadata/a1/n0/inputs.pb',
 };
-const creds = new TaskCredentials(Buffer.alloc(32, 3));
+const creds = TaskCredentials.signed(Buffer.alloc(32, 3));
 const token = creds.issue(scope);
 
 /** Rules as the admin's: `c1` is a child of `a1`; only the raw output area may be passed on. */

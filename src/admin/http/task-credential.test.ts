@@ -16,16 +16,30 @@ const scope: TaskScope = {
 
 describe('TaskCredentials', () => {
   it('verifies the tokens it issued, with their scope', () => {
-    const c = new TaskCredentials(Buffer.alloc(32, 7));
+    const c = TaskCredentials.signed(Buffer.alloc(32, 7));
     expect(c.verify(c.issue(scope))).toEqual(scope);
   });
 
   it('refuses tampered, foreign, malformed and missing tokens', () => {
-    const c = new TaskCredentials(Buffer.alloc(32, 7));
+    const c = TaskCredentials.signed(Buffer.alloc(32, 7));
     const token = c.issue(scope);
     const [body, sig] = token.split('.') as [string, string];
     const other = Buffer.from(JSON.stringify({ ...scope, execution: 'victim' })).toString('base64url');
-    for (const bad of [`${other}.${sig}`, `${body}.${sig.slice(1)}x`, `${body}.${sig}.x`, body, '', undefined, new TaskCredentials(Buffer.alloc(32, 8)).issue(scope)]) {
+    for (const bad of [`${other}.${sig}`, `${body}.${sig.slice(1)}x`, `${body}.${sig}.x`, body, '', undefined, TaskCredentials.signed(Buffer.alloc(32, 8)).issue(scope)]) {
+      expect(c.verify(bad), String(bad)).toBeUndefined();
+    }
+  });
+
+  it('ephemeral: verifies only the tokens it issued, each random, with a scope no caller can change', () => {
+    const c = TaskCredentials.ephemeral();
+    const token = c.issue(scope);
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(c.issue(scope)).not.toBe(token);
+    const got = c.verify(token);
+    expect(got).toEqual(scope);
+    if (got) got.execution = 'victim';
+    expect(c.verify(token)).toEqual(scope);
+    for (const bad of [TaskCredentials.ephemeral().issue(scope), TaskCredentials.signed(Buffer.alloc(32, 7)).issue(scope), `${token}x`, token.slice(1), '', undefined]) {
       expect(c.verify(bad), String(bad)).toBeUndefined();
     }
   });

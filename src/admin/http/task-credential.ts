@@ -43,27 +43,34 @@ export interface TaskScope {
   inputsUri: string;
 }
 
-/** Issues and checks task tokens with one secret. */
-export class TaskCredentials {
-  #key: Buffer | (() => Buffer);
+/**
+ * Issues task tokens and checks them: {@link TaskCredentials.forDataDir} for the daemon, whose
+ * tokens outlive it as its containers do, {@link TaskCredentials.ephemeral} for a local run, whose
+ * eager tasks run in its own process.
+ */
+export abstract class TaskCredentials {
+  /** A token that grants `scope`, to hand to the attempt (`TFLYTE_ADMIN_TOKEN`). */
+  abstract issue(scope: TaskScope): string;
 
-  /** @param key the secret (at least 32 bytes), or what draws it when a token is first issued or checked. */
-  constructor(key: Buffer | (() => Buffer)) {
-    if (Buffer.isBuffer(key) && key.length < 32) throw new RangeError('a task credential key needs at least 32 bytes');
-    this.#key = key;
+  /** The scope of a genuine token; undefined for anything else. */
+  abstract verify(token: string | undefined): TaskScope | undefined;
+
+  /** Tokens signed with `key` (HMAC-SHA256; at least 32 bytes): whoever holds the key checks them. */
+  static signed(key: Buffer): TaskCredentials {
+    return new SignedTokens(key);
   }
 
   /**
-   * Credentials whose key lives in this process only, drawn at the first token (a local run: only
-   * its eager tasks ask for one).
+   * Tokens known to this object only: each a random string, kept in memory with its scope for the
+   * object's life. No key to keep, and no `node:crypto` (~3 ms to load) for a local run.
    */
   static ephemeral(): TaskCredentials {
-    return new TaskCredentials(() => randomBytes(32));
+    return new IssuedTokens();
   }
 
   /**
-   * Reads the key file of a data dir (`<data dir>/task-credential.key`, never mounted into a
-   * container), creating it (mode 0600) on first use.
+   * Signed tokens with the key file of a data dir (`<data dir>/task-credential.key`, never mounted
+   * into a container), created (mode 0600) on first use.
    */
   static forDataDir(dataDir: string): TaskCredentials {
     const file = path.join(dataDir, 'task-credential.key');
@@ -73,7 +80,18 @@ export class TaskCredentials {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
-    return new TaskCredentials(fs.readFileSync(file));
+    return TaskCredentials.signed(fs.readFileSync(file));
+  }
+}
+
+/** `<scope as base64url JSON>.<its HMAC-SHA256, base64url>`. */
+class SignedTokens extends TaskCredentials {
+  readonly #key: Buffer;
+
+  constructor(key: Buffer) {
+    super();
+    if (key.length < 32) throw new RangeError('a task credential key needs at least 32 bytes');
+    this.#key = key;
   }
 
   issue(scope: TaskScope): string {
@@ -81,7 +99,6 @@ export class TaskCredentials {
     return `${body}.${this.#sign(body)}`;
   }
 
-  /** The scope of a genuine token; undefined for anything else. */
   verify(token: string | undefined): TaskScope | undefined {
     if (!token) return undefined;
     const [body, sig, extra] = token.split('.');
@@ -97,9 +114,42 @@ export class TaskCredentials {
   }
 
   #sign(body: string): string {
-    if (typeof this.#key === 'function') this.#key = this.#key();
     return createHmac('sha256', this.#key).update(body).digest('base64url');
   }
+}
+
+/** 256 random bits per token, each mapped to the scope it was issued for. */
+class IssuedTokens extends TaskCredentials {
+  readonly #scopes = new Map<string, Readonly<TaskScope>>();
+
+  issue(scope: TaskScope): string {
+    const token = randomToken();
+    this.#scopes.set(token, Object.freeze({ ...scope }));
+    return token;
+  }
+
+  verify(token: string | undefined): TaskScope | undefined {
+    const scope = token === undefined ? undefined : this.#scopes.get(token);
+    return scope && { ...scope };
+  }
+}
+
+/**
+ * 32 random bytes, base64url: read from the kernel's generator (`/dev/urandom`, as `node:crypto`
+ * draws them) where there is one, else from `node:crypto`.
+ */
+function randomToken(): string {
+  const bytes = Buffer.alloc(32);
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync('/dev/urandom', 'r');
+    if (fs.readSync(fd, bytes) === bytes.length) return bytes.toString('base64url');
+  } catch {
+    // no /dev/urandom: below
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+  return randomBytes(32).toString('base64url');
 }
 
 /** The token of an `Authorization: Bearer <token>` value (HTTP header or gRPC metadata). */
