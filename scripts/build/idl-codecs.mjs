@@ -27,7 +27,7 @@ const CODEC_SCOPES = {
 /**
  * The source of `src/core/idl-codecs.ts` in the bundle:
  * `const CODECS = { "<type full name>": () => ({ encode(Writer, types, util) { return fn }, … }), … }`,
- * `export function PRECOMPILED_CODECS(fullName)` answering `CODECS[fullName]()`, and
+ * `export function PRECOMPILED_CODECS(fullName)` answering the factory `CODECS[fullName]`, and
  * `export const PRECOMPILED_ENUMS = { "<enum full name>": { NAME: number, … } }`. The codec
  * factories are methods, shorter than `name: function` and left as they are by esbuild's
  * `keepNames` (on in readable builds), which would wrap each `name: function` in a call naming it.
@@ -84,7 +84,7 @@ export function codecsModule(root) {
   return {
     source:
       `const CODECS={\n${entries.join(',\n')}\n};\n` +
-      'export function PRECOMPILED_CODECS(fullName){return Object.hasOwn(CODECS,fullName)?CODECS[fullName]():undefined}\n' +
+      'export function PRECOMPILED_CODECS(fullName){return Object.hasOwn(CODECS,fullName)?CODECS[fullName]:undefined}\n' +
       `export const PRECOMPILED_ENUMS={${enumEntries.join(',\n')}};\n`,
     count: types.length,
   };

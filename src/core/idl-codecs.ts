@@ -22,8 +22,11 @@ export interface PrecompiledCodecs {
   json: [string, [string, string, 0 | 1 | 2, string | null][]];
 }
 
-/** A type's codecs by its full name (`.flyteidl.core.Literal`), made at each call; undefined from source. */
-export const PRECOMPILED_CODECS: ((fullName: string) => PrecompiledCodecs | undefined) | undefined = undefined;
+/**
+ * The factory of a type's codecs by its full name (`.flyteidl.core.Literal`), undefined for a type
+ * the build has none of; undefined from source. Each call of a factory makes the codecs anew.
+ */
+export const PRECOMPILED_CODECS: ((fullName: string) => (() => PrecompiledCodecs) | undefined) | undefined = undefined;
 
 /** Each enum's values by name, by the enum's full name; undefined from source. */
 export const PRECOMPILED_ENUMS: Record<string, Record<string, number>> | undefined = undefined;

@@ -10,7 +10,7 @@ import { staticCodecs, tableLookups, type MessageCodec } from './static-codecs.t
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
 /** The tables the build writes into the bundle, from the descriptor the binary carries. */
-function buildTables(): { codecs: (fullName: string) => PrecompiledCodecs | undefined; enums: Record<string, Record<string, number>>; count: number } {
+function buildTables(): { codecs: (fullName: string) => (() => PrecompiledCodecs) | undefined; enums: Record<string, Record<string, number>>; count: number } {
   const { source, count } = codecsModule(protobuf.Root.fromJSON(JSON.parse(JSON.stringify(idlDescriptor()))));
   const body = `${source.replace(/^export /gm, '')}\nreturn { codecs: PRECOMPILED_CODECS, enums: PRECOMPILED_ENUMS };`;
   return { ...(new Function(body)() as Omit<ReturnType<typeof buildTables>, 'count'>), count };
@@ -38,12 +38,28 @@ function compare(type: string, value: object): void {
 describe('static codecs (the build’s codecs without reflection)', () => {
   it('has a codec for every message type and the values of every enum', () => {
     expect(tables.count).toBeGreaterThan(300);
-    expect(tables.codecs('.flyteidl.core.Literal')?.fields).toEqual(['.flyteidl.core.Scalar', '.flyteidl.core.LiteralCollection', '.flyteidl.core.LiteralMap', '.flyteidl.core.LiteralOffloadedMetadata', null, null]);
+    expect(tables.codecs('.flyteidl.core.Literal')?.().fields).toEqual(['.flyteidl.core.Scalar', '.flyteidl.core.LiteralCollection', '.flyteidl.core.LiteralMap', '.flyteidl.core.LiteralOffloadedMetadata', null, null]);
     expect(tables.codecs('.flyteidl.core.NoSuchMessage')).toBeUndefined();
     expect(tables.enums['.flyteidl.core.SimpleType']).toMatchObject({ NONE: 0, INTEGER: 1, STRING: 3 });
     expect(codecOf('.flyteidl.core.NoSuchMessage')).toBeUndefined();
     // protobufjs wraps Any (its JSON form needs reflection): left to reflection.
     expect(codecOf('.google.protobuf.Any')).toBeUndefined();
+  });
+
+  it('makes a type’s codecs only when they are first used, not for every type a used one refers to', () => {
+    const made: string[] = [];
+    const counting = {
+      codecs: (fullName: string) => {
+        const factory = tables.codecs(fullName);
+        return factory && (() => (made.push(fullName), factory()));
+      },
+      enums: tables.enums,
+    };
+    const literal = staticCodecs(tableLookups(counting), reflected)('.flyteidl.core.Literal');
+    expect(made).toEqual([]);
+    const bytes = literal?.encode(literal.fromObject({ scalar: { primitive: { integer: '5' } } })).finish();
+    expect(made).toEqual(['.flyteidl.core.Literal', '.flyteidl.core.Scalar', '.flyteidl.core.Primitive']);
+    expect(bytes).toEqual(messageType('flyteidl.core.Literal').encode(messageType('flyteidl.core.Literal').fromObject({ scalar: { primitive: { integer: '5' } } })).finish());
   });
 
   it('gives reflection’s bytes and objects for every entity of the examples and fixtures', async () => {

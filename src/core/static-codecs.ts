@@ -23,8 +23,8 @@ export interface MessageCodec {
 
 /** A message type's codecs, its field types, prototype defaults and oneofs, as the build writes them. */
 export interface StaticCodecTables {
-  /** A type's codecs by full name (the build's table of factories), made at each call. */
-  codecs: (fullName: string) => PrecompiledCodecs | undefined;
+  /** The factory of a type's codecs by full name (the build's table), undefined for a type it lacks. */
+  codecs: (fullName: string) => (() => PrecompiledCodecs) | undefined;
   enums: Record<string, Record<string, number>>;
 }
 
@@ -39,6 +39,8 @@ export interface TableEnum {
 export interface TableLookups {
   /** A type's codec factories and what reflection would give them; undefined for a type the tables lack. */
   precompiled(fullName: string): PrecompiledCodecs | undefined;
+  /** Whether the tables have `fullName`'s codecs (without making them). */
+  has(fullName: string): boolean;
   /** An enum's values; undefined when `fullName` names no enum. */
   enumOf(fullName: string): TableEnum | undefined;
 }
@@ -49,9 +51,10 @@ export function tableLookups(tables: StaticCodecTables): TableLookups {
   const enums = new Map<string, TableEnum>();
   return {
     precompiled(fullName) {
-      if (!precompiled.has(fullName)) precompiled.set(fullName, tables.codecs(fullName));
+      if (!precompiled.has(fullName)) precompiled.set(fullName, tables.codecs(fullName)?.());
       return precompiled.get(fullName);
     },
+    has: (fullName) => tables.codecs(fullName) !== undefined,
     enumOf(fullName) {
       let e = enums.get(fullName);
       const values = tables.enums[fullName];
@@ -114,12 +117,12 @@ export function staticCodecs(tables: TableLookups, reflected: (fullName: string)
   const codecOf = (fullName: string): MessageCodec | undefined => {
     const found = made.get(fullName);
     if (found) return found;
-    if (pb.wrappers[fullName]) return undefined;
-    const c = tables.precompiled(fullName);
-    if (!c) return undefined;
-    // Set up at first use: until then each function sets the codec up and calls its real self.
+    if (pb.wrappers[fullName] || !tables.has(fullName)) return undefined;
+    // Set up at first use: until then each function sets the codec up and calls its real self. A
+    // type's tables are made then too: most types a set-up codec refers to are never used.
     const codec = {} as MessageCodec & Record<string, unknown>;
     const setUp = (): MessageCodec => {
+      const c = tables.precompiled(fullName) as PrecompiledCodecs;
       const types = c.fields.map((f) => {
         if (f === null) return null;
         return tables.enumOf(f) ?? codecOf(f) ?? reflectedWhenUsed(f);
