@@ -10,7 +10,13 @@
  * up (field defaults, virtual oneof properties). Messages never leave `encode`/`decode`/`normalize`
  * (callers get plain objects), so they need no `$type`.
  */
-import protobuf from 'protobufjs';
+/// <reference path="./protobufjs-runtime.d.ts" />
+import type protobuf from 'protobufjs';
+// protobufjs's runtime only (what its static code uses), not its reflection: the binary loads the
+// rest of protobufjs when reflection is first needed (scripts/build.mjs, `LOADED_AT_FIRST_USE`).
+import runtime from 'protobufjs/minimal.js';
+import Message from 'protobufjs/src/message.js';
+import wrappers from 'protobufjs/src/wrappers.js';
 import type { PrecompiledCodecs } from './idl-codecs.ts';
 
 /** What `encode`, `decode` and `normalize` need of a message type: a protobufjs `Type` has all four. */
@@ -73,8 +79,6 @@ interface Pb {
   util: { emptyObject: object; emptyArray: unknown[]; oneOfGetter(f: string[]): () => unknown; oneOfSetter(f: string[]): (n: string) => void };
   Writer: unknown;
   Reader: unknown;
-  Message: new () => object;
-  wrappers: Record<string, unknown>;
 }
 
 /**
@@ -84,7 +88,7 @@ interface Pb {
  * Codecs are set up at their first use, each with the codecs of its fields set up at theirs.
  */
 export function staticCodecs(tables: TableLookups, reflected: (fullName: string) => MessageCodec): (fullName: string) => MessageCodec | undefined {
-  const pb = protobuf as unknown as Pb;
+  const pb = runtime as unknown as Pb;
   const { util } = pb;
   const made = new Map<string, MessageCodec>();
 
@@ -92,7 +96,7 @@ export function staticCodecs(tables: TableLookups, reflected: (fullName: string)
     const C = c.ctor() as unknown as { prototype: Record<string, unknown> } & (new () => object);
     // As the `Type#ctor` setter: a Message prototype, field defaults, virtual oneof properties.
     const own = C.prototype;
-    C.prototype = new pb.Message() as Record<string, unknown>;
+    C.prototype = new (Message as new () => object)() as Record<string, unknown>;
     Object.defineProperty(C.prototype, 'constructor', { value: C, writable: true, enumerable: false, configurable: true });
     Object.assign(C.prototype, own);
     for (const [name, value] of c.defaults(util)) C.prototype[name] = value;
@@ -117,7 +121,7 @@ export function staticCodecs(tables: TableLookups, reflected: (fullName: string)
   const codecOf = (fullName: string): MessageCodec | undefined => {
     const found = made.get(fullName);
     if (found) return found;
-    if (pb.wrappers[fullName] || !tables.has(fullName)) return undefined;
+    if ((wrappers as Record<string, unknown>)[fullName] || !tables.has(fullName)) return undefined;
     // Set up at first use: until then each function sets the codec up and calls its real self. A
     // type's tables are made then too: most types a set-up codec refers to are never used.
     const codec = {} as MessageCodec & Record<string, unknown>;
