@@ -24,6 +24,8 @@ export function createDagCache(): (template: flyteidl.core.IWorkflowTemplate, co
 /** Reads closures through the cache; `forget` drops those an ended execution used. */
 export interface ClosureCache {
   (uri: string): Promise<flyteidl.core.ICompiledWorkflowClosure>;
+  /** Keeps `closure` as what reading `uri` gives: it must be what decoding the document there gives. */
+  remember(uri: string, closure: flyteidl.core.ICompiledWorkflowClosure): void;
   forget(uris: Iterable<string>): void;
 }
 
@@ -35,20 +37,24 @@ export interface ClosureCache {
  */
 export function createClosureCache(data: DataStore, max = 256): ClosureCache {
   const cache = new Map<string, Promise<flyteidl.core.ICompiledWorkflowClosure>>();
+  const keep = (uri: string, p: Promise<flyteidl.core.ICompiledWorkflowClosure>): void => {
+    cache.delete(uri);
+    cache.set(uri, p);
+    if (cache.size > max) cache.delete(cache.keys().next().value as string);
+  };
   const read = (uri: string): Promise<flyteidl.core.ICompiledWorkflowClosure> => {
     let p = cache.get(uri);
-    if (p) {
-      cache.delete(uri);
-      cache.set(uri, p);
-      return p;
+    if (!p) {
+      p = readProto<flyteidl.core.ICompiledWorkflowClosure>(data, uri, 'flyteidl.core.CompiledWorkflowClosure');
+      p.catch(() => cache.delete(uri));
     }
-    p = readProto<flyteidl.core.ICompiledWorkflowClosure>(data, uri, 'flyteidl.core.CompiledWorkflowClosure');
-    cache.set(uri, p);
-    p.catch(() => cache.delete(uri));
-    if (cache.size > max) cache.delete(cache.keys().next().value as string);
+    keep(uri, p);
     return p;
   };
   return Object.assign(read, {
+    remember(uri: string, closure: flyteidl.core.ICompiledWorkflowClosure): void {
+      keep(uri, Promise.resolve(closure));
+    },
     forget(uris: Iterable<string>): void {
       for (const u of uris) cache.delete(u);
     },

@@ -21,6 +21,12 @@ export interface ExecutionRequest {
   id: { project: string; domain: string; name: string };
   /** The compiled closure of the workflow to run (a single-task execution gets a one-node workflow). */
   closure: flyteidl.core.ICompiledWorkflowClosure;
+  /**
+   * The closure's encoding, when the caller has it (admin: the stored workflow's); `closure` is
+   * then exactly what decoding these bytes gives. Propeller stores them as its copy of the closure
+   * and takes `closure` as what it would read back, instead of encoding and decoding it again.
+   */
+  closureBytes?: Uint8Array;
   /** URI of the merged inputs (`LiteralMap`, already written by admin). */
   inputsUri: string;
   /** Prefix under which propeller lays out node data: `<prefix>/<node>/data/<attempt>/…`. */

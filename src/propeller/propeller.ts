@@ -451,7 +451,12 @@ export function createPropeller(deps: PropellerDeps, config: ResolvedPropellerCo
         // The closure is written once beside the node data and kept out of the document that
         // every round saves (it is the largest part of it and never changes).
         const closureUri = fullDeps.data.join(req.metadataPrefix, '_propeller', 'closure.pb');
-        await writeProto(fullDeps.data, closureUri, 'flyteidl.core.CompiledWorkflowClosure', req.closure);
+        if (req.closureBytes) {
+          await fullDeps.data.write(closureUri, req.closureBytes);
+          readClosure.remember(closureUri, req.closure);
+        } else {
+          await writeProto(fullDeps.data, closureUri, 'flyteidl.core.CompiledWorkflowClosure', req.closure);
+        }
         const saved = await store.save(key, { head: stored({ ...newDocument(req), closureUri }), nodes: {} }, 0, true);
         if (!saved) logger.info('execution state already created', { execution: key });
       }

@@ -76,6 +76,11 @@ describe('create from a launch plan', () => {
     const json = (c: object | null | undefined) => toJson('flyteidl.core.CompiledWorkflowClosure', c ?? {});
     expect(json(first)).toEqual(json(stored.closure?.compiledWorkflow));
     expect(first?.primary?.template?.nodes?.[0]?.taskNode?.referenceId?.name).toBe('ex.add');
+    // With the stored encoding, which the engine keeps instead of encoding the closure again:
+    // decoding it gives the very closure handed over.
+    const bytes = h.runner.started.find((s) => s.id.name === names[0])?.closureBytes;
+    expect(bytes).toBeInstanceOf(Uint8Array);
+    expect(decode('flyteidl.core.CompiledWorkflowClosure', bytes as Uint8Array)).toEqual(first);
   });
 
   it('rejects overriding a fixed input, naming it, and writes nothing', async () => {
@@ -148,6 +153,8 @@ describe('create from a task or workflow id', () => {
     const req = h.runner.started.find((s) => s.id.name === 'e-task');
     const tmpl = req?.closure.primary?.template;
     expect(tmpl?.id?.name).toBe('.flytegen.ex.add');
+    // The synthesised workflow's stored closure, decoded, as for any stored workflow.
+    expect(decode('flyteidl.core.CompiledWorkflowClosure', req?.closureBytes as Uint8Array)).toEqual(req?.closure);
     expect(tmpl?.nodes?.[0]?.taskNode?.referenceId?.name).toBe('ex.add');
     expect(tmpl?.nodes?.[0]?.metadata?.retries?.retries).toBe(1);
     const lp = await h.client.getLaunchPlan({ project: P, domain: D, name: '.flytegen.ex.add', version: 'v1' });

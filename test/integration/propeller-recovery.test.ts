@@ -7,6 +7,8 @@ import { closure, createHarness, lit, promise, taskNode, taskTemplate, T, workfl
 import type { Harness } from '../support/fake-propeller-harness.ts';
 import type { ExecutionDocument } from '../../src/propeller/state.ts';
 import { eventually } from '../support/eventually.ts';
+import { decode, encode, type flyteidl } from '../../src/core/idl.ts';
+import { executionPrefix } from '../../src/storage/index.ts';
 
 let h: Harness;
 beforeEach(async () => {
@@ -86,6 +88,26 @@ describe('restart and fault points', () => {
     expect(await h.outputsOf(name)).toEqual({ o0: 42 });
     expect(h.launcher.launched).toHaveLength(1);
     expect(await h.store.listActive()).toEqual([]);
+  });
+
+  it('stores the closure bytes it is given and runs the decoded closure it got with them; a restart reads them back', async () => {
+    const bytes = encode('flyteidl.core.CompiledWorkflowClosure', oneTask());
+    const given = decode<flyteidl.core.ICompiledWorkflowClosure>('flyteidl.core.CompiledWorkflowClosure', bytes);
+    const reads: string[] = [];
+    const read = h.data.read.bind(h.data);
+    h.data.read = (uri: string) => (reads.push(uri), read(uri));
+    h.task('n0', () => ({ outputs: { o0: lit.int(5) } }), { hold: true });
+    const name = await h.launch(given, { a: lit.int(1) }, { closureBytes: bytes });
+    await eventually(() => h.sink.nodePhase(name, 'n0') === 'RUNNING', 'running');
+    const closureUri = h.data.join(executionPrefix(h.data, { project: 'flytesnacks', domain: 'development', name }), '_propeller', 'closure.pb');
+    expect(Buffer.from(await read(closureUri))).toEqual(Buffer.from(bytes));
+    expect(reads.filter((u) => u === closureUri)).toEqual([]);
+    await h.restart();
+    await h.propeller.idle();
+    h.launcher.finish(h.launcher.launched[0]!.key, { exitCode: 0 });
+    expect((await h.sink.waitForTerminal(name)).phase).toBe(4);
+    expect(await h.outputsOf(name)).toEqual({ o0: 5 });
+    expect(reads.filter((u) => u === closureUri)).toHaveLength(1);
   });
 
   it('a document an earlier version saved whole (node statuses in its head) resumes; its first save stores every node apart', async () => {

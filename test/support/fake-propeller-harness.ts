@@ -182,7 +182,8 @@ export interface Harness {
   /** Script attempts whose key contains `node` with a fake task body. */
   task(node: string | RegExp, body: (inputs: Record<string, unknown>, spec: LaunchSpec) => FakeTaskResult | Promise<FakeTaskResult>, extra?: Partial<FakeOutcome>): void;
   /** Writes inputs and starts an execution; returns its name. */
-  launch(c: flyteidl.core.ICompiledWorkflowClosure, inputs?: Record<string, Lit>, o?: { name?: string; maxParallelism?: number }): Promise<string>;
+  /** Starts an execution; with `closureBytes`, `c` must be what decoding them gives (as admin hands them). */
+  launch(c: flyteidl.core.ICompiledWorkflowClosure, inputs?: Record<string, Lit>, o?: { name?: string; maxParallelism?: number; closureBytes?: Uint8Array }): Promise<string>;
   /** `launch` + wait for the terminal workflow event. */
   run(c: flyteidl.core.ICompiledWorkflowClosure, inputs?: Record<string, Lit>, o?: { name?: string; maxParallelism?: number }): Promise<{ name: string; phase: string; outputs?: Record<string, unknown>; error?: flyteidl.core.IExecutionError }>;
   /** Outputs of a finished execution, as JS values. */
@@ -259,6 +260,7 @@ export async function createHarness(opts: Partial<PropellerOptions> = {}): Promi
       await h.propeller.start({
         id,
         closure: c,
+        ...(o.closureBytes ? { closureBytes: o.closureBytes } : {}),
         inputsUri,
         metadataPrefix: prefix,
         rawOutputPrefix: data.join(data.rootUri, 'raw'),

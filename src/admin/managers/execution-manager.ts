@@ -50,8 +50,8 @@ interface ResolvedLaunchPlan {
   lpId: FullIdentifier;
   lpSpec: flyteidl.admin.ILaunchPlanSpec;
   lpClosure: flyteidl.admin.ILaunchPlanClosure;
+  /** The workflow to run: stored, or among `pending` (its closure is read once they are in). */
   wfId: FullIdentifier;
-  compiled: flyteidl.core.ICompiledWorkflowClosure;
   taskName: string | null;
   /** Inserts of synthesised entities, run inside the create transaction. */
   pending: (() => void)[];
@@ -112,7 +112,6 @@ export class ExecutionManager {
         lpSpec: lp.spec,
         lpClosure: lp.closure,
         wfId: wf.id,
-        compiled: wf.compiled,
         taskName: id.name,
         pending: [() => this.#workflows.insertPrepared(wf), () => this.#launchPlans.insertPrepared(lp)],
       };
@@ -127,7 +126,7 @@ export class ExecutionManager {
         path,
         compiled.primary?.template?.interface ?? {},
       );
-      return { lpId: lp.id, lpSpec: lp.spec, lpClosure: lp.closure, wfId: id, compiled, taskName: null, pending: [() => this.#launchPlans.insertPrepared(lp)] };
+      return { lpId: lp.id, lpSpec: lp.spec, lpClosure: lp.closure, wfId: id, taskName: null, pending: [() => this.#launchPlans.insertPrepared(lp)] };
     }
     if (rt !== ResourceType.LAUNCH_PLAN && rt !== ResourceType.UNSPECIFIED) {
       throw adminError('SBX_ADMIN_INVALID_ARGUMENT', `${path}.resource_type must be LAUNCH_PLAN, TASK or WORKFLOW`, { path: `${path}.resource_type` });
@@ -141,7 +140,7 @@ export class ExecutionManager {
     const wfId = { project: row.workflow_project, domain: row.workflow_domain, name: row.workflow_name, version: row.workflow_version };
     const wfRow = this.#workflows.getRow(wfId);
     const taskName = wfRow.name.startsWith('.flytegen.') ? wfRow.name.slice('.flytegen.'.length) : null;
-    return { lpId: id, lpSpec: lp.spec ?? {}, lpClosure: lp.closure ?? {}, wfId, compiled: this.#workflows.compiled(wfId), taskName, pending: [] };
+    return { lpId: id, lpSpec: lp.spec ?? {}, lpClosure: lp.closure ?? {}, wfId, taskName, pending: [] };
   }
 
   /** Creates an execution and hands it to the runner. Returns its id. */
@@ -272,9 +271,11 @@ export class ExecutionManager {
     }
     if (!inserted) return key;
 
+    const workflow = this.#workflows.stored(r.wfId);
     const request: ExecutionRequest = {
       id: key,
-      closure: r.compiled,
+      closure: workflow.closure,
+      closureBytes: workflow.bytes,
       inputsUri,
       metadataPrefix: execPrefix,
       rawOutputPrefix,

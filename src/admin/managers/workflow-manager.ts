@@ -133,6 +133,16 @@ export class WorkflowManager {
     return closure;
   }
 
+  /**
+   * The compiled closure of a stored workflow as it is stored (its encoding) and decoded, for an
+   * execution's engine: it keeps the bytes and this very object instead of encoding and decoding
+   * the closure again. 404 when there is no such workflow.
+   */
+  stored(key: EntityKey): { closure: flyteidl.core.ICompiledWorkflowClosure; bytes: Uint8Array } {
+    const row = this.getRow(key);
+    return { closure: this.#decoded(key, () => row) ?? {}, bytes: row.compiled };
+  }
+
   /** The compiled closure of a stored workflow, or undefined. */
   find(key: EntityKey): flyteidl.core.ICompiledWorkflowClosure | undefined {
     return this.#decoded(key, () => this.#ctx.repos.workflows.get(key));
