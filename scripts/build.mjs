@@ -153,7 +153,7 @@ async function bundle() {
       __TFLYTE_BUNDLED__: 'true',
       __TFLYTE_SQLITE_ADDON_SHA__: JSON.stringify(sha256File(join(root, 'node_modules', 'better-sqlite3', 'prebuilds', 'linux-x64.node')).slice(0, 16)),
     },
-    plugins: [unsupportedModules(), extrasApart(EXTRA_PREFIX, extraModules), precompiledCodecs(codecs.source), longWithoutWasm(), builtinsAsModules()],
+    plugins: [unsupportedModules(), extrasApart(EXTRA_PREFIX, extraModules), precompiledCodecs(codecs.source), longWithoutWasm(), builtinsAsModules(), protobufReflectionAtFirstUse()],
     metafile: true,
     // Without esbuild's `keepNames`, which names every function and class it renames with a
     // `defineProperty` call as it is made (at each module's start and at every closure made on a
@@ -351,20 +351,45 @@ function builtinsAsModules() {
       // A CommonJS module, so that a dependency's `require` gets it as it would the built-in, and
       // our imports may name its properties: an object whose properties (functions, and
       // `constants` or `scheduler`) load the built-in when first read.
-      b.onLoad({ filter: /.*/, namespace: 'builtin-at-first-use' }, (a) => {
-        const keys = Object.keys(nodeRequire(a.path));
-        const contents = [
-          'let m;',
-          `for (const k of ${JSON.stringify(keys)}) Object.defineProperty(module.exports, k, { get: () => (m ??= require(${JSON.stringify(a.path)}))[k], enumerable: true });`,
-        ].join('\n');
-        return { contents, loader: 'js' };
-      });
+      b.onLoad({ filter: /.*/, namespace: 'builtin-at-first-use' }, (a) => ({ contents: loadedAtFirstUse(a.path, Object.keys(nodeRequire(a.path))), loader: 'js' }));
       b.onLoad({ filter: /.*/, namespace: 'builtin-module' }, (a) => {
         const m = nodeRequire(a.path);
         const names = Object.keys(m).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && !reserved.has(k) && 'value' in Object.getOwnPropertyDescriptor(m, k));
         const contents = [`const m = require(${JSON.stringify(a.path)});`, 'export default m;', ...names.map((n) => `export const ${n} = m.${n};`)].join('\n');
         return { contents, loader: 'js' };
       });
+    },
+  };
+}
+
+/**
+ * A CommonJS module standing for `specifier`, whose properties `keys` each load it (`require`) when
+ * first read, and answer its own.
+ */
+function loadedAtFirstUse(specifier, keys) {
+  return [
+    'let m;',
+    `for (const k of ${JSON.stringify(keys)}) Object.defineProperty(module.exports, k, { get: () => (m ??= require(${JSON.stringify(specifier)}))[k], enumerable: true });`,
+  ].join('\n');
+}
+
+/**
+ * protobufjs's full entry, as our modules import it (`src/core/idl.ts`: reflection, for the
+ * JSON mapping of `Any`, the gRPC services and running from source), loaded when one of its
+ * properties is first read: its reflection classes and code generators take ~1 ms to set up, and
+ * the binary's codecs use only protobufjs's runtime (`protobufjs/minimal.js` and two of its
+ * modules, imported by `src/core/static-codecs.ts`), so a local run never reads one.
+ */
+function protobufReflectionAtFirstUse() {
+  const nodeRequire = createRequire(join(root, 'package.json'));
+  return {
+    name: 'protobuf-reflection-at-first-use',
+    setup(b) {
+      b.onResolve({ filter: /^protobufjs$/ }, (a) => {
+        if (a.namespace === 'protobuf-at-first-use' || !/[\\/]src[\\/]/.test(a.importer) || /[\\/]node_modules[\\/]/.test(a.importer)) return undefined;
+        return { path: a.path, namespace: 'protobuf-at-first-use' };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'protobuf-at-first-use' }, (a) => ({ contents: loadedAtFirstUse(a.path, Object.keys(nodeRequire(a.path))), loader: 'js', resolveDir: root }));
     },
   };
 }
