@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { decode, toJson, type flyteidl } from '../../src/core/idl.ts';
-import { ensureProject, http, INT, intLit, launchPlanBody, STR, startAdminHarness, strLit, taskBody, workflowBody, type AdminHarness } from './admin-harness.ts';
+import { createAdmin } from '../../src/admin/index.ts';
+import { ensureProject, http, INT, intLit, launchPlanBody, STR, startAdminHarness, strLit, stubCompile, taskBody, workflowBody, type AdminHarness } from './admin-harness.ts';
 
 let h: AdminHarness;
 const P = 'execproj';
@@ -280,6 +281,21 @@ describe('terminate and relaunch', () => {
     const exec = await h.client.getExecution({ project: P, domain: D, name: 'f-runner' });
     expect(exec.closure?.phase).toBe(6);
     expect(exec.closure?.error?.message).toContain('engine down');
+  });
+
+  it('refuses an execution whose stored workflow no longer decodes, and keeps no trace of it', async () => {
+    const wf = workflowBody(P, 'ex.rotten', 'v1', { name: 'ex.add', version: 'v1' }, { a: INT, b: STR }) as any;
+    wf.spec.template.nodes[0].inputs.push({ var: 'b', binding: { promise: { node_id: 'start-node', var: 'b' } } });
+    expect((await http(`${h.url}/api/v1/workflows`, 'POST', wf)).status).toBe(200);
+    expect((await http(`${h.url}/api/v1/launch_plans`, 'POST', launchPlanBody(P, 'ex.rotten', 'v1', { name: 'ex.rotten', version: 'v1' }))).status).toBe(200);
+    // The stored bytes damaged, read by a fresh admin (this one keeps the closure it decoded).
+    h.db.prepare("UPDATE workflows SET compiled = x'ffffffff' WHERE name = 'ex.rotten'").run();
+    const fresh = createAdmin({ db: h.db, dataStore: h.store, compileWorkflow: stubCompile, runner: h.runner });
+    const started = h.runner.started.length;
+    const create = fresh.managers.executions.create({ project: P, domain: D, name: 'e-rotten', spec: { launchPlan: { resourceType: 3, project: P, domain: D, name: 'ex.rotten', version: 'v1' } }, inputs: { literals: { a: { scalar: { primitive: { integer: '1' } } }, b: { scalar: { primitive: { stringValue: 's' } } } } } });
+    await expect(create).rejects.toThrow(/CompiledWorkflowClosure|index out of range|invalid wire type/);
+    expect(h.runner.started.length).toBe(started);
+    expect((await http(`${h.url}/api/v1/executions/${P}/${D}/e-rotten`, 'GET')).status).toBe(404);
   });
 });
 

@@ -255,6 +255,7 @@ export class ExecutionManager {
       duration_ms: null,
     };
     let inserted = false;
+    let workflow: { closure: flyteidl.core.ICompiledWorkflowClosure; bytes: Uint8Array } | undefined;
     try {
       inserted = ctx.tx(() => {
         for (const p of r.pending) p();
@@ -262,6 +263,8 @@ export class ExecutionManager {
           if (opts.idempotent) return false;
           throw adminError('SBX_ADMIN_ALREADY_EXISTS', `execution ${formatId(key)} already exists`, { path: 'body.name' });
         }
+        // Read before the execution is in: a closure that does not decode leaves nothing behind.
+        workflow = this.#workflows.stored(r.wfId);
         ctx.repos.executions.insert(row, labels);
         return true;
       });
@@ -269,9 +272,8 @@ export class ExecutionManager {
       if (!ctx.repos.executions.get(key)) await this.#deleteQuietly([inputsUri, userInputsUri]);
       throw e;
     }
-    if (!inserted) return key;
+    if (!inserted || !workflow) return key;
 
-    const workflow = this.#workflows.stored(r.wfId);
     const request: ExecutionRequest = {
       id: key,
       closure: workflow.closure,
