@@ -51,16 +51,55 @@ export const env = (sbx: TestSandbox): Record<string, string> => ({
   FLYTECTL_CONFIG: path.join(sbx.dataDir, 'flyte-config.yaml'),
   PYTHONDONTWRITEBYTECODE: '1',
 });
+/**
+ * How long one pyflyte command may take: less than the suites' 600 s test timeout, so that a run
+ * that never ends fails its test with what the sandbox was doing ({@link sandboxState}) instead of
+ * being cut short by the runner's timeout with nothing to show.
+ */
+const PYFLYTE_TIMEOUT_MS = 540_000;
+
 export const pyflyte = async (sbx: TestSandbox, args: string[]): Promise<{ exitCode: number; out: string }> => {
-  const r = await execa(PYFLYTE, args, { cwd: FIXTURES, env: env(sbx), extendEnv: false, reject: false, timeout: 600_000, all: true });
-  return { exitCode: r.exitCode ?? -1, out: String(r.all ?? '') };
+  const r = await execa(PYFLYTE, args, { cwd: FIXTURES, env: env(sbx), extendEnv: false, reject: false, timeout: PYFLYTE_TIMEOUT_MS, all: true });
+  return { exitCode: r.exitCode ?? -1, out: `${String(r.all ?? '')}${r.timedOut ? `\n[pyflyte did not end in ${PYFLYTE_TIMEOUT_MS / 1000} s and was killed]` : ''}` };
 };
+
+/**
+ * What the sandbox was doing, for the failure of a pyflyte command: the latest executions and their
+ * phases, every node of those not ended, its containers, and the end of its log.
+ */
+export async function sandboxState(sbx: TestSandbox): Promise<string> {
+  const parts: string[] = [];
+  const cli = (args: string[]) => sbx.cli(args, { timeoutMs: 30_000 }).catch((e: unknown) => ({ stdout: '', stderr: String(e) }));
+  const listed = await cli(['get', 'executions', '--limit', '15', '--json']);
+  parts.push(`== executions\n${listed.stdout}${listed.stderr}`);
+  let executions: { name?: string; phase?: string }[] = [];
+  try {
+    executions = JSON.parse(listed.stdout.trim().split('\n').pop() ?? '[]') as typeof executions;
+  } catch {
+    // shown above as printed
+  }
+  for (const e of executions.filter((x) => x.name && !['SUCCEEDED', 'FAILED', 'ABORTED', 'TIMED_OUT'].includes(x.phase ?? ''))) {
+    const one = await cli(['get', 'execution', e.name as string, '--json']);
+    parts.push(`== execution ${e.name} (${e.phase})\n${one.stdout}${one.stderr}`);
+  }
+  const containers = await execa('docker', ['ps', '-a', '--format', '{{.Names}} {{.Status}} {{.Image}}'], { reject: false, timeout: 30_000 });
+  parts.push(`== containers\n${String(containers.stdout)}${String(containers.stderr)}`);
+  const log = path.join(sbx.dataDir, 'logs', 'sandbox.log');
+  const lines = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trimEnd().split('\n') : ['(no sandbox.log)'];
+  parts.push(`== sandbox.log (last 60 lines)\n${lines.slice(-60).join('\n')}`);
+  return parts.join('\n');
+}
 
 /** Runs `wf` remotely and checks the execution the sandbox recorded; returns its name. */
 export async function runRemote(sbx: TestSandbox, wf: string, args: string[], remote: unknown, file = FILE): Promise<string> {
   // pyflyte polls every 30 s by default; the sandbox answers at once.
   const r = await pyflyte(sbx, ['run', '--remote', '--wait', '--poll-interval', '1', file, wf, ...args]);
-  expect(r.exitCode, r.out).toBe(0);
+  if (r.exitCode !== 0) {
+    // Printed as well as asserted: a test that passes when retried shows no failure message.
+    const state = await sandboxState(sbx);
+    console.error(`pyflyte run ${wf} ${args.join(' ')} exited ${r.exitCode}:\n${r.out}\n${state}`);
+    expect(r.exitCode, `${r.out}\n${state}`).toBe(0);
+  }
   const name = /Execution (\S+) has succeeded/.exec(r.out)?.[1];
   expect(name, r.out).toBeDefined();
   const got = await sbx.cli(['get', 'execution', name!, '--json']);
