@@ -142,6 +142,30 @@ describe('create from a launch plan', () => {
 });
 
 describe('create from a task or workflow id', () => {
+  it('prepares a task\'s one-node workflow and launch plan once: later runs read them, not the task', async () => {
+    const compiled: string[] = [];
+    const own = await startAdminHarness((spec, lookupTask, lookupLaunchPlan) => {
+      compiled.push(spec.template.id?.name ?? '');
+      return stubCompile(spec, lookupTask, lookupLaunchPlan);
+    });
+    try {
+      await ensureProject(own, P);
+      await http(`${own.url}/api/v1/tasks`, 'POST', taskBody(P, 'ex.once', 'v1', { a: INT }, { o0: INT }));
+      for (const name of ['t-once-1', 't-once-2', 't-once-3']) {
+        // After the first run the task's own row is not read again: damaged, it changes nothing.
+        if (name === 't-once-2') own.db.prepare("UPDATE tasks SET spec = x'ffffffff' WHERE name = 'ex.once'").run();
+        const r = await http(`${own.url}/api/v1/executions`, 'POST', { project: P, domain: D, name, spec: { launch_plan: { resource_type: 'TASK', project: P, domain: D, name: 'ex.once', version: 'v1' } }, inputs: { literals: { a: intLit(1) } } });
+        expect(r.status, r.text).toBe(200);
+      }
+      expect(compiled).toEqual(['.flytegen.ex.once']);
+      const runs = own.runner.started.filter((s) => s.id.name.startsWith('t-once-'));
+      expect(runs.map((s) => s.closure.primary?.template?.id?.name)).toEqual(['.flytegen.ex.once', '.flytegen.ex.once', '.flytegen.ex.once']);
+      expect((await own.client.listExecutions(P, D, { filters: 'eq(task.name,ex.once)' })).executions).toHaveLength(3);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('synthesises the .flytegen workflow and launch plan for a task', async () => {
     const r = await http(`${h.url}/api/v1/executions`, 'POST', {
       project: P,

@@ -27,7 +27,7 @@ import { assertInputsInStore, mergeExecutionInputs } from '../validation/inputs.
 import { assertInStore, EXECUTION_MODES, readLiteralMap, toExecution, urlBlob } from './execution-views.ts';
 import type { LaunchPlanManager } from './launch-plan-manager.ts';
 import type { ProjectManager } from './project-manager.ts';
-import { singleTaskEntities } from './single-task.ts';
+import { singleTaskEntities, singleTaskId } from './single-task.ts';
 import { ResourceType, type TaskManager } from './task-manager.ts';
 import type { WorkflowManager } from './workflow-manager.ts';
 
@@ -101,6 +101,10 @@ export class ExecutionManager {
     const rt = Number(ref.resourceType ?? 0);
     const id = requireIdentifier(ref, path);
     if (rt === ResourceType.TASK) {
+      // A task run before has its workflow and launch plan (flyteadmin's create-or-get): read
+      // them, as a task's id names one template for good, instead of compiling them again.
+      const wrapper = singleTaskId(id);
+      if (this.#ctx.repos.launchPlans.get(wrapper)) return this.#fromLaunchPlanRow(wrapper);
       const template = this.#tasks.template(id);
       if (!template) throw adminError('SBX_ADMIN_TASK_NOT_FOUND', `task ${formatId(id)} not found`, { path });
       const ent = singleTaskEntities(id, template);

@@ -17,13 +17,17 @@ export function nodeIdForTask(taskName: string): string {
   return cleaned.length > 0 ? cleaned : 'task';
 }
 
+/** The id of the workflow, and of the launch plan, that wrap the task `taskId`. */
+export function singleTaskId(taskId: FullIdentifier): FullIdentifier {
+  return { project: taskId.project, domain: taskId.domain, name: `${FLYTEGEN_PREFIX}${taskId.name}`, version: taskId.version };
+}
+
 /** The workflow and launch plan that wrap one task. Retries: the task's, else 3 (as flyteadmin). */
 export function singleTaskEntities(
   taskId: FullIdentifier,
   template: flyteidl.core.ITaskTemplate,
 ): { workflowId: FullIdentifier; workflowSpec: flyteidl.admin.IWorkflowSpec; launchPlanId: FullIdentifier; launchPlanSpec: flyteidl.admin.ILaunchPlanSpec } {
-  const name = `${FLYTEGEN_PREFIX}${taskId.name}`;
-  const workflowId = { project: taskId.project, domain: taskId.domain, name, version: taskId.version };
+  const workflowId = singleTaskId(taskId);
   const iface = template.interface ?? {};
   const nodeId = nodeIdForTask(taskId.name);
   const inputNames = Object.keys(iface.inputs?.variables ?? {}).sort();
