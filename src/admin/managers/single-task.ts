@@ -1,7 +1,8 @@
 /**
  * Single-task executions (flyteadmin `util/single_task_execution.go`): launching a task id
  * registers a one-node workflow and a launch plan named `.flytegen.<task name>` with the task's
- * version, then executes that launch plan.
+ * version ({@link singleTaskId}), then executes that launch plan. Later launches of the task find
+ * them registered and execute them as they are (a task's id names one template for good).
  */
 import type { flyteidl } from '../../core/idl.ts';
 import type { FullIdentifier } from '../validation/identifiers.ts';
