@@ -61,8 +61,9 @@ if (Number(process.versions.node.split('.')[0]) < 24) {
  * `--min-semi-space-size=8`: V8's young generation starts at 8 MB instead of 1. Starting the CLI
  * and a local run allocate ~10 MB of short-lived objects; from 1 MB, V8 scavenged three or four
  * times (~1.2 ms each on the main thread, the survivors promoted) before growing it, and now not
- * once. A heap-size flag: the code caches, trained without it, stay valid. The daemon's resident
- * memory grows by ~2 MB (fresh and idle after runs alike).
+ * once. A heap-size flag: the code caches, trained without it, stay valid. The daemon's own
+ * `--max-semi-space-size=1` (`DAEMON_V8_FLAGS`, src/cli/commands/lifecycle.ts) caps it again, so
+ * its memory is unchanged.
  */
 const SEA_EXEC_ARGV = ['--min-semi-space-size=8'];
 

@@ -13,7 +13,7 @@
 /// <reference path="./protobufjs-runtime.d.ts" />
 import type protobuf from 'protobufjs';
 // protobufjs's runtime only (what its static code uses), not its reflection: the binary loads the
-// rest of protobufjs when reflection is first needed (scripts/build.mjs, `LOADED_AT_FIRST_USE`).
+// rest of protobufjs when reflection is first needed (scripts/build.mjs, `protobufReflectionAtFirstUse`).
 import runtime from 'protobufjs/minimal.js';
 import Message from 'protobufjs/src/message.js';
 import wrappers from 'protobufjs/src/wrappers.js';

@@ -181,8 +181,7 @@ export interface Harness {
   restart(): Promise<Propeller>;
   /** Script attempts whose key contains `node` with a fake task body. */
   task(node: string | RegExp, body: (inputs: Record<string, unknown>, spec: LaunchSpec) => FakeTaskResult | Promise<FakeTaskResult>, extra?: Partial<FakeOutcome>): void;
-  /** Writes inputs and starts an execution; returns its name. */
-  /** Starts an execution; with `closureBytes`, `c` must be what decoding them gives (as admin hands them). */
+  /** Writes inputs and starts an execution; returns its name. With `closureBytes`, `c` must be what decoding them gives (as admin hands them). */
   launch(c: flyteidl.core.ICompiledWorkflowClosure, inputs?: Record<string, Lit>, o?: { name?: string; maxParallelism?: number; closureBytes?: Uint8Array }): Promise<string>;
   /** `launch` + wait for the terminal workflow event. */
   run(c: flyteidl.core.ICompiledWorkflowClosure, inputs?: Record<string, Lit>, o?: { name?: string; maxParallelism?: number }): Promise<{ name: string; phase: string; outputs?: Record<string, unknown>; error?: flyteidl.core.IExecutionError }>;

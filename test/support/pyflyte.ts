@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { expect } from 'vitest';
+import { isTerminalWorkflowPhase, type WorkflowPhase } from '../../src/core/phases.ts';
 import { ROOT } from './cli.ts';
 import type { TestSandbox } from './sandbox.ts';
 
@@ -78,7 +79,7 @@ export async function sandboxState(sbx: TestSandbox): Promise<string> {
   } catch {
     // shown above as printed
   }
-  for (const e of executions.filter((x) => x.name && !['SUCCEEDED', 'FAILED', 'ABORTED', 'TIMED_OUT'].includes(x.phase ?? ''))) {
+  for (const e of executions.filter((x) => x.name && !isTerminalWorkflowPhase(x.phase as WorkflowPhase))) {
     const one = await cli(['get', 'execution', e.name as string, '--json']);
     parts.push(`== execution ${e.name} (${e.phase})\n${one.stdout}${one.stderr}`);
   }

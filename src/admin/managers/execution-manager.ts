@@ -27,7 +27,7 @@ import { assertInputsInStore, mergeExecutionInputs } from '../validation/inputs.
 import { assertInStore, EXECUTION_MODES, readLiteralMap, toExecution, urlBlob } from './execution-views.ts';
 import type { LaunchPlanManager } from './launch-plan-manager.ts';
 import type { ProjectManager } from './project-manager.ts';
-import { singleTaskEntities, singleTaskId } from './single-task.ts';
+import { FLYTEGEN_PREFIX, singleTaskEntities, singleTaskId } from './single-task.ts';
 import { ResourceType, type TaskManager } from './task-manager.ts';
 import type { WorkflowManager } from './workflow-manager.ts';
 
@@ -143,7 +143,7 @@ export class ExecutionManager {
     const lp = this.#launchPlans.get(id);
     const wfId = { project: row.workflow_project, domain: row.workflow_domain, name: row.workflow_name, version: row.workflow_version };
     const wfRow = this.#workflows.getRow(wfId);
-    const taskName = wfRow.name.startsWith('.flytegen.') ? wfRow.name.slice('.flytegen.'.length) : null;
+    const taskName = wfRow.name.startsWith(FLYTEGEN_PREFIX) ? wfRow.name.slice(FLYTEGEN_PREFIX.length) : null;
     return { lpId: id, lpSpec: lp.spec ?? {}, lpClosure: lp.closure ?? {}, wfId, taskName, pending: [] };
   }
 
