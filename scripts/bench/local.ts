@@ -5,7 +5,7 @@
  * - `tflyte-sandbox --version`, the CLI's own floor;
  * - with `--local-baseline FILE`: the same runs with a binary of the separate local scheduler the
  *   engine replaced (issue 11 asks local runs to be no slower than it), alternated run by run
- *   with the binary measured. `scripts/bench/build-local-baseline.sh` builds that binary from the
+ *   with the binary measured (in pairs whose order alternates), three times the section's runs. `scripts/bench/build-local-baseline.sh` builds that binary from the
  *   last commit that had the scheduler.
  */
 import fs from 'node:fs';
@@ -42,9 +42,16 @@ export async function benchLocal(o: { binary: string; runs: number; localBaselin
       // One warm-up run each (the compile cache of the example file), then the samples, alternated.
       await mustRun(o.binary, args, { env });
       if (o.localBaseline) await mustRun(o.localBaseline, args, { env });
-      for (let i = 0; i < o.runs; i++) {
-        samples.push((await mustRun(o.binary, args, { env })).ms);
-        if (o.localBaseline) former.push((await mustRun(o.localBaseline, args, { env })).ms);
+      // Three times the section's runs: a local run takes ~70 ms, and on this shared machine a
+      // median of 7 moved by a quarter from one full run to the next (merge sort 89 → 112 ms).
+      // Each pair in the other order from the one before (ABBA), so that a drift of the machine
+      // weighs on both binaries alike.
+      const sample = (binary: string, into: number[]) => async (): Promise<void> => {
+        into.push((await mustRun(binary, args, { env })).ms);
+      };
+      const pair = o.localBaseline ? [sample(o.binary, samples), sample(o.localBaseline, former)] : [sample(o.binary, samples)];
+      for (let i = 0; i < o.runs * 3; i++) {
+        for (const run of i % 2 === 0 ? pair : [...pair].reverse()) await run();
       }
       const name = `run ${file.replace(/\.ts$/, '')} ${entity} (local, through the engine)`;
       rows.push({
