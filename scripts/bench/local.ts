@@ -5,8 +5,9 @@
  * - `tflyte-sandbox --version`, the CLI's own floor;
  * - with `--local-baseline FILE`: the same runs with a binary of the separate local scheduler the
  *   engine replaced (issue 11 asks local runs to be no slower than it), alternated run by run
- *   with the binary measured (in pairs whose order alternates), three times the section's runs. `scripts/bench/build-local-baseline.sh` builds that binary from the
- *   last commit that had the scheduler.
+ *   with the binary measured (in pairs whose order alternates), three times the section's runs.
+ *   `scripts/bench/build-local-baseline.sh` builds that binary from the last commit that had the
+ *   scheduler.
  */
 import fs from 'node:fs';
 import os from 'node:os';
