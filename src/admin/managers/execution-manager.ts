@@ -25,7 +25,7 @@ import { ExecutionWaiters } from './execution-waiters.ts';
 import { requireExecutionName, requireIdentifier, requirePart, type FullIdentifier } from '../validation/identifiers.ts';
 import { assertInputsInStore, mergeExecutionInputs } from '../validation/inputs.ts';
 import { assertInStore, EXECUTION_MODES, readLiteralMap, toExecution, urlBlob } from './execution-views.ts';
-import type { LaunchPlanManager } from './launch-plan-manager.ts';
+import { toLaunchPlan, type LaunchPlanManager } from './launch-plan-manager.ts';
 import type { ProjectManager } from './project-manager.ts';
 import { FLYTEGEN_PREFIX, singleTaskEntities, singleTaskId } from './single-task.ts';
 import { ResourceType, type TaskManager } from './task-manager.ts';
@@ -140,7 +140,7 @@ export class ExecutionManager {
 
   #fromLaunchPlanRow(id: FullIdentifier): ResolvedLaunchPlan {
     const row = this.#launchPlans.getRow(id);
-    const lp = this.#launchPlans.get(id);
+    const lp = toLaunchPlan(row);
     const wfId = { project: row.workflow_project, domain: row.workflow_domain, name: row.workflow_name, version: row.workflow_version };
     const wfRow = this.#workflows.getRow(wfId);
     const taskName = wfRow.name.startsWith(FLYTEGEN_PREFIX) ? wfRow.name.slice(FLYTEGEN_PREFIX.length) : null;
